@@ -1,0 +1,5 @@
+"""``python -m needlelog``."""
+
+from needlelog.cli import main
+
+raise SystemExit(main())

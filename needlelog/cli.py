@@ -1,0 +1,232 @@
+"""The command line: parse, call one service, print, exit.
+
+Exit codes (a public contract): 0 success; 2 bad usage or invalid input,
+with one line on stderr; 1 when the operation itself failed (a damaged or
+unreachable database, problems found by ``check``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from needlelog import __version__, config
+from needlelog.domain.errors import InvalidRecord
+from needlelog.services.errors import NotFound
+from needlelog.store.errors import StoreError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad usage or invalid input: exit 2 with this one-line message."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"{self.prog}: error: {message} (see --help)\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def _positive(limit: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not 1 <= value <= limit:
+            raise argparse.ArgumentTypeError(f"{value} is out of range; allowed: 1 to {limit}")
+        return value
+
+    return parse
+
+
+def _seed(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="needlelog", description="Microneedling treatment records.")
+    parser.add_argument("--version", action="version", version=f"needlelog {__version__}")
+    db_help = (
+        "database: an SQLAlchemy URL or a SQLite file path (default: NEEDLELOG_DB, "
+        "else the user data folder)"
+    )
+    parser.add_argument("--db", metavar="URL", help=db_help)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help=db_help)
+        return p
+
+    demo = command("demo", "fill the database with demo patients and courses")
+    demo.add_argument("--patients", type=_positive(1_000_000), default=50, metavar="N")
+    demo.add_argument("--seed", type=_seed, default=1, metavar="S")
+
+    report = command("report", "write a patient's progress report as PDF")
+    report.add_argument("record_no", metavar="RECORD_NO")
+    report.add_argument("--out", required=True, type=Path, metavar="FILE.pdf")
+
+    export = command("export", "export all records")
+    export.add_argument("--format", required=True, choices=("csv", "json", "fhir"))
+    export.add_argument("--out", required=True, type=Path, metavar="PATH")
+
+    imp = command("import", "import patients and sessions from CSV files")
+    imp.add_argument("--patients", required=True, type=Path, metavar="FILE.csv")
+    imp.add_argument("--sessions", type=Path, metavar="FILE.csv")
+
+    backup = command("backup", "write a backup of the database to one file")
+    backup.add_argument("--out", required=True, type=Path, metavar="FILE")
+
+    restore = command("restore", "replace the database with a verified backup")
+    restore.add_argument("file", type=Path, metavar="FILE")
+
+    command("check", "check the database for damage and inconsistencies")
+    return parser
+
+
+def _open(url: str):
+    from needlelog.store.migrate import open_database
+
+    return open_database(url, backup_dir=config.paths().backups)
+
+
+def cmd_demo(args: argparse.Namespace, url: str) -> int:
+    from needlelog.services import demo
+
+    db = _open(url)
+    try:
+        result = demo.fill(db, args.patients, args.seed)
+    finally:
+        db.dispose()
+    print(
+        f"Added {result.patients} demo patients with {result.sessions} sessions "
+        f"to {db.display_name}."
+    )
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace, url: str) -> int:
+    from needlelog.services import check
+
+    db = _open(url)
+    try:
+        report = check.run(db)
+    finally:
+        db.dispose()
+    for problem in report.problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    if not report.ok:
+        print(
+            f"{len(report.problems)} problem(s) found in {db.display_name}; "
+            "restore from a backup if records look wrong.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    print(
+        f"OK: {db.display_name}: {report.patients} patients, {report.sessions} sessions, "
+        "integrity and consistency checks passed."
+    )
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace, url: str) -> int:
+    from needlelog.reports.progress import write_progress_report
+    from needlelog.services import patients
+
+    db = _open(url)
+    try:
+        try:
+            patient = patients.find_by_record_no(db, args.record_no)
+        except NotFound:
+            raise UsageError(f"no patient with record number {args.record_no}") from None
+        write_progress_report(db, patient.id, args.out)
+    finally:
+        db.dispose()
+    print(f"Wrote {args.out}")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace, url: str) -> int:
+    from needlelog.exchange.commands import export_command
+
+    db = _open(url)
+    try:
+        message = export_command(db, args.format, args.out)
+    finally:
+        db.dispose()
+    print(message)
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace, url: str) -> int:
+    from needlelog.exchange.commands import import_command
+
+    db = _open(url)
+    try:
+        message = import_command(db, args.patients, args.sessions)
+    finally:
+        db.dispose()
+    print(message)
+    return EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace, url: str) -> int:
+    from needlelog.exchange.commands import backup_command
+
+    db = _open(url)
+    try:
+        message = backup_command(db, args.out)
+    finally:
+        db.dispose()
+    print(message)
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace, url: str) -> int:
+    from needlelog.exchange.commands import restore_command
+
+    print(restore_command(url, args.file))
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, str], int]] = {
+    "demo": cmd_demo,
+    "check": cmd_check,
+    "report": cmd_report,
+    "export": cmd_export,
+    "import": cmd_import,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    url = config.resolve_db_url(args.db)
+    if args.command is None:
+        from needlelog.ui.app import run_app
+
+        return run_app(url)
+    try:
+        return COMMANDS[args.command](args, url)
+    except UsageError as exc:
+        print(f"needlelog {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except InvalidRecord as exc:
+        print(f"needlelog {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except StoreError as exc:
+        print(f"needlelog {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,66 @@
+"""Where needlelog keeps its data, and which database it opens.
+
+``NEEDLELOG_HOME`` moves every directory (data, logs, backups) under one
+folder: for tests, for a portable install, or for a second clinic on the
+same PC.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from platformdirs import PlatformDirs
+
+from needlelog import APP_NAME
+
+ENV_DB = "NEEDLELOG_DB"
+ENV_HOME = "NEEDLELOG_HOME"
+DB_FILENAME = "needlelog.sqlite3"
+
+
+@dataclass(frozen=True)
+class Paths:
+    data: Path
+    logs: Path
+    backups: Path
+
+    @property
+    def default_db(self) -> Path:
+        return self.data / DB_FILENAME
+
+
+def paths() -> Paths:
+    home = os.environ.get(ENV_HOME)
+    if home:
+        root = Path(home)
+        return Paths(root / "data", root / "logs", root / "backups")
+    dirs = PlatformDirs(APP_NAME, appauthor=False)
+    data = Path(dirs.user_data_dir)
+    return Paths(data, Path(dirs.user_log_dir), data / "backups")
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def resolve_db_url(cli_value: str | None = None) -> str:
+    """The database to open: ``--db``, else ``NEEDLELOG_DB``, else the user's data folder.
+
+    A plain file path is accepted as well as an SQLAlchemy URL.
+    """
+    value = cli_value or os.environ.get(ENV_DB)
+    if not value:
+        return sqlite_url(paths().default_db)
+    if "://" in value:
+        return value
+    return sqlite_url(Path(value).expanduser().resolve())
+
+
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"

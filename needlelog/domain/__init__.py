@@ -1,0 +1,1 @@
+"""Clinical vocabulary and rules: plain Python, no Qt, no SQL."""

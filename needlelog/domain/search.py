@@ -1,0 +1,55 @@
+"""How typed search text is understood: name words, record numbers, dates of birth."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+_DATE_FORMS = (
+    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), ("y", "m", "d")),
+    (re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$"), ("d", "m", "y")),
+)
+TOKEN_MAX = 100
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free form used to compare names ("Zoë" and "zoe" match)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def name_words(text: str) -> set[str]:
+    """The folded words of a name, as stored in the search index."""
+    cleaned = "".join(c if c.isalnum() else " " for c in fold(text))
+    return {w[:TOKEN_MAX] for w in cleaned.split()}
+
+
+def parse_date(text: str) -> date | None:
+    """A date typed as 1984-03-07, 07.03.1984 or 07/03/1984 (day first)."""
+    for pattern, order in _DATE_FORMS:
+        m = pattern.match(text.strip())
+        if m:
+            parts = dict(zip(order, (int(g) for g in m.groups()), strict=True))
+            try:
+                return date(parts["y"], parts["m"], parts["d"])
+            except ValueError:
+                return None
+    return None
+
+
+@dataclass(frozen=True)
+class PatientQuery:
+    text: str
+    words: tuple[str, ...]
+    birth_date: date | None
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.text
+
+
+def parse_query(text: str) -> PatientQuery:
+    text = text.strip()
+    return PatientQuery(text, tuple(sorted(name_words(text))), parse_date(text))

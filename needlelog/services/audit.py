@@ -1,0 +1,70 @@
+"""The append-only audit trail written beside every change."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from needlelog.store.models import AuditEventRow
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: _plain(getattr(value, k)) for k in value.__dataclass_fields__}
+    return value
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """Fields whose value changed, as {field: [old, new]}."""
+    out: dict[str, list[Any]] = {}
+    for key in sorted(set(before) | set(after)):
+        old, new = _plain(before.get(key)), _plain(after.get(key))
+        if old != new:
+            out[key] = [old, new]
+    return out
+
+
+def append(
+    session: Session,
+    actor: str,
+    entity: str,
+    entity_id: int,
+    action: str,
+    changes: dict[str, Any],
+    at: datetime | None = None,
+) -> None:
+    session.add(
+        AuditEventRow(
+            at=(at or datetime.now(UTC)).replace(tzinfo=None),
+            actor=actor,
+            entity=entity,
+            entity_id=entity_id,
+            action=action,
+            changes=json.dumps(_plain(changes), ensure_ascii=False, sort_keys=True),
+        )
+    )
+
+
+def events_for(session: Session, entity: str, entity_id: int) -> list[AuditEventRow]:
+    stmt = (
+        select(AuditEventRow)
+        .where(AuditEventRow.entity == entity, AuditEventRow.entity_id == entity_id)
+        .order_by(AuditEventRow.id)
+    )
+    return list(session.scalars(stmt))

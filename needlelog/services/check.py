@@ -1,0 +1,143 @@
+"""Consistency checks of a clinic database: SQLite's own and needlelog's."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, text
+
+from needlelog.domain import course
+from needlelog.domain.protocol import PEN_MAX_DEPTH_MM, PEN_MIN_DEPTH_MM
+from needlelog.store.database import Database
+from needlelog.store.migrate import current_revision, head_revision
+from needlelog.store.models import AuditEventRow, PatientRow, SessionRow, TreatedAreaRow
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: str
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.what}"
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    problems: tuple[Problem, ...]
+    patients: int
+    sessions: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def run(db: Database) -> CheckReport:
+    problems: list[Problem] = []
+    revision = current_revision(db)
+    if revision != head_revision():
+        problems.append(Problem("schema", f"revision {revision}, expected {head_revision()}"))
+    with db.engine.connect() as conn:
+        if db.is_sqlite:
+            for (line,) in conn.exec_driver_sql("PRAGMA integrity_check").all():
+                if line != "ok":
+                    problems.append(Problem("sqlite integrity", str(line)))
+            for row in conn.exec_driver_sql("PRAGMA foreign_key_check").all():
+                problems.append(Problem("foreign key", f"table {row[0]} row {row[1]} -> {row[2]}"))
+        conn.rollback()
+
+    with db.read() as s:
+        patients = int(s.scalar(select(func.count()).select_from(PatientRow)) or 0)
+        sessions = int(s.scalar(select(func.count()).select_from(SessionRow)) or 0)
+
+        lo, hi = int(PEN_MIN_DEPTH_MM * 1000), int(PEN_MAX_DEPTH_MM * 1000)
+        for sid, area, depth in s.execute(
+            select(TreatedAreaRow.session_id, TreatedAreaRow.area, TreatedAreaRow.depth_um).where(
+                (TreatedAreaRow.depth_um < lo) | (TreatedAreaRow.depth_um > hi)
+            )
+        ):
+            problems.append(
+                Problem(
+                    f"session {sid}",
+                    f"depth {depth / 1000} mm in {area} is outside what any pen can do",
+                )
+            )
+
+        no_area = (
+            s.execute(
+                text(
+                    "SELECT id FROM treatment_sessions s WHERE NOT EXISTS "
+                    "(SELECT 1 FROM treated_areas a WHERE a.session_id = s.id)"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        problems += [Problem(f"session {sid}", "has no treated area") for sid in no_area]
+
+        before_birth = (
+            s.execute(
+                select(SessionRow.id, PatientRow.record_no)
+                .join(PatientRow, PatientRow.id == SessionRow.patient_id)
+                .where(PatientRow.date_of_birth.is_not(None))
+                .where(func.date(SessionRow.performed_at) < PatientRow.date_of_birth)
+            ).all()
+            if db.is_sqlite
+            else []
+        )
+        problems += [
+            Problem(f"session {sid}", f"before the birth of patient {rec}")
+            for sid, rec in before_birth
+        ]
+
+        # The course summary kept on each patient must match the sessions.
+        dates: dict[int, list] = defaultdict(list)
+        for pid, at in s.execute(select(SessionRow.patient_id, SessionRow.performed_at)):
+            dates[pid].append(at.date())
+        for pid, rec, last, in_course, total in s.execute(
+            select(
+                PatientRow.id,
+                PatientRow.record_no,
+                PatientRow.last_session_on,
+                PatientRow.course_sessions,
+                PatientRow.sessions_total,
+            )
+        ):
+            days = dates.get(pid, [])
+            sizes = course.course_sizes(days)
+            expected = (max(days) if days else None, sizes[-1] if sizes else 0, len(days))
+            if (last, in_course, total) != expected:
+                problems.append(
+                    Problem(
+                        f"patient {rec}",
+                        f"course summary (last {last}, {in_course} in course, {total} in all) does "
+                        f"not match the sessions (last {expected[0]}, {expected[1]}, {expected[2]})",
+                    )
+                )
+
+        # Every record has its creation in the audit trail.
+        for entity, table in (("patient", PatientRow), ("session", SessionRow)):
+            missing = (
+                s.execute(
+                    select(table.id)
+                    .where(
+                        ~select(AuditEventRow.id)
+                        .where(
+                            AuditEventRow.entity == entity,
+                            AuditEventRow.entity_id == table.id,
+                            AuditEventRow.action == "create",
+                        )
+                        .exists()
+                    )
+                    .limit(20)
+                )
+                .scalars()
+                .all()
+            )
+            problems += [
+                Problem(f"{entity} {i}", "has no creation event in the audit trail")
+                for i in missing
+            ]
+    return CheckReport(tuple(problems), patients, sessions)

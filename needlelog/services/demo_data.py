@@ -1,0 +1,279 @@
+"""Realistic, reproducible demo patients and courses (plain records, no database).
+
+The same seed and day give the same records, so the benchmark generator
+and the ``demo`` command build the same clinic.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from needlelog.domain.codes import Area, Endpoint, Grade, Indication, Sex
+from needlelog.domain.contraindications import Contraindication, ScreeningAnswer, Severity
+from needlelog.domain.records import Numbing, PatientData, Product, SessionData, TreatedArea
+
+DEMO_PREFIX = "DEMO-"
+
+# (given names female, given names male, family names): a clinic's mix of origins.
+NAMES: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = (
+    (
+        ("Emma", "Olivia", "Charlotte", "Grace", "Sophie", "Hannah", "Chloe"),
+        ("James", "Oliver", "Thomas", "Daniel", "Samuel"),
+        ("Smith", "Taylor", "Brown", "Walker", "O'Connor", "Hughes", "Fitzgerald-Clarke"),
+    ),
+    (
+        ("Zoë", "Hélène", "Éloïse", "Anaïs", "Célia"),
+        ("François", "Jérôme", "Loïc"),
+        ("Lefèvre", "Dubois", "Bérenger", "Moreau", "Garçon"),
+    ),
+    (
+        ("Jürgen", "Björn", "Günther"),
+        ("Jürgen", "Björn", "Günther"),
+        ("Müller", "Schröder", "Weiß", "Krämer"),
+    ),
+    (
+        ("María José", "Inés", "Lucía", "Begoña"),
+        ("José", "Íñigo", "Raúl"),
+        ("Núñez", "García Márquez", "Peña", "Ibáñez"),
+    ),
+    (("Łucja", "Zofia", "Małgorzata"), ("Paweł", "Michał"), ("Wójcik", "Kowalczyk", "Dąbrowski")),
+    (("Ελένη", "Μαρία", "Σοφία"), ("Γιώργος", "Νίκος"), ("Παπαδοπούλου", "Αλεξίου", "Νικολάου")),
+    (("Анна", "Ольга", "Наталья"), ("Дмитрий", "Сергей"), ("Иванова", "Смирнова", "Кузнецова")),
+    (("فاطمة", "ليلى", "مريم"), ("أحمد", "يوسف"), ("حداد", "الخطيب", "منصور")),
+    (("芳", "娜", "静"), ("伟", "强"), ("王", "李", "张")),
+    (("Thị Lan", "Thu Hà"), ("Văn Minh",), ("Nguyễn", "Trần", "Phạm")),
+    (("Ayşe", "Elif", "Zeynep"), ("Mehmet", "Çağrı"), ("Yılmaz", "Öztürk", "Şahin")),
+    (("Siobhán", "Aoife", "Niamh"), ("Seán", "Oisín"), ("Ó Briain", "Mac Giolla")),
+)
+
+PRACTITIONERS = ("Dr. Amelia Hart", "Nurse Priya Raman", "Dr. Lukas Brenner", "Sofía Alvarez RN")
+DEVICES = (("Dermapen 4", 16), ("SkinPen Precision", 14), ("Exceed", 12))
+SERUMS = (
+    ("Hyaluronic acid serum", "HA"),
+    ("Vitamin C serum", "VC"),
+    ("Growth factor serum", "GF"),
+    ("Peptide complex", "PC"),
+    ("PRP", "PRP"),
+    ("Topical tretinoin", "TR"),
+)
+# Typical depth (mm) per zone: shallower where the skin is thin (makers' charts).
+ZONE_DEPTH = {
+    Area.FOREHEAD: "0.50", Area.GLABELLA: "0.50", Area.PERIORBITAL_LEFT: "0.50",
+    Area.PERIORBITAL_RIGHT: "0.50", Area.NOSE: "0.50", Area.CHEEK_LEFT: "0.80",
+    Area.CHEEK_RIGHT: "0.80", Area.PERIORAL: "0.60", Area.CHIN: "0.75",
+    Area.JAWLINE_LEFT: "0.75", Area.JAWLINE_RIGHT: "0.75", Area.NECK: "0.50",
+    Area.DECOLLETAGE: "0.50", Area.SCALP: "0.75", Area.ABDOMEN: "1.00", Area.THIGHS: "1.00",
+    Area.ARMS: "0.75", Area.BACK: "1.00", Area.BUTTOCKS: "1.00",
+}  # fmt: skip
+PLANS: tuple[tuple[Indication, tuple[Area, ...]], ...] = (
+    (Indication.ACNE_SCARS, (Area.CHEEK_LEFT, Area.CHEEK_RIGHT, Area.CHIN)),
+    (
+        Indication.ACNE_SCARS,
+        (Area.CHEEK_LEFT, Area.CHEEK_RIGHT, Area.FOREHEAD, Area.JAWLINE_LEFT, Area.JAWLINE_RIGHT),
+    ),
+    (
+        Indication.WRINKLES,
+        (
+            Area.FOREHEAD,
+            Area.GLABELLA,
+            Area.PERIORBITAL_LEFT,
+            Area.PERIORBITAL_RIGHT,
+            Area.PERIORAL,
+        ),
+    ),
+    (
+        Indication.REJUVENATION,
+        (Area.FOREHEAD, Area.CHEEK_LEFT, Area.CHEEK_RIGHT, Area.NOSE, Area.CHIN, Area.NECK),
+    ),
+    (Indication.PIGMENTATION, (Area.CHEEK_LEFT, Area.CHEEK_RIGHT, Area.FOREHEAD)),
+    (Indication.STRETCH_MARKS, (Area.ABDOMEN, Area.THIGHS)),
+    (Indication.ALOPECIA, (Area.SCALP,)),
+    (Indication.SCARRING, (Area.CHEEK_RIGHT,)),
+    (Indication.SKIN_LAXITY, (Area.NECK, Area.DECOLLETAGE, Area.JAWLINE_LEFT, Area.JAWLINE_RIGHT)),
+)
+NOTES = (
+    "",
+    "",
+    "",
+    "Tolerated well.",
+    "Patient asked about home care; gave leaflet.",
+    "Rolling scars on the left cheek respond well, boxcar scars less so.",
+    'Discussed realistic expectations, commas, "quotes" and all.',
+    "Slight flare after last session, settled in 3 days.",
+)
+STEP = Decimal("0.05")
+
+
+@dataclass(frozen=True)
+class DemoPatient:
+    data: PatientData
+    sessions: tuple[SessionData, ...]
+
+
+def _depth(rng: random.Random, area: Area) -> Decimal:
+    base = Decimal(ZONE_DEPTH[area])
+    shifted = base + STEP * rng.choice((-1, 0, 0, 0, 1, 2))
+    shifted = (shifted / STEP).to_integral_value() * STEP
+    return min(max(shifted, Decimal("0.50")), Decimal("1.00")).quantize(Decimal("0.01"))
+
+
+def _grade(rng: random.Random, weights: tuple[int, int, int, int]) -> Grade:
+    return rng.choices(list(Grade), weights=weights)[0]
+
+
+def _screening(
+    rng: random.Random, known: tuple[Contraindication, ...]
+) -> tuple[tuple[ScreeningAnswer, ...], bool, str]:
+    answers = tuple(ScreeningAnswer(c, c in known) for c in Contraindication)
+    caution = any(c.severity is Severity.CAUTION for c in known)
+    return answers, caution, ""
+
+
+def _patient(rng: random.Random, number: int, today: date) -> PatientData:
+    females, males, families = rng.choice(NAMES)
+    sex = rng.choices((Sex.FEMALE, Sex.MALE, Sex.OTHER), weights=(78, 20, 2))[0]
+    given = rng.choice(males if sex is Sex.MALE else females)
+    family = rng.choice(families)
+    born = today - timedelta(days=rng.randint(19 * 365, 68 * 365))
+    known: tuple[Contraindication, ...] = ()
+    if rng.random() < 0.12:
+        known = (
+            rng.choice(
+                (
+                    Contraindication.ECZEMA,
+                    Contraindication.HERPES_SIMPLEX,
+                    Contraindication.ANTICOAGULANTS,
+                    Contraindication.KELOID_TENDENCY,
+                )
+            ),
+        )
+    plain = "".join(
+        c for c in f"{given}.{family}".lower() if (c.isascii() and c.isalnum()) or c == "."
+    )
+    email = f"{plain.strip('.') or 'patient'}{number}@example.org"
+    return PatientData(
+        record_no=f"{DEMO_PREFIX}{number:06d}",
+        family_name=family,
+        given_name=given,
+        date_of_birth=born,
+        sex=sex,
+        phone=f"+44 20 7946 {rng.randint(0, 9999):04d}",
+        email=email,
+        fitzpatrick=rng.choices(range(1, 7), weights=(8, 28, 26, 18, 12, 8))[0],
+        contraindications=known,
+        notes="Demo patient: made up for trying needlelog.",
+        planned_sessions=rng.choice((3, 3, 4)),
+    )
+
+
+def _course_dates(rng: random.Random, count: int, today: date) -> list[datetime]:
+    span = sum(rng.randint(28, 45) for _ in range(count)) + rng.randint(0, 120)
+    day = today - timedelta(days=span)
+    out: list[datetime] = []
+    for i in range(count):
+        if i:
+            gap = rng.choices(
+                (
+                    rng.randint(18, 26),
+                    rng.randint(28, 42),
+                    rng.randint(50, 70),
+                    rng.randint(330, 390),
+                ),
+                weights=(5, 80, 8, 7),
+            )[0]
+            day += timedelta(days=gap)
+        if day > today:
+            break
+        at = datetime.combine(day, time(rng.randint(8, 17), rng.choice((0, 15, 30, 45))))
+        out.append(at)
+    return out
+
+
+def _sessions(rng: random.Random, patient: PatientData, today: date) -> tuple[SessionData, ...]:
+    count = rng.choices((0, 1, 2, 3, 4, 5, 6, 8, 12), weights=(6, 12, 14, 22, 20, 10, 8, 5, 3))[0]
+    indication, zones = rng.choice(PLANS)
+    zones = tuple(z for z in zones if rng.random() < 0.9) or zones[:1]
+    depths = {z: _depth(rng, z) for z in zones}
+    device, needles = rng.choice(DEVICES)
+    practitioner = rng.choice(PRACTITIONERS)
+    grade = (
+        rng.choice((3, 3, 4, 4, 2))
+        if indication in (Indication.ACNE_SCARS, Indication.SCARRING)
+        else None
+    )
+    gais = 4
+    satisfaction = rng.randint(5, 7)
+    serum_name, serum_code = rng.choice(SERUMS)
+    out: list[SessionData] = []
+    for i, at in enumerate(_course_dates(rng, count, today)):
+        if i and rng.random() < 0.4:  # deepen a little as the skin tolerates it
+            z = rng.choice(zones)
+            depths[z] = min(depths[z] + STEP, Decimal("1.00")).quantize(Decimal("0.01"))
+        if i and grade is not None and grade > 1 and rng.random() < 0.35:
+            grade -= 1
+        if i and gais > 1 and rng.random() < 0.45:
+            gais -= 1
+        satisfaction = min(10, satisfaction + rng.choice((0, 0, 1)))
+        lot = f"{serum_code}{at.year % 100:02d}{rng.randint(100, 999)}"
+        expiry = (at + timedelta(days=rng.randint(120, 540))).date()
+        products = [Product(serum_name, lot, expiry)]
+        if rng.random() < 0.3:
+            products.append(
+                Product(
+                    "Hyaluronic acid serum",
+                    f"HA{rng.randint(1000, 9999)}",
+                    (at + timedelta(days=300)).date(),
+                )
+            )
+        screening, acknowledged, reason = _screening(rng, patient.contraindications)
+        severe = rng.random() < 0.02
+        out.append(
+            SessionData(
+                performed_at=at,
+                practitioner=practitioner,
+                areas=tuple(
+                    TreatedArea(
+                        z,
+                        depths[z],
+                        passes=rng.choice((2, 3, 3, 4)),
+                        endpoint=rng.choice((Endpoint.ERYTHEMA, Endpoint.PINPOINT_BLEEDING)),
+                    )
+                    for z in zones
+                ),
+                indications=(indication,),
+                device=device,
+                cartridge_needles=needles,
+                cartridge_lot=f"C{at.year}{rng.randint(10000, 99999)}",
+                pen_speed=rng.choice((None, 6, 8, 10)),
+                numbing=Numbing("Lidocaine 5% cream", rng.choice((20, 25, 30))),
+                products=tuple(products),
+                redness=Grade.SEVERE if severe else _grade(rng, (5, 45, 40, 10)),
+                bruising=_grade(rng, (70, 25, 5, 0)),
+                swelling=_grade(rng, (50, 40, 10, 0)),
+                pinpoint_bleeding=rng.random() < 0.4,
+                acne_flare=rng.random() < 0.05,
+                adverse_events="Marked erythema for 4 days." if severe else "",
+                pain=rng.randint(1, 6),
+                scar_grade=grade,
+                gais=None if i == 0 else gais,
+                satisfaction=None if i == 0 else satisfaction,
+                notes=rng.choice(NOTES),
+                aftercare_given=True,
+                screening=screening,
+                cautions_acknowledged=acknowledged,
+                override_reason=reason,
+            )
+        )
+    return tuple(out)
+
+
+def generate(count: int, seed: int, today: date, start: int = 1) -> Iterator[DemoPatient]:
+    """Yield ``count`` demo patients with their sessions, oldest session first."""
+    for number in range(start, start + count):
+        rng = random.Random(f"{seed}:{number}")
+        patient = _patient(rng, number, today)
+        yield DemoPatient(patient, _sessions(rng, patient, today))

@@ -1,0 +1,232 @@
+"""Translation between stored rows and the plain records of ``domain``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from decimal import Decimal
+from typing import Any
+
+from needlelog.domain.codes import Area, Endpoint, Grade, Indication, Sex
+from needlelog.domain.contraindications import Contraindication, ScreeningAnswer
+from needlelog.domain.records import (
+    Numbing,
+    Patient,
+    PatientData,
+    Product,
+    SessionData,
+    TreatedArea,
+    TreatmentSession,
+    VancouverScarScale,
+)
+from needlelog.store.models import (
+    AssessmentRow,
+    PatientRow,
+    ProductRow,
+    ScreeningRow,
+    SessionRow,
+    TreatedAreaRow,
+)
+
+# Scales and the versions scores are recorded against (CLINICAL.md).
+GOODMAN_BARON = ("goodman_baron_qualitative", "1996")
+GAIS = ("gais", "2008")
+SATISFACTION = ("satisfaction_nrs", "0-10")
+VSS = ("vancouver_scar_scale", "1990")
+VSS_ITEMS = ("vascularity", "pigmentation", "pliability", "height")
+
+UM_PER_MM = Decimal(1000)
+
+
+def depth_to_um(depth_mm: Decimal) -> int:
+    return int((depth_mm * UM_PER_MM).to_integral_value())
+
+
+def um_to_depth(depth_um: int) -> Decimal:
+    return (Decimal(depth_um) / UM_PER_MM).quantize(Decimal("0.01"))
+
+
+def join_codes(items: tuple[Any, ...]) -> str:
+    return ";".join(i.value for i in items)
+
+
+def split_codes(text: str) -> list[str]:
+    return [t for t in text.split(";") if t]
+
+
+# --- patients -------------------------------------------------------------
+
+PATIENT_FIELDS = (
+    "record_no", "family_name", "given_name", "date_of_birth", "phone", "email",
+    "fitzpatrick", "notes", "planned_sessions",
+)  # fmt: skip
+
+
+def patient_to_row(data: PatientData, row: PatientRow) -> None:
+    for name in PATIENT_FIELDS:
+        setattr(row, name, getattr(data, name))
+    row.sex = data.sex.value if data.sex else None
+    row.contraindications = join_codes(data.contraindications)
+
+
+def patient_data(row: PatientRow) -> PatientData:
+    return PatientData(
+        record_no=row.record_no,
+        family_name=row.family_name,
+        given_name=row.given_name,
+        date_of_birth=row.date_of_birth,
+        sex=Sex(row.sex) if row.sex else None,
+        phone=row.phone,
+        email=row.email,
+        fitzpatrick=row.fitzpatrick,
+        contraindications=tuple(Contraindication(c) for c in split_codes(row.contraindications)),
+        notes=row.notes,
+        planned_sessions=row.planned_sessions,
+    )
+
+
+def patient_from_row(row: PatientRow) -> Patient:
+    return Patient(
+        id=row.id,
+        data=patient_data(row),
+        archived=row.archived,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        last_session_on=row.last_session_on,
+        course_sessions=row.course_sessions,
+        sessions_total=row.sessions_total,
+        next_due=row.next_due,
+    )
+
+
+# --- sessions -------------------------------------------------------------
+
+SESSION_SCALARS = (
+    "performed_at", "practitioner", "device", "cartridge_needles", "cartridge_lot", "pen_speed",
+    "pinpoint_bleeding", "acne_flare", "adverse_events", "pain", "notes", "aftercare_given",
+    "next_due", "cautions_acknowledged", "override_reason",
+)  # fmt: skip
+
+
+def _grade(value: int | None) -> Grade | None:
+    return None if value is None else Grade(value)
+
+
+def session_to_row(data: SessionData, row: SessionRow) -> None:
+    """Write a session's values into a row (new or existing), children replaced."""
+    for name in SESSION_SCALARS:
+        setattr(row, name, getattr(data, name))
+    row.indications = join_codes(data.indications)
+    row.numbing_product = data.numbing.product if data.numbing else ""
+    row.numbing_minutes = data.numbing.minutes if data.numbing else None
+    row.redness = None if data.redness is None else int(data.redness)
+    row.bruising = None if data.bruising is None else int(data.bruising)
+    row.swelling = None if data.swelling is None else int(data.swelling)
+    row.areas = [
+        TreatedAreaRow(
+            position=i,
+            area=a.area.value,
+            label=a.label,
+            depth_um=depth_to_um(a.depth_mm),
+            passes=a.passes,
+            endpoint=a.endpoint.value if a.endpoint else None,
+        )
+        for i, a in enumerate(data.areas)
+    ]
+    row.products = [
+        ProductRow(position=i, name=p.name, lot=p.lot, expiry=p.expiry)
+        for i, p in enumerate(data.products)
+    ]
+    row.screening = [
+        ScreeningRow(item=a.item.value, present=a.present, since=a.since) for a in data.screening
+    ]
+    scores: list[AssessmentRow] = []
+    for (scale, version), item, value in (
+        (GOODMAN_BARON, "grade", data.scar_grade),
+        (GAIS, "score", data.gais),
+        (SATISFACTION, "score", data.satisfaction),
+    ):
+        if value is not None:
+            scores.append(AssessmentRow(scale=scale, scale_version=version, item=item, score=value))
+    if data.vss is not None:
+        for item in VSS_ITEMS:
+            scores.append(
+                AssessmentRow(
+                    scale=VSS[0], scale_version=VSS[1], item=item, score=getattr(data.vss, item)
+                )
+            )
+    row.assessments = scores
+
+
+def session_data(row: SessionRow) -> SessionData:
+    scores = {(a.scale, a.item): a.score for a in row.assessments}
+    vss = None
+    if any(scale == VSS[0] for scale, _ in scores):
+        vss = VancouverScarScale(**{i: scores.get((VSS[0], i), 0) for i in VSS_ITEMS})
+    return SessionData(
+        performed_at=row.performed_at,
+        practitioner=row.practitioner,
+        areas=tuple(
+            TreatedArea(
+                area=Area(a.area),
+                depth_mm=um_to_depth(a.depth_um),
+                passes=a.passes,
+                endpoint=Endpoint(a.endpoint) if a.endpoint else None,
+                label=a.label,
+            )
+            for a in row.areas
+        ),
+        indications=tuple(Indication(c) for c in split_codes(row.indications)),
+        device=row.device,
+        cartridge_needles=row.cartridge_needles,
+        cartridge_lot=row.cartridge_lot,
+        pen_speed=row.pen_speed,
+        numbing=(
+            Numbing(row.numbing_product, row.numbing_minutes)
+            if row.numbing_product and row.numbing_minutes is not None
+            else None
+        ),
+        products=tuple(Product(p.name, p.lot, p.expiry) for p in row.products),
+        redness=_grade(row.redness),
+        bruising=_grade(row.bruising),
+        swelling=_grade(row.swelling),
+        pinpoint_bleeding=row.pinpoint_bleeding,
+        acne_flare=row.acne_flare,
+        adverse_events=row.adverse_events,
+        pain=row.pain,
+        scar_grade=scores.get((GOODMAN_BARON[0], "grade")),
+        gais=scores.get((GAIS[0], "score")),
+        satisfaction=scores.get((SATISFACTION[0], "score")),
+        vss=vss,
+        notes=row.notes,
+        aftercare_given=row.aftercare_given,
+        next_due=row.next_due,
+        screening=tuple(
+            sorted(
+                (
+                    ScreeningAnswer(Contraindication(s.item), s.present, s.since)
+                    for s in row.screening
+                ),
+                key=lambda a: list(Contraindication).index(a.item),
+            )
+        ),
+        cautions_acknowledged=row.cautions_acknowledged,
+        override_reason=row.override_reason,
+    )
+
+
+def session_from_row(row: SessionRow, flags: tuple[str, ...] = ()) -> TreatmentSession:
+    return TreatmentSession(
+        id=row.id,
+        patient_id=row.patient_id,
+        data=session_data(row),
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        flags=flags,
+    )
+
+
+def as_dict(data: PatientData | SessionData) -> dict[str, Any]:
+    """Field values for the audit trail."""
+    return asdict(data)

@@ -1,0 +1,213 @@
+"""Register, edit, archive and find patients."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from needlelog.domain.errors import InvalidRecord, Violation
+from needlelog.domain.records import Patient, PatientData
+from needlelog.domain.search import PatientQuery, name_words, parse_query
+from needlelog.domain.validation import check_patient
+from needlelog.services import audit, clock
+from needlelog.services.errors import NotFound, StaleRecord
+from needlelog.services.mapping import as_dict, patient_data, patient_from_row, patient_to_row
+from needlelog.store.database import Database
+from needlelog.store.models import NameTokenRow, PatientRow
+
+# Above any character a name can hold: "abc" <= x < "abc" + TOP is a prefix match
+# that every database answers from an index.
+TOP = "\U0010ffff"
+
+
+def _duplicate(record_no: str) -> InvalidRecord:
+    return InvalidRecord(
+        [
+            Violation(
+                "record_no",
+                record_no,
+                "a record number no other patient has",
+                f"record number {record_no} is already used by another patient",
+            )
+        ]
+    )
+
+
+def _set_tokens(row: PatientRow, data: PatientData) -> None:
+    words = name_words(f"{data.family_name} {data.given_name}")
+    current = {t.token for t in row.name_tokens}
+    if current != words:
+        row.name_tokens = [NameTokenRow(token=w) for w in sorted(words)]
+
+
+def _row(session: Session, patient_id: int) -> PatientRow:
+    row = session.get(PatientRow, patient_id)
+    if row is None:
+        raise NotFound(f"no patient with id {patient_id}")
+    return row
+
+
+def add_in(session: Session, data: PatientData, actor: str, today: date) -> PatientRow:
+    """Add a patient inside an open transaction (used by register and by imports)."""
+    check_patient(data, today)
+    if session.scalar(select(PatientRow.id).where(PatientRow.record_no == data.record_no)):
+        raise _duplicate(data.record_no)
+    now = clock.utc_now()
+    row = PatientRow(
+        created_at=now, updated_at=now, archived=False, course_sessions=0, sessions_total=0
+    )
+    patient_to_row(data, row)
+    _set_tokens(row, data)
+    session.add(row)
+    session.flush()
+    audit.append(session, actor, "patient", row.id, "create", audit.diff({}, as_dict(data)))
+    return row
+
+
+def register(db: Database, data: PatientData, actor: str, today: date | None = None) -> Patient:
+    """Create a patient; refuses invalid data and duplicate record numbers."""
+    with db.write() as s:
+        row = add_in(s, data, actor, today or clock.today())
+        return patient_from_row(row)
+
+
+def update(
+    db: Database,
+    patient_id: int,
+    data: PatientData,
+    expected_version: int,
+    actor: str,
+    today: date | None = None,
+) -> Patient:
+    """Save an edit of a patient opened at ``expected_version``."""
+    check_patient(data, today or clock.today())
+    with db.write() as s:
+        row = _row(s, patient_id)
+        if row.version != expected_version:
+            raise StaleRecord(
+                f"patient {row.record_no} was changed by someone else after you opened it; "
+                "reload to see their changes, then edit again"
+            )
+        if data.record_no != row.record_no and s.scalar(
+            select(PatientRow.id).where(PatientRow.record_no == data.record_no)
+        ):
+            raise _duplicate(data.record_no)
+        before = as_dict(patient_data(row))
+        patient_to_row(data, row)
+        _set_tokens(row, data)
+        row.updated_at = clock.utc_now()
+        changes = audit.diff(before, as_dict(data))
+        s.flush()
+        if changes:
+            audit.append(s, actor, "patient", row.id, "update", changes)
+        return patient_from_row(row)
+
+
+def set_archived(db: Database, patient_id: int, archived: bool, actor: str) -> Patient:
+    """Archive (hide from daily lists) or bring back a patient; nothing is deleted."""
+    with db.write() as s:
+        row = _row(s, patient_id)
+        if row.archived != archived:
+            row.archived = archived
+            row.updated_at = clock.utc_now()
+            s.flush()
+            audit.append(
+                s,
+                actor,
+                "patient",
+                row.id,
+                "archive" if archived else "unarchive",
+                {"archived": [not archived, archived]},
+            )
+        return patient_from_row(row)
+
+
+def get(db: Database, patient_id: int) -> Patient:
+    with db.read() as s:
+        return patient_from_row(_row(s, patient_id))
+
+
+def find_by_record_no(db: Database, record_no: str) -> Patient:
+    with db.read() as s:
+        row = s.scalar(select(PatientRow).where(PatientRow.record_no == record_no))
+        if row is None:
+            raise NotFound(f"no patient with record number {record_no}")
+        return patient_from_row(row)
+
+
+def _filtered(query: PatientQuery, include_archived: bool) -> Select[tuple[PatientRow]]:
+    stmt = select(PatientRow)
+    if not include_archived:
+        stmt = stmt.where(PatientRow.archived.is_(False))
+    if query.is_empty:
+        return stmt
+    matches = [and_(PatientRow.record_no >= query.text, PatientRow.record_no < query.text + TOP)]
+    if query.birth_date is not None:
+        matches.append(PatientRow.date_of_birth == query.birth_date)
+    if query.words:
+        matches.append(
+            and_(
+                *(
+                    exists().where(
+                        NameTokenRow.patient_id == PatientRow.id,
+                        NameTokenRow.token >= word,
+                        NameTokenRow.token < word + TOP,
+                    )
+                    for word in query.words
+                )
+            )
+        )
+    return stmt.where(or_(*matches))
+
+
+@dataclass(frozen=True)
+class PageKey:
+    """Where a page of the name-ordered list ends, for keyset paging."""
+
+    family_name: str
+    given_name: str
+    id: int
+
+
+def search(
+    db: Database,
+    text: str = "",
+    limit: int = 100,
+    after: PageKey | None = None,
+    include_archived: bool = False,
+) -> list[Patient]:
+    """Patients matching a name fragment (each word a prefix of a name word),
+    a record-number prefix or a date of birth, in name order, one page at a time."""
+    stmt = _filtered(parse_query(text), include_archived)
+    order = (PatientRow.family_name, PatientRow.given_name, PatientRow.id)
+    if after is not None:
+        stmt = stmt.where(
+            or_(
+                PatientRow.family_name > after.family_name,
+                and_(
+                    PatientRow.family_name == after.family_name,
+                    PatientRow.given_name > after.given_name,
+                ),
+                and_(
+                    PatientRow.family_name == after.family_name,
+                    PatientRow.given_name == after.given_name,
+                    PatientRow.id > after.id,
+                ),
+            )
+        )
+    stmt = stmt.order_by(*order).limit(limit)
+    with db.read() as s:
+        return [patient_from_row(r) for r in s.scalars(stmt)]
+
+
+def page_key(patient: Patient) -> PageKey:
+    return PageKey(patient.data.family_name, patient.data.given_name, patient.id)
+
+
+def count(db: Database, text: str = "", include_archived: bool = False) -> int:
+    stmt = _filtered(parse_query(text), include_archived).with_only_columns(func.count())
+    with db.read() as s:
+        return int(s.scalar(stmt) or 0)

@@ -1,0 +1,80 @@
+"""Who is due or overdue for a session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import and_, func, or_, select
+
+from needlelog.domain import course
+from needlelog.domain.course import CourseState, CourseStatus
+from needlelog.domain.records import Patient
+from needlelog.services import clock
+from needlelog.services.mapping import patient_from_row
+from needlelog.services.settings import protocol_in
+from needlelog.store.database import Database
+from needlelog.store.models import PatientRow
+
+ATTENTION = (CourseState.DUE, CourseState.OVERDUE, CourseState.MAINTENANCE_DUE)
+
+
+@dataclass(frozen=True)
+class DueEntry:
+    patient: Patient
+    status: CourseStatus
+
+
+def patient_status(patient: Patient, db: Database, today: date | None = None) -> CourseStatus:
+    with db.read() as s:
+        protocol = protocol_in(s)
+    return course.status_from_summary(
+        patient.last_session_on,
+        patient.course_sessions,
+        today or clock.today(),
+        protocol,
+        patient.data.planned_sessions,
+        patient.next_due,
+    )
+
+
+def due_list(
+    db: Database, today: date | None = None, horizon_days: int = 7, limit: int = 1000
+) -> list[DueEntry]:
+    """Active patients due within ``horizon_days``, or overdue, most overdue first."""
+    today = today or clock.today()
+    with db.read() as s:
+        protocol = protocol_in(s)
+        planned = func.coalesce(PatientRow.planned_sessions, protocol.planned_sessions)
+        late = today - timedelta(weeks=protocol.interval_max_weeks)
+        stmt = (
+            select(PatientRow)
+            .where(
+                PatientRow.archived.is_(False),
+                PatientRow.last_session_on.is_not(None),
+                or_(
+                    PatientRow.next_due <= today + timedelta(days=horizon_days),
+                    and_(PatientRow.course_sessions < planned, PatientRow.last_session_on < late),
+                ),
+            )
+            .order_by(PatientRow.next_due, PatientRow.id)
+            .limit(limit)
+        )
+        rows = s.scalars(stmt).all()
+        entries: list[DueEntry] = []
+        for row in rows:
+            patient = patient_from_row(row)
+            st = course.status_from_summary(
+                row.last_session_on,
+                row.course_sessions,
+                today,
+                protocol,
+                row.planned_sessions,
+                row.next_due,
+            )
+            if st.state in ATTENTION or (
+                st.next_due and st.next_due <= today + timedelta(days=horizon_days)
+            ):
+                entries.append(DueEntry(patient, st))
+    entries.sort(key=lambda e: (-e.status.days_overdue, e.status.next_due or today))
+    return entries

@@ -1,0 +1,277 @@
+"""Record, amend and read treatment sessions."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+
+from sqlalchemy import desc, func, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from needlelog.domain import course
+from needlelog.domain.codes import Grade
+from needlelog.domain.errors import InvalidRecord, Violation
+from needlelog.domain.protocol import Protocol
+from needlelog.domain.records import Product, SessionData, TreatmentSession
+from needlelog.domain.validation import check_session
+from needlelog.services import audit, clock
+from needlelog.services.errors import NotFound, StaleRecord
+from needlelog.services.mapping import as_dict, session_data, session_from_row, session_to_row
+from needlelog.services.settings import protocol_in
+from needlelog.store.database import Database
+from needlelog.store.models import PatientRow, ProductRow, SessionRow
+
+FLAG_SEVERE = "severe_reaction"
+FLAG_AVOID_OVERRIDDEN = "avoid_overridden"
+
+_LOAD = (
+    selectinload(SessionRow.areas),
+    selectinload(SessionRow.products),
+    selectinload(SessionRow.screening),
+    selectinload(SessionRow.assessments),
+)
+
+
+def _patient(session: Session, patient_id: int) -> PatientRow:
+    row = session.get(PatientRow, patient_id)
+    if row is None:
+        raise NotFound(f"no patient with id {patient_id}")
+    return row
+
+
+def refresh_summary(session: Session, patient_id: int, protocol: Protocol) -> None:
+    """Recompute the course summary kept on the patient row (no version bump:
+    a saved session must not make an open edit of the patient look stale)."""
+    rows = session.execute(
+        select(SessionRow.performed_at, SessionRow.next_due)
+        .where(SessionRow.patient_id == patient_id)
+        .order_by(SessionRow.performed_at, SessionRow.id)
+    ).all()
+    planned = session.scalar(select(PatientRow.planned_sessions).where(PatientRow.id == patient_id))
+    days = [r.performed_at.date() for r in rows]
+    sizes = course.course_sizes(days)
+    next_due = None
+    if rows:
+        st = course.status_from_summary(
+            days[-1], sizes[-1], days[-1], protocol, planned, rows[-1].next_due
+        )
+        next_due = st.next_due
+    session.execute(
+        update(PatientRow.__table__)
+        .where(PatientRow.__table__.c.id == patient_id)
+        .values(
+            last_session_on=days[-1] if days else None,
+            course_sessions=sizes[-1] if sizes else 0,
+            sessions_total=len(days),
+            next_due=next_due,
+        )
+    )
+
+
+def _with_default_due(
+    data: SessionData,
+    session: Session,
+    patient: PatientRow,
+    protocol: Protocol,
+    exclude_id: int | None = None,
+) -> SessionData:
+    if data.next_due is not None:
+        return data
+    stmt = select(SessionRow.performed_at).where(SessionRow.patient_id == patient.id)
+    if exclude_id is not None:
+        stmt = stmt.where(SessionRow.id != exclude_id)
+    on = data.performed_at.date()
+    days = [d.date() for d in session.scalars(stmt)] + [on]
+    number = course.position_in_course(days, on)
+    planned = patient.planned_sessions or protocol.planned_sessions
+    return replace(data, next_due=course.default_next_due(on, number, planned, protocol))
+
+
+def _check(
+    data: SessionData, patient: PatientRow, protocol: Protocol, now: datetime | None
+) -> None:
+    if patient.archived:
+        raise InvalidRecord(
+            [
+                Violation(
+                    "patient",
+                    patient.record_no,
+                    "an active patient",
+                    f"patient {patient.record_no} is archived; bring the record back before "
+                    "recording a session",
+                )
+            ]
+        )
+    moment = now or clock.local_now()
+    check_session(data, protocol, moment.date(), patient.date_of_birth, moment)
+
+
+def add_in(
+    session: Session,
+    patient_id: int,
+    data: SessionData,
+    actor: str,
+    now: datetime | None = None,
+    protocol: Protocol | None = None,
+    refresh: bool = True,
+) -> SessionRow:
+    """Add a session inside an open transaction (used by record and by imports)."""
+    protocol = protocol or protocol_in(session)
+    patient = _patient(session, patient_id)
+    _check(data, patient, protocol, now)
+    data = _with_default_due(data, session, patient, protocol)
+    stamp = clock.utc_now()
+    row = SessionRow(patient_id=patient_id, created_at=stamp, updated_at=stamp)
+    session_to_row(data, row)
+    session.add(row)
+    session.flush()
+    audit.append(
+        session,
+        actor,
+        "session",
+        row.id,
+        "create",
+        {"patient_id": [None, patient_id], **audit.diff({}, as_dict(data))},
+    )
+    if refresh:
+        refresh_summary(session, patient_id, protocol)
+    return row
+
+
+def record(
+    db: Database, patient_id: int, data: SessionData, actor: str, now: datetime | None = None
+) -> TreatmentSession:
+    """Save a new session; on any problem nothing is written."""
+    with db.write() as s:
+        row = add_in(s, patient_id, data, actor, now)
+        return session_from_row(row)
+
+
+def amend(
+    db: Database,
+    session_id: int,
+    data: SessionData,
+    expected_version: int,
+    actor: str,
+    now: datetime | None = None,
+) -> TreatmentSession:
+    """Save a correction of a session opened at ``expected_version``; the previous values
+    stay in the audit trail."""
+    with db.write() as s:
+        row = s.get(SessionRow, session_id, options=_LOAD)
+        if row is None:
+            raise NotFound(f"no session with id {session_id}")
+        if row.version != expected_version:
+            raise StaleRecord(
+                f"the session of {row.performed_at:%Y-%m-%d} was changed by someone else after "
+                "you opened it; reload to see their changes, then edit again"
+            )
+        protocol = protocol_in(s)
+        patient = _patient(s, row.patient_id)
+        _check(data, patient, protocol, now)
+        data = _with_default_due(data, s, patient, protocol, exclude_id=row.id)
+        before = as_dict(session_data(row))
+        session_to_row(data, row)
+        row.updated_at = clock.utc_now()
+        s.flush()
+        changes = audit.diff(before, as_dict(data))
+        if changes:
+            audit.append(s, actor, "session", row.id, "amend", changes)
+        refresh_summary(s, row.patient_id, protocol)
+        return session_from_row(row)
+
+
+def get(db: Database, session_id: int) -> TreatmentSession:
+    with db.read() as s:
+        row = s.get(SessionRow, session_id, options=_LOAD)
+        if row is None:
+            raise NotFound(f"no session with id {session_id}")
+        return session_from_row(row)
+
+
+def _flags(data: SessionData, previous: SessionData | None, protocol: Protocol) -> tuple[str, ...]:
+    flags: list[str] = []
+    if previous is not None:
+        flag = course.interval_flag(
+            previous.performed_at.date(), data.performed_at.date(), protocol
+        )
+        if flag is not None:
+            flags.append(flag.value)
+    if Grade.SEVERE in (data.redness, data.bruising, data.swelling):
+        flags.append(FLAG_SEVERE)
+    if data.override_reason.strip():
+        flags.append(FLAG_AVOID_OVERRIDDEN)
+    return tuple(flags)
+
+
+def history(db: Database, patient_id: int, newest_first: bool = True) -> list[TreatmentSession]:
+    """All sessions of a patient with their flags (too soon, late, severe reaction)."""
+    with db.read() as s:
+        _patient(s, patient_id)
+        protocol = protocol_in(s)
+        rows = s.scalars(
+            select(SessionRow)
+            .where(SessionRow.patient_id == patient_id)
+            .order_by(SessionRow.performed_at, SessionRow.id)
+            .options(*_LOAD)
+        ).all()
+        out: list[TreatmentSession] = []
+        previous: SessionData | None = None
+        for row in rows:
+            data = session_data(row)
+            out.append(session_from_row(row, _flags(data, previous, protocol)))
+            previous = data
+    return out[::-1] if newest_first else out
+
+
+def latest(db: Database, patient_id: int) -> TreatmentSession | None:
+    """The patient's most recent session, from which a new one is pre-filled."""
+    with db.read() as s:
+        row = s.scalar(
+            select(SessionRow)
+            .where(SessionRow.patient_id == patient_id)
+            .order_by(desc(SessionRow.performed_at), desc(SessionRow.id))
+            .limit(1)
+            .options(*_LOAD)
+        )
+        return None if row is None else session_from_row(row)
+
+
+def known_products(db: Database, limit: int = 200) -> list[Product]:
+    """Products with lot and expiry used before, most recently used first."""
+    last_use = func.max(ProductRow.id).label("last_use")
+    stmt = (
+        select(ProductRow.name, ProductRow.lot, ProductRow.expiry, last_use)
+        .group_by(ProductRow.name, ProductRow.lot, ProductRow.expiry)
+        .order_by(desc(last_use))
+        .limit(limit)
+    )
+    with db.read() as s:
+        return [Product(r.name, r.lot, r.expiry) for r in s.execute(stmt)]
+
+
+def known_practitioners(db: Database, limit: int = 50) -> list[str]:
+    last_use = func.max(SessionRow.id).label("last_use")
+    stmt = (
+        select(SessionRow.practitioner, last_use)
+        .group_by(SessionRow.practitioner)
+        .order_by(desc(last_use))
+        .limit(limit)
+    )
+    with db.read() as s:
+        return [r.practitioner for r in s.execute(stmt)]
+
+
+def default_next_due(db: Database, patient_id: int, performed_on: date) -> date:
+    """What the form should pre-fill as next due for a new session on ``performed_on``."""
+    with db.read() as s:
+        protocol = protocol_in(s)
+        patient = _patient(s, patient_id)
+        probe = SessionData(
+            performed_at=datetime.combine(performed_on, datetime.min.time()),
+            practitioner="",
+            areas=(),
+        )
+        filled = _with_default_due(probe, s, patient, protocol)
+        assert filled.next_due is not None
+        return filled.next_due

@@ -1,0 +1,135 @@
+"""Clinic settings stored with the clinic's data: protocol, letterhead, aftercare."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from needlelog.domain.errors import Violation, raise_if_any
+from needlelog.domain.protocol import DEFAULT_PROTOCOL, PEN_MAX_DEPTH_MM, PEN_MIN_DEPTH_MM, Protocol
+from needlelog.services import audit
+from needlelog.store.database import Database
+from needlelog.store.models import SettingRow
+
+DEFAULT_AFTERCARE = """\
+Avoid direct sun for several days and wear a broad-spectrum sunscreen.
+Avoid strenuous exercise for the first days.
+Avoid exfoliants and alcohol-based products. No make-up today; a little powder later hides redness.
+Redness, swelling and light bruising are expected and settle in a few days. A mild acne flare can happen: do not pick at the skin.
+Most people return to work the next day.
+Before your next visit: no tanning, drink plenty of water, and come without make-up."""
+
+
+@dataclass(frozen=True)
+class ClinicInfo:
+    """The letterhead of reports and handouts."""
+
+    name: str = "Your clinic"
+    address: str = ""
+    phone: str = ""
+    email: str = ""
+    logo_path: str = ""
+    confidentiality: str = (
+        "Confidential health information. Intended for the patient and their clinicians only."
+    )
+
+
+def _get(session: Session, key: str) -> Any | None:
+    row = session.get(SettingRow, key)
+    return None if row is None else json.loads(row.value)
+
+
+def _put(session: Session, key: str, value: Any, actor: str) -> None:
+    row = session.get(SettingRow, key)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    old = None if row is None else json.loads(row.value)
+    if row is None:
+        session.add(
+            SettingRow(key=key, value=json.dumps(value, ensure_ascii=False), updated_at=now)
+        )
+    else:
+        row.value = json.dumps(value, ensure_ascii=False)
+        row.updated_at = now
+    audit.append(session, actor, "setting", 0, "update", {key: [old, value]})
+
+
+def protocol_in(session: Session) -> Protocol:
+    data = _get(session, "protocol")
+    return DEFAULT_PROTOCOL if data is None else Protocol.from_json(data)
+
+
+def get_protocol(db: Database) -> Protocol:
+    with db.read() as s:
+        return protocol_in(s)
+
+
+def set_protocol(db: Database, protocol: Protocol, actor: str) -> None:
+    problems: list[Violation] = []
+    if not PEN_MIN_DEPTH_MM <= protocol.depth_min_mm < protocol.depth_max_mm <= PEN_MAX_DEPTH_MM:
+        problems.append(
+            Violation(
+                "depth_range",
+                f"{protocol.depth_min_mm}-{protocol.depth_max_mm}",
+                f"{PEN_MIN_DEPTH_MM} to {PEN_MAX_DEPTH_MM} mm, minimum below maximum",
+                f"protocol depth range {protocol.depth_min_mm} to {protocol.depth_max_mm} mm is not "
+                f"valid; allowed: within {PEN_MIN_DEPTH_MM} to {PEN_MAX_DEPTH_MM} mm, minimum below "
+                "maximum",
+            )
+        )
+    if protocol.depth_step_mm <= 0:
+        problems.append(
+            Violation(
+                "depth_step_mm", protocol.depth_step_mm, "above 0", "depth step must be above 0 mm"
+            )
+        )
+    if not 1 <= protocol.interval_min_weeks <= protocol.interval_max_weeks <= 52:
+        problems.append(
+            Violation(
+                "interval_weeks",
+                f"{protocol.interval_min_weeks}-{protocol.interval_max_weeks}",
+                "1 to 52 weeks, minimum not above maximum",
+                "session interval must be 1 to 52 weeks with the minimum not above the maximum",
+            )
+        )
+    raise_if_any(problems)
+    with db.write() as s:
+        _put(s, "protocol", protocol.to_json(), actor)
+
+
+def get_clinic(db: Database) -> ClinicInfo:
+    with db.read() as s:
+        data = _get(s, "clinic") or {}
+    known = {f.name for f in fields(ClinicInfo)}
+    return ClinicInfo(**{k: v for k, v in data.items() if k in known})
+
+
+def set_clinic(db: Database, info: ClinicInfo, actor: str) -> None:
+    with db.write() as s:
+        _put(s, "clinic", asdict(info), actor)
+
+
+def get_aftercare(db: Database) -> str:
+    with db.read() as s:
+        text = _get(s, "aftercare")
+    return DEFAULT_AFTERCARE if not text else str(text)
+
+
+def set_aftercare(db: Database, text: str, actor: str) -> None:
+    with db.write() as s:
+        _put(s, "aftercare", text.strip(), actor)
+
+
+def get_value(db: Database, key: str, default: Any = None) -> Any:
+    """A free-form setting (for example ``backup_keep`` or ``demo_data``)."""
+    with db.read() as s:
+        value = _get(s, key)
+    return default if value is None else value
+
+
+def set_value(db: Database, key: str, value: Any, actor: str) -> None:
+    with db.write() as s:
+        _put(s, key, value, actor)

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy mappings, engine and Alembic migrations."""

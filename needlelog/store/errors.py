@@ -1,0 +1,80 @@
+"""Database failures a user can understand, apart from bugs.
+
+SQLite's known error conditions (busy, read-only, full, damaged) become
+these typed errors with a message for a person; anything else is a bug and
+is left to propagate.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+
+class StoreError(RuntimeError):
+    """A known, user-facing database problem."""
+
+
+class DatabaseBusy(StoreError):
+    pass
+
+
+class DatabaseReadOnly(StoreError):
+    pass
+
+
+class DiskFull(StoreError):
+    pass
+
+
+class DatabaseDamaged(StoreError):
+    pass
+
+
+class DatabaseTooNew(StoreError):
+    pass
+
+
+class DatabaseUnavailable(StoreError):
+    pass
+
+
+def translate(exc: BaseException, where: str = "the database") -> StoreError | None:
+    """Map a driver error to a known, user-facing error, or None if it is a bug."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    text = str(orig).lower()
+    code = getattr(orig, "sqlite_errorcode", None)
+    if isinstance(orig, sqlite3.Error) or isinstance(exc, OperationalError):
+        if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "database is locked" in text:
+            return DatabaseBusy(
+                f"{where} is busy: another needlelog is saving. Try again in a moment."
+            )
+        if code == sqlite3.SQLITE_READONLY or "readonly" in text or "read-only" in text:
+            return DatabaseReadOnly(
+                f"{where} is read-only: nothing was saved. Check that the disk or folder "
+                "allows writing."
+            )
+        if (
+            code == sqlite3.SQLITE_FULL
+            or "disk is full" in text
+            or "database or disk is full" in text
+        ):
+            return DiskFull(
+                f"The disk holding {where} is full: nothing was saved. Free some space."
+            )
+        if (
+            code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+            or "malformed" in text
+            or ("not a database" in text)
+        ):
+            return DatabaseDamaged(
+                f"{where} is damaged. Restore it from a backup (needlelog restore FILE)."
+            )
+        if code == sqlite3.SQLITE_IOERR or "disk i/o error" in text:
+            return DiskFull(f"The disk holding {where} failed to write: nothing was saved.")
+        if code == sqlite3.SQLITE_CANTOPEN or "unable to open" in text:
+            return DatabaseUnavailable(f"{where} cannot be opened: check that the folder exists.")
+    if isinstance(exc, OperationalError) and "could not connect" in text:
+        return DatabaseUnavailable(f"{where} server cannot be reached: {orig}")
+    return None

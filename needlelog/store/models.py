@@ -1,0 +1,201 @@
+"""SQLAlchemy 2.x mapped tables.
+
+Portable SQL only (SQLite today, PostgreSQL for multi-PC clinics): no
+SQLite-specific types. Depths are stored as whole micrometres so that
+0.05 mm steps stay exact on every database.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class PatientRow(Base):
+    __tablename__ = "patients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_no: Mapped[str] = mapped_column(String(32), unique=True)
+    family_name: Mapped[str] = mapped_column(String(100))
+    given_name: Mapped[str] = mapped_column(String(100), default="")
+    date_of_birth: Mapped[date | None] = mapped_column(Date, index=True)
+    sex: Mapped[str | None] = mapped_column(String(10))
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    fitzpatrick: Mapped[int | None] = mapped_column(SmallInteger)
+    contraindications: Mapped[str] = mapped_column(String(400), default="")  # codes joined by ;
+    notes: Mapped[str] = mapped_column(Text, default="")
+    planned_sessions: Mapped[int | None] = mapped_column(SmallInteger)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Kept by the session services in the same transaction, so that lists of
+    # 100,000 patients need no aggregate over a million sessions.
+    last_session_on: Mapped[date | None] = mapped_column(Date)
+    course_sessions: Mapped[int] = mapped_column(Integer, default=0)
+    sessions_total: Mapped[int] = mapped_column(Integer, default=0)
+    next_due: Mapped[date | None] = mapped_column(Date, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer)
+
+    sessions: Mapped[list[SessionRow]] = relationship(back_populates="patient")
+    name_tokens: Mapped[list[NameTokenRow]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    __table_args__ = (Index("ix_patients_sort_name", "family_name", "given_name", "id"),)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class NameTokenRow(Base):
+    """Folded words of a patient's names, for index-backed search by fragment."""
+
+    __tablename__ = "patient_name_tokens"
+
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True
+    )
+    token: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+
+
+class SessionRow(Base):
+    __tablename__ = "treatment_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    performed_at: Mapped[datetime] = mapped_column(DateTime)
+    practitioner: Mapped[str] = mapped_column(String(200))
+    indications: Mapped[str] = mapped_column(String(300), default="")  # codes joined by ;
+    device: Mapped[str] = mapped_column(String(200), default="")
+    cartridge_needles: Mapped[int | None] = mapped_column(SmallInteger)
+    cartridge_lot: Mapped[str] = mapped_column(String(200), default="")
+    pen_speed: Mapped[int | None] = mapped_column(SmallInteger)
+    numbing_product: Mapped[str] = mapped_column(String(200), default="")
+    numbing_minutes: Mapped[int | None] = mapped_column(SmallInteger)
+    redness: Mapped[int | None] = mapped_column(SmallInteger)
+    bruising: Mapped[int | None] = mapped_column(SmallInteger)
+    swelling: Mapped[int | None] = mapped_column(SmallInteger)
+    pinpoint_bleeding: Mapped[bool] = mapped_column(Boolean, default=False)
+    acne_flare: Mapped[bool] = mapped_column(Boolean, default=False)
+    adverse_events: Mapped[str] = mapped_column(Text, default="")
+    pain: Mapped[int | None] = mapped_column(SmallInteger)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    aftercare_given: Mapped[bool] = mapped_column(Boolean, default=False)
+    next_due: Mapped[date | None] = mapped_column(Date)
+    cautions_acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)
+    override_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer)
+
+    patient: Mapped[PatientRow] = relationship(back_populates="sessions")
+    areas: Mapped[list[TreatedAreaRow]] = relationship(
+        cascade="all, delete-orphan", order_by="TreatedAreaRow.position"
+    )
+    products: Mapped[list[ProductRow]] = relationship(
+        cascade="all, delete-orphan", order_by="ProductRow.position"
+    )
+    screening: Mapped[list[ScreeningRow]] = relationship(cascade="all, delete-orphan")
+    assessments: Mapped[list[AssessmentRow]] = relationship(cascade="all, delete-orphan")
+
+    __table_args__ = (
+        Index("ix_treatment_sessions_patient_performed", "patient_id", "performed_at"),
+    )
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class TreatedAreaRow(Base):
+    __tablename__ = "treated_areas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_sessions.id"), index=True)
+    position: Mapped[int] = mapped_column(SmallInteger)
+    area: Mapped[str] = mapped_column(String(30))
+    label: Mapped[str] = mapped_column(String(200), default="")
+    depth_um: Mapped[int] = mapped_column(Integer)
+    passes: Mapped[int | None] = mapped_column(SmallInteger)
+    endpoint: Mapped[str | None] = mapped_column(String(30))
+
+
+class ProductRow(Base):
+    __tablename__ = "session_products"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_sessions.id"), index=True)
+    position: Mapped[int] = mapped_column(SmallInteger)
+    name: Mapped[str] = mapped_column(String(200))
+    lot: Mapped[str] = mapped_column(String(200), default="")
+    expiry: Mapped[date | None] = mapped_column(Date)
+
+
+class ScreeningRow(Base):
+    """One contraindication question as answered on the day of the session."""
+
+    __tablename__ = "screening_answers"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_sessions.id"), primary_key=True)
+    item: Mapped[str] = mapped_column(String(40), primary_key=True)
+    present: Mapped[bool] = mapped_column(Boolean)
+    since: Mapped[date | None] = mapped_column(Date)
+
+
+class AssessmentRow(Base):
+    """A score on a named scale, with the scale's version, so scores stay interpretable."""
+
+    __tablename__ = "assessments"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_sessions.id"), primary_key=True)
+    scale: Mapped[str] = mapped_column(String(40), primary_key=True)
+    item: Mapped[str] = mapped_column(String(30), primary_key=True)
+    scale_version: Mapped[str] = mapped_column(String(20))
+    score: Mapped[int] = mapped_column(SmallInteger)
+
+
+class AuditEventRow(Base):
+    """Append-only history of every change (never updated, never deleted)."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(200))
+    entity: Mapped[str] = mapped_column(String(30))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(20))
+    changes: Mapped[str] = mapped_column(Text)  # JSON: {"field": [old, new]}
+
+    __table_args__ = (Index("ix_audit_events_entity", "entity", "entity_id"),)
+
+
+class SettingRow(Base):
+    """Clinic settings kept with the clinic's data (protocol, letterhead, aftercare)."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)  # JSON
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
