@@ -96,9 +96,10 @@ def update(
         ):
             raise _duplicate(data.record_no)
         before = as_dict(patient_data(row))
-        patient_to_row(data, row)
-        _set_tokens(row, data)
-        row.updated_at = clock.utc_now()
+        with s.no_autoflush:  # one flush, so the version moves by exactly one
+            patient_to_row(data, row)
+            _set_tokens(row, data)
+            row.updated_at = clock.utc_now()
         changes = audit.diff(before, as_dict(data))
         s.flush()
         if changes:

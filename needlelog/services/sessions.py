@@ -171,8 +171,9 @@ def amend(
         _check(data, patient, protocol, now)
         data = _with_default_due(data, s, patient, protocol, exclude_id=row.id)
         before = as_dict(session_data(row))
-        session_to_row(data, row)
-        row.updated_at = clock.utc_now()
+        with s.no_autoflush:  # one flush, so the version moves by exactly one
+            session_to_row(data, row)
+            row.updated_at = clock.utc_now()
         s.flush()
         changes = audit.diff(before, as_dict(data))
         if changes:
