@@ -28,8 +28,27 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "clinic.sqlite3"
 
 
+# Set to a PostgreSQL URL to run the database tests against a server, as a
+# clinic with several PCs would (the schema is dropped and rebuilt per test).
+SERVER_URL = os.environ.get("NEEDLELOG_TEST_SERVER_DB", "")
+
+
+def _reset_server_schema(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
 @pytest.fixture
 def db(db_path: Path) -> Iterator[Database]:
-    database = open_database(f"sqlite:///{db_path}")
+    if SERVER_URL:
+        _reset_server_schema(SERVER_URL)
+        database = open_database(SERVER_URL)
+    else:
+        database = open_database(f"sqlite:///{db_path}")
     yield database
     database.dispose()

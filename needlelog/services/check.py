@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Date, cast, func, select, text
 
 from needlelog.domain import course
 from needlelog.domain.protocol import PEN_MAX_DEPTH_MM, PEN_MIN_DEPTH_MM
@@ -77,16 +77,18 @@ def run(db: Database) -> CheckReport:
         )
         problems += [Problem(f"session {sid}", "has no treated area") for sid in no_area]
 
-        before_birth = (
-            s.execute(
-                select(SessionRow.id, PatientRow.record_no)
-                .join(PatientRow, PatientRow.id == SessionRow.patient_id)
-                .where(PatientRow.date_of_birth.is_not(None))
-                .where(func.date(SessionRow.performed_at) < PatientRow.date_of_birth)
-            ).all()
+        # SQLite keeps dates as text, where CAST would turn them into numbers.
+        performed_day = (
+            func.date(SessionRow.performed_at)
             if db.is_sqlite
-            else []
+            else cast(SessionRow.performed_at, Date)
         )
+        before_birth = s.execute(
+            select(SessionRow.id, PatientRow.record_no)
+            .join(PatientRow, PatientRow.id == SessionRow.patient_id)
+            .where(PatientRow.date_of_birth.is_not(None))
+            .where(performed_day < PatientRow.date_of_birth)
+        ).all()
         problems += [
             Problem(f"session {sid}", f"before the birth of patient {rec}")
             for sid, rec in before_birth

@@ -152,6 +152,8 @@ def test_search_is_name_ordered_and_keyset_paged(clinic: Database) -> None:
 def test_search_uses_an_index_not_a_scan(clinic: Database) -> None:
     from sqlalchemy import text
 
+    if not clinic.is_sqlite:
+        pytest.skip("query plan syntax is SQLite's")
     with clinic.engine.connect() as conn:
         plan = conn.execute(
             text(
