@@ -115,7 +115,18 @@ def _outcomes(d: Drawing, f: _Frame, points: Sequence[ChartPoint], bottom: float
         d.add(_text(f.x0 - 2, y(score) - 2.2, str(score), anchor="end", fill=AXIS))
     d.add(Line(f.x0, bottom, f.x0, top, strokeColor=AXIS, strokeWidth=0.6))
     d.add(_vertical_title(6 * mm, (bottom + top) / 2, "Score (1 = best)"))
-    marker = 1.6 if len(points) <= 60 else 0.9
+    if all(p.scar_grade is None and p.gais is None for p in points):
+        d.add(
+            _text(
+                (f.x0 + f.x1) / 2,
+                (bottom + top) / 2,
+                "No scar grade or GAIS assessed yet",
+                size=8,
+                anchor="middle",
+                fill=AXIS,
+            )
+        )
+    marker = 2.0 if len(points) <= 20 else 1.4 if len(points) <= 60 else 0.9
     for attr, colour, offset in (("scar_grade", SCAR_COLOUR, -0.08), ("gais", GAIS_COLOUR, 0.08)):
         pairs = [
             (f.x(p.number), None if getattr(p, attr) is None else y(getattr(p, attr) + offset))
@@ -190,7 +201,7 @@ def _strip(d: Drawing, f: _Frame, points: Sequence[ChartPoint], bottom: float) -
             Rect(
                 f.x0,
                 y,
-                f.x1 - f.x0,
+                len(points) * f.slot,
                 ROW_H - 0.6,
                 fillColor=colors.white,
                 strokeColor=GRID,
@@ -217,9 +228,9 @@ def _session_axis(d: Drawing, f: _Frame, count: int, y: float) -> None:
     step = _label_step(count)
     numbers = [n for n in range(1, count + 1) if n == 1 or n % step == 0]
     for n in numbers:
-        d.add(Line(f.x(n), y + 4.5, f.x(n), y + 6.5, strokeColor=AXIS, strokeWidth=0.5))
+        d.add(Line(f.x(n), y + 7.5, f.x(n), y + 10, strokeColor=AXIS, strokeWidth=0.5))
         d.add(_text(f.x(n), y, str(n), anchor="middle", fill=AXIS))
-    d.add(_text(f.x0 - 2, y, "Session", anchor="end", fill=AXIS))
+    d.add(_text(f.x0 - 5, y, "Session", anchor="end", fill=AXIS))
 
 
 def _legend(d: Drawing, f: _Frame, y: float) -> None:
@@ -238,9 +249,14 @@ def _legend(d: Drawing, f: _Frame, y: float) -> None:
     d.add(_text(x + 12, y, "not recorded"))
 
 
-def progress_charts(points: Sequence[ChartPoint], width: float) -> Drawing:
-    """One drawing: outcomes on top, depth below, the reaction strip, a shared session axis."""
-    f = _Frame(width, len(points))
+def progress_charts(points: Sequence[ChartPoint], width: float, planned: int = 0) -> Drawing:
+    """One drawing: outcomes on top, depth below, the reaction strip, a shared session axis.
+
+    The axis spans at least the ``planned`` sessions of the course, so a short
+    history shows how far through the course the patient is.
+    """
+    count = max(len(points), planned)
+    f = _Frame(width, count)
     legend_y = 0.0
     axis_y = legend_y + 5 * mm
     strip_bottom = axis_y + 4 * mm
@@ -251,6 +267,6 @@ def progress_charts(points: Sequence[ChartPoint], width: float) -> Drawing:
     _outcomes(d, f, points, outcome_bottom)
     _depth(d, f, points, depth_bottom)
     _strip(d, f, points, strip_bottom)
-    _session_axis(d, f, len(points), axis_y)
+    _session_axis(d, f, count, axis_y)
     _legend(d, f, legend_y)
     return d

@@ -5,9 +5,9 @@ covers Chinese but has no Latin letters, so only runs of CJK characters are
 set in it. Fonts are registered ``shapable`` so that, in a paragraph style
 with ``shaping=1``, HarfBuzz joins Arabic letters and lays them out right to
 left; reordering them again on top of that would reverse them twice.
-Shaping is switched on only for paragraphs that hold Arabic: ReportLab asks
-HarfBuzz for discretionary ligatures, which would turn a Latin "st" into a
-decorative ligature.
+Shaping is switched on only for paragraphs that hold Arabic (it costs time),
+and without discretionary ligatures: ReportLab asks HarfBuzz for them, and
+DejaVu Sans then draws a Latin "st" as a decorative ligature.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from xml.sax.saxutils import escape
 
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 
 from needlelog import config
@@ -52,7 +52,19 @@ def register() -> None:
         )
         # Droid Sans Fallback has one style: <b>/<i> around Chinese keep the same face.
         pdfmetrics.registerFontFamily(CJK, normal=CJK, bold=CJK, italic=CJK, boldItalic=CJK)
+        _no_discretionary_ligatures()
         _registered = True
+
+
+def _no_discretionary_ligatures() -> None:
+    # ReportLab offers no option for the HarfBuzz features it requests; its
+    # default is a keyword default of shapeFragWord. Drop "dlig" from it when
+    # the function still has that shape, and leave it alone otherwise.
+    shape = getattr(ttfonts, "shapeFragWord", None)
+    defaults = getattr(shape, "__defaults__", None)
+    if defaults and isinstance(defaults[0], dict) and "dlig" in defaults[0]:
+        features = {k: v for k, v in defaults[0].items() if k != "dlig"}
+        shape.__defaults__ = (features, *defaults[1:])  # type: ignore[union-attr]
 
 
 def _is_cjk(ch: str) -> bool:

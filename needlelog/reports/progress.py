@@ -85,7 +85,10 @@ def _summary(c: content.ReportContent) -> list[Flowable]:
     state = _STATE_TEXT[s.state]
     if s.state is CourseState.OVERDUE and s.days_overdue:
         state += f" by {s.days_overdue} days"
-    done = f"{s.sessions_in_course} of {s.planned}"
+    if s.sessions_in_course <= s.planned:
+        done = f"{s.sessions_in_course} of {s.planned} planned"
+    else:
+        done = f"{s.sessions_in_course} (course of {s.planned} planned, then maintenance)"
     if s.course_number > 1 or len(c.history) > s.sessions_in_course:
         done += f" in the current course ({len(c.history)} in all)"
     rows = [
@@ -206,7 +209,7 @@ def _grades(d: SessionData) -> str:
 
 
 _COLUMNS = (
-    ("No.", 7),
+    ("No.", 8),
     ("Date", 19),
     ("Practitioner", 20),
     ("Areas, depth (mm)", 34),
@@ -274,7 +277,7 @@ def _story(c: content.ReportContent, check: Callable[[], None]) -> list[Flowable
             KeepTogether(
                 [
                     st.para("Progress across sessions", st.H2),
-                    charts.progress_charts(_points(c.history), st.WIDTH),
+                    charts.progress_charts(_points(c.history), st.WIDTH, c.status.planned),
                 ]
             )
         )
