@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import BinaryIO
@@ -12,6 +13,10 @@ from typing import BinaryIO
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
 from needlelog.reports import fonts, styles
+
+# ReportLab keeps per-document subsetting state inside the shared font
+# objects; one document at a time keeps two background reports apart.
+_build_lock = threading.Lock()
 
 
 def render(

@@ -91,12 +91,16 @@ def _summary(c: content.ReportContent) -> list[Flowable]:
         done = f"{s.sessions_in_course} (course of {s.planned} planned, then maintenance)"
     if s.course_number > 1 or len(c.history) > s.sessions_in_course:
         done += f" in the current course ({len(c.history)} in all)"
+    treated: list[str] = []
+    for t in c.history:
+        treated += [i.label for i in t.data.indications if i.label not in treated]
     rows = [
-        ("Sessions done", done),
+        ("Treated for", ", ".join(treated) or "Not recorded"),
         ("Course status", state),
+        ("Sessions done", done),
+        ("Next due", f"<b>{st.fmt_date(s.next_due)}</b>"),
         ("First session", st.fmt_date(c.history[0].data.performed_at.date())),
         ("Latest session", st.fmt_date(c.history[-1].data.performed_at.date())),
-        ("Next due", f"<b>{st.fmt_date(s.next_due)}</b>"),
         ("Intervals", intervals),
     ]
     return [field_grid(rows, columns=2)]

@@ -30,3 +30,16 @@ def test_report_writes_the_pdf_of_a_known_patient(
     texts = page_texts(out)
     assert "Zoë Lefèvre" in texts[0] and "P-0042" in texts[0]
     assert all(shown(visit_day(i).date()) in "\n".join(texts) for i in range(3))
+
+
+def test_report_into_a_missing_folder_is_refused_in_one_line(
+    db: Database, db_path: Path, tmp_path: Path
+) -> None:
+    patient_with_sessions(db, 1, "P-0042")
+    out = tmp_path / "no such folder" / "r.pdf"
+    result = run_cli("--db", f"sqlite:///{db_path}", "report", "P-0042", "--out", str(out))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"needlelog report: error: cannot write {out}: No such file or directory"
+    )
+    assert not out.parent.exists()

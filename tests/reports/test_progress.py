@@ -207,3 +207,28 @@ def test_write_progress_report_writes_a_whole_pdf(db: Database, tmp_path: Path) 
     texts = page_texts(out)
     assert "Zoë Lefèvre" in texts[0]
     assert out.read_bytes().startswith(b"%PDF")
+
+
+def test_a_cancelled_report_writes_nothing(db: Database, tmp_path: Path) -> None:
+    patient = patient_with_sessions(db, 60)
+    out = tmp_path / "report.pdf"
+    calls: list[int] = []
+
+    class Cancelled(Exception):
+        pass
+
+    def check() -> None:
+        calls.append(1)
+        if len(calls) > 2:  # the user pressed Cancel while the table was being laid out
+            raise Cancelled
+
+    with pytest.raises(Cancelled):
+        write_progress_report(db, patient.id, out, check=check)
+    assert not out.exists()
+    assert not list(tmp_path.glob(".report.pdf*"))
+
+
+def test_the_summary_names_what_is_treated(db: Database) -> None:
+    patient = patient_with_sessions(db, 2)
+    _pages, texts = report(db, patient.id)
+    assert "Acne scars" in texts[0]
