@@ -33,8 +33,8 @@ GRADE_COLOURS = {
 
 GUTTER = 21 * mm
 RIGHT_PAD = 3 * mm
-OUTCOME_H = 40 * mm
-DEPTH_H = 26 * mm
+OUTCOME_H = 36 * mm
+DEPTH_H = 22 * mm
 ROW_H = 3.6 * mm
 GAP = 7 * mm
 

@@ -18,13 +18,19 @@ def field_grid(fields: Sequence[tuple[str, str]], columns: int = 4) -> Table:
         for label, value in fields
     ]
     rows = [cells[i : i + columns] for i in range(0, len(cells), columns)]
-    while len(rows[-1]) < columns:
-        rows[-1].append([st.para("", st.LABEL)])
+    spans = []
+    if len(rows[-1]) < columns:
+        # The last field takes the rest of its row rather than leaving a hole.
+        last = len(rows[-1]) - 1
+        spans.append(("SPAN", (last, len(rows) - 1), (columns - 1, len(rows) - 1)))
+        while len(rows[-1]) < columns:
+            rows[-1].append([st.para("", st.LABEL)])
     width = st.WIDTH / columns
     table = Table(rows, colWidths=[width] * columns)
     table.setStyle(
         TableStyle(
             [
+                *spans,
                 ("BACKGROUND", (0, 0), (-1, -1), st.TINT),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 3 * mm),
