@@ -127,6 +127,9 @@ def load_pdf(data: bytes, owner: QWidget | None = None) -> QPdfDocument:
 def print_document(parent: QWidget | None, document: QPdfDocument) -> bool:
     """Ask for a printer and print the pages of ``document``; False if cancelled."""
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    # The PDF carries its own margins: paint on the whole sheet, not inside
+    # the printer's margins again.
+    printer.setFullPage(True)
     printer.setDocName(document.metaData(QPdfDocument.MetaDataField.Title) or "needlelog report")
     count = document.pageCount()
     dialog = QPrintDialog(printer, parent)
@@ -150,6 +153,7 @@ def print_document(parent: QWidget | None, document: QPdfDocument) -> bool:
             area = QRectF(painter.viewport())
             scale = min(area.width() / image.width(), area.height() / image.height())
             target = QRectF(QPointF(0, 0), image.size().toSizeF() * scale)
+            target.moveCenter(area.center())
             painter.drawImage(target, image)
     finally:
         painter.end()
