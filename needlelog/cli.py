@@ -147,7 +147,10 @@ def cmd_report(args: argparse.Namespace, url: str) -> int:
             patient = patients.find_by_record_no(db, args.record_no)
         except NotFound:
             raise UsageError(f"no patient with record number {args.record_no}") from None
-        write_progress_report(db, patient.id, args.out)
+        try:
+            write_progress_report(db, patient.id, args.out)
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
     finally:
         db.dispose()
     print(f"Wrote {args.out}")

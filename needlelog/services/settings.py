@@ -123,6 +123,13 @@ def set_aftercare(db: Database, text: str, actor: str) -> None:
         _put(s, "aftercare", text.strip(), actor)
 
 
+def set_clinic_and_aftercare(db: Database, info: ClinicInfo, aftercare: str, actor: str) -> None:
+    """Save the letterhead and the aftercare advice together: both, or neither."""
+    with db.write() as s:
+        _put(s, "clinic", asdict(info), actor)
+        _put(s, "aftercare", aftercare.strip(), actor)
+
+
 def get_value(db: Database, key: str, default: Any = None) -> Any:
     """A free-form setting (for example ``backup_keep`` or ``demo_data``)."""
     with db.read() as s:

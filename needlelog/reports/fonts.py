@@ -1,0 +1,134 @@
+"""Fonts for the PDF documents, and the markup that picks a font per script.
+
+DejaVu Sans covers Latin, Greek, Cyrillic and Arabic; Droid Sans Fallback
+covers Chinese but has no Latin letters, so only runs of CJK characters are
+set in it. Fonts are registered ``shapable`` so that, in a paragraph style
+with ``shaping=1``, HarfBuzz joins Arabic letters and lays them out right to
+left; reordering them again on top of that would reverse them twice.
+Shaping is switched on only for paragraphs that hold Arabic (it costs time),
+and without discretionary ligatures: ReportLab asks HarfBuzz for them, and
+DejaVu Sans then draws a Latin "st" as a decorative ligature.
+"""
+
+from __future__ import annotations
+
+import threading
+from xml.sax.saxutils import escape
+
+from reportlab.pdfbase import pdfmetrics, ttfonts
+from reportlab.pdfbase.ttfonts import TTFont
+
+from needlelog import config
+
+BASE = "DejaVuSans"
+BOLD = "DejaVuSans-Bold"
+ITALIC = "DejaVuSans-Oblique"
+BOLD_ITALIC = "DejaVuSans-BoldOblique"
+CJK = "DroidSansFallback"
+
+_FILES = {
+    BASE: "DejaVuSans.ttf",
+    BOLD: "DejaVuSans-Bold.ttf",
+    ITALIC: "DejaVuSans-Oblique.ttf",
+    BOLD_ITALIC: "DejaVuSans-BoldOblique.ttf",
+    CJK: "DroidSansFallbackFull.ttf",
+}
+
+_lock = threading.Lock()
+_registered = False
+
+
+def register() -> None:
+    """Register the report fonts once per process (safe to call from any thread)."""
+    global _registered
+    with _lock:
+        if _registered:
+            return
+        folder = config.resources_dir() / "fonts"
+        for name, filename in _FILES.items():
+            pdfmetrics.registerFont(TTFont(name, str(folder / filename), shapable=True))
+        pdfmetrics.registerFontFamily(
+            BASE, normal=BASE, bold=BOLD, italic=ITALIC, boldItalic=BOLD_ITALIC
+        )
+        # Droid Sans Fallback has one style: <b>/<i> around Chinese keep the same face.
+        pdfmetrics.registerFontFamily(CJK, normal=CJK, bold=CJK, italic=CJK, boldItalic=CJK)
+        _no_discretionary_ligatures()
+        _registered = True
+
+
+def _no_discretionary_ligatures() -> None:
+    # ReportLab offers no option for the HarfBuzz features it requests; its
+    # default is a keyword default of shapeFragWord. Drop "dlig" from it when
+    # the function still has that shape, and leave it alone otherwise.
+    shape = getattr(ttfonts, "shapeFragWord", None)
+    defaults = getattr(shape, "__defaults__", None)
+    if defaults and isinstance(defaults[0], dict) and "dlig" in defaults[0]:
+        features = {k: v for k, v in defaults[0].items() if k != "dlig"}
+        shape.__defaults__ = (features, *defaults[1:])  # type: ignore[union-attr]
+
+
+def _is_cjk(ch: str) -> bool:
+    cp = ord(ch)
+    return (
+        0x2E80 <= cp <= 0x2FDF  # radicals
+        or 0x3000 <= cp <= 0x30FF  # CJK punctuation, kana
+        or 0x3400 <= cp <= 0x4DBF  # extension A
+        or 0x4E00 <= cp <= 0x9FFF  # unified ideographs
+        or 0xF900 <= cp <= 0xFAFF  # compatibility ideographs
+        or 0xFF00 <= cp <= 0xFFEF  # full-width forms
+        or 0x20000 <= cp <= 0x2FA1F  # supplementary ideographs
+    )
+
+
+def _is_arabic(ch: str) -> bool:
+    cp = ord(ch)
+    return 0x0600 <= cp <= 0x06FF or 0x0750 <= cp <= 0x077F or 0xFB50 <= cp <= 0xFEFF
+
+
+def has_arabic(text: str) -> bool:
+    return any(_is_arabic(ch) for ch in text)
+
+
+def _script(ch: str) -> str:
+    if _is_cjk(ch):
+        return "cjk"
+    if _is_arabic(ch):
+        return "arabic"
+    return "other"
+
+
+def _runs(text: str) -> list[tuple[str, str]]:
+    runs: list[tuple[str, str]] = []
+    for ch in text:
+        kind = _script(ch)
+        # Spaces and punctuation stay with an Arabic run, so a name of several
+        # words is shaped and ordered as one; never with a CJK run, whose font
+        # has no Latin punctuation.
+        neutral = kind == "other" and not ch.isalnum()
+        if runs and (kind == runs[-1][0] or (neutral and runs[-1][0] == "arabic")):
+            runs[-1] = (runs[-1][0], runs[-1][1] + ch)
+        else:
+            runs.append((kind, ch))
+    return runs
+
+
+def markup(text: object, italic: bool = False, bold: bool = False) -> str:
+    """User text as safe Paragraph markup, with CJK runs in the CJK font.
+
+    Arabic runs are never italicised: the oblique faces have no Arabic glyphs.
+    """
+    out: list[str] = []
+    for kind, run in _runs(str(text)):
+        piece = escape(run)
+        if kind == "cjk":
+            piece = f'<font name="{CJK}">{piece}</font>'
+        elif italic and kind == "other":
+            piece = f"<i>{piece}</i>"
+        out.append(piece)
+    joined = "".join(out)
+    return f"<b>{joined}</b>" if bold else joined
+
+
+def lines_markup(text: str, italic: bool = False) -> str:
+    """Multi-line user text (notes, addresses) with its line breaks kept."""
+    return "<br/>".join(markup(line, italic=italic) for line in text.strip().splitlines())

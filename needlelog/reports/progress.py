@@ -1,0 +1,348 @@
+"""The progress report: the course at a glance, then every session in detail."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    KeepTogether,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from needlelog.domain.codes import FITZPATRICK_NUMERALS
+from needlelog.domain.contraindications import Severity
+from needlelog.domain.course import CourseState
+from needlelog.domain.records import SessionData, TreatmentSession
+from needlelog.reports import charts, content, document, fonts
+from needlelog.reports import styles as st
+from needlelog.reports.sections import aftercare_list, field_grid
+from needlelog.store.database import Database
+
+Progress = Callable[[int, int, str], None]
+
+_STATE_TEXT = {
+    CourseState.NOT_STARTED: "Not started",
+    CourseState.IN_COURSE: "In course",
+    CourseState.DUE: "Next session due now",
+    CourseState.OVERDUE: "Overdue",
+    CourseState.COMPLETE: "Course complete",
+    CourseState.MAINTENANCE_DUE: "Maintenance session due",
+}
+
+
+def _identity(c: content.ReportContent) -> Flowable:
+    p = c.patient.data
+    skin = f"Fitzpatrick {FITZPATRICK_NUMERALS[p.fitzpatrick]}" if p.fitzpatrick else "Not recorded"
+    return field_grid(
+        [
+            ("Patient", fonts.markup(p.full_name)),
+            ("Record number", fonts.markup(p.record_no)),
+            ("Date of birth", st.fmt_date(p.date_of_birth)),
+            ("Skin type", skin),
+        ]
+    )
+
+
+def _dates_list(days: list[str], limit: int = 6) -> str:
+    shown = ", ".join(days[:limit])
+    return shown if len(days) <= limit else f"{shown} and {len(days) - limit} more"
+
+
+def _summary(c: content.ReportContent) -> list[Flowable]:
+    s = c.status
+    if not c.history:
+        return [st.para("No treatment sessions have been recorded yet.", st.BODY)]
+    too_soon = [st.fmt_date(t.data.performed_at.date()) for t in c.history if "too_soon" in t.flags]
+    late = [st.fmt_date(t.data.performed_at.date()) for t in c.history if "late" in t.flags]
+    if len(c.history) < 2:
+        intervals = "One session so far"
+    elif not too_soon and not late:
+        intervals = f"All within {c.interval_min_weeks} to {c.interval_max_weeks} weeks"
+    else:
+        parts = []
+        if too_soon:
+            parts.append(
+                f'<font color="{st.WARN.hexval()}"><b>{len(too_soon)} too soon</b></font> '
+                f"({_dates_list(too_soon)})"
+            )
+        if late:
+            parts.append(
+                f'<font color="{st.WARN.hexval()}"><b>{len(late)} late</b></font> '
+                f"({_dates_list(late)})"
+            )
+        intervals = "; ".join(parts) + (
+            f" (planned {c.interval_min_weeks} to {c.interval_max_weeks} weeks)"
+        )
+    state = _STATE_TEXT[s.state]
+    if s.state is CourseState.OVERDUE and s.days_overdue:
+        state += f" by {s.days_overdue} days"
+    if s.sessions_in_course <= s.planned:
+        done = f"{s.sessions_in_course} of {s.planned} planned"
+    else:
+        done = f"{s.sessions_in_course} (course of {s.planned} planned, then maintenance)"
+    if s.course_number > 1 or len(c.history) > s.sessions_in_course:
+        done += f" in the current course ({len(c.history)} in all)"
+    treated: list[str] = []
+    for t in c.history:
+        treated += [i.label for i in t.data.indications if i.label not in treated]
+    rows = [
+        ("Treated for", ", ".join(treated) or "Not recorded"),
+        ("Course status", state),
+        ("Sessions done", done),
+        ("Next due", f"<b>{st.fmt_date(s.next_due)}</b>"),
+        ("First session", st.fmt_date(c.history[0].data.performed_at.date())),
+        ("Latest session", st.fmt_date(c.history[-1].data.performed_at.date())),
+        ("Intervals", intervals),
+    ]
+    return [field_grid(rows, columns=2)]
+
+
+def _points(history: list[TreatmentSession]) -> list[charts.ChartPoint]:
+    return [
+        charts.ChartPoint(
+            number=i,
+            scar_grade=t.data.scar_grade,
+            gais=t.data.gais,
+            deepest_mm=None if t.data.deepest_mm is None else float(t.data.deepest_mm),
+            redness=t.data.redness,
+            bruising=t.data.bruising,
+            swelling=t.data.swelling,
+        )
+        for i, t in enumerate(history, start=1)
+    ]
+
+
+def _contraindications(c: content.ReportContent) -> list[Flowable]:
+    if not c.contraindications:
+        return [st.para("None recorded.", st.BODY)]
+    rows = []
+    for item in c.contraindications:
+        avoid = item.severity is Severity.AVOID
+        colour = (st.AVOID if avoid else st.WARN).hexval()
+        tag = f'<font color="{colour}"><b>{"Avoid" if avoid else "Caution"}</b></font>'
+        text = fonts.markup(item.label) + (
+            f' <font color="{st.MUTED.hexval()}">— {fonts.markup(item.note)}</font>'
+            if item.note
+            else ""
+        )
+        rows.append([st.para(tag, st.BODY), st.para(text, st.BODY)])
+    table = Table(rows, colWidths=[20 * mm, st.WIDTH - 20 * mm])
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+            ]
+        )
+    )
+    return [table]
+
+
+_GRADE_SHORT = {0: "none", 1: "mild", 2: "moderate", 3: "severe"}
+
+
+def _reactions(d: SessionData) -> str:
+    parts = []
+    for letter, grade in (("R", d.redness), ("B", d.bruising), ("S", d.swelling)):
+        word = "—" if grade is None else _GRADE_SHORT[int(grade)]
+        if grade is not None and int(grade) == 3:
+            word = f'<font color="{st.AVOID.hexval()}"><b>{word}</b></font>'
+        parts.append(f"{letter} {word}")
+    return "<br/>".join(parts)
+
+
+def _areas(d: SessionData) -> str:
+    lines = []
+    for a in d.areas:
+        name = fonts.markup(a.label) if a.label else a.area.label
+        lines.append(f"{name} <b>{float(a.depth_mm):.2f}</b>")
+    return "<br/>".join(lines) or "—"
+
+
+def _products(d: SessionData) -> str:
+    lines = []
+    for p in d.products:
+        lot = (
+            f' <font color="{st.MUTED.hexval()}">lot {fonts.markup(p.lot)}</font>' if p.lot else ""
+        )
+        lines.append(fonts.markup(p.name) + lot)
+    if d.numbing is not None:
+        lines.append(
+            f'<font color="{st.MUTED.hexval()}">Numbing: {fonts.markup(d.numbing.product)}, '
+            f"{d.numbing.minutes} min</font>"
+        )
+    return "<br/>".join(lines) or "—"
+
+
+def _date_cell(t: TreatmentSession) -> str:
+    text = st.fmt_date(t.data.performed_at.date())
+    flags = []
+    if "too_soon" in t.flags:
+        flags.append("too soon")
+    if "late" in t.flags:
+        flags.append("late")
+    if flags:
+        text += f'<br/><font color="{st.WARN.hexval()}" size="6.5"><b>{", ".join(flags)}</b></font>'
+    return text
+
+
+def _notes(d: SessionData) -> str:
+    parts = []
+    if d.adverse_events.strip():
+        parts.append(f'<font color="{st.AVOID.hexval()}">{fonts.markup(d.adverse_events)}</font>')
+    if d.notes.strip():
+        parts.append(fonts.lines_markup(d.notes))
+    return "<br/>".join(parts)
+
+
+def _grades(d: SessionData) -> str:
+    scar = "—" if d.scar_grade is None else str(d.scar_grade)
+    gais = "—" if d.gais is None else str(d.gais)
+    return f"Scar {scar}<br/>GAIS {gais}"
+
+
+_COLUMNS = (
+    ("No.", 8),
+    ("Date", 19),
+    ("Practitioner", 20),
+    ("Areas, depth (mm)", 34),
+    ("Serums (lot), numbing", 31),
+    ("Reactions", 19),
+    ("Pain", 9),
+    ("Grades", 13),
+    ("Notes", 0),  # takes what is left
+)
+
+
+def _session_table(history: list[TreatmentSession], check: Callable[[], None]) -> Table:
+    fixed = sum(w for _n, w in _COLUMNS) * mm
+    widths = [w * mm if w else st.WIDTH - fixed for _n, w in _COLUMNS]
+    head = [st.para(name, st.CELL_HEAD) for name, _w in _COLUMNS]
+    rows: list[list[Flowable]] = [head]
+    for i, t in enumerate(history, start=1):
+        if i % 25 == 0:
+            check()
+        d = t.data
+        cells = [
+            str(i),
+            _date_cell(t),
+            fonts.markup(d.practitioner),
+            _areas(d),
+            _products(d),
+            _reactions(d),
+            "—" if d.pain is None else f"{d.pain}/10",
+            _grades(d),
+            _notes(d),
+        ]
+        rows.append([st.para(c, st.CELL) for c in cells])
+    # The header repeats on every page; a row moves whole to the next page
+    # rather than being cut in half (split between rows, never inside one).
+    table = Table(rows, colWidths=widths, repeatRows=1, splitByRow=1, splitInRow=0)
+    table.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, 0), st.ACCENT),
+                ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, st.TINT]),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LINEBELOW", (0, 1), (-1, -1), 0.4, st.RULE),
+                ("LEFTPADDING", (0, 0), (-1, -1), 2.5),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
+                ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    return table
+
+
+def _story(c: content.ReportContent, check: Callable[[], None]) -> list[Flowable]:
+    story: list[Flowable] = [
+        st.letterhead(c.clinic),
+        Spacer(1, 6 * mm),
+        st.para("Treatment progress report", st.TITLE),
+        Spacer(1, 3 * mm),
+        _identity(c),
+        st.para("Course summary", st.H2),
+        *_summary(c),
+    ]
+    if c.history:
+        story.append(
+            KeepTogether(
+                [
+                    st.para("Progress across sessions", st.H2),
+                    charts.progress_charts(_points(c.history), st.WIDTH, c.status.planned),
+                ]
+            )
+        )
+    story += [
+        KeepTogether([st.para("Contraindications and cautions", st.H2), *_contraindications(c)]),
+        KeepTogether([st.para("Aftercare advice", st.H2), *aftercare_list(c.aftercare)]),
+    ]
+    if c.history:
+        check()
+        story += [
+            CondPageBreak(40 * mm),
+            st.para("Session details", st.H2),
+            st.para(
+                "Depths in millimetres per area. Reactions: R redness, B bruising, S swelling. "
+                "Grades: Goodman &amp; Baron scar grade (1 to 4) and GAIS (1 very much improved "
+                "to 5 worse); — means not assessed.",
+                st.SMALL,
+            ),
+            Spacer(1, 2 * mm),
+            _session_table(c.history, check),
+        ]
+    return story
+
+
+def build_progress_report(
+    db: Database,
+    patient_id: int,
+    out: Path | BinaryIO,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+    check: Callable[[], None] | None = None,
+) -> int:
+    """Write the progress report of one patient as PDF; return its page count.
+
+    ``progress`` hears about each stage; ``check`` is called between steps and
+    may raise to stop (the GUI's cancel button).
+    """
+    fonts.register()
+    report = progress or (lambda _d, _t, _m: None)
+    stop = check or (lambda: None)
+    report(0, 3, "Reading the records")
+    c = content.load(db, patient_id, now)
+    stop()
+    report(1, 3, "Laying out the report")
+    story = _story(c, stop)
+    report(2, 3, "Writing the PDF")
+    name = f"{fonts.markup(c.patient.full_name)} · record {fonts.markup(c.patient.record_no)}"
+    pages = document.render(
+        story,
+        out,
+        title=f"Treatment progress report — {c.patient.full_name}",
+        footer_left=fonts.markup(c.clinic.confidentiality),
+        footer_note=f"{st.generated_line(c.generated_at)} · {name}",
+        header=f"<b>{fonts.markup(c.clinic.name)}</b> · Treatment progress report · {name}",
+    )
+    report(3, 3, "Done")
+    return pages
+
+
+def write_progress_report(db: Database, patient_id: int, out: Path, **options: object) -> None:
+    """Write the report to ``out`` atomically: all of it, or nothing."""
+    document.write_atomically(
+        Path(out), lambda handle: build_progress_report(db, patient_id, handle, **options)
+    )

@@ -1,0 +1,188 @@
+"""The look shared by every document: colours, paragraph styles, page frame and footer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, Image, Paragraph, Table, TableStyle
+
+from needlelog.reports import fonts
+from needlelog.services.settings import ClinicInfo
+
+PAGE = A4
+MARGIN_X = 16 * mm
+MARGIN_TOP = 16 * mm
+MARGIN_BOTTOM = 22 * mm  # room for the footer
+WIDTH = PAGE[0] - 2 * MARGIN_X
+
+INK = colors.HexColor("#1F2A30")
+MUTED = colors.HexColor("#5B6B73")
+ACCENT = colors.HexColor("#1F5F6B")
+TINT = colors.HexColor("#EAF2F3")
+RULE = colors.HexColor("#C4D3D6")
+WARN = colors.HexColor("#A4481C")
+AVOID = colors.HexColor("#9B1C1C")
+
+
+def style(name: str, **kw: Any) -> ParagraphStyle:
+    base: dict[str, Any] = {
+        "fontName": fonts.BASE,
+        "fontSize": 9,
+        "leading": 12,
+        "textColor": INK,
+    }
+    base.update(kw)
+    return ParagraphStyle(name, **base)
+
+
+BODY = style("body")
+SMALL = style("small", fontSize=8, leading=10.5, textColor=MUTED)
+TITLE = style("title", fontName=fonts.BOLD, fontSize=15, leading=19, textColor=ACCENT)
+H2 = style(
+    "h2",
+    fontName=fonts.BOLD,
+    fontSize=11,
+    leading=14,
+    textColor=ACCENT,
+    spaceBefore=9,
+    spaceAfter=4,
+)
+LABEL = style("label", fontSize=7.5, leading=9.5, textColor=MUTED)
+VALUE = style("value", fontName=fonts.BOLD, fontSize=9.5, leading=12)
+CELL = style("cell", fontSize=7.5, leading=9.5)
+CELL_HEAD = style(
+    "cellhead", fontName=fonts.BOLD, fontSize=7.5, leading=9.5, textColor=colors.white
+)
+CLINIC = style("clinic", fontName=fonts.BOLD, fontSize=16, leading=20, textColor=ACCENT)
+CONTACT = style("contact", fontSize=8, leading=10.5, textColor=MUTED, alignment=TA_RIGHT)
+FOOT_LEFT = style("footl", fontSize=7, leading=9, textColor=MUTED, alignment=TA_LEFT)
+FOOT_RIGHT = style("footr", fontSize=7, leading=9, textColor=MUTED, alignment=TA_RIGHT)
+
+
+_shaped: dict[str, ParagraphStyle] = {}
+
+
+def para(text: str, st: ParagraphStyle, **kw: Any) -> Paragraph:
+    """A Paragraph of markup; text holding Arabic is shaped (joined, right to left)."""
+    if fonts.has_arabic(text):
+        if st.name not in _shaped:
+            _shaped[st.name] = ParagraphStyle(f"{st.name}-shaped", parent=st, shaping=1)
+        st = _shaped[st.name]
+    return Paragraph(text, st, **kw)
+
+
+def fmt_date(day: date | None) -> str:
+    """A date no reader can misread (7 Mar 2026), whatever their country's order."""
+    return "—" if day is None else f"{day.day} {day:%b %Y}"
+
+
+def fmt_depth(mm_value: object) -> str:
+    return f"{float(mm_value):.2f} mm"  # type: ignore[arg-type]
+
+
+def _logo(path: str, height: float) -> Flowable | None:
+    if not path or not Path(path).is_file():
+        return None
+    try:
+        img = Image(path)
+        ratio = img.imageWidth / img.imageHeight
+        return Image(path, width=min(height * ratio, 50 * mm), height=height)
+    except Exception:  # a broken logo must never stop the report
+        return None
+
+
+def letterhead(clinic: ClinicInfo) -> Table:
+    """Clinic name (and logo) at left, contact details at right, a rule beneath."""
+    name = para(fonts.markup(clinic.name or "Your clinic"), CLINIC)
+    logo = _logo(clinic.logo_path, 16 * mm)
+    left: Flowable | list[Flowable] = name
+    if logo is not None:
+        inner = Table([[logo, name]], colWidths=[logo.drawWidth + 4 * mm, None])
+        inner.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ]
+            )
+        )
+        left = inner
+    contact = [fonts.lines_markup(clinic.address)] if clinic.address.strip() else []
+    contact += [fonts.markup(v) for v in (clinic.phone, clinic.email) if v.strip()]
+    right = para("<br/>".join(contact), CONTACT)
+    table = Table([[left, right]], colWidths=[WIDTH * 0.58, WIDTH * 0.42])
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+                ("LINEBELOW", (0, 0), (-1, 0), 1.2, ACCENT),
+            ]
+        )
+    )
+    return table
+
+
+def numbered_canvas(footer_left: str, footer_note: str, header: str = "") -> Callable[..., Canvas]:
+    """A canvas class that draws the footer ("Page X of Y") once the page count is known.
+
+    ``header`` (markup) is drawn at the top of every page after the first,
+    so a loose page still says whose report it is.
+    """
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                self._decorate(total)
+                super().showPage()
+            super().save()
+
+        def _decorate(self, total: int) -> None:
+            number = self.getPageNumber()
+            width, _height = PAGE
+            y = MARGIN_BOTTOM - 9 * mm
+            self.saveState()
+            self.setStrokeColor(RULE)
+            self.setLineWidth(0.6)
+            self.line(MARGIN_X, y + 10 * mm, width - MARGIN_X, y + 10 * mm)
+            left = para(f"{footer_left}<br/>{footer_note}", FOOT_LEFT)
+            right = para(f"<b>Page {number} of {total}</b>", FOOT_RIGHT)
+            _w, h = left.wrapOn(self, WIDTH * 0.78, 20 * mm)
+            left.drawOn(self, MARGIN_X, y + 8 * mm - h)
+            _w, h = right.wrapOn(self, WIDTH * 0.2, 10 * mm)
+            right.drawOn(self, width - MARGIN_X - WIDTH * 0.2, y + 8 * mm - h)
+            if header and number > 1:
+                top = PAGE[1] - MARGIN_TOP + 6 * mm
+                line = para(header, FOOT_LEFT)
+                line.wrapOn(self, WIDTH, 10 * mm)
+                line.drawOn(self, MARGIN_X, top)
+                self.line(MARGIN_X, top - 1.5 * mm, width - MARGIN_X, top - 1.5 * mm)
+            self.restoreState()
+
+    return NumberedCanvas
+
+
+def generated_line(now: datetime) -> str:
+    return f"Generated {now.day} {now:%b %Y, %H:%M}"

@@ -1,0 +1,141 @@
+"""The clinic's letterhead and aftercare advice, as printed on reports and handouts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtGui import QImageReader
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from needlelog import config
+from needlelog.services import settings
+from needlelog.services.settings import DEFAULT_AFTERCARE, ClinicInfo
+from needlelog.store.database import Database
+from needlelog.store.errors import StoreError
+
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg)"
+
+
+class ClinicSettingsDialog(QDialog):
+    """Edit the letterhead (name, address, phone, email, logo, confidentiality line)
+    and the aftercare advice; saved with the clinic's data, so every PC prints the same."""
+
+    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Clinic settings")
+        self.resize(560, 620)
+        self._db = db
+        clinic = settings.get_clinic(db)
+
+        self.name = QLineEdit(clinic.name)
+        self.address = QPlainTextEdit(clinic.address)
+        self.address.setFixedHeight(64)
+        self.phone = QLineEdit(clinic.phone)
+        self.email = QLineEdit(clinic.email)
+        self.logo = QLineEdit(clinic.logo_path)
+        self.logo.setPlaceholderText("No logo: the clinic name stands alone")
+        choose = QPushButton("Choose…")
+        choose.clicked.connect(self._choose_logo)
+        clear = QPushButton("Remove")
+        clear.clicked.connect(self.logo.clear)
+        logo_row = QHBoxLayout()
+        logo_row.addWidget(self.logo, 1)
+        logo_row.addWidget(choose)
+        logo_row.addWidget(clear)
+        self.confidentiality = QLineEdit(clinic.confidentiality)
+        self.aftercare = QPlainTextEdit(settings.get_aftercare(db))
+        default = QPushButton("Use the standard advice")
+        default.clicked.connect(lambda: self.aftercare.setPlainText(DEFAULT_AFTERCARE))
+
+        form = QFormLayout()
+        form.addRow("Clinic name", self.name)
+        form.addRow("Address", self.address)
+        form.addRow("Phone", self.phone)
+        form.addRow("Email", self.email)
+        form.addRow("Logo", logo_row)
+        form.addRow("Confidentiality line", self.confidentiality)
+        hint = QLabel("Aftercare advice, one point per line (printed on reports and handouts):")
+        hint.setWordWrap(True)
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #9B1C1C")
+        self.error.setWordWrap(True)
+        self.error.hide()
+
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(hint)
+        layout.addWidget(self.aftercare, 1)
+        default_row = QHBoxLayout()
+        default_row.addStretch(1)
+        default_row.addWidget(default)
+        layout.addLayout(default_row)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def _choose_logo(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self, "Choose the clinic logo", self.logo.text(), IMAGE_FILTER
+        )
+        if path:
+            self.logo.setText(path)
+
+    def info(self) -> ClinicInfo:
+        return ClinicInfo(
+            name=self.name.text().strip(),
+            address=self.address.toPlainText().strip(),
+            phone=self.phone.text().strip(),
+            email=self.email.text().strip(),
+            logo_path=self.logo.text().strip(),
+            confidentiality=self.confidentiality.text().strip(),
+        )
+
+    def problem(self) -> str | None:
+        """What stops saving, in words for the user; None when all is well."""
+        info = self.info()
+        if not info.name:
+            return "Clinic name is required: it heads every report."
+        if info.logo_path:
+            logo = Path(info.logo_path)
+            if not logo.is_file():
+                return f"The logo file {logo.name} was not found; choose it again or remove it."
+            if QImageReader(str(logo)).format().data().decode() not in ("png", "jpeg", "jpg"):
+                return f"{logo.name} is not a PNG or JPEG image."
+        if not info.confidentiality:
+            return "The confidentiality line is required: it is printed on every page."
+        if not self.aftercare.toPlainText().strip():
+            return "Aftercare advice is empty; write it or use the standard advice."
+        return None
+
+    def accept(self) -> None:
+        problem = self.problem()
+        if problem is not None:
+            self.error.setText(problem)
+            self.error.show()
+            return
+        try:
+            settings.set_clinic_and_aftercare(
+                self._db, self.info(), self.aftercare.toPlainText(), config.current_user()
+            )
+        except StoreError as exc:
+            QMessageBox.warning(self, "Settings not saved", str(exc))
+            return
+        super().accept()

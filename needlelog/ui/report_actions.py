@@ -1,0 +1,319 @@
+"""Preview, print and save a patient's progress report, and save a session handout.
+
+The PDF is made on a pool thread (``tasks.run_task``) behind a progress
+dialog; the window stays responsive and the user can cancel. The preview
+shows the very bytes that are printed or saved.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QAction, QImage, QKeySequence, QPainter
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPdfWidgets import QPdfView
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QMessageBox,
+    QProgressDialog,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from needlelog.reports.document import write_atomically
+from needlelog.reports.handout import write_session_handout
+from needlelog.reports.progress import build_progress_report, write_progress_report
+from needlelog.services import patients
+from needlelog.store.database import Database
+from needlelog.ui.tasks import Task, TaskCancelled, TaskControl, run_task
+
+PDF_FILTER = "PDF documents (*.pdf)"
+PRINT_DPI_CAP = 300  # enough for text on paper; keeps one page's image small
+
+
+def _suggested_name(db: Database, patient_id: int, what: str) -> str:
+    record_no = patients.get(db, patient_id).record_no
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in record_no)
+    return f"{what}-{safe}.pdf"
+
+
+def _ask_pdf_path(parent: QWidget | None, title: str, suggestion: str) -> Path | None:
+    path, _filter = QFileDialog.getSaveFileName(parent, title, suggestion, PDF_FILTER)
+    if not path:
+        return None
+    out = Path(path)
+    return out if out.suffix.lower() == ".pdf" else out.with_name(out.name + ".pdf")
+
+
+def _status(parent: QWidget | None, text: str) -> None:
+    """Tell the main window's status bar, from wherever the action started."""
+    widget = parent
+    while widget is not None:
+        show = getattr(widget, "show_status", None)
+        if callable(show):
+            show(text)
+            return
+        widget = widget.parentWidget()
+
+
+def _in_background(
+    parent: QWidget | None,
+    label: str,
+    work: Callable[[TaskControl], Any],
+    on_ready: Callable[[Any], None],
+) -> Task:
+    """Run ``work`` off the GUI thread behind a cancellable progress dialog."""
+    dialog = QProgressDialog(label, "Cancel", 0, 0, parent)
+    dialog.setWindowTitle("Preparing the report")
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    dialog.setMinimumDuration(400)  # quick reports finish before it would flash up
+    dialog.setAutoClose(False)
+    dialog.setAutoReset(False)
+
+    def progress(done: int, total: int, message: str) -> None:
+        dialog.setMaximum(total)
+        dialog.setValue(done)
+        if message:
+            dialog.setLabelText(message)
+
+    def finished(result: Any) -> None:
+        dialog.close()
+        dialog.deleteLater()
+        on_ready(result)
+
+    def failed(exc: BaseException, _trace: str) -> None:
+        dialog.close()
+        dialog.deleteLater()
+        if isinstance(exc, TaskCancelled):
+            _status(parent, "Report cancelled; nothing was written.")
+            return
+        QMessageBox.warning(parent, "The report could not be made", str(exc) or repr(exc))
+
+    task = run_task(work, finished, failed, parent)
+    task.progress.connect(progress)
+    dialog.canceled.connect(task.cancel)
+    return task
+
+
+def _report_bytes(db: Database, patient_id: int) -> Callable[[TaskControl], bytes]:
+    def work(control: TaskControl) -> bytes:
+        buffer = io.BytesIO()
+        build_progress_report(
+            db, patient_id, buffer, progress=control.progress, check=control.check
+        )
+        return buffer.getvalue()
+
+    return work
+
+
+def load_pdf(data: bytes, owner: QWidget | None = None) -> QPdfDocument:
+    """A QPdfDocument over bytes in memory (no temporary file of patient data)."""
+    document = QPdfDocument(owner)
+    buffer = QBuffer(document)
+    buffer.setData(QByteArray(data))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    document.load(buffer)
+    return document
+
+
+def print_document(parent: QWidget | None, document: QPdfDocument) -> bool:
+    """Ask for a printer and print the pages of ``document``; False if cancelled."""
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    # The PDF carries its own margins: paint on the whole sheet, not inside
+    # the printer's margins again.
+    printer.setFullPage(True)
+    printer.setDocName(document.metaData(QPdfDocument.MetaDataField.Title) or "needlelog report")
+    count = document.pageCount()
+    dialog = QPrintDialog(printer, parent)
+    dialog.setMinMax(1, max(count, 1))
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return False
+    first, last = printer.fromPage(), printer.toPage()
+    pages = range(first - 1, last) if first and last else range(count)
+    dpi = min(printer.resolution(), PRINT_DPI_CAP)
+    painter = QPainter()
+    if not painter.begin(printer):
+        QMessageBox.warning(parent, "Printing failed", "The printer could not be started.")
+        return False
+    try:
+        for n, index in enumerate(pages):
+            if n:
+                printer.newPage()
+            size = document.pagePointSize(index)
+            pixels = QSize(round(size.width() / 72 * dpi), round(size.height() / 72 * dpi))
+            image: QImage = document.render(index, pixels)
+            area = QRectF(painter.viewport())
+            scale = min(area.width() / image.width(), area.height() / image.height())
+            target = QRectF(QPointF(0, 0), image.size().toSizeF() * scale)
+            target.moveCenter(area.center())
+            painter.drawImage(target, image)
+    finally:
+        painter.end()
+    return True
+
+
+def save_bytes(parent: QWidget | None, data: bytes, suggestion: str) -> Path | None:
+    out = _ask_pdf_path(parent, "Save report as PDF", suggestion)
+    if out is None:
+        return None
+    try:
+        write_atomically(out, lambda handle: handle.write(data))
+    except OSError as exc:
+        QMessageBox.warning(parent, "The report could not be saved", f"{out}: {exc.strerror}")
+        return None
+    _status(parent, f"Saved {out.name}")
+    return out
+
+
+class ReportPreview(QDialog):
+    """The report as it will print, page after page, with Print and Save buttons."""
+
+    def __init__(self, data: bytes, suggestion: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Report preview")
+        self.resize(820, 980)
+        self.data = data
+        self._suggestion = suggestion
+        self.document = load_pdf(data, self)
+        self.view = QPdfView(self)
+        self.view.setPageMode(QPdfView.PageMode.MultiPage)
+        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        self.view.setDocument(self.document)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        self.print_button = QPushButton("Print…", self)
+        self.save_button = QPushButton("Save as PDF…", self)
+        buttons.addButton(self.print_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+        self.print_button.clicked.connect(lambda: print_document(self, self.document))
+        self.save_button.clicked.connect(lambda: save_bytes(self, self.data, self._suggestion))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 8)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(buttons)
+
+    @property
+    def page_count(self) -> int:
+        return self.document.pageCount()
+
+
+def preview_report(parent: QWidget | None, db: Database, patient_id: int) -> Task:
+    """Make the report in the background, then show it in a preview window."""
+    suggestion = _suggested_name(db, patient_id, "progress-report")
+
+    def show(data: bytes) -> None:
+        dialog = ReportPreview(data, suggestion, parent)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+
+    return _in_background(parent, "Preparing the report…", _report_bytes(db, patient_id), show)
+
+
+def print_report(parent: QWidget | None, db: Database, patient_id: int) -> Task:
+    """Make the report in the background, then print it through the print dialog."""
+
+    def send(data: bytes) -> None:
+        document = load_pdf(data, parent)
+        try:
+            if print_document(parent, document):
+                _status(parent, f"Sent {document.pageCount()} page(s) to the printer.")
+        finally:
+            document.deleteLater()
+
+    return _in_background(parent, "Preparing the report…", _report_bytes(db, patient_id), send)
+
+
+def save_report_as(parent: QWidget | None, db: Database, patient_id: int) -> Task | None:
+    """Ask where, then write the report there in the background (all of it, or nothing)."""
+    out = _ask_pdf_path(
+        parent, "Save report as PDF", _suggested_name(db, patient_id, "progress-report")
+    )
+    if out is None:
+        return None
+
+    def work(control: TaskControl) -> Path:
+        write_progress_report(db, patient_id, out, progress=control.progress, check=control.check)
+        return out
+
+    return _in_background(
+        parent, "Writing the report…", work, lambda path: _status(parent, f"Saved {path.name}")
+    )
+
+
+def save_session_handout(parent: QWidget | None, db: Database, session_id: int) -> Task | None:
+    """Ask where, then write the one-page aftercare handout of a session."""
+    from needlelog.services import sessions
+
+    visit = sessions.get(db, session_id)
+    suggestion = _suggested_name(
+        db, visit.patient_id, f"aftercare-{visit.data.performed_at:%Y-%m-%d}"
+    )
+    out = _ask_pdf_path(parent, "Save aftercare handout", suggestion)
+    if out is None:
+        return None
+
+    def work(control: TaskControl) -> Path:
+        control.check()
+        write_session_handout(db, session_id, out)
+        return out
+
+    return _in_background(
+        parent, "Writing the handout…", work, lambda path: _status(parent, f"Saved {path.name}")
+    )
+
+
+def _patient_id(window: Any) -> int | None:
+    current = window.current_patient()
+    if current is None:
+        window.show_status("Select a patient first to make their report.")
+        return None
+    return int(getattr(current, "id", current))
+
+
+def install(window: Any) -> None:
+    """Add the report actions to the Patient menu and toolbar, and Clinic settings to File."""
+    from needlelog.ui.clinic_settings import ClinicSettingsDialog
+
+    def for_patient(action: Callable[[QWidget, Database, int], object]) -> Callable[[], None]:
+        def run() -> None:
+            patient_id = _patient_id(window)
+            if patient_id is not None:
+                action(window, window.db, patient_id)
+
+        return run
+
+    specs = (
+        ("Preview report…", None, preview_report, "Show the patient's progress report"),
+        ("Print report…", QKeySequence.StandardKey.Print, print_report, "Print the report"),
+        ("Save report as PDF…", None, save_report_as, "Save the report as a PDF file"),
+    )
+    window.report_actions = []
+    for text, shortcut, handler, tip in specs:
+        action = QAction(text, window)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setStatusTip(tip)
+        action.triggered.connect(for_patient(handler))
+        window.patient_menu.addAction(action)
+        window.toolbar.addAction(action)
+        window.report_actions.append(action)
+
+    settings_action = QAction("Clinic settings…", window)
+    settings_action.setStatusTip("Letterhead, confidentiality line and aftercare advice")
+
+    def open_settings() -> None:
+        dialog = ClinicSettingsDialog(window.db, window)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            window.show_status("Clinic settings saved.")
+
+    settings_action.triggered.connect(open_settings)
+    window.file_menu.addAction(settings_action)
+    window.clinic_settings_action = settings_action

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from needlelog.config import resources_dir
+from needlelog.services import settings
+from needlelog.services.settings import DEFAULT_AFTERCARE, ClinicInfo
+from needlelog.store.database import Database
+from needlelog.ui import clinic_settings
+from needlelog.ui.clinic_settings import ClinicSettingsDialog
+
+LOGO = resources_dir() / "icons" / "needlelog.png"
+
+
+def test_the_dialog_shows_and_saves_letterhead_and_aftercare(
+    qtbot: QtBot, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dialog = ClinicSettingsDialog(db)
+    qtbot.addWidget(dialog)
+    assert dialog.name.text() == "Your clinic"
+    assert dialog.aftercare.toPlainText() == DEFAULT_AFTERCARE
+    dialog.name.setText("  Clínica Aurora ")
+    dialog.address.setPlainText("Calle Mayor 12\n28013 Madrid")
+    dialog.phone.setText("+34 910 000 123")
+    dialog.email.setText("citas@aurora.example")
+    monkeypatch.setattr(clinic_settings.QFileDialog, "getOpenFileName", lambda *a: (str(LOGO), ""))
+    dialog._choose_logo()
+    dialog.aftercare.setPlainText("Sunscreen every day.\nNo make-up today.")
+    dialog.accept()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert settings.get_clinic(db) == ClinicInfo(
+        name="Clínica Aurora",
+        address="Calle Mayor 12\n28013 Madrid",
+        phone="+34 910 000 123",
+        email="citas@aurora.example",
+        logo_path=str(LOGO),
+    )
+    assert settings.get_aftercare(db) == "Sunscreen every day.\nNo make-up today."
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "", "Clinic name is required: it heads every report."),
+        (
+            "logo",
+            "/nowhere/logo.png",
+            "The logo file logo.png was not found; choose it again or remove it.",
+        ),
+        ("logo", str(Path(__file__)), "test_clinic_settings.py is not a PNG or JPEG image."),
+        (
+            "confidentiality",
+            " ",
+            "The confidentiality line is required: it is printed on every page.",
+        ),
+    ],
+)
+def test_bad_settings_are_refused_with_a_message_and_nothing_is_saved(
+    qtbot: QtBot, db: Database, field: str, value: str, message: str
+) -> None:
+    before = (settings.get_clinic(db), settings.get_aftercare(db))
+    dialog = ClinicSettingsDialog(db)
+    qtbot.addWidget(dialog)
+    dialog.phone.setText("+44 1 2345")
+    getattr(dialog, field).setText(value)
+    dialog.accept()
+    assert dialog.error.text() == message
+    assert not dialog.error.isHidden()
+    assert dialog.result() != dialog.DialogCode.Accepted
+    assert (settings.get_clinic(db), settings.get_aftercare(db)) == before
+
+
+def test_empty_aftercare_is_refused(qtbot: QtBot, db: Database) -> None:
+    dialog = ClinicSettingsDialog(db)
+    qtbot.addWidget(dialog)
+    dialog.aftercare.setPlainText("   \n")
+    dialog.accept()
+    assert dialog.error.text() == "Aftercare advice is empty; write it or use the standard advice."
+    assert settings.get_aftercare(db) == DEFAULT_AFTERCARE
+
+
+def test_the_settings_print_on_the_report(qtbot: QtBot, db: Database) -> None:
+    import io
+
+    from needlelog.reports.progress import build_progress_report
+    from tests.reports.helpers import page_texts, patient_with_sessions
+
+    dialog = ClinicSettingsDialog(db)
+    qtbot.addWidget(dialog)
+    dialog.name.setText("Aurora Skin Clinic")
+    dialog.logo.setText(str(LOGO))
+    dialog.aftercare.setPlainText("Drink plenty of water.")
+    dialog.accept()
+    patient = patient_with_sessions(db, 1)
+    buffer = io.BytesIO()
+    build_progress_report(db, patient.id, buffer)
+    text = "\n".join(page_texts(buffer.getvalue()))
+    assert "Aurora Skin Clinic" in text and "Drink plenty of water." in text
