@@ -211,7 +211,8 @@ class SessionForm(QDialog):
         root.addLayout(body, 1)
         root.addWidget(self._build_footer())
 
-        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
+        self._save_shortcut = QShortcut(QKeySequence.StandardKey.Save, self)
+        self._save_shortcut.activated.connect(self.save)
         self._fill()
         self.steps.setCurrentRow(0)
         self._baseline = self.collect()

@@ -62,8 +62,10 @@ def open_form(
         form = SessionForm(db, patients.get(db, patient.id), session)
         qtbot.addWidget(form)
         form.resize(1000, 800)
-        form.show()
-        qtbot.waitExposed(form)
+        # Shortcuts such as Ctrl+S act in the active window.
+        with qtbot.waitActive(form):
+            form.show()
+            form.activateWindow()
         forms.append(form)
         return form
 

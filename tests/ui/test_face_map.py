@@ -13,8 +13,8 @@ def _map(qtbot: QtBot, width: int, height: int) -> FaceMapWidget:
     widget = FaceMapWidget()
     qtbot.addWidget(widget)
     widget.resize(width, height)
-    widget.show()
-    qtbot.waitExposed(widget)
+    with qtbot.waitExposed(widget):
+        widget.show()
     return widget
 
 
