@@ -244,6 +244,7 @@ class SessionForm(QDialog):
         if self._previous is not None:
             last = QLabel(self._previous_summary(self._previous))
             last.setObjectName("patientLine")
+            last.setTextFormat(Qt.TextFormat.RichText)  # a severe reaction is shown in red
             last.setWordWrap(True)
             layout.addWidget(last)
         return header
@@ -259,7 +260,9 @@ class SessionForm(QDialog):
                 else f"{d.shallowest_mm:.2f}–{d.deepest_mm:.2f} mm"
             )
         reactions = [
-            f"{what} {grade.word}"
+            f"<b style='color:#b3261e'>{what} {grade.word}</b>"
+            if grade is Grade.SEVERE
+            else f"{what} {grade.word}"
             for what, grade in (
                 ("redness", d.redness),
                 ("bruising", d.bruising),
@@ -273,7 +276,7 @@ class SessionForm(QDialog):
             parts.append(f"pain {d.pain}/10")
         if d.scar_grade is not None:
             parts.append(f"scar grade {d.scar_grade}")
-        return "  ·  ".join(parts)
+        return "&nbsp;&nbsp;·&nbsp;&nbsp;".join(parts)
 
     def _build_banner(self) -> QWidget:
         self.error_banner = QFrame()
@@ -323,7 +326,7 @@ class SessionForm(QDialog):
         grid = QGridLayout()
         grid.setHorizontalSpacing(12)
         grid.setVerticalSpacing(4)
-        grid.setColumnStretch(3, 1)
+        grid.setColumnStretch(2, 1)
         self.screening_boxes: dict[Contraindication, QCheckBox] = {}
         self.screening_since: dict[Contraindication, OptionalDateEdit] = {}
         self._screening_notes: dict[Contraindication, QLabel] = {}
@@ -339,8 +342,10 @@ class SessionForm(QDialog):
             grid.addWidget(check, line, 1)
             note = QLabel(item.note)
             note.setObjectName("hint")
-            note.setWordWrap(True)
             self._screening_notes[item] = note
+            extra = QHBoxLayout()
+            extra.setSpacing(6)
+            extra.addWidget(note, 1)
             if window_for(item, self._protocol) is not None:
                 since = OptionalDateEdit()
                 since.setToolTip("Date of the last exposure (leave empty if unknown)")
@@ -349,14 +354,12 @@ class SessionForm(QDialog):
                 since.dateChanged.connect(self._screening_changed)
                 self.screening_since[item] = since
                 check.toggled.connect(since.setEnabled)
-                pair = QHBoxLayout()
                 last = QLabel("last on")
                 last.setObjectName("hint")
-                pair.addWidget(last)
-                pair.addWidget(since)
-                grid.addLayout(pair, line, 2)
+                extra.addWidget(last)
+                extra.addWidget(since)
                 note.setText(self._window_text(item))
-            grid.addWidget(note, line, 3)
+            grid.addLayout(extra, line, 2)
         box.addLayout(grid)
 
         self._screening_alert = QFrame()
@@ -481,7 +484,8 @@ class SessionForm(QDialog):
             dev.addWidget(self._error(field), 2, col)
         box.addLayout(dev)
 
-        box.addWidget(self._subheading("Treated areas"))
+        self.areas_heading = self._subheading("Treated areas")
+        box.addWidget(self.areas_heading)
         hint = QLabel(
             "Click zones on the map, or tick them in the list. "
             f"Protocol depth: {self._protocol.depth_allowed_text()}."
@@ -492,14 +496,13 @@ class SessionForm(QDialog):
         areas = QHBoxLayout()
         areas.setSpacing(16)
         self.face_map = FaceMapWidget()
-        self.face_map.setMinimumSize(420, 364)
-        self.face_map.setMaximumHeight(420)
+        self.face_map.setFixedSize(460, 399)
         self.face_map.areasChanged.connect(self._map_changed)
-        areas.addWidget(self.face_map, 3)
+        areas.addWidget(self.face_map)
         self.area_list = QListWidget()
         self.area_list.setAccessibleName("Treated areas")
-        self.area_list.setMinimumWidth(190)
-        self.area_list.setSpacing(1)
+        self.area_list.setFixedSize(220, 399)
+        self.area_list.setSpacing(3)  # the twenty areas fill the map's height
         for area in Area:
             item = QListWidgetItem(area.label)
             item.setData(Qt.ItemDataRole.UserRole, area.value)
@@ -507,7 +510,8 @@ class SessionForm(QDialog):
             item.setCheckState(Qt.CheckState.Unchecked)
             self.area_list.addItem(item)
         self.area_list.itemChanged.connect(self._list_changed)
-        areas.addWidget(self.area_list, 1)
+        areas.addWidget(self.area_list)
+        areas.addStretch(1)
         box.addLayout(areas)
         box.addWidget(self._error("areas"))
         self.area_rows = AreaRows(self._protocol)

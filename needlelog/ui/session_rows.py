@@ -90,7 +90,8 @@ class AreaRows(QWidget):
         self._grid.setContentsMargins(0, 0, 0, 0)
         self._grid.setHorizontalSpacing(12)
         self._grid.setVerticalSpacing(4)
-        self._grid.setColumnStretch(0, 1)
+        self._grid.setColumnMinimumWidth(0, 200)
+        self._grid.setColumnStretch(4, 1)  # the numbers stay next to the area they belong to
         self._empty = QLabel("No area chosen yet: click zones on the map or tick them in the list.")
         self._empty.setObjectName("hint")
         self._headers = [
