@@ -13,7 +13,8 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QPoint
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from needlelog.domain.codes import Area
@@ -42,22 +43,26 @@ def main() -> int:
         app.processEvents()
         chosen = form.face_map.selected_areas()
         extra = next(a for a in (Area.CHEEK_RIGHT, Area.CHEEK_LEFT, Area.CHIN) if a not in chosen)
-        form.face_map.set_selected([*chosen, extra])
-        form._map_changed(form.face_map.selected_areas())
+        # Add one zone the way a practitioner does: a click on the map.
+        form.scroll.ensureWidgetVisible(form.face_map)
+        QTest.mouseClick(
+            form.face_map,
+            Qt.MouseButton.LeftButton,
+            pos=form.face_map.zone_center(extra).toPoint(),
+        )
         target = (
             form.areas_heading
             if args.scroll_to == "areas"
-            else form._sections[SECTIONS.index(args.scroll_to)]
+            else form.section_headings[SECTIONS.index(args.scroll_to)]
         )
         app.processEvents()
         form.scroll.verticalScrollBar().setValue(
-            target.mapTo(form.scroll.widget(), QPoint(0, 0)).y() - 8
+            target.mapTo(form.scroll.widget(), QPoint(0, 0)).y() + 4
         )
         app.processEvents()
         args.out.parent.mkdir(parents=True, exist_ok=True)
         form.grab().save(str(args.out))
-        form._baseline = form.collect()
-        form.close()
+        form.done(0)  # close without the "discard changes?" question
         db.dispose()
         print(f"{args.out}: {patient.full_name}, {len(sessions.history(db, patient.id))} sessions")
     return 0

@@ -156,7 +156,7 @@ class SessionForm(QDialog):
         self._field_errors: dict[str, FieldError] = {}
         self._area_order: list[Area] = []
         self._product_order: list[int] = []
-        self._sections: list[QWidget] = []
+        self.section_headings: list[QWidget] = []
 
         self.setObjectName("sessionForm")
         self.setStyleSheet(STYLE)
@@ -216,7 +216,6 @@ class SessionForm(QDialog):
         self._fill()
         self.steps.setCurrentRow(0)
         self._baseline = self.collect()
-        self.performed_at.setFocus()
         # The first field of a session is the screening; start the keyboard there.
         QTimer.singleShot(0, self, self._focus_first)
 
@@ -302,10 +301,10 @@ class SessionForm(QDialog):
         return wrapper
 
     def _section(self, title: str) -> QVBoxLayout:
-        number = len(self._sections) + 1
+        number = len(self.section_headings) + 1
         heading = QLabel(f"{number}. {title}")
         heading.setObjectName("sectionTitle")
-        self._sections.append(heading)
+        self.section_headings.append(heading)
         self._content.addWidget(heading)
         box = QVBoxLayout()
         box.setContentsMargins(0, 4, 0, 4)
@@ -501,8 +500,8 @@ class SessionForm(QDialog):
         areas.addWidget(self.face_map)
         self.area_list = QListWidget()
         self.area_list.setAccessibleName("Treated areas")
-        self.area_list.setFixedSize(220, 399)
-        self.area_list.setSpacing(3)  # the twenty areas fill the map's height
+        self.area_list.setSpacing(2)
+        self.area_list.setFixedWidth(220)
         for area in Area:
             item = QListWidgetItem(area.label)
             item.setData(Qt.ItemDataRole.UserRole, area.value)
@@ -510,7 +509,12 @@ class SessionForm(QDialog):
             item.setCheckState(Qt.CheckState.Unchecked)
             self.area_list.addItem(item)
         self.area_list.itemChanged.connect(self._list_changed)
-        areas.addWidget(self.area_list)
+        # Tall enough for every area without a scroll bar, and no taller.
+        row = self.area_list.sizeHintForRow(0) + 2 * self.area_list.spacing()
+        self.area_list.setFixedHeight(
+            min(399, row * self.area_list.count() + 2 * self.area_list.frameWidth())
+        )
+        areas.addWidget(self.area_list, 0, Qt.AlignmentFlag.AlignTop)
         areas.addStretch(1)
         box.addLayout(areas)
         box.addWidget(self._error("areas"))
@@ -862,17 +866,17 @@ class SessionForm(QDialog):
         first.setFocus(Qt.FocusReason.TabFocusReason)
 
     def _go_to_section(self, item: QListWidgetItem) -> None:
-        heading = self._sections[self.steps.row(item)]
+        heading = self.section_headings[self.steps.row(item)]
         self.scroll.verticalScrollBar().setValue(heading.y())
 
     def _track_section(self, value: int) -> None:
         current = 0
-        for i, heading in enumerate(self._sections):
+        for i, heading in enumerate(self.section_headings):
             if heading.y() <= value + 40:
                 current = i
         bar = self.scroll.verticalScrollBar()
         if value >= bar.maximum() and bar.maximum() > 0:
-            current = len(self._sections) - 1
+            current = len(self.section_headings) - 1
         self.steps.blockSignals(True)
         self.steps.setCurrentRow(current)
         self.steps.blockSignals(False)

@@ -174,7 +174,7 @@ class AreaRows(QWidget):
             self._grid.addWidget(row.depth, line, 1)
             self._grid.addWidget(row.passes, line, 2)
             self._grid.addWidget(row.endpoint, line, 3)
-            self._grid.addWidget(row.error, line + 1, 0, 1, 4)
+            self._grid.addWidget(row.error, line + 1, 0, 1, 5)
             line += 2
 
     def ordered(self) -> list[AreaRow]:
