@@ -37,8 +37,9 @@ ENDPOINT_CHOICES: list[tuple[str, object]] = [
 ]
 
 
-def _header(text: str) -> QLabel:
-    label = QLabel(text)
+def _header(text: str, parent: QWidget) -> QLabel:
+    # Parented from the start: showing a parentless label would open it as a window.
+    label = QLabel(text, parent)
     label.setObjectName("columnHeader")
     return label
 
@@ -92,13 +93,15 @@ class AreaRows(QWidget):
         self._grid.setVerticalSpacing(4)
         self._grid.setColumnMinimumWidth(0, 200)
         self._grid.setColumnStretch(4, 1)  # the numbers stay next to the area they belong to
-        self._empty = QLabel("No area chosen yet: click zones on the map or tick them in the list.")
+        self._empty = QLabel(
+            "No area chosen yet: click zones on the map or tick them in the list.", self
+        )
         self._empty.setObjectName("hint")
         self._headers = [
-            _header("Area"),
-            _header("Depth"),
-            _header("Passes"),
-            _header("Endpoint"),
+            _header("Area", self),
+            _header("Depth", self),
+            _header("Passes", self),
+            _header("Endpoint", self),
         ]
         self._relayout()
 
@@ -239,7 +242,7 @@ class ProductRows(QWidget):
         self._grid.setColumnStretch(0, 3)
         self._grid.setColumnStretch(1, 1)
         outer.addLayout(self._grid)
-        self._headers = [_header("Product"), _header("Lot"), _header("Expiry")]
+        self._headers = [_header(t, self) for t in ("Product", "Lot", "Expiry")]
         self.add_button = QPushButton("+  Add product")
         self.add_button.setAutoDefault(False)
         self.add_button.clicked.connect(self._add_clicked)

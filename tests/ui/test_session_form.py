@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from needlelog.domain.codes import Area, Grade
@@ -44,6 +44,7 @@ def _click_zone(qtbot: QtBot, form: SessionForm, area: Area) -> None:
     qtbot.mouseClick(
         form.face_map, Qt.MouseButton.LeftButton, pos=form.face_map.zone_center(area).toPoint()
     )
+    qtbot.wait(1)  # let the new row show, as the event loop does between a click and a key
 
 
 def _type_depth(qtbot: QtBot, form: SessionForm, area: Area, text: str) -> None:
@@ -366,3 +367,51 @@ def test_amending_a_session_changed_elsewhere_shows_the_conflict(
         _save(qtbot, form)
     assert signal.args[0].version == other.version + 1
     assert sessions.get(db, stored.id).data.notes == "Colleague's note, checked"
+
+
+def test_tab_walks_down_the_form_through_rows_added_on_the_way(
+    qtbot: QtBot, register: Register, open_form: OpenForm
+) -> None:
+    form = open_form(register())
+    _click_zone(qtbot, form, Area.CHIN)
+    form.area_list.setFocus()
+    row = form.area_rows.rows[Area.CHIN]
+    walk = []
+    for _ in range(5):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        walk.append(QApplication.focusWidget())
+    assert walk == [
+        row.depth,
+        row.passes,
+        row.endpoint,
+        form.product_rows.add_button,
+        form.redness,
+    ]
+    # A product row added later also sits between the areas and the reactions.
+    product = form.product_rows.add_row()
+    qtbot.wait(1)
+    row.endpoint.setFocus()
+    qtbot.keyClick(row.endpoint, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() in (product.name, product.name.lineEdit())
+
+
+def test_other_area_needs_words_and_they_are_asked_for_under_it(
+    qtbot: QtBot, db: Database, register: Register, open_form: OpenForm
+) -> None:
+    patient = register()
+    form = open_form(patient)
+    other = form.area_list.item(form.area_list.count() - 1)
+    other.setCheckState(Qt.CheckState.Checked)
+    _save(qtbot, form)
+    error = form.area_rows.rows[Area.OTHER].error
+    assert error.isVisible()
+    assert error.text() == "Area 'other' needs a description of where it is."
+    assert sessions.history(db, patient.id) == []
+    label = form.area_rows.rows[Area.OTHER].label_edit
+    assert label is not None
+    label.setFocus()
+    qtbot.keyClicks(label, "Scar on left temple")
+    with qtbot.waitSignal(form.saved):
+        _save(qtbot, form)
+    stored = sessions.history(db, patient.id)[0].data.areas
+    assert stored == (TreatedArea(Area.OTHER, Decimal("0.50"), label="Scar on left temple"),)
