@@ -54,6 +54,7 @@ from needlelog.domain.validation import screening_violations
 from needlelog.services import sessions, settings
 from needlelog.services.errors import StaleRecord
 from needlelog.store.database import Database
+from needlelog.store.errors import StoreError
 from needlelog.ui.face_map import FaceMapWidget
 from needlelog.ui.form_widgets import (
     DATE_FORMAT,
@@ -962,10 +963,14 @@ class SessionForm(QDialog):
             return None
         except StaleRecord as stale:
             self._show_banner(
-                f"Not saved: {stale}. “Reload” shows the stored session (your edits here "
-                "are replaced); or cancel and compare first.",
+                f"Not saved: {stale}. “Reload” replaces your edits in this form with the "
+                "stored session.",
                 reload=True,
             )
+            return None
+        except StoreError as failed:
+            # Busy, read-only or full: the edits stay in the form so nothing typed is lost.
+            self._show_banner(f"Not saved: {sentence(str(failed))} Your entries are still here.")
             return None
         self._clear_errors()
         self._baseline = self.collect()

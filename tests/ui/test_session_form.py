@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
@@ -17,6 +18,7 @@ from needlelog.domain.protocol import Protocol
 from needlelog.domain.records import Numbing, Patient, Product, TreatedArea
 from needlelog.services import sessions, settings
 from needlelog.store.database import Database
+from needlelog.store.errors import DatabaseBusy
 from needlelog.ui.session_form import SessionForm
 from tests.factories import make_session
 
@@ -415,3 +417,29 @@ def test_other_area_needs_words_and_they_are_asked_for_under_it(
         _save(qtbot, form)
     stored = sessions.history(db, patient.id)[0].data.areas
     assert stored == (TreatedArea(Area.OTHER, Decimal("0.50"), label="Scar on left temple"),)
+
+
+def test_a_database_failure_keeps_the_entries_in_the_form(
+    qtbot: QtBot,
+    db: Database,
+    register: Register,
+    open_form: OpenForm,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    patient = register()
+    form = open_form(patient)
+    _click_zone(qtbot, form, Area.CHIN)
+
+    def busy(*_args: object, **_kwargs: object) -> None:
+        raise DatabaseBusy("the database clinic.sqlite3 is busy; try again in a moment")
+
+    monkeypatch.setattr(sessions, "record", busy)
+    with qtbot.assertNotEmitted(form.saved):
+        _save(qtbot, form)
+    assert form.isVisible()
+    assert form.error_summary.text() == (
+        "Not saved: The database clinic.sqlite3 is busy; try again in a moment. "
+        "Your entries are still here."
+    )
+    assert form.face_map.selected_areas() == [Area.CHIN]
+    assert form.is_dirty()
