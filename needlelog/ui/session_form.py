@@ -948,6 +948,12 @@ class SessionForm(QDialog):
     def save(self) -> TreatmentSession | None:
         """Save through the services; on refusal show each message by its field."""
         if not self.save_button.isEnabled():
+            # Ctrl+S while screening blocks saving: show where the answer is missing.
+            self.scroll.ensureWidgetVisible(self._screening_alert)
+            target = (
+                self.override_reason if self.override_reason.isVisible() else self.cautions_reviewed
+            )
+            target.setFocus(Qt.FocusReason.ShortcutFocusReason)
             return None
         data = self.collect()
         actor = config.current_user()
