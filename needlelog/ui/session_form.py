@@ -681,7 +681,8 @@ class SessionForm(QDialog):
             check.setChecked(indication in data.indications)
         self.device.setText(data.device)
         self.cartridge_needles.set_number(data.cartridge_needles)
-        self.cartridge_lot.setText(data.cartridge_lot)
+        # A sterile cartridge is single-use: its lot is typed fresh for each session.
+        self.cartridge_lot.setText(data.cartridge_lot if whole else "")
         self.pen_speed.set_number(data.pen_speed)
         self.numbing_product.setText(data.numbing.product if data.numbing else "")
         self.numbing_minutes.set_number(data.numbing.minutes if data.numbing else None)

@@ -317,6 +317,8 @@ def test_a_new_session_starts_from_the_previous_one(
         ),
         numbing=Numbing("Lidocaine 5% cream", 25),
         device="Dermapen 4",
+        cartridge_needles=12,
+        cartridge_lot="C-2291",
         notes="Good response",
         adverse_events="Small bruise",
     )
@@ -328,7 +330,7 @@ def test_a_new_session_starts_from_the_previous_one(
     assert new.areas == previous.areas
     assert new.products == previous.products
     assert new.numbing == previous.numbing
-    assert new.device == "Dermapen 4"
+    assert (new.device, new.cartridge_needles, new.cartridge_lot) == ("Dermapen 4", 12, "")
     assert new.practitioner == previous.practitioner
     assert new.indications == previous.indications
     # How it went last time is not carried over.
