@@ -170,8 +170,7 @@ class SessionForm(QDialog):
         self.resize(1040, 820)
 
         root = QVBoxLayout(self)
-        # The dialog's size is ours to set: a layout that pushed its minimum onto the window
-        # at every shown/hidden row would make the window jump while typing.
+        # The scroll area absorbs rows that come and go; the window's size is the user's.
         root.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         self.setMinimumSize(820, 560)
         root.setContentsMargins(0, 0, 0, 0)
@@ -186,7 +185,9 @@ class SessionForm(QDialog):
         self.steps.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.steps.setFixedWidth(200)
         for number, title in enumerate(SECTIONS, start=1):
-            self.steps.addItem(f"{number}   {title}")
+            item = QListWidgetItem(f"{number}   {title}")
+            item.setToolTip(f"Alt+{number}")
+            self.steps.addItem(item)
         self.steps.itemClicked.connect(self._go_to_section)
         body.addWidget(self.steps)
         self.scroll = QScrollArea()
@@ -214,6 +215,11 @@ class SessionForm(QDialog):
 
         self._save_shortcut = QShortcut(QKeySequence.StandardKey.Save, self)
         self._save_shortcut.activated.connect(self.save)
+        self._section_shortcuts = []
+        for index in range(len(SECTIONS)):
+            jump = QShortcut(QKeySequence(f"Alt+{index + 1}"), self)
+            jump.activated.connect(lambda i=index: self.go_to_section(i))
+            self._section_shortcuts.append(jump)
         self._fill()
         self.steps.setCurrentRow(0)
         self._baseline = self.collect()
@@ -868,8 +874,26 @@ class SessionForm(QDialog):
         first.setFocus(Qt.FocusReason.TabFocusReason)
 
     def _go_to_section(self, item: QListWidgetItem) -> None:
-        heading = self.section_headings[self.steps.row(item)]
+        self.go_to_section(self.steps.row(item))
+
+    def go_to_section(self, index: int) -> None:
+        """Scroll a section to the top and put the keyboard in its first field."""
+        heading = self.section_headings[index]
         self.scroll.verticalScrollBar().setValue(heading.y())
+        first: list[QWidget] = [
+            next(iter(self.screening_boxes.values())),
+            self.numbing_product,
+            self.performed_at,
+            self.product_rows.focus_widgets()[0],
+            self.redness,
+            self.scar_grade,
+            self.notes,
+        ]
+        first[index].setFocus(Qt.FocusReason.ShortcutFocusReason)
+        # Near the end the last sections cannot reach the top: show the one asked for.
+        self.steps.blockSignals(True)
+        self.steps.setCurrentRow(index)
+        self.steps.blockSignals(False)
 
     def _track_section(self, value: int) -> None:
         current = 0

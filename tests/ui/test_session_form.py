@@ -445,3 +445,15 @@ def test_a_database_failure_keeps_the_entries_in_the_form(
     )
     assert form.face_map.selected_areas() == [Area.CHIN]
     assert form.is_dirty()
+
+
+def test_alt_and_a_number_jumps_to_that_section(
+    qtbot: QtBot, register: Register, open_form: OpenForm
+) -> None:
+    form = open_form(register())
+    qtbot.keyClick(form, Qt.Key.Key_5, Qt.KeyboardModifier.AltModifier)
+    assert QApplication.focusWidget() is form.redness
+    assert form.steps.currentRow() == 4
+    qtbot.keyClick(form, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
+    assert QApplication.focusWidget() is form.screening_boxes[Contraindication.OPEN_LESIONS]
+    assert form.steps.currentRow() == 0
