@@ -29,7 +29,7 @@ class Questions:
 
 
 @pytest.fixture
-def questions(monkeypatch: pytest.MonkeyPatch) -> Questions:
+def form_questions(monkeypatch: pytest.MonkeyPatch) -> Questions:
     asker = Questions()
     monkeypatch.setattr(QMessageBox, "question", asker)
 
@@ -42,7 +42,7 @@ def questions(monkeypatch: pytest.MonkeyPatch) -> Questions:
 
 
 @pytest.fixture
-def register(db: Database) -> Callable[..., Patient]:
+def register_patient(db: Database) -> Callable[..., Patient]:
     counter = iter(range(1, 10_000))
 
     def make(**changes: object) -> Patient:
@@ -53,7 +53,7 @@ def register(db: Database) -> Callable[..., Patient]:
 
 @pytest.fixture
 def open_form(
-    qtbot: QtBot, db: Database, questions: Questions
+    qtbot: QtBot, db: Database, form_questions: Questions
 ) -> Iterator[Callable[..., SessionForm]]:
     forms: list[SessionForm] = []
 
@@ -71,4 +71,4 @@ def open_form(
 
     yield make
     # Teardown closes the forms; an edited one would ask, and the answer is Yes.
-    questions.answer = QMessageBox.StandardButton.Yes
+    form_questions.answer = QMessageBox.StandardButton.Yes

@@ -67,12 +67,12 @@ def _save(qtbot: QtBot, form: SessionForm) -> None:
 
 
 def test_a_session_logged_through_the_form_is_in_the_history(
-    qtbot: QtBot, db: Database, register: Register, open_form: OpenForm
+    qtbot: QtBot, db: Database, register_patient: Register, open_form: OpenForm
 ) -> None:
     # Another patient's session makes the serum and the practitioner "known".
-    other = register()
+    other = register_patient()
     sessions.record(db, other.id, _recent(), "test")
-    patient = register(family_name="Okafor", given_name="Ada")
+    patient = register_patient(family_name="Okafor", given_name="Ada")
     form = open_form(patient)
     assert form.area_rows.rows == {}  # no previous session of this patient
 
@@ -117,9 +117,9 @@ def test_a_session_logged_through_the_form_is_in_the_history(
 
 
 def test_the_area_list_is_the_keyboard_way_to_the_same_choice(
-    qtbot: QtBot, register: Register, open_form: OpenForm
+    qtbot: QtBot, register_patient: Register, open_form: OpenForm
 ) -> None:
-    form = open_form(register())
+    form = open_form(register_patient())
     form.area_list.setFocus()
     form.area_list.setCurrentRow(2)  # Periorbital (left)
     qtbot.keyClick(form.area_list, Qt.Key.Key_Space)
@@ -134,9 +134,9 @@ def test_the_area_list_is_the_keyboard_way_to_the_same_choice(
 
 
 def test_a_depth_outside_the_protocol_cannot_be_entered(
-    qtbot: QtBot, db: Database, register: Register, open_form: OpenForm
+    qtbot: QtBot, db: Database, register_patient: Register, open_form: OpenForm
 ) -> None:
-    form = open_form(register())
+    form = open_form(register_patient())
     _click_zone(qtbot, form, Area.FOREHEAD)
     spin = form.area_rows.rows[Area.FOREHEAD].depth
     assert (spin.minimum(), spin.maximum(), spin.singleStep(), spin.decimals()) == (
@@ -154,9 +154,13 @@ def test_a_depth_outside_the_protocol_cannot_be_entered(
 
 
 def test_a_depth_the_service_refuses_is_explained_next_to_its_area(
-    qtbot: QtBot, db: Database, register: Register, open_form: OpenForm, questions: Questions
+    qtbot: QtBot,
+    db: Database,
+    register_patient: Register,
+    open_form: OpenForm,
+    form_questions: Questions,
 ) -> None:
-    patient = register()
+    patient = register_patient()
     form = open_form(patient)
     _click_zone(qtbot, form, Area.CHEEK_RIGHT)
     _click_zone(qtbot, form, Area.NOSE)
@@ -188,13 +192,13 @@ def test_a_depth_the_service_refuses_is_explained_next_to_its_area(
         _save(qtbot, form)
     depths = {a.area: a.depth_mm for a in sessions.history(db, patient.id)[0].data.areas}
     assert depths == {Area.CHEEK_RIGHT: Decimal("0.80"), Area.NOSE: Decimal("0.55")}
-    assert questions.asked == []
+    assert form_questions.asked == []
 
 
 def test_other_refusals_land_under_their_own_fields(
-    qtbot: QtBot, db: Database, register: Register, open_form: OpenForm
+    qtbot: QtBot, db: Database, register_patient: Register, open_form: OpenForm
 ) -> None:
-    patient = register()
+    patient = register_patient()
     form = open_form(patient)
     _save(qtbot, form)  # no area at all
     assert form._field_errors["areas"].text() == (
@@ -215,9 +219,9 @@ def test_other_refusals_land_under_their_own_fields(
 
 
 def test_an_avoid_item_blocks_saving_until_a_reason_is_written(
-    qtbot: QtBot, db: Database, register: Register, open_form: OpenForm
+    qtbot: QtBot, db: Database, register_patient: Register, open_form: OpenForm
 ) -> None:
-    patient = register(contraindications=(Contraindication.PREGNANCY,))
+    patient = register_patient(contraindications=(Contraindication.PREGNANCY,))
     form = open_form(patient)
     assert form.screening_boxes[Contraindication.PREGNANCY].isChecked()
     _click_zone(qtbot, form, Area.FOREHEAD)
@@ -247,9 +251,9 @@ def test_an_avoid_item_blocks_saving_until_a_reason_is_written(
 
 
 def test_a_time_bound_avoid_item_outside_its_window_does_not_block(
-    qtbot: QtBot, db: Database, register: Register, open_form: OpenForm
+    qtbot: QtBot, db: Database, register_patient: Register, open_form: OpenForm
 ) -> None:
-    form = open_form(register())
+    form = open_form(register_patient())
     radiation = Contraindication.RADIATION_THERAPY
     form.screening_boxes[radiation].setChecked(True)
     assert not form.save_button.isEnabled()
@@ -259,9 +263,9 @@ def test_a_time_bound_avoid_item_outside_its_window_does_not_block(
 
 
 def test_a_caution_item_needs_the_reviewed_tick(
-    qtbot: QtBot, db: Database, register: Register, open_form: OpenForm
+    qtbot: QtBot, db: Database, register_patient: Register, open_form: OpenForm
 ) -> None:
-    patient = register(contraindications=(Contraindication.ANTICOAGULANTS,))
+    patient = register_patient(contraindications=(Contraindication.ANTICOAGULANTS,))
     form = open_form(patient)
     _click_zone(qtbot, form, Area.NECK)
     assert form.cautions_reviewed.isVisible()
@@ -278,38 +282,42 @@ def test_a_caution_item_needs_the_reviewed_tick(
 
 
 def test_closing_an_edited_form_asks_before_discarding(
-    qtbot: QtBot, db: Database, register: Register, open_form: OpenForm, questions: Questions
+    qtbot: QtBot,
+    db: Database,
+    register_patient: Register,
+    open_form: OpenForm,
+    form_questions: Questions,
 ) -> None:
-    patient = register()
+    patient = register_patient()
     untouched = open_form(patient)
     qtbot.keyClick(untouched, Qt.Key.Key_Escape)
     assert not untouched.isVisible()
-    assert questions.asked == []
+    assert form_questions.asked == []
 
     form = open_form(patient)
     _click_zone(qtbot, form, Area.CHIN)
     form.notes.setFocus()
     qtbot.keyClicks(form.notes, "Tolerated well")
-    questions.answer = QMessageBox.StandardButton.No
+    form_questions.answer = QMessageBox.StandardButton.No
     qtbot.keyClick(form, Qt.Key.Key_Escape)
-    assert questions.asked[-1][0] == "Discard changes?"
+    assert form_questions.asked[-1][0] == "Discard changes?"
     assert form.isVisible()
     assert form.notes.toPlainText() == "Tolerated well"
     form.close()  # the window's close button
-    assert len(questions.asked) == 2
+    assert len(form_questions.asked) == 2
     assert form.isVisible()
 
-    questions.answer = QMessageBox.StandardButton.Yes
+    form_questions.answer = QMessageBox.StandardButton.Yes
     qtbot.mouseClick(form.cancel_button, Qt.MouseButton.LeftButton)
-    assert len(questions.asked) == 3
+    assert len(form_questions.asked) == 3
     assert not form.isVisible()
     assert sessions.history(db, patient.id) == []
 
 
 def test_a_new_session_starts_from_the_previous_one(
-    qtbot: QtBot, db: Database, register: Register, open_form: OpenForm
+    qtbot: QtBot, db: Database, register_patient: Register, open_form: OpenForm
 ) -> None:
-    patient = register()
+    patient = register_patient()
     previous = _recent(
         areas=(
             TreatedArea(Area.CHEEK_LEFT, Decimal("0.75"), passes=3),
@@ -343,9 +351,9 @@ def test_a_new_session_starts_from_the_previous_one(
 
 
 def test_amending_a_session_changed_elsewhere_shows_the_conflict(
-    qtbot: QtBot, db: Database, register: Register, open_form: OpenForm
+    qtbot: QtBot, db: Database, register_patient: Register, open_form: OpenForm
 ) -> None:
-    patient = register()
+    patient = register_patient()
     stored = sessions.record(db, patient.id, _recent(notes="First note"), "test")
     form = open_form(patient, stored)
     assert form.notes.toPlainText() == "First note"
@@ -374,9 +382,9 @@ def test_amending_a_session_changed_elsewhere_shows_the_conflict(
 
 
 def test_tab_walks_down_the_form_through_rows_added_on_the_way(
-    qtbot: QtBot, register: Register, open_form: OpenForm
+    qtbot: QtBot, register_patient: Register, open_form: OpenForm
 ) -> None:
-    form = open_form(register())
+    form = open_form(register_patient())
     _click_zone(qtbot, form, Area.CHIN)
     form.area_list.setFocus()
     row = form.area_rows.rows[Area.CHIN]
@@ -400,9 +408,9 @@ def test_tab_walks_down_the_form_through_rows_added_on_the_way(
 
 
 def test_other_area_needs_words_and_they_are_asked_for_under_it(
-    qtbot: QtBot, db: Database, register: Register, open_form: OpenForm
+    qtbot: QtBot, db: Database, register_patient: Register, open_form: OpenForm
 ) -> None:
-    patient = register()
+    patient = register_patient()
     form = open_form(patient)
     other = form.area_list.item(form.area_list.count() - 1)
     other.setCheckState(Qt.CheckState.Checked)
@@ -424,11 +432,11 @@ def test_other_area_needs_words_and_they_are_asked_for_under_it(
 def test_a_database_failure_keeps_the_entries_in_the_form(
     qtbot: QtBot,
     db: Database,
-    register: Register,
+    register_patient: Register,
     open_form: OpenForm,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    patient = register()
+    patient = register_patient()
     form = open_form(patient)
     _click_zone(qtbot, form, Area.CHIN)
 
@@ -448,9 +456,9 @@ def test_a_database_failure_keeps_the_entries_in_the_form(
 
 
 def test_alt_and_a_number_jumps_to_that_section(
-    qtbot: QtBot, register: Register, open_form: OpenForm
+    qtbot: QtBot, register_patient: Register, open_form: OpenForm
 ) -> None:
-    form = open_form(register())
+    form = open_form(register_patient())
     qtbot.keyClick(form, Qt.Key.Key_5, Qt.KeyboardModifier.AltModifier)
     assert QApplication.focusWidget() is form.redness
     assert form.steps.currentRow() == 4
