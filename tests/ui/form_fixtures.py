@@ -1,0 +1,74 @@
+"""Fixtures for the session form tests: patients, a form on screen, answered message boxes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from needlelog.domain.records import Patient, TreatmentSession
+from needlelog.services import patients
+from needlelog.store.database import Database
+from needlelog.ui.session_form import SessionForm
+from tests.factories import make_patient
+
+
+@dataclass
+class Questions:
+    """Stands in for ``QMessageBox.question``: records what was asked, answers ``answer``."""
+
+    answer: QMessageBox.StandardButton = QMessageBox.StandardButton.Yes
+    asked: list[tuple[str, str]] = field(default_factory=list)
+
+    def __call__(self, _parent: object, title: str, text: str, *_args: object) -> object:
+        self.asked.append((title, text))
+        return self.answer
+
+
+@pytest.fixture
+def form_questions(monkeypatch: pytest.MonkeyPatch) -> Questions:
+    asker = Questions()
+    monkeypatch.setattr(QMessageBox, "question", asker)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"unexpected message box: {args}")
+
+    for name in ("warning", "critical", "information"):
+        monkeypatch.setattr(QMessageBox, name, refuse)
+    return asker
+
+
+@pytest.fixture
+def register_patient(db: Database) -> Callable[..., Patient]:
+    counter = iter(range(1, 10_000))
+
+    def make(**changes: object) -> Patient:
+        return patients.register(db, make_patient(f"P-{next(counter):04d}", **changes), "test")
+
+    return make
+
+
+@pytest.fixture
+def open_form(
+    qtbot: QtBot, db: Database, form_questions: Questions
+) -> Iterator[Callable[..., SessionForm]]:
+    forms: list[SessionForm] = []
+
+    def make(patient: Patient, session: TreatmentSession | None = None) -> SessionForm:
+        # Counts and next-due on the patient change with each saved session.
+        form = SessionForm(db, patients.get(db, patient.id), session)
+        qtbot.addWidget(form)
+        form.resize(1000, 800)
+        # Shortcuts such as Ctrl+S act in the active window.
+        with qtbot.waitActive(form):
+            form.show()
+            form.activateWindow()
+        forms.append(form)
+        return form
+
+    yield make
+    # Teardown closes the forms; an edited one would ask, and the answer is Yes.
+    form_questions.answer = QMessageBox.StandardButton.Yes
