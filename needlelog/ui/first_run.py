@@ -110,7 +110,7 @@ class FirstRunDialog(QDialog):
         icon.setPixmap(app_icon().pixmap(56, 56))
         heading = QLabel(
             "<span style='font-size:17pt; font-weight:600'>Welcome to needlelog</span><br>"
-            "Treatment records for your microneedling clinic. A few choices, then you can start."
+            "Treatment records for your microneedling clinic. A few details to get started."
         )
         heading.setWordWrap(True)
         header = QHBoxLayout()
@@ -199,7 +199,11 @@ class FirstRunDialog(QDialog):
         layout.addSpacing(6)
         layout.addWidget(line)
         layout.addWidget(buttons)
-        self.setMinimumWidth(580)
+        # Wrapped labels need the height for the width actually used, or Qt
+        # squeezes the input fields to fit a height guessed for a narrower box.
+        width = 600
+        self.setMinimumWidth(width)
+        self.resize(width, layout.totalHeightForWidth(width))
         self.clinic_name.setFocus()
 
     def choices(self) -> FirstRunChoices:
