@@ -33,6 +33,7 @@ fi
 
 # The files the program finds at run time must be in the folder as files.
 for needed in \
+  _internal/LICENSE \
   _internal/resources/maps/face_body.svg \
   _internal/resources/icons/needlelog.svg \
   _internal/resources/fonts/DejaVuSans.ttf \

@@ -51,15 +51,24 @@ HEALTH_DATA_NOTE = (
 )
 
 
-def needs_first_run(url: str) -> bool:
-    """True for a SQLite database whose file does not exist yet (a new install)."""
+def database_file(url: str) -> Path | None:
+    """The SQLite file behind ``url``; None for a server or an in-memory database."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return False  # a shared server was set up by someone on purpose
+        return None
     database = parsed.database
     if not database or database == ":memory:":
-        return False
-    return not Path(database).exists()
+        return None
+    return Path(database)
+
+
+def needs_first_run(url: str) -> bool:
+    """True for a SQLite database whose file does not exist yet (a new install).
+
+    A shared server is never a first run: someone set it up on purpose.
+    """
+    path = database_file(url)
+    return path is not None and not path.exists()
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from needlelog.ui.first_run import (
     FirstRunDialog,
     apply_first_run,
     apply_in_background,
+    database_file,
     install,
     needs_first_run,
     remove_demo_data,
@@ -83,6 +84,8 @@ def test_needs_first_run_only_for_a_sqlite_file_that_does_not_exist(tmp_path: Pa
     assert needs_first_run("postgresql+psycopg://nurse@server/clinic") is False
     assert needs_first_run("sqlite://") is False
     assert needs_first_run("sqlite:///:memory:") is False
+    assert database_file(f"sqlite:///{path}") == path
+    assert database_file("postgresql+psycopg://nurse@server/clinic") is None
 
 
 def test_dialog_says_where_records_live_and_that_they_are_health_data(
