@@ -92,6 +92,7 @@ def test_spec_keeps_the_qt_the_app_needs_and_leaves_out_the_rest(spec: dict[str,
         "qml/QtQuick/Controls/qmldir",
     ):
         assert not keep((qt + unwanted, "src", "BINARY")), unwanted
+    assert keep(("resources/translations/needlelog_de.qm", "src", "DATA"))
 
 
 def test_version_is_defined_once_and_the_command_line_reports_it() -> None:
