@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 from needlelog import APP_NAME, __version__, config
 from needlelog.store.errors import StoreError
 from needlelog.store.migrate import open_database
+from needlelog.ui.smoke import arm_smoke_exit
 
 
 def run_app(url: str) -> int:
@@ -24,6 +25,7 @@ def run_app(url: str) -> int:
     window.setWindowTitle(f"needlelog — {db.display_name}")
     window.resize(1100, 720)
     window.show()
+    arm_smoke_exit(app)
     try:
         return app.exec()
     finally:

@@ -1,0 +1,52 @@
+"""A hidden switch for the bundle's smoke test: open, show the window, leave.
+
+With ``NEEDLELOG_SMOKE_EXIT_AFTER_MS`` set, the app quits on its own that
+many milliseconds after start, exit code 0 if a window is on screen (and
+says which), 1 if none is. Unset, nothing changes.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Protocol
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
+
+ENV_SMOKE = "NEEDLELOG_SMOKE_EXIT_AFTER_MS"
+
+
+class _Exits(Protocol):
+    def exit(self, code: int = 0) -> None: ...
+
+
+def _shown_window() -> QWidget | None:
+    shown = [w for w in QApplication.topLevelWidgets() if w.isWindow() and w.isVisible()]
+    mains = [w for w in shown if isinstance(w, QMainWindow)]
+    return (mains or shown or [None])[0]
+
+
+def arm_smoke_exit(app: _Exits) -> None:
+    """Quit ``app`` after the delay in ``NEEDLELOG_SMOKE_EXIT_AFTER_MS``, if it is set."""
+    value = os.environ.get(ENV_SMOKE, "").strip()
+    if not value:
+        return
+    try:
+        delay = max(0, int(value))
+    except ValueError:
+        print(f"smoke: {ENV_SMOKE}={value!r} is not a whole number", file=sys.stderr)
+        app.exit(2)
+        return
+
+    def finish() -> None:
+        window = _shown_window()
+        if window is None:
+            print("smoke: no window was shown", file=sys.stderr, flush=True)
+            app.exit(1)
+            return
+        kind = "main window" if isinstance(window, QMainWindow) else "window"
+        print(f"smoke: {kind} shown: {window.windowTitle()}", flush=True)
+        app.exit(0)
+
+    QTimer.singleShot(delay, finish)

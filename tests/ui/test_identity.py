@@ -1,0 +1,81 @@
+"""Application identity (About box, icon, names) and the bundle's smoke switch."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import qVersion
+from PySide6.QtWidgets import QApplication, QMainWindow
+from pytestqt.qtbot import QtBot
+
+from needlelog import __version__
+from needlelog.ui.about import AboutDialog
+from needlelog.ui.identity import app_icon, apply_identity
+from needlelog.ui.smoke import ENV_SMOKE, arm_smoke_exit
+
+
+def test_about_box_shows_version_licence_and_qt(qtbot: QtBot) -> None:
+    about = AboutDialog()
+    qtbot.addWidget(about)
+    text = about.text()
+    assert f"Version {__version__}" in text
+    assert "MIT licence" in text and "needlelog contributors" in text
+    assert f"Qt {qVersion()}" in text
+
+
+def test_identity_names_the_app_and_gives_it_an_icon(qapp: QApplication) -> None:
+    assert not app_icon().isNull()
+    apply_identity(qapp)
+    assert qapp.applicationDisplayName() == "needlelog"
+    assert qapp.applicationVersion() == __version__
+    assert not qapp.windowIcon().isNull()
+
+
+class FakeApp:
+    def __init__(self) -> None:
+        self.code: int | None = None
+
+    def exit(self, code: int = 0) -> None:
+        self.code = code
+
+
+def test_smoke_switch_leaves_with_0_once_the_main_window_is_shown(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(ENV_SMOKE, "0")
+    window = QMainWindow()
+    window.setWindowTitle("needlelog — clinic")
+    qtbot.addWidget(window)
+    window.show()
+    app = FakeApp()
+    arm_smoke_exit(app)
+    qtbot.waitUntil(lambda: app.code is not None)
+    assert app.code == 0
+    assert "smoke: main window shown: needlelog — clinic" in capsys.readouterr().out
+
+
+def test_smoke_switch_fails_when_no_window_is_shown(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(ENV_SMOKE, "0")
+    app = FakeApp()
+    arm_smoke_exit(app)
+    qtbot.waitUntil(lambda: app.code is not None)
+    assert app.code == 1
+    assert "no window was shown" in capsys.readouterr().err
+
+
+def test_smoke_switch_refuses_a_delay_that_is_not_a_number(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(ENV_SMOKE, "soon")
+    app = FakeApp()
+    arm_smoke_exit(app)
+    assert app.code == 2
+    assert "is not a whole number" in capsys.readouterr().err
+
+
+def test_smoke_switch_does_nothing_when_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV_SMOKE, raising=False)
+    app = FakeApp()
+    arm_smoke_exit(app)
+    assert app.code is None
