@@ -46,6 +46,7 @@ class StoredPatient:
 @dataclass(frozen=True)
 class StoredSession:
     id: int
+    patient_id: int
     record_no: str
     data: SessionData
     created_at: datetime
@@ -140,6 +141,7 @@ def iter_sessions(
             )
             yield StoredSession(
                 id=row.id,
+                patient_id=row.patient_id,
                 record_no=row.patient_record_no,
                 data=session_data(view),  # type: ignore[arg-type]
                 created_at=row.created_at,
