@@ -100,6 +100,8 @@ def export_csv(
     with db.read() as s, ExitStack() as stack:
         p_total, s_total = source.count(s, record_no)
         total = p_total + s_total
+        if progress is not None:
+            progress(0, total)
         temp_p = stack.enter_context(atomic_path(targets[0]))
         temp_s = stack.enter_context(atomic_path(targets[1]))
         with open(temp_p, "w", newline="", encoding="utf-8") as handle:
@@ -118,6 +120,6 @@ def export_csv(
                 sessions += 1
                 if progress is not None and sessions % PROGRESS_EVERY == 0:
                     progress(patients + sessions, total)
-    if progress is not None:
-        progress(patients + sessions, patients + sessions)
+        if progress is not None:  # last chance to cancel: nothing is in place yet
+            progress(patients + sessions, patients + sessions)
     return ExportResult(targets, patients, sessions)

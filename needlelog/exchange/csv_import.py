@@ -46,7 +46,7 @@ def _read(path: Path, required: tuple[str, ...], known: tuple[str, ...]) -> tupl
     name = path.name
     problems: list[ImportProblem] = []
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
         return _Table(name, {}, []), [ImportProblem(name, None, "", "", "file not found")]
     except UnicodeDecodeError as exc:

@@ -332,4 +332,6 @@ def export_fhir(
             if progress is not None and sessions % 1000 == 0:
                 progress(patients + sessions, total)
         handle.write("\n]}\n")
+        if progress is not None:  # last chance to cancel: nothing is in place yet
+            progress(patients + sessions, patients + sessions)
     return FhirExportResult(out, patients, sessions, resources)

@@ -178,6 +178,6 @@ def export_json(
             handle, "sessions", (session_json(x) for x in source.iter_sessions(s, record_no)), tick
         )
         handle.write(f',\n"counts": {_dump({"patients": patients, "sessions": sessions})}\n}}\n')
-    if progress is not None:
-        progress(done, done)
+        if progress is not None:  # last chance to cancel: nothing is in place yet
+            progress(done, done)
     return JsonExportResult(out, patients, sessions)
