@@ -161,7 +161,9 @@ def _patients(table: _Table) -> Iterator[PatientIn]:
             planned_sessions=r.get("planned_sessions", lambda c: f.dec_int(c, "planned sessions")),
         )
         archived = r.get("archived", lambda c: f.dec_bool(c, "archived"), False)
-        yield PatientIn(number, None if r.problems else data, archived, tuple(r.problems))
+        yield PatientIn(
+            number, data.record_no, None if r.problems else data, archived, tuple(r.problems)
+        )
 
 
 def _endpoints(cell: str) -> dict[str, Endpoint]:

@@ -156,9 +156,9 @@ def import_json(
                 data, archived = patient_from_json(item)
             except _BAD as exc:
                 problem = ImportProblem(name, n, "patients", "", f"patient cannot be read: {exc!r}")
-                yield PatientIn(n, None, False, (problem,))
+                yield PatientIn(n, str(item.get("record_no", "")), None, False, (problem,))
                 continue
-            yield PatientIn(n, data, archived)
+            yield PatientIn(n, data.record_no, data, archived)
 
     def sessions() -> Iterator[SessionIn]:
         for n, item in enumerate(doc.get("sessions", []), start=1):

@@ -84,6 +84,7 @@ class ImportResult:
 @dataclass(frozen=True)
 class PatientIn:
     row_number: int
+    record_no: str
     data: PatientData | None  # None when a cell could not be read
     archived: bool = False
     problems: tuple[ImportProblem, ...] = ()
@@ -211,10 +212,13 @@ def _load_in(
         if progress is not None and done % 200 == 0:
             progress(done, total)
 
+    # Patients refused below: their sessions are not reported again as orphans.
+    refused: set[str] = set()
     for row in patient_rows:
         tick()
         problems += row.problems
         if row.data is None:
+            refused.add(row.record_no)
             continue
         record_no = row.data.record_no
         if record_no in seen_rows:
@@ -249,6 +253,7 @@ def _load_in(
             added = patients.add_in(s, row.data, actor, today)
         except InvalidRecord as exc:
             problems += _problems(patients_file, row.row_number, exc, session=False)
+            refused.add(record_no)
             continue
         ids[record_no] = added.id
         result.patients_added += 1
@@ -268,7 +273,7 @@ def _load_in(
             if patient_id is not None:
                 ids[srow.record_no] = patient_id
         if patient_id is None:
-            if srow.record_no or not srow.problems:
+            if srow.record_no not in refused:
                 problems.append(
                     ImportProblem(
                         sessions_file,

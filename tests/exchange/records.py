@@ -85,7 +85,7 @@ def rich_session() -> SessionData:
         swelling=None,
         pinpoint_bleeding=True,
         acne_flare=True,
-        adverse_events="Small bruise, left cheek, \"faded\" in 3 days",
+        adverse_events='Small bruise, left cheek, "faded" in 3 days',
         pain=0,
         scar_grade=4,
         gais=2,

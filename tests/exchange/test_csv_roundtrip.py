@@ -68,9 +68,9 @@ def test_formula_cells_are_neutralised_and_restored(db: Database, tmp_path: Path
     other = _fresh(tmp_path, "other.sqlite3")
     try:
         import_csv(other, tmp_path / "patients.csv", tmp_path / "sessions.csv", "tester")
-        texts = {
-            p.data.notes for p in patients.search(other, limit=10, include_archived=True)
-        } | {p.data.family_name for p in patients.search(other, limit=10, include_archived=True)}
+        texts = {p.data.notes for p in patients.search(other, limit=10, include_archived=True)} | {
+            p.data.family_name for p in patients.search(other, limit=10, include_archived=True)
+        }
         for formula in ("=SUM(A1)", "-x", "@x", "'quoted already"):
             assert formula in texts
         assert patients.find_by_record_no(other, "P-0003").data.phone == FORMULAS[1]
