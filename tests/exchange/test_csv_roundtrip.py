@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
+
 from needlelog.exchange import csv_format as f
 from needlelog.exchange.csv_export import export_csv
 from needlelog.exchange.csv_import import import_csv, preview_import
@@ -125,10 +127,8 @@ def test_cancelled_export_leaves_no_file(db: Database, tmp_path: Path) -> None:
     def progress(done: int, total: int) -> None:
         raise Stop
 
-    try:
+    with pytest.raises(Stop):
         export_csv(db, tmp_path / "out", progress=progress)
-    except Stop:
-        pass
     assert list((tmp_path / "out").iterdir()) == []
 
 
