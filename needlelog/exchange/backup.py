@@ -45,11 +45,11 @@ SUFFIX = ".zip"
 CHUNK = 1 << 20
 
 
-class BackupRefused(ValueError):
+class BackupRefused(Exception):
     """The file is not a usable backup (damaged, truncated, foreign or too new); nothing changed."""
 
 
-class BackupUnsupported(ValueError):
+class BackupUnsupported(Exception):
     """The database is not a SQLite file, so it cannot be backed up as one file."""
 
 
