@@ -52,6 +52,7 @@ VSS_COLUMNS = ("vss_vascularity", "vss_pigmentation", "vss_pliability", "vss_hei
 # A spreadsheet runs a cell starting with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
+_RISKY = frozenset((*FORMULA_STARTS, QUOTE))
 # Characters with a meaning inside multi-valued cells; a backslash escapes them.
 SPECIAL = "\\;|:()"
 
@@ -68,9 +69,7 @@ class CellError(ValueError):
 
 def protect(cell: str) -> str:
     """Neutralise a formula-looking cell; a leading quote is doubled so it survives too."""
-    if cell.startswith(FORMULA_STARTS) or cell.startswith(QUOTE):
-        return QUOTE + cell
-    return cell
+    return QUOTE + cell if cell[:1] in _RISKY else cell
 
 
 def unprotect(cell: str) -> str:

@@ -73,8 +73,9 @@ def count(session: Session, record_no: str | None = None) -> tuple[int, int]:
 
 
 def iter_patients(
-    session: Session, record_no: str | None = None, batch: int = BATCH
+    session: Session, record_no: str | None = None, batch: int | None = None
 ) -> Iterator[StoredPatient]:
+    batch = batch or BATCH
     table = PatientRow.__table__
     last = 0
     while True:
@@ -110,9 +111,10 @@ def _children(session: Session, model: Any, ids: list[int], order: Any = None) -
 
 
 def iter_sessions(
-    session: Session, record_no: str | None = None, batch: int = BATCH
+    session: Session, record_no: str | None = None, batch: int | None = None
 ) -> Iterator[StoredSession]:
     """Sessions in id order, each with its areas, products, screening and scores."""
+    batch = batch or BATCH
     table = SessionRow.__table__
     patients = PatientRow.__table__
     last = 0
