@@ -137,8 +137,8 @@ def make_backup(
                 zf.writestr(MANIFEST, json.dumps(manifest, indent=2))
                 zf.write(copy, DB_MEMBER)
             _verify_zip(temp)
-    if progress is not None:
-        progress(3, 3)
+            if progress is not None:  # last chance to cancel: nothing is in place yet
+                progress(3, 3)
     return BackupInfo(out, created, revision, patients, sessions, out.stat().st_size)
 
 

@@ -61,7 +61,15 @@ E = TypeVar("E", bound=Enum)
 
 
 class CellError(ValueError):
-    """A cell that cannot be read; the message says what is allowed."""
+    """A cell that cannot be read; the message says what is allowed.
+
+    ``partial`` holds what could be read (the readable items of a list), so
+    the rest of the row can still be checked.
+    """
+
+    def __init__(self, message: str, partial: object = None) -> None:
+        super().__init__(message)
+        self.partial = partial
 
 
 # --- whole cells ----------------------------------------------------------
@@ -243,7 +251,7 @@ def dec_codes(cell: str, enum: type[E], what: str) -> tuple[E, ...]:
         except CellError as exc:
             errors.append(str(exc))
     if errors:
-        raise CellError("; ".join(errors))
+        raise CellError("; ".join(errors), partial=tuple(found))
     return tuple(found)
 
 
@@ -320,7 +328,7 @@ def dec_areas(
         except CellError as exc:
             errors.append(str(exc))
     if errors:
-        raise CellError("; ".join(errors))
+        raise CellError("; ".join(errors), partial=tuple(out))
     return tuple(out)
 
 

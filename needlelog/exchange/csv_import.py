@@ -130,7 +130,7 @@ class _Row:
             self.problems.append(
                 ImportProblem(self.table.name, self.number, column, value, str(exc))
             )
-            return default
+            return default if exc.partial is None else exc.partial
 
 
 def _fitzpatrick(cell: str) -> int | None:
@@ -161,9 +161,10 @@ def _patients(table: _Table) -> Iterator[PatientIn]:
             planned_sessions=r.get("planned_sessions", lambda c: f.dec_int(c, "planned sessions")),
         )
         archived = r.get("archived", lambda c: f.dec_bool(c, "archived"), False)
-        yield PatientIn(
-            number, data.record_no, None if r.problems else data, archived, tuple(r.problems)
-        )
+        if r.problems:
+            yield PatientIn(number, data.record_no, None, archived, tuple(r.problems), data)
+        else:
+            yield PatientIn(number, data.record_no, data, archived)
 
 
 def _endpoints(cell: str) -> dict[str, Endpoint]:
@@ -264,8 +265,15 @@ def _sessions(table: _Table) -> Iterator[SessionIn]:
                             f"area {f.unescape(key)} is not among the treated areas",
                         )
                     )
-        data = None if r.problems else SessionData(**data_values)
-        yield SessionIn(number, r.raw("record_no").strip(), data, tuple(r.problems))
+        record_no = r.raw("record_no").strip()
+        if not r.problems:
+            yield SessionIn(number, record_no, SessionData(**data_values))
+            continue
+        partial = None
+        if performed is not None:
+            data_values.setdefault("vss", None)
+            partial = SessionData(**data_values)
+        yield SessionIn(number, record_no, None, tuple(r.problems), partial)
 
 
 def _run(

@@ -23,8 +23,9 @@ from dataclasses import dataclass, field, fields
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from needlelog.domain.errors import InvalidRecord
+from needlelog.domain.errors import InvalidRecord, Violation
 from needlelog.domain.records import PatientData, SessionData
+from needlelog.domain.validation import patient_violations, session_violations
 from needlelog.services import audit, clock, patients, sessions
 from needlelog.services.mapping import patient_data
 from needlelog.services.settings import protocol_in, put_in, stored_keys
@@ -88,6 +89,9 @@ class PatientIn:
     data: PatientData | None  # None when a cell could not be read
     archived: bool = False
     problems: tuple[ImportProblem, ...] = ()
+    # What could be read of a row with unreadable cells: still checked against the
+    # rules, so one pass reports every problem of the row.
+    partial: PatientData | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,7 @@ class SessionIn:
     record_no: str
     data: SessionData | None
     problems: tuple[ImportProblem, ...] = ()
+    partial: SessionData | None = None
 
 
 # Where a rule's field lives in the files (dotted domain field -> column).
@@ -126,6 +131,25 @@ def _problems(file: str, row: int, exc: InvalidRecord, session: bool) -> list[Im
         ImportProblem(file, row, column_for(v.field, session), _text(v.value), v.message)
         for v in exc.violations
     ]
+
+
+def _more(
+    file: str,
+    row: int,
+    known: tuple[ImportProblem, ...],
+    found: list[Violation],
+    session: bool,
+) -> list[ImportProblem]:
+    """Rule violations of a partly read row, except in cells already reported unreadable."""
+    reported = {p.column for p in known}
+    out = []
+    for v in found:
+        column = column_for(v.field, session)
+        # The readable areas of a half-read cell are still checked one by one.
+        per_area = column == "areas" and v.field.startswith("areas.")
+        if column not in reported or per_area:
+            out.append(ImportProblem(file, row, column, _text(v.value), v.message))
+    return out
 
 
 def _text(value: object) -> str:
@@ -219,6 +243,9 @@ def _load_in(
         problems += row.problems
         if row.data is None:
             refused.add(row.record_no)
+            if row.partial is not None:
+                found = patient_violations(row.partial, today)
+                problems += _more(patients_file, row.row_number, row.problems, found, False)
             continue
         record_no = row.data.record_no
         if record_no in seen_rows:
@@ -286,6 +313,10 @@ def _load_in(
                 )
             continue
         if srow.data is None:
+            if srow.partial is not None:
+                dob = s.scalar(select(PatientRow.date_of_birth).where(PatientRow.id == patient_id))
+                found = session_violations(srow.partial, protocol, now.date(), dob, now)
+                problems += _more(sessions_file, srow.row_number, srow.problems, found, True)
             continue
         key = _session_key(patient_id, srow.data)
         if key in keys or _stored_duplicate(s, key):
