@@ -74,12 +74,18 @@ class ImportResult:
     def summary(self) -> str:
         verb = "Imported" if self.committed else "Would import"
         text = (
-            f"{verb} {self.patients_added} new patients and {self.sessions_added} sessions; "
-            f"{self.patients_matched} patients were already present"
+            f"{verb} {_count(self.patients_added, 'new patient')} and "
+            f"{_count(self.sessions_added, 'session')}"
         )
+        if self.patients_matched:
+            text += f"; {_count(self.patients_matched, 'patient')} already present"
         if self.sessions_skipped:
-            text += f", {self.sessions_skipped} sessions already present were skipped"
+            text += f"; {_count(self.sessions_skipped, 'session')} already present, skipped"
         return text + "."
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QFont
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -23,11 +23,14 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QHeaderView,
     QLabel,
     QMessageBox,
     QPlainTextEdit,
     QProgressDialog,
     QRadioButton,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -35,7 +38,12 @@ from PySide6.QtWidgets import (
 from needlelog import config
 from needlelog.exchange import backup as backups
 from needlelog.exchange.csv_export import export_csv
-from needlelog.exchange.csv_import import ImportRefused, import_csv, preview_import
+from needlelog.exchange.csv_import import (
+    ImportProblem,
+    ImportRefused,
+    import_csv,
+    preview_import,
+)
 from needlelog.exchange.fhir_export import export_fhir
 from needlelog.exchange.json_export import export_json
 from needlelog.services import settings
@@ -119,31 +127,64 @@ class ExportDialog(QDialog):
 class ImportReportDialog(QDialog):
     """What an import would add, or every problem that stops it, before anything is written."""
 
-    def __init__(self, parent: QWidget | None, title: str, summary: str, lines: list[str],
-                 can_import: bool) -> None:  # fmt: skip
+    def __init__(
+        self,
+        parent: QWidget | None,
+        title: str,
+        summary: str,
+        lines: list[str],
+        can_import: bool,
+        problems: list[ImportProblem] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
-        self.resize(720, 420)
+        layout = QVBoxLayout(self)
         heading = QLabel(summary)
         heading.setWordWrap(True)
         font = heading.font()
         font.setBold(True)
         heading.setFont(font)
+        layout.addWidget(heading)
         self.details = QPlainTextEdit("\n".join(lines))
         self.details.setReadOnly(True)
-        self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-        self.details.setFont(QFont("DejaVu Sans", 10))
-        self.details.setVisible(bool(lines))
+        self.table: QTableWidget | None = None
+        if problems:
+            self.resize(860, 460)
+            table = QTableWidget(len(problems), 4)
+            table.setHorizontalHeaderLabels(["File", "Row", "Column", "Problem"])
+            table.verticalHeader().setVisible(False)
+            table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+            table.setWordWrap(True)
+            for i, p in enumerate(problems):
+                cells = [p.file, "" if p.row_number is None else str(p.row_number), p.column,
+                         p.message]  # fmt: skip
+                for j, text in enumerate(cells):
+                    item = QTableWidgetItem(text)
+                    item.setToolTip(text)
+                    table.setItem(i, j, item)
+            header = table.horizontalHeader()
+            for j in range(3):
+                header.setSectionResizeMode(j, QHeaderView.ResizeMode.ResizeToContents)
+            header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+            table.resizeRowsToContents()
+            self.table = table
+            layout.addWidget(table, 1)
+        elif lines:
+            self.resize(640, 360)
+            layout.addWidget(QLabel("Notes:"))
+            layout.addWidget(self.details, 1)
+        else:
+            self.resize(480, 120)
         if can_import:
+            hint = QLabel("Nothing has been written yet. Import adds these records in one step.")
+            hint.setWordWrap(True)
+            layout.addWidget(hint)
             buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
             self.import_button = buttons.addButton("Import", QDialogButtonBox.ButtonRole.AcceptRole)
         else:
             buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(heading)
-        layout.addWidget(self.details, 1)
         layout.addWidget(buttons)
 
 
@@ -282,6 +323,7 @@ class ExchangeActions(QObject):
                 f"Nothing was imported: {n} problem{'s' * (n != 1)} to correct in the file first.",
                 [str(p) for p in exc.problems],
                 can_import=False,
+                problems=list(exc.problems),
             )
             self.last_report = report
             report.exec()

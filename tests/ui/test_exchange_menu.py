@@ -154,7 +154,7 @@ def test_import_shows_what_would_be_added_before_writing(
     qtbot.waitUntil(lambda: window.reloads == 1 and _idle(window), timeout=10_000)
     assert shown == [("Import from CSV", 0)]  # asked before anything was written
     assert patients.count(window.db, include_archived=True) == 2
-    assert window.statuses[-1].startswith("Imported 2 new patients and 1 sessions")
+    assert window.statuses[-1] == "Imported 2 new patients and 1 session."
 
 
 def test_import_refused_lists_every_problem_and_writes_nothing(
