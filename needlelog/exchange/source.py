@@ -99,9 +99,16 @@ def iter_patients(
         last = rows[-1].id
 
 
-def _children(session: Session, model: Any, ids: list[int], order: Any = None) -> dict[int, list]:
+def _children(
+    session: Session, model: Any, ids: list[int], contiguous: bool, order: Any = None
+) -> dict[int, list]:
     table = model.__table__
-    stmt = select(table).where(table.c.session_id.in_(ids))
+    # A whole-table batch holds every id between its first and last: a range
+    # scan of the index is cheaper than a list of a thousand parameters.
+    where = (
+        table.c.session_id.between(ids[0], ids[-1]) if contiguous else table.c.session_id.in_(ids)
+    )
+    stmt = select(table).where(where)
     if order is not None:
         stmt = stmt.order_by(table.c.session_id, table.c[order])
     found: dict[int, list] = defaultdict(list)
@@ -129,10 +136,11 @@ def iter_sessions(
         if not rows:
             return
         ids = [r.id for r in rows]
-        areas = _children(session, TreatedAreaRow, ids, "position")
-        products = _children(session, ProductRow, ids, "position")
-        screening = _children(session, ScreeningRow, ids)
-        scores = _children(session, AssessmentRow, ids)
+        whole = record_no is None
+        areas = _children(session, TreatedAreaRow, ids, whole, "position")
+        products = _children(session, ProductRow, ids, whole, "position")
+        screening = _children(session, ScreeningRow, ids, whole)
+        scores = _children(session, AssessmentRow, ids, whole)
         for row in rows:
             view = SimpleNamespace(
                 **row._mapping,

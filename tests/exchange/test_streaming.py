@@ -22,6 +22,8 @@ def _peak(tmp_path: Path, sessions: int, what: str) -> int:
     fill(path, sessions)
     db = open_database(f"sqlite:///{path}")
     try:
+        # Warm up first: statement caches and imports are paid once, not per row.
+        export_csv(db, tmp_path / f"warm-{sessions}", record_no="B-0000001")
         tracemalloc.start()
         if what == "csv":
             result = export_csv(db, tmp_path / f"out-{sessions}")
@@ -46,7 +48,9 @@ def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_csv_export_memory_is_flat(tmp_path: Path) -> None:
     small = _peak(tmp_path, 1_000, "csv")
     big = _peak(tmp_path, 10_000, "csv")
-    assert big < small * 1.5, (small, big)
+    # Proportional growth would be about 10x the per-row part; a batch-bounded
+    # export stays within allocator noise of the small one.
+    assert big < small * 2, (small, big)
     with open(tmp_path / "out-10000/sessions.csv", encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 10_000
@@ -57,4 +61,4 @@ def test_json_and_fhir_exports_stream_too(tmp_path: Path) -> None:
     for what in ("json", "fhir"):
         small = _peak(tmp_path / what, 300, what)
         big = _peak(tmp_path / what, 3_000, what)
-        assert big < small * 1.5, (what, small, big)
+        assert big < small * 2, (what, small, big)
