@@ -85,8 +85,11 @@ def unprotect(cell: str) -> str:
     return cell[1:] if cell.startswith(QUOTE) else cell
 
 
+_ESCAPES = str.maketrans({ch: "\\" + ch for ch in SPECIAL})
+
+
 def escape(text: str) -> str:
-    return "".join("\\" + ch if ch in SPECIAL else ch for ch in text)
+    return text.translate(_ESCAPES)
 
 
 def unescape(text: str) -> str:
