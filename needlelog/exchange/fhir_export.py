@@ -97,6 +97,42 @@ def patient_resource(p: source.StoredPatient) -> dict[str, Any]:
     return res
 
 
+CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+SYSTEM_CONTRAINDICATION = "urn:needlelog:contraindication"
+
+
+def patient_findings(p: source.StoredPatient, patient_url: str) -> Iterator[tuple[str, dict]]:
+    """Skin type as an Observation, known contraindications as Conditions."""
+    d = p.data
+    if d.fitzpatrick is not None:
+        yield (
+            urn("fitzpatrick", p.id),
+            {
+                "resourceType": "Observation",
+                "status": "final",
+                "code": {
+                    "coding": [{"system": SYSTEM_SCALE, "code": "fitzpatrick"}],
+                    "text": "Fitzpatrick skin type (1-6)",
+                },
+                "subject": {"reference": patient_url},
+                "valueInteger": d.fitzpatrick,
+            },
+        )
+    for item in d.contraindications:
+        yield (
+            urn("condition", f"{p.id}/{item.value}"),
+            {
+                "resourceType": "Condition",
+                "clinicalStatus": {"coding": [{"system": CONDITION_CLINICAL, "code": "active"}]},
+                "code": {
+                    "coding": [{"system": SYSTEM_CONTRAINDICATION, "code": item.value}],
+                    "text": item.label,
+                },
+                "subject": {"reference": patient_url},
+            },
+        )
+
+
 def _observation(
     key: str, subject: str, encounter: str, procedure: str, when: str, code: dict, value: dict
 ) -> tuple[str, dict[str, Any]]:
@@ -322,6 +358,8 @@ def export_fhir(
 
         for p in source.iter_patients(s, record_no):
             write(urn("patient", p.id), patient_resource(p))
+            for full_url, resource in patient_findings(p, urn("patient", p.id)):
+                write(full_url, resource)
             patients += 1
             if progress is not None and patients % 1000 == 0:
                 progress(patients, total)

@@ -95,13 +95,17 @@ def test_fhir_bundle_is_valid_r4_resource_by_resource(db: Database, tmp_path: Pa
     scales = {
         o["code"]["coding"][0]["code"]: o
         for o in kinds["Observation"]
-        if o["partOf"][0]["reference"] == rich_url
+        if o.get("partOf", [{}])[0].get("reference") == rich_url
     }
     assert scales["goodman_baron_qualitative"]["valueInteger"] == 4
     assert scales["goodman_baron_qualitative"]["code"]["coding"][0]["version"] == "1996"
     assert scales["gais"]["valueInteger"] == 2
     assert scales["satisfaction_nrs"]["valueInteger"] == 10
     assert scales["redness"]["valueCodeableConcept"]["text"] == "severe"
+    assert {c["code"]["coding"][0]["code"] for c in kinds["Condition"]} == {
+        "eczema",
+        "anticoagulants",
+    }
     names = {p["name"][0]["family"] for p in kinds["Patient"]}
     assert "山田" in names
 
