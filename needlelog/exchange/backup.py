@@ -223,6 +223,27 @@ def verify_backup(file: Path, work_dir: Path) -> tuple[Path, dict]:
     return target, manifest
 
 
+def _set_aside(target: Path, kept: Path) -> None:
+    """Keep the database being replaced, with anything still in its WAL."""
+    try:
+        copy_sqlite(target, kept)
+        conn = sqlite3.connect(target)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        # A damaged database (the usual reason to restore) cannot be copied
+        # page by page: keep its files exactly as they are instead.
+        Path(f"{kept}.partial").unlink(missing_ok=True)
+        kept.unlink(missing_ok=True)
+        os.replace(target, kept)
+        for extra in ("-wal", "-shm"):
+            side = Path(f"{target}{extra}")
+            if side.exists():
+                os.replace(side, Path(f"{kept}{extra}"))
+
+
 def restore_backup(url: str, backup_file: Path) -> RestoreInfo:
     """Replace the database at ``url`` with a verified backup; the old one is kept aside.
 
@@ -238,12 +259,7 @@ def restore_backup(url: str, backup_file: Path) -> RestoreInfo:
         if target.exists():
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
             kept = target.with_name(f"{target.stem}.replaced-{stamp}{target.suffix}")
-            copy_sqlite(target, kept)  # includes anything still in the WAL
-            conn = sqlite3.connect(target)
-            try:
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            finally:
-                conn.close()
+            _set_aside(target, kept)
         os.replace(checked, target)
         # A WAL left from the old file must never be applied to the new one.
         for extra in ("-wal", "-shm", "-journal"):

@@ -199,3 +199,18 @@ def test_auto_backup_once_a_day_keeping_the_last_n(db: Database) -> None:
     names = sorted(p.name for p in folder.glob("needlelog-auto-*.zip"))
     assert [n[15:23] for n in names] == ["20260103", "20260104", "20260105"]
     read_manifest(folder / names[-1])
+
+
+def test_restore_over_a_damaged_database_keeps_its_files(
+    db: Database, db_path: Path, tmp_path: Path
+) -> None:
+    fill_rich(db)
+    make_backup(db, tmp_path / "b.zip")
+    db.dispose()
+    damaged = b"SQLite format 3\x00" + b"\xde\xad" * 4000
+    db_path.write_bytes(damaged)
+    result = restore_backup(f"sqlite:///{db_path}", tmp_path / "b.zip")
+    assert result.replaced_kept_as is not None
+    assert result.replaced_kept_as.read_bytes() == damaged
+    assert _integrity(db_path) == ["ok"]
+    assert len(_session_ids(db_path)) == 3
