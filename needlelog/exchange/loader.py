@@ -242,6 +242,8 @@ def _load_in(
         if progress is not None and done % 200 == 0:
             progress(done, total)
 
+    if progress is not None:
+        progress(0, total)
     # Patients refused below: their sessions are not reported again as orphans.
     refused: set[str] = set()
     for row in patient_rows:
@@ -341,6 +343,8 @@ def _load_in(
 
     if problems:
         return problems
+    if progress is not None:  # last chance to cancel: the transaction is still open
+        progress(done, total)
     for patient_id in touched:
         sessions.refresh_summary(s, patient_id, protocol)
     for patient_id in to_archive:

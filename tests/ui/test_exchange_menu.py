@@ -239,3 +239,37 @@ def test_daily_backup_runs_on_install(window: FakeWindow, qtbot: Any) -> None:
         lambda: len(list(config.paths().backups.glob("needlelog-auto-*.zip"))) == 1,
         timeout=10_000,
     )
+
+
+def test_cancelled_import_writes_nothing(
+    window: FakeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = _write_csvs(tmp_path)
+    (tmp_path / "sessions.csv").write_text(
+        "record_no,performed_on,practitioner,areas\nI-1,2026-01-10,Dr. Hart,cheek_left:0.75\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: (names, ""))
+    original = exchange_menu._progress_hook
+    calls: list[str] = []
+
+    def cancel_the_commit(control: tasks.TaskControl) -> Any:
+        calls.append("run")
+        hook = original(control)
+
+        def progress(done: int, total: int) -> None:
+            if len(calls) == 2 and done == total:  # the real import, after every row was added
+                control.cancel()
+            hook(done, total)
+
+        return progress
+
+    monkeypatch.setattr(exchange_menu, "_progress_hook", cancel_the_commit)
+    monkeypatch.setattr(
+        exchange_menu.ImportReportDialog, "exec", lambda self: QDialog.DialogCode.Accepted
+    )
+    _action(window, "Import from CSV…").trigger()
+    qtbot.waitUntil(lambda: len(calls) == 2 and _idle(window), timeout=10_000)
+    assert window.statuses[-1] == "Importing cancelled; nothing was changed."
+    assert patients.count(window.db, include_archived=True) == 0
+    assert window.reloads == 0
