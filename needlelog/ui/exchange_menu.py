@@ -264,6 +264,19 @@ class ExchangeActions(QObject):
             if not folder:
                 return
             out = Path(folder)
+            present = [n for n in ("patients.csv", "sessions.csv") if (out / n).exists()]
+            if (
+                present
+                and QMessageBox.question(
+                    self.window,
+                    "Export",
+                    f"{' and '.join(present)} already exist in this folder. Replace them?",
+                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                    QMessageBox.StandardButton.Cancel,
+                )
+                != QMessageBox.StandardButton.Yes
+            ):
+                return
         else:
             suffix = ".json" if fmt == "json" else ".fhir.json"
             name, _ = QFileDialog.getSaveFileName(
