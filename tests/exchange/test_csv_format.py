@@ -87,3 +87,30 @@ def test_unknown_codes_say_what_is_allowed() -> None:
         f.dec_areas("chin", None, {}, None, {})
     with pytest.raises(f.CellError, match="'sometimes' is not a grade; allowed: none, mild"):
         f.dec_grade("sometimes", "redness")
+
+
+any_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
+
+
+@FEW
+@given(family=any_text.filter(str.strip), given_name=any_text, notes=any_text, phone=any_text)
+def test_free_text_survives_a_csv_file(
+    tmp_path_factory: pytest.TempPathFactory, family: str, given_name: str, notes: str, phone: str
+) -> None:
+    import csv
+
+    from needlelog.exchange import csv_import, source
+    from needlelog.exchange.csv_export import patient_cells
+    from tests.factories import make_patient
+
+    data = make_patient(family_name=family, given_name=given_name, notes=notes, phone=phone)
+    stored = source.StoredPatient(1, data, False, datetime(2026, 1, 1), datetime(2026, 1, 1), 1)
+    path = tmp_path_factory.mktemp("csv") / "patients.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(f.PATIENT_COLUMNS + f.PATIENT_EXTRA_COLUMNS)
+        writer.writerow(patient_cells(stored))
+    table, problems = csv_import._read(path, f.PATIENT_REQUIRED, f.PATIENT_COLUMNS)
+    assert problems == []
+    (row,) = list(csv_import._patients(table))
+    assert row.problems == () and row.data == data
