@@ -200,8 +200,11 @@ def enc_depth(value: Decimal | None) -> str:
 
 
 def dec_depth(text: str, what: str) -> Decimal:
+    cleaned = text.strip()
+    if "," in cleaned and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")  # a decimal comma, as many clinics type it
     try:
-        value = Decimal(text.strip())
+        value = Decimal(cleaned)
     except InvalidOperation:
         raise CellError(f"needle depth for {what} {text!r} is not a number in mm") from None
     if not value.is_finite():

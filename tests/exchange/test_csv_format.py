@@ -78,6 +78,13 @@ def test_numbing_and_dates() -> None:
         f.dec_datetime("02/03/2026", "session date")
 
 
+def test_depth_accepts_a_decimal_comma() -> None:
+    (area,) = f.dec_areas("cheek_left:0,75", None, {}, None, {})
+    assert area.depth_mm == Decimal("0.75")
+    with pytest.raises(f.CellError, match="needle depth for chin 'deep' is not a number in mm"):
+        f.dec_areas("chin:deep", None, {}, None, {})
+
+
 def test_unknown_codes_say_what_is_allowed() -> None:
     with pytest.raises(f.CellError) as caught:
         f.dec_areas("cheek_left:0.75;elbow:0.5;nose", Decimal("0.5"), {}, None, {})
