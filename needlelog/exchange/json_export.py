@@ -177,7 +177,10 @@ def export_json(
         sessions = _write_list(
             handle, "sessions", (session_json(x) for x in source.iter_sessions(s, record_no)), tick
         )
-        handle.write(f',\n"counts": {_dump({"patients": patients, "sessions": sessions})}\n}}\n')
+        counts = {"patients": patients, "sessions": sessions}
+        if record_no is None:  # the trail of the whole record set, for auditors
+            counts["audit_events"] = _write_list(handle, "audit", source.iter_audit(s), tick)
+        handle.write(f',\n"counts": {_dump(counts)}\n}}\n')
         if progress is not None:  # last chance to cancel: nothing is in place yet
             progress(done, done)
     return JsonExportResult(out, patients, sessions)

@@ -23,6 +23,7 @@ from needlelog.domain.records import PatientData, SessionData
 from needlelog.services.mapping import patient_data, session_data
 from needlelog.store.models import (
     AssessmentRow,
+    AuditEventRow,
     PatientRow,
     ProductRow,
     ScreeningRow,
@@ -160,3 +161,29 @@ def iter_sessions(
             )
         last = rows[-1].id
         del rows, areas, products, screening, scores
+
+
+def iter_audit(session: Session, batch: int | None = None) -> Iterator[dict[str, Any]]:
+    """The audit trail in order, as plain values (``changes`` decoded from its JSON)."""
+    import json
+
+    batch = batch or BATCH
+    table = AuditEventRow.__table__
+    last = 0
+    while True:
+        rows = session.execute(
+            select(table).where(table.c.id > last).order_by(table.c.id).limit(batch)
+        ).all()
+        if not rows:
+            return
+        for row in rows:
+            yield {
+                "id": row.id,
+                "at": row.at.isoformat(),
+                "actor": row.actor,
+                "entity": row.entity,
+                "entity_id": row.entity_id,
+                "action": row.action,
+                "changes": json.loads(row.changes),
+            }
+        last = rows[-1].id

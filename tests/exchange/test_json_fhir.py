@@ -27,7 +27,13 @@ def test_json_round_trip_keeps_every_field_and_settings(db: Database, tmp_path: 
     assert (result.patients, result.sessions) == (4, 3)
     doc = json.loads((tmp_path / "all.json").read_text(encoding="utf-8"))
     assert (doc["format"], doc["format_version"]) == (FORMAT, 1)
-    assert doc["counts"] == {"patients": 4, "sessions": 3}
+    assert doc["counts"]["patients"] == 4 and doc["counts"]["sessions"] == 3
+    assert doc["counts"]["audit_events"] == len(doc["audit"]) > 7
+    assert {(e["entity"], e["action"]) for e in doc["audit"]} >= {
+        ("patient", "create"),
+        ("session", "create"),
+        ("patient", "archive"),
+    }
     first = doc["sessions"][0]
     assert {"scale": "goodman_baron_qualitative", "scale_version": "1996", "item": "grade",
             "score": 4} in first["scores"]  # fmt: skip
