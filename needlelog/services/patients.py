@@ -209,6 +209,8 @@ def page_key(patient: Patient) -> PageKey:
 
 
 def count(db: Database, text: str = "", include_archived: bool = False) -> int:
-    stmt = _filtered(parse_query(text), include_archived).with_only_columns(func.count())
+    stmt = _filtered(parse_query(text), include_archived).with_only_columns(
+        func.count(), maintain_column_froms=True
+    )
     with db.read() as s:
         return int(s.scalar(stmt) or 0)

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from needlelog.domain.errors import Violation, raise_if_any
@@ -55,6 +56,20 @@ def _put(session: Session, key: str, value: Any, actor: str) -> None:
         row.value = json.dumps(value, ensure_ascii=False)
         row.updated_at = now
     audit.append(session, actor, "setting", 0, "update", {key: [old, value]})
+
+
+def put_in(session: Session, key: str, value: Any, actor: str) -> None:
+    """Store a setting inside an open transaction (imports of a full record set)."""
+    _put(session, key, value, actor)
+
+
+def stored_keys(session: Session) -> set[str]:
+    return set(session.scalars(select(SettingRow.key)))
+
+
+def all_values(session: Session) -> dict[str, Any]:
+    """Every stored setting, for a full export."""
+    return {row.key: json.loads(row.value) for row in session.scalars(select(SettingRow))}
 
 
 def protocol_in(session: Session) -> Protocol:

@@ -1,0 +1,125 @@
+"""Write patients.csv and sessions.csv (the interchange format of docs/csv-format.md)."""
+
+from __future__ import annotations
+
+import csv
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from needlelog.exchange import csv_format as f
+from needlelog.exchange import source
+from needlelog.exchange.files import Progress, atomic_path
+from needlelog.store.database import Database
+
+PROGRESS_EVERY = 1000
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    paths: tuple[Path, ...]
+    patients: int
+    sessions: int
+
+
+def patient_cells(p: source.StoredPatient) -> list[str]:
+    d = p.data
+    cells = [
+        d.record_no,
+        d.family_name,
+        d.given_name,
+        f.enc_date(d.date_of_birth),
+        f.enc_sex(d.sex),
+        d.phone,
+        d.email,
+        f.enc_int(d.fitzpatrick),
+        f.enc_codes(d.contraindications),
+        d.notes,
+        f.enc_int(d.planned_sessions),
+        f.enc_bool(p.archived),
+    ]
+    return [f.protect(c) for c in cells]
+
+
+def session_cells(s: source.StoredSession) -> list[str]:
+    d = s.data
+    shared = f.common_passes(d.areas)
+    vss = f.enc_vss(d.vss)
+    cells = [
+        s.record_no,
+        f.enc_datetime(d.performed_at),
+        d.practitioner,
+        f.enc_codes(d.indications),
+        f.enc_areas(d.areas),
+        f.enc_depth(d.deepest_mm),
+        f.enc_int(shared),
+        f.enc_serums(d.products),
+        f.enc_numbing(d.numbing),
+        f.enc_grade(d.redness),
+        f.enc_grade(d.bruising),
+        f.enc_grade(d.swelling),
+        f.enc_int(d.pain),
+        f.enc_int(d.scar_grade),
+        f.enc_int(d.gais),
+        d.notes,
+        f.enc_date(d.next_due),
+        # extras
+        "" if shared is not None or len(d.areas) < 2 else f.enc_area_values(d.areas, "passes"),
+        f.enc_area_values(d.areas, "endpoint"),
+        d.device,
+        f.enc_int(d.cartridge_needles),
+        d.cartridge_lot,
+        f.enc_int(d.pen_speed),
+        f.enc_bool(d.pinpoint_bleeding),
+        f.enc_bool(d.acne_flare),
+        d.adverse_events,
+        f.enc_int(d.satisfaction),
+        *(vss[c] for c in f.VSS_COLUMNS),
+        f.enc_bool(d.aftercare_given),
+        f.enc_screening(d.screening),
+        f.enc_bool(d.cautions_acknowledged),
+        d.override_reason,
+    ]
+    return [f.protect(c) for c in cells]
+
+
+def export_csv(
+    db: Database,
+    out_dir: Path,
+    record_no: str | None = None,
+    progress: Progress | None = None,
+) -> ExportResult:
+    """Write both files into ``out_dir`` (created if needed); all records or one patient's.
+
+    Both files appear together or not at all: if anything fails (or progress
+    raises to cancel), neither file is left behind.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    targets = (out_dir / f.PATIENTS_FILE, out_dir / f.SESSIONS_FILE)
+    patients = sessions = 0
+    with db.read() as s, ExitStack() as stack:
+        p_total, s_total = source.count(s, record_no)
+        total = p_total + s_total
+        if progress is not None:
+            progress(0, total)
+        temp_p = stack.enter_context(atomic_path(targets[0]))
+        temp_s = stack.enter_context(atomic_path(targets[1]))
+        with open(temp_p, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(f.PATIENT_COLUMNS + f.PATIENT_EXTRA_COLUMNS)
+            for patient in source.iter_patients(s, record_no):
+                writer.writerow(patient_cells(patient))
+                patients += 1
+                if progress is not None and patients % PROGRESS_EVERY == 0:
+                    progress(patients, total)
+        with open(temp_s, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(f.SESSION_COLUMNS + f.SESSION_EXTRA_COLUMNS)
+            for stored in source.iter_sessions(s, record_no):
+                writer.writerow(session_cells(stored))
+                sessions += 1
+                if progress is not None and sessions % PROGRESS_EVERY == 0:
+                    progress(patients + sessions, total)
+        if progress is not None:  # last chance to cancel: nothing is in place yet
+            progress(patients + sessions, patients + sessions)
+    return ExportResult(targets, patients, sessions)

@@ -1,0 +1,186 @@
+"""Write the full record set as one JSON document (docs/json-format.md).
+
+Written as a stream (patients, then sessions, one item at a time), so even
+a very large clinic's archive needs little memory to produce.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from needlelog import __version__
+from needlelog.domain.records import SessionData
+from needlelog.exchange import source
+from needlelog.exchange.files import Progress, atomic_path
+from needlelog.services.mapping import GAIS, GOODMAN_BARON, SATISFACTION, VSS, VSS_ITEMS
+from needlelog.services.settings import all_values
+from needlelog.store.database import Database
+from needlelog.store.migrate import current_revision
+
+FORMAT = "needlelog-records"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class JsonExportResult:
+    path: Path
+    patients: int
+    sessions: int
+
+
+def _iso(value: Any) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def patient_json(p: source.StoredPatient) -> dict[str, Any]:
+    d = p.data
+    return {
+        "id": p.id,
+        "record_no": d.record_no,
+        "family_name": d.family_name,
+        "given_name": d.given_name,
+        "date_of_birth": _iso(d.date_of_birth),
+        "sex": d.sex.value if d.sex else None,
+        "phone": d.phone,
+        "email": d.email,
+        "fitzpatrick": d.fitzpatrick,
+        "contraindications": [c.value for c in d.contraindications],
+        "notes": d.notes,
+        "planned_sessions": d.planned_sessions,
+        "archived": p.archived,
+        "created_at": _iso(p.created_at),
+        "updated_at": _iso(p.updated_at),
+        "version": p.version,
+    }
+
+
+def scores_json(d: SessionData) -> list[dict[str, Any]]:
+    out = []
+    for (scale, version), item, value in (
+        (GOODMAN_BARON, "grade", d.scar_grade),
+        (GAIS, "score", d.gais),
+        (SATISFACTION, "score", d.satisfaction),
+    ):
+        if value is not None:
+            out.append({"scale": scale, "scale_version": version, "item": item, "score": value})
+    if d.vss is not None:
+        for item in VSS_ITEMS:
+            out.append(
+                {
+                    "scale": VSS[0],
+                    "scale_version": VSS[1],
+                    "item": item,
+                    "score": getattr(d.vss, item),
+                }
+            )
+    return out
+
+
+def session_json(s: source.StoredSession) -> dict[str, Any]:
+    d = s.data
+    return {
+        "id": s.id,
+        "record_no": s.record_no,
+        "performed_at": d.performed_at.isoformat(),
+        "practitioner": d.practitioner,
+        "indications": [i.value for i in d.indications],
+        "areas": [
+            {
+                "area": a.area.value,
+                "label": a.label,
+                "depth_mm": f"{a.depth_mm:.2f}",
+                "passes": a.passes,
+                "endpoint": a.endpoint.value if a.endpoint else None,
+            }
+            for a in d.areas
+        ],
+        "device": d.device,
+        "cartridge_needles": d.cartridge_needles,
+        "cartridge_lot": d.cartridge_lot,
+        "pen_speed": d.pen_speed,
+        "numbing": (
+            None
+            if d.numbing is None
+            else {"product": d.numbing.product, "minutes": d.numbing.minutes}
+        ),
+        "products": [{"name": p.name, "lot": p.lot, "expiry": _iso(p.expiry)} for p in d.products],
+        "redness": d.redness.word if d.redness is not None else None,
+        "bruising": d.bruising.word if d.bruising is not None else None,
+        "swelling": d.swelling.word if d.swelling is not None else None,
+        "pinpoint_bleeding": d.pinpoint_bleeding,
+        "acne_flare": d.acne_flare,
+        "adverse_events": d.adverse_events,
+        "pain": d.pain,
+        "scores": scores_json(d),
+        "notes": d.notes,
+        "aftercare_given": d.aftercare_given,
+        "next_due": _iso(d.next_due),
+        "screening": [
+            {"item": a.item.value, "present": a.present, "since": _iso(a.since)}
+            for a in d.screening
+        ],
+        "cautions_acknowledged": d.cautions_acknowledged,
+        "override_reason": d.override_reason,
+        "created_at": _iso(s.created_at),
+        "updated_at": _iso(s.updated_at),
+        "version": s.version,
+    }
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=False)
+
+
+def _write_list(out: IO[str], key: str, items: Iterable[dict[str, Any]], tick: Any) -> int:
+    out.write(f',\n"{key}": [')
+    n = 0
+    for item in items:
+        out.write(("\n" if n == 0 else ",\n") + _dump(item))
+        n += 1
+        tick()
+    out.write("\n]")
+    return n
+
+
+def export_json(
+    db: Database, out: Path, record_no: str | None = None, progress: Progress | None = None
+) -> JsonExportResult:
+    revision = current_revision(db)
+    with db.read() as s, atomic_path(out) as temp, open(temp, "w", encoding="utf-8") as handle:
+        total = sum(source.count(s, record_no))
+        done = 0
+
+        def tick() -> None:
+            nonlocal done
+            done += 1
+            if progress is not None and done % 1000 == 0:
+                progress(done, total)
+
+        head = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "app_version": __version__,
+            "schema_revision": revision,
+            "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "scope": "all" if record_no is None else {"record_no": record_no},
+            "settings": all_values(s) if record_no is None else {},
+        }
+        handle.write(_dump(head)[:-1])
+        patients = _write_list(
+            handle, "patients", (patient_json(p) for p in source.iter_patients(s, record_no)), tick
+        )
+        sessions = _write_list(
+            handle, "sessions", (session_json(x) for x in source.iter_sessions(s, record_no)), tick
+        )
+        counts = {"patients": patients, "sessions": sessions}
+        if record_no is None:  # the trail of the whole record set, for auditors
+            counts["audit_events"] = _write_list(handle, "audit", source.iter_audit(s), tick)
+        handle.write(f',\n"counts": {_dump(counts)}\n}}\n')
+        if progress is not None:  # last chance to cancel: nothing is in place yet
+            progress(done, done)
+    return JsonExportResult(out, patients, sessions)

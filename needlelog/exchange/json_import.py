@@ -1,0 +1,184 @@
+"""Read a JSON export back (docs/json-format.md) through the same import rules as CSV.
+
+Records are added like any import (same rules, all or nothing, record
+numbers matched); database ids, created/updated times and versions are
+assigned anew by the receiving database. Settings missing from the
+receiving database are taken from the file; existing ones are kept.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from needlelog.domain.codes import Area, Endpoint, Grade, Indication, Sex
+from needlelog.domain.contraindications import Contraindication, ScreeningAnswer
+from needlelog.domain.records import (
+    Numbing,
+    PatientData,
+    Product,
+    SessionData,
+    TreatedArea,
+    VancouverScarScale,
+)
+from needlelog.exchange.json_export import FORMAT, FORMAT_VERSION
+from needlelog.exchange.loader import (
+    ImportProblem,
+    ImportRefused,
+    ImportResult,
+    PatientIn,
+    SessionIn,
+    load,
+)
+from needlelog.services.mapping import GAIS, GOODMAN_BARON, SATISFACTION, VSS, VSS_ITEMS
+from needlelog.store.database import Database
+
+
+def _date(value: Any) -> date | None:
+    return None if value in (None, "") else date.fromisoformat(value)
+
+
+def patient_from_json(item: dict[str, Any]) -> tuple[PatientData, bool]:
+    return (
+        PatientData(
+            record_no=item["record_no"],
+            family_name=item["family_name"],
+            given_name=item.get("given_name", ""),
+            date_of_birth=_date(item.get("date_of_birth")),
+            sex=Sex(item["sex"]) if item.get("sex") else None,
+            phone=item.get("phone", ""),
+            email=item.get("email", ""),
+            fitzpatrick=item.get("fitzpatrick"),
+            contraindications=tuple(Contraindication(c) for c in item.get("contraindications", [])),
+            notes=item.get("notes", ""),
+            planned_sessions=item.get("planned_sessions"),
+        ),
+        bool(item.get("archived", False)),
+    )
+
+
+def _grade(value: Any) -> Grade | None:
+    return None if value in (None, "") else Grade.from_word(value)
+
+
+def session_from_json(item: dict[str, Any]) -> SessionData:
+    scores = {(x["scale"], x["item"]): int(x["score"]) for x in item.get("scores", [])}
+    vss = None
+    if any(scale == VSS[0] for scale, _ in scores):
+        vss = VancouverScarScale(**{i: scores[(VSS[0], i)] for i in VSS_ITEMS})
+    numbing = item.get("numbing")
+    return SessionData(
+        performed_at=datetime.fromisoformat(item["performed_at"]),
+        practitioner=item["practitioner"],
+        areas=tuple(
+            TreatedArea(
+                area=Area(a["area"]),
+                depth_mm=Decimal(str(a["depth_mm"])),
+                passes=a.get("passes"),
+                endpoint=Endpoint(a["endpoint"]) if a.get("endpoint") else None,
+                label=a.get("label", ""),
+            )
+            for a in item["areas"]
+        ),
+        indications=tuple(Indication(i) for i in item.get("indications", [])),
+        device=item.get("device", ""),
+        cartridge_needles=item.get("cartridge_needles"),
+        cartridge_lot=item.get("cartridge_lot", ""),
+        pen_speed=item.get("pen_speed"),
+        numbing=None if not numbing else Numbing(numbing["product"], int(numbing["minutes"])),
+        products=tuple(
+            Product(p["name"], p.get("lot", ""), _date(p.get("expiry")))
+            for p in item.get("products", [])
+        ),
+        redness=_grade(item.get("redness")),
+        bruising=_grade(item.get("bruising")),
+        swelling=_grade(item.get("swelling")),
+        pinpoint_bleeding=bool(item.get("pinpoint_bleeding", False)),
+        acne_flare=bool(item.get("acne_flare", False)),
+        adverse_events=item.get("adverse_events", ""),
+        pain=item.get("pain"),
+        scar_grade=scores.get((GOODMAN_BARON[0], "grade")),
+        gais=scores.get((GAIS[0], "score")),
+        satisfaction=scores.get((SATISFACTION[0], "score")),
+        vss=vss,
+        notes=item.get("notes", ""),
+        aftercare_given=bool(item.get("aftercare_given", False)),
+        next_due=_date(item.get("next_due")),
+        screening=tuple(
+            ScreeningAnswer(Contraindication(a["item"]), bool(a["present"]), _date(a.get("since")))
+            for a in item.get("screening", [])
+        ),
+        cautions_acknowledged=bool(item.get("cautions_acknowledged", False)),
+        override_reason=item.get("override_reason", ""),
+    )
+
+
+_BAD = (KeyError, ValueError, TypeError, InvalidOperation, AttributeError)
+
+
+def import_json(
+    db: Database,
+    path: Path,
+    actor: str,
+    commit: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportResult:
+    name = path.name
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ImportRefused(
+            [ImportProblem(name, None, "", "", f"not a JSON export: {exc}")]
+        ) from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise ImportRefused([ImportProblem(name, None, "format", "", f"not a {FORMAT} file")])
+    if not isinstance(doc.get("format_version"), int) or doc["format_version"] > FORMAT_VERSION:
+        raise ImportRefused(
+            [
+                ImportProblem(
+                    name,
+                    None,
+                    "format_version",
+                    str(doc.get("format_version")),
+                    f"format version {doc.get('format_version')} is newer than this "
+                    f"version of needlelog reads ({FORMAT_VERSION})",
+                )
+            ]
+        )
+
+    def patients() -> Iterator[PatientIn]:
+        for n, item in enumerate(doc.get("patients", []), start=1):
+            try:
+                data, archived = patient_from_json(item)
+            except _BAD as exc:
+                problem = ImportProblem(name, n, "patients", "", f"patient cannot be read: {exc!r}")
+                yield PatientIn(n, str(item.get("record_no", "")), None, False, (problem,))
+                continue
+            yield PatientIn(n, data.record_no, data, archived)
+
+    def sessions() -> Iterator[SessionIn]:
+        for n, item in enumerate(doc.get("sessions", []), start=1):
+            try:
+                data = session_from_json(item)
+            except _BAD as exc:
+                problem = ImportProblem(name, n, "sessions", "", f"session cannot be read: {exc!r}")
+                yield SessionIn(n, str(item.get("record_no", "")), None, (problem,))
+                continue
+            yield SessionIn(n, item.get("record_no", ""), data)
+
+    return load(
+        db,
+        patients(),
+        sessions(),
+        actor,
+        commit,
+        patients_file=f"{name} patients",
+        sessions_file=f"{name} sessions",
+        settings=doc.get("settings") or {},
+        progress=progress,
+        total=len(doc.get("patients", [])) + len(doc.get("sessions", [])),
+    )

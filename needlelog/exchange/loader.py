@@ -1,0 +1,368 @@
+"""Write parsed patients and sessions through the services, all or nothing.
+
+Every record goes through the same ``add_in`` as a record typed in the app,
+so an import obeys exactly the GUI's rules. All rows are tried inside ONE
+write transaction and every problem is collected; if there is any, the
+transaction is rolled back and ``ImportRefused`` lists them all. A dry run
+(``commit=False``) does the same work and always rolls back.
+
+Matching rules (docs/csv-format.md):
+- a patient whose record number is already stored is matched, never
+  duplicated nor changed; if the file's values differ, the stored record is
+  kept and the difference is reported in the result;
+- a session equal in patient, date-time and treated areas to a stored one
+  (or to an earlier row of the same import) is skipped, so importing the
+  same file twice adds nothing the second time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from needlelog.domain.errors import InvalidRecord, Violation
+from needlelog.domain.records import PatientData, SessionData
+from needlelog.domain.validation import patient_violations, session_violations
+from needlelog.services import audit, clock, patients, sessions
+from needlelog.services.mapping import patient_data
+from needlelog.services.settings import protocol_in, put_in, stored_keys
+from needlelog.store.database import Database
+from needlelog.store.models import PatientRow, SessionRow
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """One problem: ``row_number`` is the data row (1 = first row below the header)."""
+
+    file: str
+    row_number: int | None
+    column: str
+    value: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.row_number is None else f"{self.file} row {self.row_number}"
+        if self.column:
+            where += f", column {self.column}"
+        return f"{where}: {self.message}"
+
+
+class ImportRefused(ValueError):
+    """Nothing was imported; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[ImportProblem]) -> None:
+        self.problems = tuple(problems)
+        first = str(problems[0]) if problems else "nothing to import"
+        more = len(problems) - 1
+        super().__init__(first + (f" (and {more} more problem{'s' * (more > 1)})" if more else ""))
+
+
+@dataclass
+class ImportResult:
+    patients_added: int = 0
+    patients_matched: int = 0
+    sessions_added: int = 0
+    sessions_skipped: int = 0
+    settings_added: int = 0
+    # "P-0001: stored record kept; the file differs in phone, email"
+    notes: list[str] = field(default_factory=list)
+    committed: bool = False
+
+    def summary(self) -> str:
+        verb = "Imported" if self.committed else "Would import"
+        text = (
+            f"{verb} {_count(self.patients_added, 'new patient')} and "
+            f"{_count(self.sessions_added, 'session')}"
+        )
+        if self.patients_matched:
+            text += f"; {_count(self.patients_matched, 'patient')} already present"
+        if self.sessions_skipped:
+            text += f"; {_count(self.sessions_skipped, 'session')} already present, skipped"
+        return text + "."
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+@dataclass(frozen=True)
+class PatientIn:
+    row_number: int
+    record_no: str
+    data: PatientData | None  # None when a cell could not be read
+    archived: bool = False
+    problems: tuple[ImportProblem, ...] = ()
+    # What could be read of a row with unreadable cells: still checked against the
+    # rules, so one pass reports every problem of the row.
+    partial: PatientData | None = None
+
+
+@dataclass(frozen=True)
+class SessionIn:
+    row_number: int
+    record_no: str
+    data: SessionData | None
+    problems: tuple[ImportProblem, ...] = ()
+    partial: SessionData | None = None
+
+
+# Where a rule's field lives in the files (dotted domain field -> column).
+PATIENT_COLUMN = {"planned_sessions": "planned_sessions"}
+SESSION_COLUMN = {
+    "performed_at": "performed_on",
+    "patient": "record_no",
+    "products": "serums",
+    "numbing": "numbing",
+    "areas": "areas",
+    "vss": "vss",
+}
+
+
+def column_for(violation_field: str, session: bool) -> str:
+    head = violation_field.split(".")[0]
+    if not session:
+        return PATIENT_COLUMN.get(head, head)
+    if head == "areas" and violation_field.endswith(".passes"):
+        return "passes"
+    if head == "vss" and "." in violation_field:
+        return "vss_" + violation_field.split(".")[1]
+    return SESSION_COLUMN.get(head, head)
+
+
+def _problems(file: str, row: int, exc: InvalidRecord, session: bool) -> list[ImportProblem]:
+    return [
+        ImportProblem(file, row, column_for(v.field, session), _text(v.value), v.message)
+        for v in exc.violations
+    ]
+
+
+def _more(
+    file: str,
+    row: int,
+    known: tuple[ImportProblem, ...],
+    found: list[Violation],
+    session: bool,
+) -> list[ImportProblem]:
+    """Rule violations of a partly read row, except in cells already reported unreadable."""
+    reported = {p.column for p in known}
+    out = []
+    for v in found:
+        column = column_for(v.field, session)
+        # The readable areas of a half-read cell are still checked one by one.
+        per_area = column == "areas" and v.field.startswith("areas.")
+        if column not in reported or per_area:
+            out.append(ImportProblem(file, row, column, _text(v.value), v.message))
+    return out
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _session_key(patient_id: int, data: SessionData) -> tuple:
+    areas = frozenset((a.area.value, a.label.strip().casefold()) for a in data.areas)
+    return (patient_id, data.performed_at, areas)
+
+
+class _DryRun(Exception):
+    pass
+
+
+def load(
+    db: Database,
+    patient_rows: Iterable[PatientIn],
+    session_rows: Iterable[SessionIn],
+    actor: str,
+    commit: bool,
+    patients_file: str = "patients.csv",
+    sessions_file: str = "sessions.csv",
+    settings: dict[str, object] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    total: int = 0,
+) -> ImportResult:
+    """Validate and write everything in one transaction; see the module's rules."""
+    result = ImportResult()
+    try:
+        with db.write() as s:
+            problems = _load_in(
+                s,
+                result,
+                patient_rows,
+                session_rows,
+                actor,
+                patients_file,
+                sessions_file,
+                settings or {},
+                progress,
+                total,
+            )
+            if problems:
+                raise ImportRefused(problems)
+            if not commit:
+                raise _DryRun()
+    except _DryRun:
+        return result
+    result.committed = True
+    return result
+
+
+def _load_in(
+    s: Session,
+    result: ImportResult,
+    patient_rows: Iterable[PatientIn],
+    session_rows: Iterable[SessionIn],
+    actor: str,
+    patients_file: str,
+    sessions_file: str,
+    settings: dict[str, object],
+    progress: Callable[[int, int], None] | None,
+    total: int,
+) -> list[ImportProblem]:
+    problems: list[ImportProblem] = []
+    present = stored_keys(s)
+    for key, value in settings.items():
+        # A clinic's own settings are never overwritten by an import.
+        if key not in present:
+            put_in(s, key, value, actor)
+            result.settings_added += 1
+    protocol = protocol_in(s)
+    today = clock.today()
+    now = clock.local_now()
+    ids: dict[str, int] = {}
+    seen_rows: dict[str, int] = {}
+    to_archive: list[int] = []
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None and done % 200 == 0:
+            progress(done, total)
+
+    if progress is not None:
+        progress(0, total)
+    # Patients refused below: their sessions are not reported again as orphans.
+    refused: set[str] = set()
+    for row in patient_rows:
+        tick()
+        problems += row.problems
+        if row.data is None:
+            refused.add(row.record_no)
+            if row.partial is not None:
+                found = patient_violations(row.partial, today)
+                problems += _more(patients_file, row.row_number, row.problems, found, False)
+            continue
+        record_no = row.data.record_no
+        if record_no in seen_rows:
+            problems.append(
+                ImportProblem(
+                    patients_file,
+                    row.row_number,
+                    "record_no",
+                    record_no,
+                    f"record number {record_no} is also on row {seen_rows[record_no]}; "
+                    "allowed: each patient once",
+                )
+            )
+            continue
+        seen_rows[record_no] = row.row_number
+        stored = s.scalar(select(PatientRow).where(PatientRow.record_no == record_no))
+        if stored is not None:
+            ids[record_no] = stored.id
+            result.patients_matched += 1
+            differ = [
+                f.name
+                for f in fields(PatientData)
+                if getattr(patient_data(stored), f.name) != getattr(row.data, f.name)
+            ]
+            if differ:
+                result.notes.append(
+                    f"{record_no}: already present; the stored record is kept "
+                    f"(the file differs in {', '.join(differ)})"
+                )
+            continue
+        try:
+            added = patients.add_in(s, row.data, actor, today)
+        except InvalidRecord as exc:
+            problems += _problems(patients_file, row.row_number, exc, session=False)
+            refused.add(record_no)
+            continue
+        ids[record_no] = added.id
+        result.patients_added += 1
+        if row.archived:
+            to_archive.append(added.id)
+
+    keys: set[tuple] = set()
+    touched: set[int] = set()
+    for srow in session_rows:
+        tick()
+        problems += srow.problems
+        patient_id = ids.get(srow.record_no)
+        if patient_id is None and srow.record_no:
+            patient_id = s.scalar(
+                select(PatientRow.id).where(PatientRow.record_no == srow.record_no)
+            )
+            if patient_id is not None:
+                ids[srow.record_no] = patient_id
+        if patient_id is None:
+            if srow.record_no not in refused:
+                problems.append(
+                    ImportProblem(
+                        sessions_file,
+                        srow.row_number,
+                        "record_no",
+                        srow.record_no,
+                        f"no patient with record number {srow.record_no!r} in the database "
+                        f"or in {patients_file}",
+                    )
+                )
+            continue
+        if srow.data is None:
+            if srow.partial is not None:
+                dob = s.scalar(select(PatientRow.date_of_birth).where(PatientRow.id == patient_id))
+                found = session_violations(srow.partial, protocol, now.date(), dob, now)
+                problems += _more(sessions_file, srow.row_number, srow.problems, found, True)
+            continue
+        key = _session_key(patient_id, srow.data)
+        if key in keys or _stored_duplicate(s, key):
+            result.sessions_skipped += 1
+            continue
+        keys.add(key)
+        try:
+            sessions.add_in(
+                s, patient_id, srow.data, actor, now=now, protocol=protocol, refresh=False
+            )
+        except InvalidRecord as exc:
+            problems += _problems(sessions_file, srow.row_number, exc, session=True)
+            continue
+        touched.add(patient_id)
+        result.sessions_added += 1
+
+    if problems:
+        return problems
+    if progress is not None:  # last chance to cancel: the transaction is still open
+        progress(done, total)
+    for patient_id in touched:
+        sessions.refresh_summary(s, patient_id, protocol)
+    for patient_id in to_archive:
+        row = s.get(PatientRow, patient_id)
+        assert row is not None
+        row.archived = True
+        s.flush()
+        audit.append(s, actor, "patient", patient_id, "archive", {"archived": [False, True]})
+    return problems
+
+
+def _stored_duplicate(s: Session, key: tuple) -> bool:
+    patient_id, performed_at, areas = key
+    rows = s.scalars(
+        select(SessionRow)
+        .where(SessionRow.patient_id == patient_id, SessionRow.performed_at == performed_at)
+        .options(selectinload(SessionRow.areas))
+    )
+    return any(
+        frozenset((a.area, a.label.strip().casefold()) for a in row.areas) == areas for row in rows
+    )

@@ -1,0 +1,189 @@
+"""Stream every stored record out of the database in batches, memory flat.
+
+One read transaction covers the whole export, so the files describe one
+moment even while others keep saving. Sessions are read in keyset batches
+(``id > last``) with their children fetched by a few plain queries per
+batch: no ORM identity map grows with the table, so a million sessions
+cost no more memory than a thousand.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from needlelog.domain.records import PatientData, SessionData
+from needlelog.services.mapping import patient_data, session_data
+from needlelog.store.models import (
+    AssessmentRow,
+    AuditEventRow,
+    PatientRow,
+    ProductRow,
+    ScreeningRow,
+    SessionRow,
+    TreatedAreaRow,
+)
+
+BATCH = 1000
+
+
+@dataclass(frozen=True)
+class StoredPatient:
+    id: int
+    data: PatientData
+    archived: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class StoredSession:
+    id: int
+    patient_id: int
+    record_no: str
+    data: SessionData
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+def _patient_filter(record_no: str | None) -> Any:
+    return True if record_no is None else PatientRow.record_no == record_no
+
+
+def count(session: Session, record_no: str | None = None) -> tuple[int, int]:
+    """How many patients and sessions an export will write."""
+    patients = session.scalar(
+        select(func.count()).select_from(PatientRow).where(_patient_filter(record_no))
+    )
+    sessions = session.scalar(
+        select(func.count())
+        .select_from(SessionRow)
+        .join(PatientRow, PatientRow.id == SessionRow.patient_id)
+        .where(_patient_filter(record_no))
+    )
+    return int(patients or 0), int(sessions or 0)
+
+
+def iter_patients(
+    session: Session, record_no: str | None = None, batch: int | None = None
+) -> Iterator[StoredPatient]:
+    batch = batch or BATCH
+    table = PatientRow.__table__
+    last = 0
+    while True:
+        rows = session.execute(
+            select(table)
+            .where(table.c.id > last, _patient_filter(record_no))
+            .order_by(table.c.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return
+        for row in rows:
+            yield StoredPatient(
+                id=row.id,
+                data=patient_data(row),  # type: ignore[arg-type]
+                archived=bool(row.archived),
+                created_at=row.created_at,
+                updated_at=row.updated_at,
+                version=row.version,
+            )
+        last = rows[-1].id
+
+
+def _children(
+    session: Session, model: Any, ids: list[int], contiguous: bool, order: Any = None
+) -> dict[int, list]:
+    table = model.__table__
+    # A whole-table batch holds every id between its first and last: a range
+    # scan of the index is cheaper than a list of a thousand parameters.
+    where = (
+        table.c.session_id.between(ids[0], ids[-1]) if contiguous else table.c.session_id.in_(ids)
+    )
+    stmt = select(table).where(where)
+    if order is not None:
+        stmt = stmt.order_by(table.c.session_id, table.c[order])
+    found: dict[int, list] = defaultdict(list)
+    for row in session.execute(stmt):
+        found[row.session_id].append(row)
+    return found
+
+
+def iter_sessions(
+    session: Session, record_no: str | None = None, batch: int | None = None
+) -> Iterator[StoredSession]:
+    """Sessions in id order, each with its areas, products, screening and scores."""
+    batch = batch or BATCH
+    table = SessionRow.__table__
+    patients = PatientRow.__table__
+    last = 0
+    while True:
+        rows = session.execute(
+            select(table, patients.c.record_no.label("patient_record_no"))
+            .join(patients, patients.c.id == table.c.patient_id)
+            .where(table.c.id > last, _patient_filter(record_no))
+            .order_by(table.c.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return
+        ids = [r.id for r in rows]
+        whole = record_no is None
+        areas = _children(session, TreatedAreaRow, ids, whole, "position")
+        products = _children(session, ProductRow, ids, whole, "position")
+        screening = _children(session, ScreeningRow, ids, whole)
+        scores = _children(session, AssessmentRow, ids, whole)
+        for row in rows:
+            view = SimpleNamespace(
+                **row._mapping,
+                areas=areas.get(row.id, []),
+                products=products.get(row.id, []),
+                screening=screening.get(row.id, []),
+                assessments=scores.get(row.id, []),
+            )
+            yield StoredSession(
+                id=row.id,
+                patient_id=row.patient_id,
+                record_no=row.patient_record_no,
+                data=session_data(view),  # type: ignore[arg-type]
+                created_at=row.created_at,
+                updated_at=row.updated_at,
+                version=row.version,
+            )
+        last = rows[-1].id
+        del rows, areas, products, screening, scores
+
+
+def iter_audit(session: Session, batch: int | None = None) -> Iterator[dict[str, Any]]:
+    """The audit trail in order, as plain values (``changes`` decoded from its JSON)."""
+    import json
+
+    batch = batch or BATCH
+    table = AuditEventRow.__table__
+    last = 0
+    while True:
+        rows = session.execute(
+            select(table).where(table.c.id > last).order_by(table.c.id).limit(batch)
+        ).all()
+        if not rows:
+            return
+        for row in rows:
+            yield {
+                "id": row.id,
+                "at": row.at.isoformat(),
+                "actor": row.actor,
+                "entity": row.entity,
+                "entity_id": row.entity_id,
+                "action": row.action,
+                "changes": json.loads(row.changes),
+            }
+        last = rows[-1].id

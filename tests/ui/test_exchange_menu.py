@@ -1,0 +1,275 @@
+"""The File menu's export, import, backup and restore, with dialogs patched."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QDialog, QFileDialog, QMainWindow, QMessageBox
+
+from needlelog import config
+from needlelog.domain.records import Patient
+from needlelog.services import patients, sessions
+from needlelog.store.database import Database
+from needlelog.ui import exchange_menu, tasks
+from tests.factories import make_patient, make_session
+
+
+class FakeWindow(QMainWindow):
+    def __init__(self, db: Database) -> None:
+        super().__init__()
+        self.db = db
+        self.file_menu = self.menuBar().addMenu("&File")
+        self.patient_menu = self.menuBar().addMenu("&Patient")
+        self.help_menu = self.menuBar().addMenu("&Help")
+        self.toolbar = self.addToolBar("Main")
+        self.patient: Patient | None = None
+        self.statuses: list[str] = []
+        self.reloads = 0
+
+    def current_patient(self) -> Patient | None:
+        return self.patient
+
+    def show_status(self, text: str) -> None:
+        self.statuses.append(text)
+
+    def reload(self) -> None:
+        self.reloads += 1
+
+
+@pytest.fixture
+def window(qtbot: Any, db: Database) -> Iterator[FakeWindow]:
+    win = FakeWindow(db)
+    qtbot.addWidget(win)
+    exchange_menu.install(win)
+    yield win
+    tasks.wait_for_all()
+    qtbot.wait(10)
+
+
+def _action(window: FakeWindow, text: str) -> Any:
+    return window.exchange_actions.actions[text]
+
+
+def _idle(window: FakeWindow) -> bool:
+    return window.exchange_actions.task is None
+
+
+def test_menu_entries(window: FakeWindow) -> None:
+    texts = [a.text() for a in window.file_menu.actions() if a.text()]
+    assert texts == ["&Export…", "&Import from CSV…", "&Back up now…", "&Restore from backup…"]
+
+
+def test_export_csv_of_all_records(
+    window: FakeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p = patients.register(window.db, make_patient(), "t")
+    sessions.record(window.db, p.id, make_session(), "t")
+    monkeypatch.setattr(
+        exchange_menu.ExportDialog, "exec", lambda self: QDialog.DialogCode.Accepted
+    )
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path / "out"))
+    _action(window, "Export…").trigger()
+    qtbot.waitUntil(lambda: _idle(window) and bool(window.statuses), timeout=10_000)
+    assert window.statuses[-1].startswith("Exported 1 patients and 1 sessions")
+    assert (tmp_path / "out/sessions.csv").read_text(encoding="utf-8").count("\n") == 2
+
+
+def test_export_json_of_the_open_patient(
+    window: FakeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window.patient = patients.register(window.db, make_patient("P-1"), "t")
+    patients.register(window.db, make_patient("P-2"), "t")
+
+    def choose(dialog: exchange_menu.ExportDialog) -> QDialog.DialogCode:
+        assert dialog.one_patient.isEnabled()
+        dialog.format.setCurrentIndex(1)
+        dialog.one_patient.setChecked(True)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(exchange_menu.ExportDialog, "exec", choose)
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "p.json"), "")
+    )
+    _action(window, "Export…").trigger()
+    qtbot.waitUntil(lambda: _idle(window) and bool(window.statuses), timeout=10_000)
+    text = (tmp_path / "p.json").read_text(encoding="utf-8")
+    assert '"P-1"' in text and '"P-2"' not in text
+
+
+def test_cancelled_export_leaves_nothing(
+    window: FakeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    patients.register(window.db, make_patient(), "t")
+    original = exchange_menu._progress_hook
+
+    def cancelling(control: tasks.TaskControl) -> Any:
+        control.cancel()  # as if Cancel was pressed before the first batch
+        return original(control)
+
+    monkeypatch.setattr(exchange_menu, "_progress_hook", cancelling)
+    monkeypatch.setattr(
+        exchange_menu.ExportDialog, "exec", lambda self: QDialog.DialogCode.Accepted
+    )
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path / "out"))
+    _action(window, "Export…").trigger()
+    qtbot.waitUntil(lambda: _idle(window) and bool(window.statuses), timeout=10_000)
+    assert window.statuses[-1] == "Exporting records cancelled; nothing was changed."
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def _write_csvs(tmp_path: Path, depth: str = "0.75") -> list[str]:
+    (tmp_path / "patients.csv").write_text(
+        "record_no,family_name,given_name\nI-1,Ivanova,Анна\nI-2,Chen,Wei\n", encoding="utf-8"
+    )
+    (tmp_path / "sessions.csv").write_text(
+        "record_no,performed_on,practitioner,areas\n"
+        f"I-1,2026-01-10,Dr. Hart,cheek_left:{depth}\n"
+        "I-2,2026-01-11,Dr. Hart,forehead:1.20;elbow\n",
+        encoding="utf-8",
+    )
+    return [str(tmp_path / "sessions.csv"), str(tmp_path / "patients.csv")]
+
+
+def test_import_shows_what_would_be_added_before_writing(
+    window: FakeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = _write_csvs(tmp_path)
+    (tmp_path / "sessions.csv").write_text(
+        "record_no,performed_on,practitioner,areas\nI-1,2026-01-10,Dr. Hart,cheek_left:0.75\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: (names, ""))
+    shown: list[tuple[str, int]] = []
+
+    def accept(dialog: exchange_menu.ImportReportDialog) -> QDialog.DialogCode:
+        shown.append((dialog.windowTitle(), patients.count(window.db, include_archived=True)))
+        dialog.grab().save(str(tmp_path / "report.png"))
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(exchange_menu.ImportReportDialog, "exec", accept)
+    _action(window, "Import from CSV…").trigger()
+    qtbot.waitUntil(lambda: window.reloads == 1 and _idle(window), timeout=10_000)
+    assert shown == [("Import from CSV", 0)]  # asked before anything was written
+    assert patients.count(window.db, include_archived=True) == 2
+    assert window.statuses[-1] == "Imported 2 new patients and 1 session."
+
+
+def test_import_refused_lists_every_problem_and_writes_nothing(
+    window: FakeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = _write_csvs(tmp_path, depth="1.05")
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: (names, ""))
+    reports: list[exchange_menu.ImportReportDialog] = []
+
+    def close(dialog: exchange_menu.ImportReportDialog) -> QDialog.DialogCode:
+        reports.append(dialog)
+        dialog.grab().save(str(tmp_path / "refused.png"))
+        return QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(exchange_menu.ImportReportDialog, "exec", close)
+    _action(window, "Import from CSV…").trigger()
+    qtbot.waitUntil(lambda: bool(reports) and _idle(window), timeout=10_000)
+    (report,) = reports
+    assert report.windowTitle() == "Import refused"
+    lines = report.details.toPlainText().splitlines()
+    assert lines == [
+        "sessions.csv row 1, column areas: needle depth for cheek_left is 1.05 mm; "
+        "allowed: 0.50 to 1.00 mm in steps of 0.05 mm",
+        "sessions.csv row 2, column areas: area 'elbow' is not known; allowed: forehead, "
+        "glabella, periorbital_left, periorbital_right, nose, cheek_left, cheek_right, "
+        "perioral, chin, jawline_left, jawline_right, neck, decolletage, scalp, abdomen, "
+        "thighs, arms, back, buttocks, other",
+        "sessions.csv row 2, column areas: needle depth for forehead is 1.20 mm; "
+        "allowed: 0.50 to 1.00 mm in steps of 0.05 mm",
+    ]
+    assert patients.count(window.db, include_archived=True) == 0
+    assert window.reloads == 0
+
+
+def test_back_up_then_restore(
+    window: FakeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    patients.register(window.db, make_patient("KEEP-1"), "t")
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "b.zip"), "")
+    )
+    _action(window, "Back up now…").trigger()
+    qtbot.waitUntil(lambda: _idle(window) and bool(window.statuses), timeout=10_000)
+    assert window.statuses[-1].startswith("Backed up 1 patients and 0 sessions")
+    patients.register(window.db, make_patient("LATER-1"), "t")
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", lambda *a, **k: (str(tmp_path / "b.zip"), "")
+    )
+    questions: list[str] = []
+
+    def yes(*args: Any, **_kw: Any) -> QMessageBox.StandardButton:
+        questions.append(args[2])
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", yes)
+    _action(window, "Restore from backup…").trigger()
+    qtbot.waitUntil(lambda: window.reloads == 1 and _idle(window), timeout=10_000)
+    assert "(1 patients, 0 sessions)" in questions[0]
+    assert [p.record_no for p in patients.search(window.db)] == ["KEEP-1"]
+    assert "kept as clinic.replaced-" in window.statuses[-1]
+
+
+def test_restore_refuses_a_foreign_file(
+    window: FakeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "x.zip").write_bytes(b"PK\x03\x04 not really")
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", lambda *a, **k: (str(tmp_path / "x.zip"), "")
+    )
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warnings.append(a[2]))
+    _action(window, "Restore from backup…").trigger()
+    assert warnings == [
+        "x.zip cannot be restored: it is damaged or truncated, or not a backup file. "
+        "The current records were not changed."
+    ]
+
+
+def test_daily_backup_runs_on_install(window: FakeWindow, qtbot: Any) -> None:
+    tasks.wait_for_all()
+    qtbot.waitUntil(
+        lambda: len(list(config.paths().backups.glob("needlelog-auto-*.zip"))) == 1,
+        timeout=10_000,
+    )
+
+
+def test_cancelled_import_writes_nothing(
+    window: FakeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = _write_csvs(tmp_path)
+    (tmp_path / "sessions.csv").write_text(
+        "record_no,performed_on,practitioner,areas\nI-1,2026-01-10,Dr. Hart,cheek_left:0.75\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: (names, ""))
+    original = exchange_menu._progress_hook
+    calls: list[str] = []
+
+    def cancel_the_commit(control: tasks.TaskControl) -> Any:
+        calls.append("run")
+        hook = original(control)
+
+        def progress(done: int, total: int) -> None:
+            if len(calls) == 2 and done == total:  # the real import, after every row was added
+                control.cancel()
+            hook(done, total)
+
+        return progress
+
+    monkeypatch.setattr(exchange_menu, "_progress_hook", cancel_the_commit)
+    monkeypatch.setattr(
+        exchange_menu.ImportReportDialog, "exec", lambda self: QDialog.DialogCode.Accepted
+    )
+    _action(window, "Import from CSV…").trigger()
+    qtbot.waitUntil(lambda: len(calls) == 2 and _idle(window), timeout=10_000)
+    assert window.statuses[-1] == "Importing cancelled; nothing was changed."
+    assert patients.count(window.db, include_archived=True) == 0
+    assert window.reloads == 0
