@@ -103,7 +103,7 @@ def w_first_paint(variant: str, args: argparse.Namespace) -> dict[str, Any]:
     painted: list[float] = []
 
     class FirstPaint(QObject):
-        def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        def eventFilter(self, obj: QObject, event: QEvent) -> bool:
             if event.type() == QEvent.Type.Paint and not painted:
                 painted.append(time.time())
                 QTimer.singleShot(0, app.quit)
@@ -256,10 +256,9 @@ def w_save(variant: str, args: argparse.Namespace) -> dict[str, Any]:
         seconds = _median_time(lambda: sessions.record(db, pid, data, "bench"), SAVE_REPEATS)
         return {"seconds": seconds}
 
+    from benchmarks.generate import INSERTS, session_rows
     from needlelog.domain import course
     from needlelog.domain.protocol import DEFAULT_PROTOCOL
-
-    from benchmarks.generate import INSERTS, session_rows
 
     conn = _raw_connect(args.db)
     due = course.default_next_due(data.performed_at.date(), 1, 3, DEFAULT_PROTOCOL)
@@ -368,14 +367,37 @@ SELECT p.record_no, s.performed_at, s.practitioner, s.indications,
 FROM treatment_sessions AS s JOIN patients AS p ON p.id = s.patient_id
 ORDER BY s.id
 """
-SESSION_HEADER = (
-    "record_no,performed_on,practitioner,indications,areas,needle_depth_mm,passes,serums,"
-    "numbing,redness,bruising,swelling,pain,scar_grade,gais,notes,next_due"
-).split(",")
-PATIENT_HEADER = (
-    "record_no,family_name,given_name,date_of_birth,sex,phone,email,fitzpatrick,"
-    "contraindications,notes"
-).split(",")
+SESSION_HEADER = [
+    "record_no",
+    "performed_on",
+    "practitioner",
+    "indications",
+    "areas",
+    "needle_depth_mm",
+    "passes",
+    "serums",
+    "numbing",
+    "redness",
+    "bruising",
+    "swelling",
+    "pain",
+    "scar_grade",
+    "gais",
+    "notes",
+    "next_due",
+]
+PATIENT_HEADER = [
+    "record_no",
+    "family_name",
+    "given_name",
+    "date_of_birth",
+    "sex",
+    "phone",
+    "email",
+    "fitzpatrick",
+    "contraindications",
+    "notes",
+]
 
 
 def w_export(variant: str, args: argparse.Namespace) -> dict[str, Any]:
