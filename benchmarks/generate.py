@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import random
 import sqlite3
 import sys
@@ -29,6 +30,8 @@ from datetime import date, datetime, timedelta
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
+
+from alembic import command
 
 from needlelog.domain import course
 from needlelog.domain.protocol import DEFAULT_PROTOCOL
@@ -45,9 +48,10 @@ from needlelog.services.mapping import (
     depth_to_um,
     join_codes,
 )
-from needlelog.store.migrate import open_database
+from needlelog.store.database import Database
+from needlelog.store.migrate import alembic_config, current_revision, head_revision, open_database
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_DIR = Path(os.environ.get("NEEDLELOG_BENCH_DATA") or Path(__file__).resolve().parent / "data")
 # Bump when the generated content changes, so stale cached files are not reused.
 FORMAT = 1
 # The clinic's "today": fixed so the same size and seed give the same file.
@@ -299,12 +303,26 @@ def build(path: Path, patients: int, sessions: int, seed: int, workers: int = 2)
     partial.replace(path)
 
 
+def _to_head(path: Path) -> None:
+    """Bring a cached clinic made by an older schema up to this one (no backup: the
+    file can be generated again)."""
+    db = Database(f"sqlite:///{path}")
+    try:
+        if current_revision(db) != head_revision():
+            with db.engine.begin() as conn:
+                command.upgrade(alembic_config(conn), "head")
+    finally:
+        db.dispose()
+
+
 def clinic(patients: int = 100_000, sessions: int = 1_000_000, seed: int = 1) -> Clinic:
     """The cached clinic of that size and seed, generated first if needed."""
     path = DATA_DIR / f"clinic-p{patients}-s{sessions}-seed{seed}-v{FORMAT}.sqlite3"
     if not path.exists():
         DATA_DIR.mkdir(parents=True, exist_ok=True)
         build(path, patients, sessions, seed)
+    else:
+        _to_head(path)
     counts = session_counts(patients, sessions, seed)
     long_ids = tuple(i + 1 for i, c in enumerate(counts) if c == LONG_HISTORY)
     return Clinic(path, patients, sessions, seed, long_ids)
