@@ -32,6 +32,13 @@ ROOT = Path(__file__).resolve().parent.parent
 NOT_AVAILABLE = "not available in this build"
 WINDOW_SIZE = (1100, 720)
 PAINT_RUNS = 5
+
+
+# Set by --quick (the test that keeps the benchmarks working): one repeat of everything.
+def quick() -> bool:
+    return os.environ.get("NEEDLELOG_BENCH_QUICK") == "1"
+
+
 SEARCH_TEXTS = ("m", "mu", "mül", "müller", "müller j", "xq")  # "xq": a typo, no match
 SAVE_REPEATS = 15
 TARGETS = {"first paint": 1.0, "search": 0.030}  # seconds, at full size
@@ -65,6 +72,8 @@ def _peak_mb() -> float:
 
 
 def _median_time(fn: Callable[[], Any], repeats: int, warmup: int = 1) -> float:
+    if quick():
+        repeats, warmup = 1, 0
     for _ in range(warmup):
         fn()
     times = []
@@ -577,7 +586,7 @@ def _simple(name: str, worker: str, db: Path, pid: int, out_dir: Path) -> Row:
 def _first_paint(db: Path, pid: int, out_dir: Path) -> Row:
     times: dict[str, list[float]] = {"needlelog": [], "raw": []}
     peaks: dict[str, float] = {}
-    for _ in range(PAINT_RUNS):
+    for _ in range(1 if quick() else PAINT_RUNS):
         for variant in ("raw", "needlelog"):
             result, started = _spawn("first_paint", variant, db, pid, out_dir)
             if result["status"] != "ok":
@@ -691,6 +700,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, metavar="OUT.json")
+    parser.add_argument("--quick", action="store_true", help="one repeat of each (a smoke test)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--variant", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
@@ -699,6 +709,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.worker:
         return worker_main(args)
+    if args.quick:
+        os.environ["NEEDLELOG_BENCH_QUICK"] = "1"  # inherited by the workers
 
     def log(text: str) -> None:
         print(text, file=sys.stderr, flush=True)
