@@ -3,7 +3,10 @@ models and the migrations describing the same schema."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 from alembic import command
@@ -12,7 +15,14 @@ from alembic.runtime.migration import MigrationContext
 
 from needlelog.services import patients
 from needlelog.store.database import Database
-from needlelog.store.migrate import alembic_config, current_revision, open_database, upgrade
+from needlelog.store.migrate import (
+    HEAD,
+    alembic_config,
+    current_revision,
+    head_revision,
+    open_database,
+    upgrade,
+)
 from needlelog.store.models import Base
 from tests.factories import make_patient
 
@@ -60,3 +70,23 @@ def test_upgrade_from_0002_keeps_search_working_and_downgrade_restores(db_path: 
         assert list((db_path.parent / "backups").glob("*before-upgrade-from-0002*"))
     finally:
         db.dispose()
+
+
+def test_the_known_head_is_alembics_head() -> None:
+    assert head_revision() == HEAD
+
+
+def test_opening_an_up_to_date_database_does_not_load_alembic(db_path: Path) -> None:
+    open_database(f"sqlite:///{db_path}").dispose()
+    probe = (
+        "import sys\n"
+        "from needlelog.store.migrate import open_database\n"
+        f"open_database({f'sqlite:///{db_path}'!r}).dispose()\n"
+        "print('alembic' in sys.modules)\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
