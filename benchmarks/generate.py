@@ -202,9 +202,9 @@ def session_rows(
     return out
 
 
-def _chunk(job: tuple[int, int, int, int, list[int]]) -> dict[str, list[tuple[Any, ...]]]:
+def _chunk(job: tuple[int, int, int, list[int]]) -> dict[str, list[tuple[Any, ...]]]:
     """Rows of every table for patients ``start .. start+len(counts)-1``."""
-    seed, start, first_session_id, _unused, counts = job
+    seed, start, first_session_id, counts = job
     out: dict[str, list[tuple[Any, ...]]] = {k: [] for k in INSERTS}
     protocol = DEFAULT_PROTOCOL
     sid = first_session_id
@@ -252,11 +252,11 @@ def _chunk(job: tuple[int, int, int, int, list[int]]) -> dict[str, list[tuple[An
     return out
 
 
-def _jobs(counts: list[int], seed: int) -> Iterator[tuple[int, int, int, int, list[int]]]:
+def _jobs(counts: list[int], seed: int) -> Iterator[tuple[int, int, int, list[int]]]:
     starts = [0, *accumulate(counts)]
     for offset in range(0, len(counts), CHUNK):
         part = counts[offset : offset + CHUNK]
-        yield (seed, offset + 1, starts[offset] + 1, 0, part)
+        yield (seed, offset + 1, starts[offset] + 1, part)
 
 
 def _secondary_indexes(conn: sqlite3.Connection, tables: tuple[str, ...]) -> list[tuple[str, str]]:
