@@ -8,6 +8,7 @@ copies interleave whole. Neither copy corrupts the file or waits forever.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from needlelog.services import check, patients
@@ -50,7 +51,9 @@ def test_a_second_copy_reads_while_the_first_is_saving(clinic: tuple[Path, int])
     writer = start_saver(url, patient_id, SAVES, 0)
     try:
         seen = 0
+        give_up = time.monotonic() + 120  # a bound, so a hang fails instead of waiting forever
         while writer.poll() is None:
+            assert time.monotonic() < give_up, "the saving copy never finished"
             # Never blocked by the writer, never a half-saved session.
             found = patients.get(reader, patient_id).sessions_total
             assert found >= seen
