@@ -701,7 +701,21 @@ def run_all(patients: int, sessions: int, seed: int, log: Callable[[str], None])
 def _fmt_s(value: float | None) -> str:
     if value is None:
         return "—"
+    if value < 0.001:
+        return f"{value * 1e6:.0f} µs"
     return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def rows_from_json(path: Path) -> list[Row]:
+    """The rows of a saved run (``--show``), e.g. to put a table in the README."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [
+        Row(
+            r["scenario"], r["needlelog_s"], r["limit_s"], r["needlelog_peak_rss_mb"],
+            r["limit_peak_rss_mb"], r["target_s"], r["note"],
+        )
+        for r in data["rows"]
+    ]  # fmt: skip
 
 
 def table(rows: list[Row]) -> str:
@@ -731,6 +745,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, metavar="OUT.json")
     parser.add_argument("--quick", action="store_true", help="one repeat of each (a smoke test)")
+    parser.add_argument("--show", type=Path, metavar="RUN.json", help="print the table of a run")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--variant", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
@@ -739,6 +754,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.worker:
         return worker_main(args)
+    if args.show:
+        print(table(rows_from_json(args.show)))
+        return 0
     if args.quick:
         os.environ["NEEDLELOG_BENCH_QUICK"] = "1"  # inherited by the workers
 
