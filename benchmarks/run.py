@@ -103,6 +103,20 @@ def _open_db(path: str) -> Any:
 # first paint ---------------------------------------------------------------------
 
 
+def _main_window_factory() -> Callable[[Any], Any]:
+    try:
+        from needlelog.ui.app import create_main_window
+
+        return create_main_window
+    except ImportError:
+        try:
+            from needlelog.ui.main_window import MainWindow
+
+            return MainWindow
+        except ImportError as exc:
+            raise Unavailable(str(exc)) from None
+
+
 def w_first_paint(variant: str, args: argparse.Namespace) -> dict[str, Any]:
     """Create the window, show it, and report the wall-clock moment of its first paint."""
     from PySide6.QtCore import QEvent, QObject, QTimer
@@ -121,13 +135,7 @@ def w_first_paint(variant: str, args: argparse.Namespace) -> dict[str, Any]:
     watcher = FirstPaint()
     app.installEventFilter(watcher)
     if variant == "needlelog":
-        try:
-            from needlelog.ui.app import create_main_window as make
-        except ImportError:
-            try:
-                from needlelog.ui.main_window import MainWindow as make
-            except ImportError as exc:
-                raise Unavailable(str(exc)) from None
+        make = _main_window_factory()
         db = _open_db(args.db)
         window = make(db)
     elif variant == "open_db":  # the store's share of start-up: open, check schema
@@ -241,6 +249,91 @@ def w_search(variant: str, args: argparse.Namespace) -> dict[str, Any]:
             times[text] = _median_time(lambda t=text: _raw_search(conn, t), 15)
             hits[text] = len(_raw_search(conn, text))
     return {"times": times, "hits": hits}
+
+
+# search through the main window --------------------------------------------------
+
+GUI_SETTLE_MS = 300
+GUI_WAIT_MS = 3000
+
+
+def w_gui_search(variant: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Last keystroke of a search to the first change of the patient list, through the
+    real window (its search field, any debounce, its model), typed as a person would."""
+    from PySide6.QtCore import QEvent, QEventLoop, Qt, QTimer
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit
+
+    app = QApplication.instance() or QApplication(["needlelog"])
+    make = _main_window_factory()
+    window = make(_open_db(args.db))
+    window.resize(*WINDOW_SIZE)
+    window.show()
+    QTest.qWaitForWindowExposed(window)
+    QTest.qWait(GUI_SETTLE_MS)
+    fields = window.findChildren(QLineEdit)
+    field = next(
+        (f for f in fields if "search" in (f.objectName() + f.placeholderText()).lower()),
+        fields[0] if fields else None,
+    )
+    views = [v for v in window.findChildren(QAbstractItemView) if v.model() is not None]
+    if field is None or not views:
+        raise Unavailable("no search field or patient list found in the main window")
+    view = max(views, key=lambda v: v.model().rowCount())
+    model = view.model()
+    changed: list[float] = []
+    signals = (model.modelReset, model.layoutChanged, model.rowsInserted, model.rowsRemoved)
+
+    def note(*_args: Any) -> None:
+        changed.append(time.perf_counter())
+
+    for signal in signals:
+        signal.connect(note)
+
+    def settle() -> None:
+        # Until the list has been quiet for a while: earlier keystrokes' work is done.
+        while True:
+            before = len(changed)
+            QTest.qWait(GUI_SETTLE_MS)
+            if len(changed) == before:
+                return
+
+    def type_text(text: str) -> None:
+        # Key events carrying the character, as a keyboard sends them; QTest.keyClicks
+        # only knows ASCII ("mül").
+        for char in text:
+            for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+                key = ord(char.upper()) if char.isascii() and char.isalnum() else 0
+                event = QKeyEvent(
+                    kind, key or Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, char
+                )
+                QApplication.sendEvent(field, event)
+
+    times: dict[str, float | None] = {}
+    for text in _search_texts(args):
+        field.setFocus()
+        field.clear()
+        settle()
+        type_text(text[:-1])
+        settle()
+        changed.clear()
+        loop = QEventLoop()
+        timer = QTimer()
+        timer.setSingleShot(True)
+        timer.timeout.connect(loop.quit)
+        for signal in signals:
+            signal.connect(loop.quit, Qt.ConnectionType.QueuedConnection)
+        started = time.perf_counter()
+        type_text(text[-1])
+        if not changed:
+            timer.start(GUI_WAIT_MS)
+            loop.exec()
+        for signal in signals:
+            signal.disconnect(loop.quit)
+        times[text] = (changed[0] - started) if changed else None
+        app.processEvents()
+    return {"times": times}
 
 
 # open a patient record -----------------------------------------------------------
@@ -500,6 +593,7 @@ def w_quick_check(variant: str, args: argparse.Namespace) -> dict[str, Any]:
 WORKERS: dict[str, Callable[[str, argparse.Namespace], dict[str, Any]]] = {
     "first_paint": w_first_paint,
     "search": w_search,
+    "gui_search": w_gui_search,
     "open_record": w_open_record,
     "save": w_save,
     "report": w_report,
@@ -643,6 +737,7 @@ def _first_paint(db: Path, pid: int, out_dir: Path) -> list[Row]:
 
 def _search(db: Path, pid: int, out_dir: Path) -> list[Row]:
     mine, raw = _pair("search", db, pid, out_dir)
+    gui, _ = _spawn("gui_search", "needlelog", db, pid, out_dir)
     rows = []
     for text, seconds in mine["times"].items():
         rows.append(
@@ -653,6 +748,23 @@ def _search(db: Path, pid: int, out_dir: Path) -> list[Row]:
                 mine["peak_rss_mb"],
                 raw["peak_rss_mb"],
                 TARGETS["search"],
+            )
+        )
+    if gui["status"] != "ok":
+        rows.append(
+            Row("search in the main window (keystroke to list)", None, None, note=NOT_AVAILABLE)
+        )
+        return rows
+    for text, seconds in gui["times"].items():
+        rows.append(
+            Row(
+                f"search {text!r} in the main window (keystroke to list)",
+                seconds,
+                raw["times"][text],
+                gui["peak_rss_mb"],
+                raw["peak_rss_mb"],
+                TARGETS["search"],
+                note="" if seconds is not None else "the list did not change",
             )
         )
     return rows

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import types
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -114,3 +115,41 @@ def test_report_and_export_scenarios_call_the_named_functions(
     # And the limits write real files from the same rows.
     assert run.w_report("raw", _args(path, tmp_path, 1))["bytes"] > 1000
     assert run.w_export("raw", _args(path, tmp_path, 1))["bytes"] > 1000
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen platform's, not ours
+def test_search_through_the_main_window_times_each_keystroke(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qapp: object
+) -> None:
+    from PySide6.QtCore import QStringListModel
+    from PySide6.QtWidgets import QLineEdit, QListView, QMainWindow, QVBoxLayout, QWidget
+
+    class StandIn(QMainWindow):
+        """The smallest main window with a search field and a patient list."""
+
+        def __init__(self, db: Any) -> None:
+            super().__init__()
+            self.db = db
+            body = QWidget()
+            layout = QVBoxLayout(body)
+            self.field = QLineEdit()
+            self.field.setPlaceholderText("Search patients")
+            self.names = QStringListModel()
+            view = QListView()
+            view.setModel(self.names)
+            layout.addWidget(self.field)
+            layout.addWidget(view)
+            self.setCentralWidget(body)
+            self.field.textChanged.connect(self.refresh)
+            self.refresh("")
+
+        def refresh(self, text: str) -> None:
+            self.names.setStringList([p.full_name for p in patients.search(self.db, text)])
+
+    path = tmp_path / "clinic.sqlite3"
+    generate.build(path, 20, 200, seed=2, workers=1)
+    monkeypatch.setattr(run, "_main_window_factory", lambda: StandIn)
+    monkeypatch.setattr(run, "GUI_SETTLE_MS", 20)
+    result = run.w_gui_search("needlelog", _args(path, tmp_path, 1))
+    assert set(result["times"]) == set(run._search_texts(_args(path, tmp_path, 1)))
+    assert all(t is not None and t > 0 for t in result["times"].values())
