@@ -4,9 +4,11 @@ and the database exactly as it was."""
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -172,3 +174,48 @@ def test_a_database_busy_too_long_says_so_and_changes_nothing(
     finally:
         holder.close()
         db.dispose()
+
+
+UNPRIVILEGED_CLI = """
+import os, sys
+from needlelog.cli import main
+import needlelog.services.check, needlelog.services.demo, needlelog.store.migrate
+import encodings.idna, getpass, platformdirs, sqlalchemy.dialects.sqlite, sqlite3
+# Everything is imported first: the interpreter may live where this user cannot read.
+os.setgid(65534)
+os.setuid(65534)
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.skipif(
+    os.name != "posix" or os.geteuid() != 0, reason="needs root to become an unprivileged user"
+)
+@pytest.mark.parametrize("command", [["demo", "--patients", "2"], ["check"]])
+def test_a_read_only_folder_for_an_ordinary_user_says_so(
+    clinic: tuple[Path, int], command: list[str]
+) -> None:
+    # Real permissions: a folder and file the user may read but not write, as on a
+    # write-protected share.
+    source, _ = clinic
+    folder = Path(tempfile.mkdtemp(prefix="needlelog-ro-"))
+    try:
+        path = folder / "clinic.sqlite3"
+        shutil.copyfile(source, path)
+        path.chmod(0o644)
+        folder.chmod(0o555)
+        before = dump(path)
+        result = subprocess.run(
+            [sys.executable, "-c", UNPRIVILEGED_CLI, "--db", str(path), *command],
+            capture_output=True,
+            text=True,
+            env=child_env() | {"NEEDLELOG_HOME": str(folder / "home")},
+            cwd=folder,
+            timeout=120,
+        )
+        assert result.returncode == 1, result.stderr
+        _assert_one_clear_line(result.stderr, READ_ONLY)
+        assert dump(path) == before
+    finally:
+        folder.chmod(0o755)
+        shutil.rmtree(folder, ignore_errors=True)
