@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from needlelog.domain import course
 from needlelog.domain.protocol import PEN_MAX_DEPTH_MM, PEN_MIN_DEPTH_MM
 from needlelog.store.database import Database
-from needlelog.store.errors import translate
+from needlelog.store.errors import DatabaseDamaged, translate
 from needlelog.store.migrate import current_revision, head_revision
 from needlelog.store.models import AuditEventRow, PatientRow, SessionRow, TreatedAreaRow
 
@@ -156,3 +156,29 @@ def run(db: Database) -> CheckReport:
                 for i in missing
             ]
     return CheckReport(tuple(problems), patients, sessions)
+
+
+def quick(db: Database) -> None:
+    """SQLite's page-level check of the whole file, for a background task after start.
+
+    Raises ``DatabaseDamaged`` (restore from a backup) when the file is damaged. It
+    reads every page (seconds for a clinic-chain database: benchmarks/), so it is
+    not run before the window opens; damage is also reported whenever a damaged
+    page is read.
+    """
+    if not db.is_sqlite:
+        return
+    try:
+        with db.engine.connect() as conn:
+            first = conn.exec_driver_sql("PRAGMA quick_check(1)").scalar()
+            conn.rollback()
+    except DBAPIError as exc:
+        known = translate(exc, f"the database {db.display_name}")
+        if known is None:
+            raise
+        raise known from exc
+    if first != "ok":
+        raise DatabaseDamaged(
+            f"the database {db.display_name} is damaged ({first}). Restore it from a backup "
+            "(needlelog restore FILE)."
+        )

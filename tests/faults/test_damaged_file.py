@@ -72,3 +72,22 @@ def dump_or_none(path: Path) -> str | None:
         return dump(path)
     except Exception:  # a damaged file may not dump at all; then compare that
         return None
+
+
+def test_the_background_check_finds_damage_anywhere(clinic: tuple[Path, int]) -> None:
+    path, _ = clinic
+    db = open_database(f"sqlite:///{path}")
+    try:
+        check.quick(db)  # a sound file: nothing to say
+    finally:
+        db.dispose()
+    damage_page(path, leaf_page(path, "audit_events"))  # a table opening a record never reads
+    db = open_database(f"sqlite:///{path}")
+    try:
+        assert patients.get(db, 1).record_no  # daily work does not notice it...
+        with pytest.raises(DatabaseDamaged) as caught:
+            check.quick(db)  # ...the background check does
+        assert "is damaged" in str(caught.value)
+        assert str(caught.value).endswith("Restore it from a backup (needlelog restore FILE).")
+    finally:
+        db.dispose()
