@@ -209,14 +209,33 @@ def _raw_exists(text: str) -> tuple[str, list[Any]]:
 def _raw_search(conn: sqlite3.Connection, text: str) -> list[Any]:
     """The best plain-SQL search over the same indexes: collect the matches from the
     indexes when they are few, walk the name order when they are many."""
-    cand, params = _raw_candidates(text)
+    from needlelog.domain.search import parse_query
+
+    q = parse_query(text)
     conn.execute("BEGIN")
-    many = (
-        conn.execute(f"SELECT count(*) FROM ({cand} LIMIT {DENSE})", params).fetchone()[0] >= DENSE
+
+    def capped(sql: str, params: list[Any]) -> int:
+        return conn.execute(f"SELECT count(*) FROM ({sql} LIMIT {DENSE})", params).fetchone()[0]
+
+    total = capped(
+        "SELECT id FROM patients WHERE record_no >= ? AND record_no < ?", [q.text, q.text + TOP]
     )
-    if many:
+    if q.birth_date is not None:
+        total += capped(
+            "SELECT id FROM patients WHERE date_of_birth = ?", [q.birth_date.isoformat()]
+        )
+    if q.words:
+        total += min(
+            capped(
+                "SELECT patient_id FROM patient_name_tokens WHERE token >= ? AND token < ?",
+                [w, w + TOP],
+            )
+            for w in q.words
+        )
+    if total >= DENSE:
         match, params = _raw_exists(text)
     else:
+        cand, params = _raw_candidates(text)
         match = f"p.id IN ({cand})"
     rows = conn.execute(RAW_SEARCH.format(match=match), params).fetchall()
     conn.execute("COMMIT")
