@@ -156,6 +156,19 @@ def find_by_record_no(db: Database, record_no: str) -> Patient:
 DENSE = 4000
 
 
+# More than any name has: text pasted into the search box must not become a query
+# SQLite refuses (it allows 500 terms in a compound SELECT).
+MAX_WORDS = 12
+
+
+def _words(query: PatientQuery) -> tuple[str, ...]:
+    """The query's words that each narrow the search: a word that begins another
+    ("m" in "m müller") is matched by the same name word, so it adds nothing."""
+    words = sorted(set(query.words), key=lambda w: (-len(w), w))[: 4 * MAX_WORDS]
+    needed = [w for w in words if not any(o != w and o.startswith(w) for o in words)]
+    return tuple(sorted(needed, key=lambda w: (-len(w), w))[:MAX_WORDS])
+
+
 def _candidates(query: PatientQuery) -> CompoundSelect | Select[tuple[int]]:
     """Ids of patients matching the query, each part read from an index."""
     parts: list[Select[tuple[int]]] = [
@@ -170,7 +183,7 @@ def _candidates(query: PatientQuery) -> CompoundSelect | Select[tuple[int]]:
             select(NameTokenRow.patient_id).where(
                 NameTokenRow.token >= word, NameTokenRow.token < word + TOP
             )
-            for word in query.words
+            for word in _words(query)
         ]
         if len(per_word) == 1:
             parts.append(per_word[0])
@@ -195,7 +208,7 @@ def _exists_filter(query: PatientQuery) -> ColumnElement[bool]:
                         NameTokenRow.token >= word,
                         NameTokenRow.token < word + TOP,
                     )
-                    for word in query.words
+                    for word in _words(query)
                 )
             )
         )
@@ -223,7 +236,7 @@ def _is_dense(session: Session, query: PatientQuery) -> bool:
                     NameTokenRow.token >= word, NameTokenRow.token < word + TOP
                 )
             )
-            for word in query.words
+            for word in _words(query)
         )
     return total >= DENSE
 

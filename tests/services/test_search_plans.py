@@ -50,3 +50,18 @@ def test_both_plans_give_the_same_pages(
     assert collected["xq"] == []
     assert len(collected["m"]) > 7  # several pages
     assert collected[born.isoformat()]  # a date of birth finds its patient
+
+
+def test_a_pasted_paragraph_finds_nothing_instead_of_failing(filled: Database) -> None:
+    paragraph = " ".join(f"word{i}" for i in range(1200))
+    assert patients.search(filled, paragraph) == []
+    assert patients.count(filled, paragraph) == 0
+
+
+def test_a_word_that_begins_another_adds_nothing(filled: Database) -> None:
+    some = patients.search(filled, "", limit=3)[2]
+    family = some.data.family_name.split()[0]
+    full = patients.search(filled, family)
+    assert some.id in {p.id for p in full}
+    assert patients.search(filled, f"{family[:1]} {family}") == full
+    assert patients.count(filled, f"{family[:1]} {family}") == len(full)
