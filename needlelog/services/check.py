@@ -6,10 +6,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import Date, cast, func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from needlelog.domain import course
 from needlelog.domain.protocol import PEN_MAX_DEPTH_MM, PEN_MIN_DEPTH_MM
 from needlelog.store.database import Database
+from needlelog.store.errors import DatabaseDamaged, translate
 from needlelog.store.migrate import current_revision, head_revision
 from needlelog.store.models import AuditEventRow, PatientRow, SessionRow, TreatedAreaRow
 
@@ -39,14 +41,27 @@ def run(db: Database) -> CheckReport:
     revision = current_revision(db)
     if revision != head_revision():
         problems.append(Problem("schema", f"revision {revision}, expected {head_revision()}"))
-    with db.engine.connect() as conn:
-        if db.is_sqlite:
-            for (line,) in conn.exec_driver_sql("PRAGMA integrity_check").all():
-                if line != "ok":
-                    problems.append(Problem("sqlite integrity", str(line)))
-            for row in conn.exec_driver_sql("PRAGMA foreign_key_check").all():
-                problems.append(Problem("foreign key", f"table {row[0]} row {row[1]} -> {row[2]}"))
-        conn.rollback()
+    try:
+        with db.engine.connect() as conn:
+            if db.is_sqlite:
+                for (line,) in conn.exec_driver_sql("PRAGMA integrity_check").all():
+                    if line != "ok":
+                        problems.append(Problem("sqlite integrity", str(line)))
+                for row in conn.exec_driver_sql("PRAGMA foreign_key_check").all():
+                    problems.append(
+                        Problem("foreign key", f"table {row[0]} row {row[1]} -> {row[2]}")
+                    )
+            conn.rollback()
+    except DBAPIError as exc:
+        # Damage bad enough that SQLite stops the check itself: the user's answer
+        # is the same (restore from a backup), never a traceback.
+        known = translate(exc, f"the database {db.display_name}")
+        if known is None:
+            raise
+        raise known from exc
+    if any(p.where == "sqlite integrity" for p in problems):
+        # Damaged pages make the queries below fail half-way; report what SQLite found.
+        return CheckReport(tuple(problems), 0, 0)
 
     with db.read() as s:
         patients = int(s.scalar(select(func.count()).select_from(PatientRow)) or 0)
@@ -143,3 +158,29 @@ def run(db: Database) -> CheckReport:
                 for i in missing
             ]
     return CheckReport(tuple(problems), patients, sessions)
+
+
+def quick(db: Database) -> None:
+    """SQLite's page-level check of the whole file, for a background task after start.
+
+    Raises ``DatabaseDamaged`` (restore from a backup) when the file is damaged. It
+    reads every page (seconds for a clinic-chain database: benchmarks/), so it is
+    not run before the window opens; damage is also reported whenever a damaged
+    page is read.
+    """
+    if not db.is_sqlite:
+        return
+    try:
+        with db.engine.connect() as conn:
+            first = conn.exec_driver_sql("PRAGMA quick_check(1)").scalar()
+            conn.rollback()
+    except DBAPIError as exc:
+        known = translate(exc, f"the database {db.display_name}")
+        if known is None:
+            raise
+        raise known from exc
+    if first != "ok":
+        raise DatabaseDamaged(
+            f"the database {db.display_name} is damaged ({first}). Restore it from a backup "
+            "(needlelog restore FILE)."
+        )

@@ -7,7 +7,7 @@ and the ``demo`` command build the same clinic.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -170,31 +170,59 @@ def _patient(rng: random.Random, number: int, today: date) -> PatientData:
     )
 
 
+def _gap(rng: random.Random) -> int:
+    return rng.choices(
+        (
+            rng.randint(18, 26),
+            rng.randint(28, 42),
+            rng.randint(50, 70),
+            rng.randint(330, 390),
+        ),
+        weights=(5, 80, 8, 7),
+    )[0]
+
+
+def _at(rng: random.Random, day: date) -> datetime:
+    return datetime.combine(day, time(rng.randint(8, 17), rng.choice((0, 15, 30, 45))))
+
+
 def _course_dates(rng: random.Random, count: int, today: date) -> list[datetime]:
     span = sum(rng.randint(28, 45) for _ in range(count)) + rng.randint(0, 120)
     day = today - timedelta(days=span)
     out: list[datetime] = []
     for i in range(count):
         if i:
-            gap = rng.choices(
-                (
-                    rng.randint(18, 26),
-                    rng.randint(28, 42),
-                    rng.randint(50, 70),
-                    rng.randint(330, 390),
-                ),
-                weights=(5, 80, 8, 7),
-            )[0]
-            day += timedelta(days=gap)
+            day += timedelta(days=_gap(rng))
         if day > today:
             break
-        at = datetime.combine(day, time(rng.randint(8, 17), rng.choice((0, 15, 30, 45))))
-        out.append(at)
+        out.append(_at(rng, day))
     return out
 
 
-def _sessions(rng: random.Random, patient: PatientData, today: date) -> tuple[SessionData, ...]:
-    count = rng.choices((0, 1, 2, 3, 4, 5, 6, 8, 12), weights=(6, 12, 14, 22, 20, 10, 8, 5, 3))[0]
+def _exact_course_dates(rng: random.Random, count: int, today: date) -> list[datetime]:
+    """Exactly ``count`` dates, all on or before ``today`` (long histories included)."""
+    if count <= 0:
+        return []
+    gaps = [_gap(rng) for _ in range(count - 1)]
+    day = today - timedelta(days=sum(gaps) + rng.randint(0, 120))
+    out: list[datetime] = []
+    for gap in [0, *gaps]:
+        day += timedelta(days=gap)
+        out.append(_at(rng, day))
+    return out
+
+
+def _sessions(
+    rng: random.Random, patient: PatientData, today: date, exact: int | None = None
+) -> tuple[SessionData, ...]:
+    if exact is None:
+        count = rng.choices((0, 1, 2, 3, 4, 5, 6, 8, 12), weights=(6, 12, 14, 22, 20, 10, 8, 5, 3))[
+            0
+        ]
+        dates = lambda: _course_dates(rng, count, today)  # noqa: E731
+    else:
+        count = exact
+        dates = lambda: _exact_course_dates(rng, count, today)  # noqa: E731
     indication, zones = rng.choice(PLANS)
     zones = tuple(z for z in zones if rng.random() < 0.9) or zones[:1]
     depths = {z: _depth(rng, z) for z in zones}
@@ -209,7 +237,7 @@ def _sessions(rng: random.Random, patient: PatientData, today: date) -> tuple[Se
     satisfaction = rng.randint(5, 7)
     serum_name, serum_code = rng.choice(SERUMS)
     out: list[SessionData] = []
-    for i, at in enumerate(_course_dates(rng, count, today)):
+    for i, at in enumerate(dates()):
         if i and rng.random() < 0.4:  # deepen a little as the skin tolerates it
             z = rng.choice(zones)
             depths[z] = min(depths[z] + STEP, Decimal("1.00")).quantize(Decimal("0.01"))
@@ -271,9 +299,20 @@ def _sessions(rng: random.Random, patient: PatientData, today: date) -> tuple[Se
     return tuple(out)
 
 
-def generate(count: int, seed: int, today: date, start: int = 1) -> Iterator[DemoPatient]:
-    """Yield ``count`` demo patients with their sessions, oldest session first."""
+def generate(
+    count: int,
+    seed: int,
+    today: date,
+    start: int = 1,
+    sessions_for: Callable[[int], int] | None = None,
+) -> Iterator[DemoPatient]:
+    """Yield ``count`` demo patients with their sessions, oldest session first.
+
+    ``sessions_for(number)`` fixes how many sessions patient ``number`` has (the
+    benchmark clinic's long histories); without it the demo's own mix is used.
+    """
     for number in range(start, start + count):
         rng = random.Random(f"{seed}:{number}")
         patient = _patient(rng, number, today)
-        yield DemoPatient(patient, _sessions(rng, patient, today))
+        exact = None if sessions_for is None else sessions_for(number)
+        yield DemoPatient(patient, _sessions(rng, patient, today, exact))

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    and_,
+    exists,
+    func,
+    intersect,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy.orm import Session
 
 from needlelog.domain.errors import InvalidRecord, Violation
@@ -139,12 +151,52 @@ def find_by_record_no(db: Database, record_no: str) -> Patient:
         return patient_from_row(row)
 
 
-def _filtered(query: PatientQuery, include_archived: bool) -> Select[tuple[PatientRow]]:
-    stmt = select(PatientRow)
-    if not include_archived:
-        stmt = stmt.where(PatientRow.archived.is_(False))
-    if query.is_empty:
-        return stmt
+# Above this many candidate matches, walking the name-ordered index and testing
+# each patient finds a page of matches sooner than collecting and sorting them
+# all (measured at 100,000 patients: benchmarks/).
+DENSE = 4000
+
+
+# More than any name has: text pasted into the search box must not become a query
+# SQLite refuses (it allows 500 terms in a compound SELECT).
+MAX_WORDS = 12
+
+
+def _words(query: PatientQuery) -> tuple[str, ...]:
+    """The query's words that each narrow the search: a word that begins another
+    ("m" in "m müller") is matched by the same name word, so it adds nothing."""
+    words = sorted(set(query.words), key=lambda w: (-len(w), w))[: 4 * MAX_WORDS]
+    needed = [w for w in words if not any(o != w and o.startswith(w) for o in words)]
+    return tuple(sorted(needed, key=lambda w: (-len(w), w))[:MAX_WORDS])
+
+
+def _candidates(query: PatientQuery) -> CompoundSelect | Select[tuple[int]]:
+    """Ids of patients matching the query, each part read from an index."""
+    parts: list[Select[tuple[int]]] = [
+        select(PatientRow.id).where(
+            PatientRow.record_no >= query.text, PatientRow.record_no < query.text + TOP
+        )
+    ]
+    if query.birth_date is not None:
+        parts.append(select(PatientRow.id).where(PatientRow.date_of_birth == query.birth_date))
+    if query.words:
+        per_word = [
+            select(NameTokenRow.patient_id).where(
+                NameTokenRow.token >= word, NameTokenRow.token < word + TOP
+            )
+            for word in _words(query)
+        ]
+        if len(per_word) == 1:
+            parts.append(per_word[0])
+        else:
+            # A subquery: SQLite gives UNION and INTERSECT equal precedence.
+            both = intersect(*per_word).subquery()
+            parts.append(select(both.c.patient_id))
+    return union(*parts)
+
+
+def _exists_filter(query: PatientQuery) -> ColumnElement[bool]:
+    """The same match as a test of one patient row (for walking in name order)."""
     matches = [and_(PatientRow.record_no >= query.text, PatientRow.record_no < query.text + TOP)]
     if query.birth_date is not None:
         matches.append(PatientRow.date_of_birth == query.birth_date)
@@ -157,11 +209,52 @@ def _filtered(query: PatientQuery, include_archived: bool) -> Select[tuple[Patie
                         NameTokenRow.token >= word,
                         NameTokenRow.token < word + TOP,
                     )
-                    for word in query.words
+                    for word in _words(query)
                 )
             )
         )
-    return stmt.where(or_(*matches))
+    return or_(*matches)
+
+
+def _is_dense(session: Session, query: PatientQuery) -> bool:
+    """Whether matches are many, from counts capped at ``DENSE`` that each read one
+    index range: their sum bounds the number of matches from above."""
+
+    def capped(stmt: Select[Any]) -> int:
+        return int(session.scalar(select(func.count()).select_from(stmt.limit(DENSE).subquery())))
+
+    total = capped(
+        select(PatientRow.id).where(
+            PatientRow.record_no >= query.text, PatientRow.record_no < query.text + TOP
+        )
+    )
+    if query.birth_date is not None:
+        total += capped(select(PatientRow.id).where(PatientRow.date_of_birth == query.birth_date))
+    if query.words:
+        total += min(
+            capped(
+                select(NameTokenRow.patient_id).where(
+                    NameTokenRow.token >= word, NameTokenRow.token < word + TOP
+                )
+            )
+            for word in _words(query)
+        )
+    return total >= DENSE
+
+
+def _filtered(
+    session: Session, query: PatientQuery, include_archived: bool
+) -> Select[tuple[PatientRow]]:
+    # Plain rows, not ORM objects: a page of 100 is read twice as fast, and a list
+    # needs no change tracking.
+    stmt = select(PatientRow.__table__)
+    if not include_archived:
+        stmt = stmt.where(PatientRow.archived.is_(False))
+    if query.is_empty:
+        return stmt
+    if _is_dense(session, query):
+        return stmt.where(_exists_filter(query))
+    return stmt.where(PatientRow.id.in_(_candidates(query)))
 
 
 @dataclass(frozen=True)
@@ -182,26 +275,26 @@ def search(
 ) -> list[Patient]:
     """Patients matching a name fragment (each word a prefix of a name word),
     a record-number prefix or a date of birth, in name order, one page at a time."""
-    stmt = _filtered(parse_query(text), include_archived)
     order = (PatientRow.family_name, PatientRow.given_name, PatientRow.id)
-    if after is not None:
-        stmt = stmt.where(
-            or_(
-                PatientRow.family_name > after.family_name,
-                and_(
-                    PatientRow.family_name == after.family_name,
-                    PatientRow.given_name > after.given_name,
-                ),
-                and_(
-                    PatientRow.family_name == after.family_name,
-                    PatientRow.given_name == after.given_name,
-                    PatientRow.id > after.id,
-                ),
-            )
-        )
-    stmt = stmt.order_by(*order).limit(limit)
     with db.read() as s:
-        return [patient_from_row(r) for r in s.scalars(stmt)]
+        stmt = _filtered(s, parse_query(text), include_archived)
+        if after is not None:
+            stmt = stmt.where(
+                or_(
+                    PatientRow.family_name > after.family_name,
+                    and_(
+                        PatientRow.family_name == after.family_name,
+                        PatientRow.given_name > after.given_name,
+                    ),
+                    and_(
+                        PatientRow.family_name == after.family_name,
+                        PatientRow.given_name == after.given_name,
+                        PatientRow.id > after.id,
+                    ),
+                )
+            )
+        stmt = stmt.order_by(*order).limit(limit)
+        return [patient_from_row(r) for r in s.execute(stmt)]  # type: ignore[arg-type]
 
 
 def page_key(patient: Patient) -> PageKey:
@@ -209,8 +302,12 @@ def page_key(patient: Patient) -> PageKey:
 
 
 def count(db: Database, text: str = "", include_archived: bool = False) -> int:
-    stmt = _filtered(parse_query(text), include_archived).with_only_columns(
-        func.count(), maintain_column_froms=True
-    )
+    query = parse_query(text)
+    stmt = select(func.count()).select_from(PatientRow)
+    if not include_archived:
+        stmt = stmt.where(PatientRow.archived.is_(False))
+    if not query.is_empty:
+        # Counting visits every match anyway: collecting them from the indexes is cheapest.
+        stmt = stmt.where(PatientRow.id.in_(_candidates(query)))
     with db.read() as s:
         return int(s.scalar(stmt) or 0)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import replace
 from datetime import date, datetime
+from types import SimpleNamespace
+from typing import Any
 
 from sqlalchemy import desc, func, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -19,7 +22,14 @@ from needlelog.services.errors import NotFound, StaleRecord
 from needlelog.services.mapping import as_dict, session_data, session_from_row, session_to_row
 from needlelog.services.settings import protocol_in
 from needlelog.store.database import Database
-from needlelog.store.models import PatientRow, ProductRow, SessionRow
+from needlelog.store.models import (
+    AssessmentRow,
+    PatientRow,
+    ProductRow,
+    ScreeningRow,
+    SessionRow,
+    TreatedAreaRow,
+)
 
 FLAG_SEVERE = "severe_reaction"
 FLAG_AVOID_OVERRIDDEN = "avoid_overridden"
@@ -205,23 +215,48 @@ def _flags(data: SessionData, previous: SessionData | None, protocol: Protocol) 
     return tuple(flags)
 
 
+def _plain_sessions(session: Session, patient_id: int) -> list[SimpleNamespace]:
+    """A patient's sessions with their areas, products, screening and scores, read as
+    plain rows in five queries: a long history opens without building ORM objects."""
+    ids = select(SessionRow.id).where(SessionRow.patient_id == patient_id).scalar_subquery()
+    rows = session.execute(
+        select(SessionRow.__table__)
+        .where(SessionRow.patient_id == patient_id)
+        .order_by(SessionRow.performed_at, SessionRow.id)
+    ).all()
+    children: dict[str, dict[int, list[Any]]] = {}
+    for name, table, order in (
+        ("areas", TreatedAreaRow.__table__, ("session_id", "position")),
+        ("products", ProductRow.__table__, ("session_id", "position")),
+        ("screening", ScreeningRow.__table__, ("session_id",)),
+        ("assessments", AssessmentRow.__table__, ("session_id",)),
+    ):
+        grouped: dict[int, list[Any]] = defaultdict(list)
+        stmt = select(table).where(table.c.session_id.in_(ids))
+        for child in session.execute(stmt.order_by(*(table.c[c] for c in order))):
+            grouped[child.session_id].append(child)
+        children[name] = grouped
+    return [
+        SimpleNamespace(
+            **row._mapping,
+            **{name: grouped.get(row.id, []) for name, grouped in children.items()},
+        )
+        for row in rows
+    ]
+
+
 def history(db: Database, patient_id: int, newest_first: bool = True) -> list[TreatmentSession]:
     """All sessions of a patient with their flags (too soon, late, severe reaction)."""
     with db.read() as s:
         _patient(s, patient_id)
         protocol = protocol_in(s)
-        rows = s.scalars(
-            select(SessionRow)
-            .where(SessionRow.patient_id == patient_id)
-            .order_by(SessionRow.performed_at, SessionRow.id)
-            .options(*_LOAD)
-        ).all()
-        out: list[TreatmentSession] = []
-        previous: SessionData | None = None
-        for row in rows:
-            data = session_data(row)
-            out.append(session_from_row(row, _flags(data, previous, protocol)))
-            previous = data
+        rows = _plain_sessions(s, patient_id)
+    out: list[TreatmentSession] = []
+    previous: SessionData | None = None
+    for row in rows:
+        data = session_data(row)  # type: ignore[arg-type]
+        out.append(session_from_row(row, _flags(data, previous, protocol), data))  # type: ignore[arg-type]
+        previous = data
     return out[::-1] if newest_first else out
 
 

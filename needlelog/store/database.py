@@ -74,9 +74,13 @@ class Database:
     @property
     def sqlite_path(self) -> Path | None:
         database = self.engine.url.database
-        if self.is_sqlite and database and database != ":memory:":
-            return Path(database)
-        return None
+        if not (self.is_sqlite and database and database != ":memory:"):
+            return None
+        if database.startswith("file:"):  # URI form, e.g. file:clinic.sqlite3?mode=ro&uri=true
+            database = database[len("file:") :].split("?", 1)[0]
+            if database.startswith("//"):  # file://host/path: the path after the host
+                database = "/" + database[2:].split("/", 1)[-1]
+        return Path(database)
 
     @property
     def display_name(self) -> str:

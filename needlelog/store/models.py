@@ -79,7 +79,10 @@ class NameTokenRow(Base):
     patient_id: Mapped[int] = mapped_column(
         ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True
     )
-    token: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+    token: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+    # Word first, patient second: a fragment's matches come from the index alone.
+    __table_args__ = (Index("ix_patient_name_tokens_token_patient", "token", "patient_id"),)
 
 
 class SessionRow(Base):

@@ -25,7 +25,7 @@ from needlelog.exchange.backup import (
 )
 from needlelog.services import patients
 from needlelog.store.database import Database
-from needlelog.store.migrate import open_database
+from needlelog.store.migrate import head_revision, open_database
 from tests.cli_runner import ROOT, run_cli
 from tests.exchange.records import fill_rich, snapshot
 from tests.factories import make_patient
@@ -84,7 +84,7 @@ def test_restore_gives_back_the_records_and_keeps_the_replaced_file(
     info = make_backup(db, tmp_path / "b.zip")
     assert (info.patients, info.sessions) == (4, 3)
     manifest = read_manifest(tmp_path / "b.zip")
-    assert manifest["format"] == "needlelog-backup" and manifest["schema_revision"] == "0002"
+    assert manifest["format"] == "needlelog-backup" and manifest["schema_revision"] == head_revision()
     assert len(manifest["files"]["needlelog.sqlite3"]["sha256"]) == 64
     patients.register(db, make_patient("P-LATER"), "tester")
     db.dispose()

@@ -1,0 +1,31 @@
+"""A small clinic (several pages per table), made once and copied for each test."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from needlelog.services import demo, patients
+from needlelog.store.migrate import open_database
+from tests.factories import make_patient
+
+
+@pytest.fixture(scope="session")
+def clinic_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    path = tmp_path_factory.mktemp("template") / "clinic.sqlite3"
+    db = open_database(f"sqlite:///{path}")
+    demo.fill(db, 60, seed=7)
+    patient = patients.register(db, make_patient("FAULT-1"), "test")
+    db.dispose()  # checkpoints the WAL: the file alone holds everything
+    return path, patient.id
+
+
+@pytest.fixture
+def clinic(clinic_template: tuple[Path, int], tmp_path: Path) -> tuple[Path, int]:
+    """A copy of the template clinic, and the id of a patient without sessions."""
+    source, patient_id = clinic_template
+    path = tmp_path / "clinic.sqlite3"
+    shutil.copyfile(source, path)
+    return path, patient_id
