@@ -279,7 +279,7 @@ def _sessions(
                 pen_speed=rng.choice((None, 6, 8, 10)),
                 numbing=Numbing("Lidocaine 5% cream", rng.choice((20, 25, 30))),
                 products=tuple(products),
-                redness=Grade.SEVERE if severe else _grade(rng, (5, 45, 40, 10)),
+                redness=Grade.SEVERE if severe else _grade(rng, (10, 55, 34, 1)),
                 bruising=_grade(rng, (70, 25, 5, 0)),
                 swelling=_grade(rng, (50, 40, 10, 0)),
                 pinpoint_bleeding=rng.random() < 0.4,
