@@ -125,18 +125,18 @@ _SCREEN_RANK = {c.value: i for i, c in enumerate(Contraindication)}
 _SESSION_ID = itemgetter(0)
 
 
-class _Memo(dict[Any, str]):
-    """Encoded text per stored value, computed once by ``make`` (bounded in size)."""
+class _Memo(dict[Any, Any]):
+    """The encoding of each stored value, computed once by ``make`` (bounded in size)."""
 
-    def __init__(self, make: Callable[[Any], str]) -> None:
+    def __init__(self, make: Callable[[Any], Any]) -> None:
         super().__init__()
         self.make = make
 
-    def __missing__(self, key: Any) -> str:
-        text = self.make(key)
+    def __missing__(self, key: Any) -> Any:
+        value = self.make(key)
         if len(self) < _MEMO_LIMIT:
-            self[key] = text
-        return text
+            self[key] = value
+        return value
 
 
 def _code_list(enum: type[Enum]) -> _Memo:
@@ -165,70 +165,77 @@ def _area_key(code: str, label: str) -> str:
     return f"other({f.escape(label)})" if key == Area.OTHER.value else key
 
 
-def _area_cells(rows: Iterable[Sequence[Any]]) -> dict[int, tuple[str, str, str, str, str]]:
-    """Per session: areas, needle_depth_mm, passes, area_passes and area_endpoints."""
-    out = {}
+# Each of these encodes one session's children (its rows without the session
+# id, in stored order). Sessions of a clinic mostly repeat the same areas,
+# serums and scores, so whole groups are remembered too.
+
+
+def _areas(rows: tuple[tuple[Any, ...], ...]) -> tuple[str, str, str, str, str]:
+    """areas, needle_depth_mm, passes, area_passes and area_endpoints."""
     depth = _DEPTH
-    for session_id, group in groupby(rows, _SESSION_ID):
-        areas = [(_area_key(code, label), um, n, end) for _, code, label, um, n, end in group]
-        kinds = {n for _, _, n, _ in areas}
-        shared = kinds.pop() if len(kinds) == 1 else None
-        out[session_id] = (
-            ";".join([f"{key}:{depth[um]}" for key, um, _, _ in areas]),
-            depth[max(um for _, um, _, _ in areas)],
-            _text(shared),
-            ""
-            if shared is not None or len(areas) < 2
-            else ";".join([f"{key}:{n}" for key, _, n, _ in areas if n is not None]),
-            ";".join([f"{key}:{_ENDPOINT[end]}" for key, _, _, end in areas if end]),
-        )
-    return out
+    areas = [(_area_key(code, label), um, n, end) for code, label, um, n, end in rows]
+    kinds = {n for _, _, n, _ in areas}
+    shared = kinds.pop() if len(kinds) == 1 else None
+    return (
+        ";".join([f"{key}:{depth[um]}" for key, um, _, _ in areas]),
+        depth[max(um for _, um, _, _ in areas)],
+        _text(shared),
+        ""
+        if shared is not None or len(areas) < 2
+        else ";".join([f"{key}:{n}" for key, _, n, _ in areas if n is not None]),
+        ";".join([f"{key}:{_ENDPOINT[end]}" for key, _, _, end in areas if end]),
+    )
 
 
-def _serum_cells(rows: Iterable[Sequence[Any]]) -> dict[int, str]:
+def _serums(rows: tuple[tuple[Any, ...], ...]) -> str:
     esc = f.escape
-    return {
-        session_id: ";".join(
-            [
-                f"{esc(name)}|{esc(lot)}|{_day(expiry)}" if lot or expiry else esc(name)
-                for _, name, lot, expiry in group
-            ]
-        )
-        for session_id, group in groupby(rows, _SESSION_ID)
-    }
+    return ";".join(
+        [
+            f"{esc(name)}|{esc(lot)}|{_day(expiry)}" if lot or expiry else esc(name)
+            for name, lot, expiry in rows
+        ]
+    )
 
 
-def _screening_rank(row: Sequence[Any]) -> int:
-    rank = _SCREEN_RANK.get(row[1])
+def _screening_rank(row: tuple[Any, ...]) -> int:
+    rank = _SCREEN_RANK.get(row[0])
     # An unknown item fails here, as it did when mapped to the domain record.
-    return _SCREEN_RANK[Contraindication(row[1]).value] if rank is None else rank
+    return _SCREEN_RANK[Contraindication(row[0]).value] if rank is None else rank
 
 
-def _screening_cells(rows: Iterable[Sequence[Any]]) -> dict[int, str]:
+def _screening(rows: tuple[tuple[Any, ...], ...]) -> str:
+    return ";".join(
+        [
+            f"{item}:{_YES[bool(present)]}" + ("" if since is None else f":{since.isoformat()}")
+            for item, present, since in sorted(rows, key=_screening_rank)
+        ]
+    )
+
+
+def _scores(rows: tuple[tuple[Any, ...], ...]) -> tuple[str, ...]:
+    """scar_grade, gais, satisfaction and the four Vancouver items."""
+    scores = {(scale, item): score for scale, item, score in rows}
+    vss = any(scale == VSS[0] for scale, _ in scores)
+    return (
+        _text(scores.get((GOODMAN_BARON[0], "grade"))),
+        _text(scores.get((GAIS[0], "score"))),
+        _text(scores.get((SATISFACTION[0], "score"))),
+        *(str(scores.get((VSS[0], i), 0)) if vss else "" for i in VSS_ITEMS),
+    )
+
+
+_AREAS = _Memo(_areas)
+_SERUMS = _Memo(_serums)
+_SCREENING = _Memo(_screening)
+_SCORES = _Memo(_scores)
+
+
+def _per_session(rows: Iterable[Sequence[Any]], encoded: _Memo) -> dict[int, Any]:
+    """Child rows (ordered by session id) encoded per session id."""
     return {
-        session_id: ";".join(
-            [
-                f"{item}:{_YES[bool(present)]}" + ("" if since is None else f":{since.isoformat()}")
-                for _, item, present, since in sorted(group, key=_screening_rank)
-            ]
-        )
+        session_id: encoded[tuple([tuple(row[1:]) for row in group])]
         for session_id, group in groupby(rows, _SESSION_ID)
     }
-
-
-def _score_cells(rows: Iterable[Sequence[Any]]) -> dict[int, tuple[str, ...]]:
-    """Per session: scar_grade, gais, satisfaction and the four Vancouver items."""
-    out = {}
-    for session_id, group in groupby(rows, _SESSION_ID):
-        scores = {(scale, item): score for _, scale, item, score in group}
-        vss = any(scale == VSS[0] for scale, _ in scores)
-        out[session_id] = (
-            _text(scores.get((GOODMAN_BARON[0], "grade"))),
-            _text(scores.get((GAIS[0], "score"))),
-            _text(scores.get((SATISFACTION[0], "score"))),
-            *(str(scores.get((VSS[0], i), 0)) if vss else "" for i in VSS_ITEMS),
-        )
-    return out
 
 
 def patient_rows(rows: Iterable[Sequence[Any]]) -> Iterator[list[str]]:
@@ -258,10 +265,10 @@ def patient_rows(rows: Iterable[Sequence[Any]]) -> Iterator[list[str]]:
 def session_rows(batch: source.SessionBatch) -> Iterator[list[str]]:
     """CSV rows for one batch of stored sessions (as ``session_cells``)."""
     risky, quote, yes, grade, esc = _RISKY, _QUOTE, _YES, _GRADE, f.escape
-    areas = _area_cells(batch.areas)
-    serums = _serum_cells(batch.products)
-    screening = _screening_cells(batch.screening)
-    scores = _score_cells(batch.assessments)
+    areas = _per_session(batch.areas, _AREAS)
+    serums = _per_session(batch.products, _SERUMS)
+    screening = _per_session(batch.screening, _SCREENING)
+    scores = _per_session(batch.assessments, _SCORES)
     for (
         record_no, session_id, performed_at, practitioner, indications, device,
         cartridge_needles, cartridge_lot, pen_speed, numbing_product, numbing_minutes,
