@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 
 DATA = Path(__file__).parent / "data"
+# Part of the cached database's name: raise it when exchange_bulk.fill changes.
+BULK_VERSION = 1
 TARGET = 2.0
 
 
@@ -41,7 +43,7 @@ def bulk_database(sessions: int) -> Path:
     from benchmarks.exchange_bulk import fill
     from needlelog.store.migrate import open_database
 
-    path = DATA / f"export-bulk-s{sessions}-v1.sqlite3"
+    path = DATA / f"export-bulk-s{sessions}-v{BULK_VERSION}.sqlite3"
     if path.exists():
         return path
     DATA.mkdir(parents=True, exist_ok=True)
