@@ -10,13 +10,13 @@ cost no more memory than a thousand.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from needlelog.domain.records import PatientData, SessionData
@@ -161,6 +161,115 @@ def iter_sessions(
             )
         last = rows[-1].id
         del rows, areas, products, screening, scores
+
+
+# --- plain rows, for exports that encode straight from stored values ------------
+
+# Column order of the rows ``iter_patient_rows`` and ``iter_session_batches`` give.
+PATIENT_ROW = (
+    "record_no", "family_name", "given_name", "date_of_birth", "sex", "phone", "email",
+    "fitzpatrick", "contraindications", "notes", "planned_sessions", "archived",
+)  # fmt: skip
+SESSION_ROW = (
+    "id", "performed_at", "practitioner", "indications", "device", "cartridge_needles",
+    "cartridge_lot", "pen_speed", "numbing_product", "numbing_minutes", "redness", "bruising",
+    "swelling", "pinpoint_bleeding", "acne_flare", "adverse_events", "pain", "notes",
+    "aftercare_given", "next_due", "cautions_acknowledged", "override_reason",
+)  # fmt: skip
+AREA_ROW = ("session_id", "area", "label", "depth_um", "passes", "endpoint")
+PRODUCT_ROW = ("session_id", "name", "lot", "expiry")
+SCREENING_ROW = ("session_id", "item", "present", "since")
+ASSESSMENT_ROW = ("session_id", "scale", "item", "score")
+
+
+@dataclass(frozen=True)
+class SessionBatch:
+    """One keyset batch of stored sessions with all their children, as plain rows.
+
+    ``sessions`` rows are the patient's record number followed by the columns
+    of ``SESSION_ROW``, in id order; each child list follows its ``*_ROW``
+    columns and is ordered by session id (areas and products then by position),
+    so a single pass groups them.
+    """
+
+    sessions: Sequence[Row[Any]]
+    areas: Sequence[Row[Any]]
+    products: Sequence[Row[Any]]
+    screening: Sequence[Row[Any]]
+    assessments: Sequence[Row[Any]]
+
+
+def iter_patient_rows(
+    session: Session, record_no: str | None = None, batch: int | None = None
+) -> Iterator[Sequence[Row[Any]]]:
+    """Patients in id order, a batch of ``PATIENT_ROW`` rows at a time."""
+    batch = batch or BATCH
+    table = PatientRow.__table__
+    columns = [table.c[name] for name in PATIENT_ROW]
+    last = 0
+    while True:
+        rows = session.execute(
+            select(table.c.id, *columns)
+            .where(table.c.id > last, _patient_filter(record_no))
+            .order_by(table.c.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return
+        last = rows[-1][0]
+        yield [row[1:] for row in rows]
+
+
+def _child_rows(
+    session: Session,
+    model: Any,
+    names: tuple[str, ...],
+    ids: list[int],
+    contiguous: bool,
+    order: str | None = None,
+) -> Sequence[Row[Any]]:
+    table = model.__table__
+    where = (
+        table.c.session_id.between(ids[0], ids[-1]) if contiguous else table.c.session_id.in_(ids)
+    )
+    stmt = select(*(table.c[name] for name in names)).where(where)
+    stmt = stmt.order_by(table.c.session_id, *(() if order is None else (table.c[order],)))
+    return session.execute(stmt).all()
+
+
+def iter_session_batches(
+    session: Session, record_no: str | None = None, batch: int | None = None
+) -> Iterator[SessionBatch]:
+    """Sessions in id order, a batch at a time, with their children as plain rows.
+
+    A handful of queries per batch and no per-record objects: the fast way to
+    stream every session out (what ``iter_sessions`` gives, before mapping).
+    """
+    batch = batch or BATCH
+    table = SessionRow.__table__
+    patients = PatientRow.__table__
+    columns = [table.c[name] for name in SESSION_ROW]
+    whole = record_no is None
+    last = 0
+    while True:
+        rows = session.execute(
+            select(patients.c.record_no, *columns)
+            .join(patients, patients.c.id == table.c.patient_id)
+            .where(table.c.id > last, _patient_filter(record_no))
+            .order_by(table.c.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return
+        ids = [row[1] for row in rows]
+        yield SessionBatch(
+            sessions=rows,
+            areas=_child_rows(session, TreatedAreaRow, AREA_ROW, ids, whole, "position"),
+            products=_child_rows(session, ProductRow, PRODUCT_ROW, ids, whole, "position"),
+            screening=_child_rows(session, ScreeningRow, SCREENING_ROW, ids, whole),
+            assessments=_child_rows(session, AssessmentRow, ASSESSMENT_ROW, ids, whole),
+        )
+        last = ids[-1]
 
 
 def iter_audit(session: Session, batch: int | None = None) -> Iterator[dict[str, Any]]:
