@@ -11,12 +11,15 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from needlelog import __version__, config
 from needlelog.domain.errors import InvalidRecord
 from needlelog.services.errors import NotFound
 from needlelog.store.errors import StoreError
+
+if TYPE_CHECKING:
+    from needlelog.store.database import Database
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -92,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _open(url: str):
+def _open(url: str) -> Database:
     from needlelog.store.migrate import open_database
 
     return open_database(url, backup_dir=config.paths().backups)
@@ -157,40 +160,32 @@ def cmd_report(args: argparse.Namespace, url: str) -> int:
     return EXIT_OK
 
 
-def cmd_export(args: argparse.Namespace, url: str) -> int:
-    from needlelog.exchange.commands import export_command
-
+def _on_open_database(url: str, work: Callable[[Database], str]) -> int:
     db = _open(url)
     try:
-        message = export_command(db, args.format, args.out)
+        message = work(db)
     finally:
         db.dispose()
     print(message)
     return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace, url: str) -> int:
+    from needlelog.exchange.commands import export_command
+
+    return _on_open_database(url, lambda db: export_command(db, args.format, args.out))
 
 
 def cmd_import(args: argparse.Namespace, url: str) -> int:
     from needlelog.exchange.commands import import_command
 
-    db = _open(url)
-    try:
-        message = import_command(db, args.patients, args.sessions)
-    finally:
-        db.dispose()
-    print(message)
-    return EXIT_OK
+    return _on_open_database(url, lambda db: import_command(db, args.patients, args.sessions))
 
 
 def cmd_backup(args: argparse.Namespace, url: str) -> int:
     from needlelog.exchange.commands import backup_command
 
-    db = _open(url)
-    try:
-        message = backup_command(db, args.out)
-    finally:
-        db.dispose()
-    print(message)
-    return EXIT_OK
+    return _on_open_database(url, lambda db: backup_command(db, args.out))
 
 
 def cmd_restore(args: argparse.Namespace, url: str) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -88,9 +88,8 @@ class Database:
         return str(path) if path else self.engine.url.render_as_string(hide_password=True)
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """A transaction that commits on success and writes nothing on any error."""
-        with Session(self._writer, expire_on_commit=False) as session:
+    def _unit(self, bind: Engine) -> Iterator[Session]:
+        with Session(bind, expire_on_commit=False) as session:
             try:
                 with session.begin():
                     yield session
@@ -100,17 +99,13 @@ class Database:
                     raise known from exc
                 raise
 
-    @contextmanager
-    def read(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session:
-            try:
-                with session.begin():
-                    yield session
-            except DBAPIError as exc:
-                known = translate(exc, f"the database {self.display_name}")
-                if known is not None:
-                    raise known from exc
-                raise
+    def write(self) -> AbstractContextManager[Session]:
+        """A transaction that commits on success and writes nothing on any error."""
+        return self._unit(self._writer)
+
+    def read(self) -> AbstractContextManager[Session]:
+        """A read-only unit of work (no write lock is taken)."""
+        return self._unit(self.engine)
 
     def dispose(self) -> None:
         self.engine.dispose()

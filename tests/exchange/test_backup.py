@@ -84,7 +84,9 @@ def test_restore_gives_back_the_records_and_keeps_the_replaced_file(
     info = make_backup(db, tmp_path / "b.zip")
     assert (info.patients, info.sessions) == (4, 3)
     manifest = read_manifest(tmp_path / "b.zip")
-    assert manifest["format"] == "needlelog-backup" and manifest["schema_revision"] == head_revision()
+    assert (
+        manifest["format"] == "needlelog-backup" and manifest["schema_revision"] == head_revision()
+    )
     assert len(manifest["files"]["needlelog.sqlite3"]["sha256"]) == 64
     patients.register(db, make_patient("P-LATER"), "tester")
     db.dispose()
