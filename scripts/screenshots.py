@@ -24,13 +24,14 @@ from PySide6.QtGui import QFont, QFontDatabase  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from needlelog import config  # noqa: E402
+from needlelog.domain.search import fold  # noqa: E402
 from needlelog.services import demo, patients, sessions  # noqa: E402
 from needlelog.store.migrate import open_database  # noqa: E402
 from needlelog.ui.app import create_main_window, prepare_application  # noqa: E402
 from needlelog.ui.patient_dialog import PatientDialog  # noqa: E402
 from needlelog.ui.tasks import wait_for_all  # noqa: E402
 
-WIDTH, HEIGHT = 1440, 860
+WIDTH, HEIGHT = 1600, 900
 
 
 def _settle(app: QApplication) -> None:
@@ -59,10 +60,12 @@ def _best_patient(db) -> int:  # type: ignore[no-untyped-def]
     """A patient with a long course and some scores, to show the history and chart."""
     best, best_score = 0, -1
     for patient in patients.search(db, "", limit=1000):
+        if not fold(patient.full_name).isascii():
+            continue  # the README picture reads best in the language of the README
         rows = sessions.history(db, patient.id)
         scored = sum(1 for s in rows if s.data.scar_grade or s.data.gais)
         flagged = sum(1 for s in rows if s.flags)
-        score = min(len(rows), 6) * 10 + scored + flagged * 3
+        score = min(len(rows), 6) * 10 + scored + min(flagged, 2) * 8
         if patient.data.contraindications:
             score += 5
         if score > best_score:
@@ -89,17 +92,20 @@ def main() -> int:
             window.show()
             _settle(app)
 
-            window.patient_view.selectRow(0)
+            target = patients.get(db, _best_patient(db))
+            row = window.patient_model.row_of(target.id)
+            window.patient_view.selectRow(row or 0)
             _settle(app)
             window.grab().save(str(args.out / "patient-list.png"))
 
-            target = patients.get(db, _best_patient(db))
-            window.search.setText(target.record_no)
+            window.search.setText(target.data.family_name[:4])
             window._run_search()
-            window.patient_view.selectRow(0)
+            window.patient_view.selectRow(window.patient_model.row_of(target.id) or 0)
             _settle(app)
             window.grab().save(str(args.out / "patient-record.png"))
 
+            window.search.clear()
+            window._run_search()
             window.tabs.setCurrentIndex(1)
             window.due_view.selectRow(0)
             _settle(app)

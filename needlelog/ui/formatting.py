@@ -12,6 +12,14 @@ from needlelog.domain.records import Patient, SessionData
 # Month names spelled out so 03/04 can never be misread between clinics.
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
+# Short words for the history table; the long ones explain them in tooltips.
+FLAG_SHORT = {
+    "severe_reaction": "Severe reaction",
+    "too_soon": "Too soon",
+    "late": "Late",
+    "avoid_overridden": "Avoid overridden",
+}
+
 FLAG_WORDS = {
     "severe_reaction": "severe reaction",
     "too_soon": "too soon after the previous session",
@@ -96,8 +104,24 @@ def products(data: SessionData) -> str:
 def sessions_in_course(patient: Patient, planned_default: int) -> str:
     if patient.sessions_total == 0:
         return ""
-    planned = patient.data.planned_sessions or planned_default
-    return f"{patient.course_sessions} of {planned}"
+    return course_count(patient.course_sessions, patient.data.planned_sessions or planned_default)
+
+
+def course_count(done: int, planned: int) -> str:
+    """ "2 of 3", or "5 (3 planned)" once a course runs past its plan."""
+    return f"{done} of {planned}" if done <= planned else f"{done} ({planned} planned)"
+
+
+def reactions(data: SessionData) -> str:
+    return "\n".join(
+        f"{what}: {grade(value)}"
+        for what, value in (
+            ("Redness", data.redness),
+            ("Bruising", data.bruising),
+            ("Swelling", data.swelling),
+        )
+        if value is not None
+    )
 
 
 def status_text(status: CourseStatus) -> str:
@@ -105,7 +129,11 @@ def status_text(status: CourseStatus) -> str:
     words = STATE_WORDS[status.state]
     if status.state is CourseState.NOT_STARTED:
         return words
-    parts = [f"{words}: session {status.sessions_in_course} of {status.planned} in this course"]
+    done, planned = status.sessions_in_course, status.planned
+    if done <= planned:
+        parts = [f"{words}: {done} of {planned} sessions in this course"]
+    else:
+        parts = [f"{words}: {done} sessions in this course ({planned} planned)"]
     if status.last_on is not None:
         parts.append(f"last {day(status.last_on)}")
     if status.next_due is not None:

@@ -11,7 +11,15 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
 )
-from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QKeySequence,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -81,6 +89,7 @@ class MainWindow(QMainWindow):
         self._current: Patient | None = None
         self._due_task: Task | None = None
         self._dialogs: list[QWidget] = []
+        self._size_splitter_on_show = False
         name = db.sqlite_path.name if db.sqlite_path else db.display_name
         self.setWindowTitle(f"needlelog — {name}")
         self.setObjectName("MainWindow")
@@ -140,8 +149,9 @@ class MainWindow(QMainWindow):
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.record)
-        self.splitter.setStretchFactor(0, 2)
-        self.splitter.setStretchFactor(1, 3)
+        # Extra width goes to the record: the list's columns have all they need.
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
 
@@ -229,7 +239,8 @@ class MainWindow(QMainWindow):
         self.toolbar = QToolBar("Main toolbar")
         self.toolbar.setObjectName("mainToolbar")
         self.toolbar.setMovable(False)
-        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        # Words rather than generic stock icons: each button says what it does.
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for action in (
             self.new_patient_action,
             self.edit_patient_action,
@@ -311,7 +322,8 @@ class MainWindow(QMainWindow):
         text = self.search.text().strip()
         what = f"matching “{text}”" if text else "in the list"
         due = self.due_model.rowCount()
-        self.count_label.setText(f"{shown}{more} patients {what} · {due} due or overdue")
+        noun = "patient" if shown == 1 and not more else "patients"
+        self.count_label.setText(f"{shown}{more} {noun} {what} · {due} due or overdue")
 
     def _load_due(self) -> None:
         # The due list scans the whole clinic: off the GUI thread.
@@ -474,13 +486,29 @@ class MainWindow(QMainWindow):
         QMessageBox.warning(self, "The records could not be read", str(exc))
 
     def _size_columns(self) -> None:
-        char = self.patient_view.fontMetrics().averageCharWidth()
-        for view, widths in (
-            (self.patient_view, (13, 26, 13, 13, 10, 13)),
-            (self.due_view, (13, 26, 15, 13, 13, 8)),
+        """Column widths from the font in use: headers never truncated, at any DPI."""
+        font = QFont(self.patient_view.font())
+        font.setBold(True)  # due dates may be bold: measure the wider face
+        metrics = QFontMetrics(font)
+        pad = metrics.averageCharWidth() * 2
+        for view, model in (
+            (self.patient_view, self.patient_model),
+            (self.due_view, self.due_model),
         ):
-            for column, chars in enumerate(widths):
-                view.setColumnWidth(column, char * chars + char * 2)
+            header_metrics = view.horizontalHeader().fontMetrics()
+            for column, (title, sample) in enumerate(
+                zip(model.HEADERS, model.SAMPLES, strict=True)
+            ):
+                width = max(
+                    header_metrics.horizontalAdvance(title), metrics.horizontalAdvance(sample)
+                )
+                view.setColumnWidth(column, width + pad)
+
+    def list_width(self) -> int:
+        """Width the patient list needs to show every column."""
+        view = self.patient_view
+        columns = sum(view.columnWidth(c) for c in range(self.patient_model.columnCount()))
+        return columns + view.verticalScrollBar().sizeHint().width() + view.frameWidth() * 2 + 24
 
     def _restore_settings(self) -> None:
         store = app_settings()
@@ -494,8 +522,7 @@ class MainWindow(QMainWindow):
         if isinstance(splitter, QByteArray) and not splitter.isEmpty():
             self.splitter.restoreState(splitter)
         else:
-            width = self.width()
-            self.splitter.setSizes([width * 2 // 5, width * 3 // 5])
+            self._size_splitter_on_show = True
         tab = store.value("main/view", ALL_TAB)
         try:
             self.tabs.setCurrentIndex(int(tab))  # type: ignore[arg-type]
@@ -522,6 +549,15 @@ class MainWindow(QMainWindow):
                 view.selectRow(0)
             return True
         return super().eventFilter(watched, event)  # type: ignore[arg-type]
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._size_splitter_on_show:
+            # First start: the list as wide as its columns, the record gets the rest.
+            self._size_splitter_on_show = False
+            width = self.splitter.width()
+            left = min(self.list_width(), width // 2)
+            self.splitter.setSizes([left, width - left])
 
     def closeEvent(self, event: QCloseEvent) -> None:
         for dialog in list(self._dialogs):

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -123,16 +123,16 @@ class PatientDialog(QDialog):
 
         self.contraindication_boxes: dict[Contraindication, QCheckBox] = {}
         screening = QGroupBox("Known contraindications")
-        grid = QVBoxLayout(screening)
+        grid = QGridLayout(screening)
+        row = 0
         for severity, heading in (
             (Severity.AVOID, "Avoid: treatment must not go ahead"),
             (Severity.CAUTION, "Caution: review before each session"),
         ):
             title = QLabel(heading)
             title.setStyleSheet(AVOID_STYLE if severity is Severity.AVOID else CAUTION_STYLE)
-            grid.addWidget(title)
-            columns = QHBoxLayout()
-            left, right = QVBoxLayout(), QVBoxLayout()
+            grid.addWidget(title, row, 0, 1, 2)
+            row += 1
             items = [c for c in Contraindication if c.severity is severity]
             for i, item in enumerate(items):
                 box = QCheckBox(item.label)
@@ -140,14 +140,12 @@ class PatientDialog(QDialog):
                 if item.note:
                     box.setToolTip(item.note)
                 self.contraindication_boxes[item] = box
-                (left if i < (len(items) + 1) // 2 else right).addWidget(box)
-            left.addStretch(1)
-            right.addStretch(1)
-            columns.addLayout(left, 1)
-            columns.addLayout(right, 1)
-            grid.addLayout(columns)
+                grid.addWidget(box, row + i // 2, i % 2)
+            row += (len(items) + 1) // 2
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
         self.errors["contraindications"] = FieldError()
-        grid.addWidget(self.errors["contraindications"])
+        grid.addWidget(self.errors["contraindications"], row, 0, 1, 2)
 
         notes_box = QVBoxLayout()
         notes_label = QLabel("&Notes")

@@ -39,8 +39,25 @@ class PatientListModel(QAbstractTableModel):
         "Name",
         "Date of birth",
         "Last session",
-        "Sessions in course",
+        "Sessions",
         "Next due",
+    )
+    HEADER_TIPS = (
+        "The patient's record number",
+        "Family name, given name",
+        "",
+        "Date of the latest session",
+        "Sessions in the current course, of those planned",
+        "When the next session is due (red: overdue)",
+    )
+    # Widest value each column usually holds, to size columns in the font in use.
+    SAMPLES = (
+        "DEMO-000000",
+        "Fitzgerald-Clarke, Daniel",
+        "28 Sep 2026",
+        "28 Sep 2026",
+        "12 (3 planned)",
+        "28 Sep 2026",
     )
 
     def __init__(self, db: Database, page_size: int = PAGE_SIZE) -> None:
@@ -116,8 +133,12 @@ class PatientListModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+        if orientation is not Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return self.HEADERS[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.HEADER_TIPS[section] or None
         return None
 
     def _status(self, patient: Patient) -> course.CourseStatus:
@@ -191,6 +212,14 @@ class DueListModel(QAbstractTableModel):
     """Who is due or overdue, most overdue first (filled from services.schedule)."""
 
     HEADERS = ("Record no", "Name", "Status", "Last session", "Next due", "Days overdue")
+    SAMPLES = (
+        "DEMO-000000",
+        "Fitzgerald-Clarke, Charlotte",
+        "Maintenance due",
+        "28 Sep 2026",
+        "28 Sep 2026",
+        "365",
+    )
 
     def __init__(self) -> None:
         super().__init__()

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from needlelog.domain.codes import Grade
 from needlelog.domain.contraindications import Severity
 from needlelog.domain.course import CourseState, CourseStatus
 from needlelog.domain.records import Patient, TreatmentSession
@@ -54,20 +53,24 @@ class HistoryModel(QAbstractTableModel):
     """A patient's sessions, newest first, with everything a practitioner scans for."""
 
     HEADERS = (
-        "Date",
-        "Practitioner",
-        "Areas and depth (mm)",
+        "Date, practitioner",
+        "Areas, depth (mm)",
         "Depth range",
         "Serums (lot)",
-        "Redness",
-        "Bruising",
-        "Swelling",
+        "Reactions",
         "Pain",
-        "Scar grade",
+        "Scar",
         "GAIS",
         "Attention",
     )
-    GRADE_COLUMNS: ClassVar[dict[int, str]] = {5: "redness", 6: "bruising", 7: "swelling"}
+    DATE, AREAS, RANGE, SERUMS, REACTIONS, PAIN, SCAR, GAIS, ATTENTION = range(9)
+    HEADER_TIPS: ClassVar[dict[int, str]] = {
+        REACTIONS: "Redness, bruising and swelling as observed",
+        PAIN: "Pain during treatment, 0 to 10",
+        SCAR: "Goodman & Baron scar grade, 1 (macular) to 4 (severe)",
+        GAIS: "Global Aesthetic Improvement Scale: 1 very much improved to 5 worse",
+        ATTENTION: "Severe reactions and intervals outside the course timing",
+    }
 
     def __init__(self) -> None:
         super().__init__()
@@ -91,8 +94,12 @@ class HistoryModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+        if orientation is not Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return self.HEADERS[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.HEADER_TIPS.get(section)
         return None
 
     def _icon(self) -> QIcon:
@@ -106,7 +113,6 @@ class HistoryModel(QAbstractTableModel):
             return None
         session = self._rows[index.row()]
         column = index.column()
-        data = session.data
         severe = sessions.FLAG_SEVERE in session.flags
         soon = "too_soon" in session.flags
         if role == Qt.ItemDataRole.DisplayRole:
@@ -119,7 +125,7 @@ class HistoryModel(QAbstractTableModel):
             if soon:
                 return QBrush(SOON_BACKGROUND)
             return None
-        if role == Qt.ItemDataRole.DecorationRole and column == 0 and session.flags:
+        if role == Qt.ItemDataRole.DecorationRole and column == self.DATE and session.flags:
             return self._icon() if (severe or soon) else None
         if role == Qt.ItemDataRole.ToolTipRole:
             words = flag_words(session)
@@ -127,9 +133,8 @@ class HistoryModel(QAbstractTableModel):
                 return "Attention: " + "; ".join(words)
             return None
         if role in (Qt.ItemDataRole.FontRole, Qt.ItemDataRole.ForegroundRole):
-            grade_of = self.GRADE_COLUMNS.get(column)
-            marked = (grade_of and getattr(data, grade_of) is Grade.SEVERE) or (
-                column == 11 and session.flags
+            marked = (column == self.REACTIONS and severe) or (
+                column == self.ATTENTION and session.flags
             )
             if not marked:
                 return None
@@ -139,32 +144,30 @@ class HistoryModel(QAbstractTableModel):
             font.setBold(True)
             return font
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            if column in (8, 9, 10):
+            if column in (self.PAIN, self.SCAR, self.GAIS):
                 return int(Qt.AlignmentFlag.AlignCenter)
-            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         return None
 
     def _display(self, session: TreatmentSession, column: int) -> str:
         data = session.data
-        if column == 0:
-            return fmt.day(data.performed_at)
-        if column == 1:
-            return data.practitioner
-        if column == 2:
+        if column == self.DATE:
+            return f"{fmt.day(data.performed_at)}\n{data.practitioner}"
+        if column == self.AREAS:
             return fmt.areas(data)
-        if column == 3:
+        if column == self.RANGE:
             return fmt.depth_range(data)
-        if column == 4:
+        if column == self.SERUMS:
             return fmt.products(data)
-        if column in self.GRADE_COLUMNS:
-            return fmt.grade(getattr(data, self.GRADE_COLUMNS[column]))
-        if column == 8:
+        if column == self.REACTIONS:
+            return fmt.reactions(data)
+        if column == self.PAIN:
             return "" if data.pain is None else str(data.pain)
-        if column == 9:
+        if column == self.SCAR:
             return "" if data.scar_grade is None else str(data.scar_grade)
-        if column == 10:
+        if column == self.GAIS:
             return "" if data.gais is None else str(data.gais)
-        return "\n".join(w[0].upper() + w[1:] for w in flag_words(session))
+        return "\n".join(fmt.FLAG_SHORT.get(f, f.replace("_", " ")) for f in session.flags)
 
 
 class PatientRecordView(QWidget):
@@ -194,6 +197,8 @@ class PatientRecordView(QWidget):
         title_font.setPointSizeF(self.font().pointSizeF() * 1.45)
         title_font.setBold(True)
         self.name_label.setFont(title_font)
+        # Names in right-to-left scripts still start at the left edge, like the rest.
+        self.name_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignAbsolute)
         self.name_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details_label = QLabel()
         self.details_label.setWordWrap(True)
@@ -256,6 +261,7 @@ class PatientRecordView(QWidget):
         header.setHighlightSections(False)
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.history.doubleClicked.connect(self._open_session)
         self.history.activated.connect(self._open_session)
         history_title = QLabel("Session history (newest first, double-click to amend)")
@@ -345,9 +351,16 @@ class PatientRecordView(QWidget):
         metrics = self.history.fontMetrics()
         char = metrics.averageCharWidth()
         # Widths in characters, so they scale with the font and the screen's DPI.
-        widths = (12, 16, 22, 12, 24, 9, 9, 9, 6, 9, 6, 14)
+        widths = (20, 19, 14, 20, 19, 4, 4, 4, 15)
+        header = self.history.horizontalHeader()
         for column, chars in enumerate(widths):
             self.history.setColumnWidth(column, char * chars + char * 2)
+        # The two free-text columns share whatever width is left, so the table
+        # fits the pane instead of scrolling sideways.
+        header.setMinimumSectionSize(char * 6)
+        for column in (HistoryModel.AREAS, HistoryModel.SERUMS):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
         self.history.resizeRowsToContents()
 
     def _open_session(self, index: QModelIndex) -> None:

@@ -110,7 +110,8 @@ class ProgressChart(QWidget):
 
     @staticmethod
     def _y(plot: QRectF, value: float) -> float:
-        return plot.top() + plot.height() * (value - Y_MIN) / (Y_MAX - Y_MIN)
+        # 1 (the best score) at the bottom: an improving course is a falling line.
+        return plot.bottom() - plot.height() * (value - Y_MIN) / (Y_MAX - Y_MIN)
 
     def _draw_legend(self, painter: QPainter, line: int) -> None:
         x = 0.0
