@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import (
     QByteArray,
     QEvent,
@@ -293,6 +294,11 @@ class MainWindow(QMainWindow):
         if self.statusBar().currentMessage() == "Opening the patient list…":
             self.statusBar().clearMessage()
 
+    @property
+    def due_pending(self) -> bool:
+        """Whether the due list is still being loaded in the background."""
+        return self._due_task is not None and not self._due_task.done
+
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
@@ -333,17 +339,21 @@ class MainWindow(QMainWindow):
             return schedule.due_list(db)
 
         def done(entries: object) -> None:
+            if not shiboken6.isValid(self):
+                return  # the window closed while the list was loading
             self.due_model.set_entries(entries)  # type: ignore[arg-type]
             self._select_current()
             self._update_count()
 
         def failed(exc: BaseException, _trace: str) -> None:
+            if not shiboken6.isValid(self):
+                return
             if isinstance(exc, StoreError):
                 self._store_failed(exc)
             else:
                 self.show_status(f"The due list could not be loaded: {exc}")
 
-        self._due_task = run_task(work, done, failed, parent=self)
+        self._due_task = run_task(work, done, failed)
 
     def _on_tab_changed(self, index: int) -> None:
         self._select_current()
@@ -360,6 +370,8 @@ class MainWindow(QMainWindow):
         ):
             self._current = patient
             self._show_current()
+            # The other list follows, so switching tabs never picks another patient.
+            self._select_current()
 
     def _on_row_activated(self, _index: QModelIndex) -> None:
         self.record.history.setFocus()
