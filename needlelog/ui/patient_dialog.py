@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -90,7 +91,7 @@ class PatientDialog(QDialog):
         self.sex = QComboBox()
         self.sex.addItem("Not recorded", None)
         for value in (Sex.FEMALE, Sex.MALE, Sex.OTHER, Sex.UNKNOWN):
-            self.sex.addItem(value.value.capitalize(), value)
+            self.sex.addItem(value.value.capitalize(), value.value)
         self.fitzpatrick = QComboBox()
         self.fitzpatrick.addItem("Not recorded", None)
         for number, numeral in FITZPATRICK_NUMERALS.items():
@@ -103,23 +104,39 @@ class PatientDialog(QDialog):
         self.planned_sessions.setSuffix(" sessions")
         self.notes = QPlainTextEdit()
         self.notes.setTabChangesFocus(True)
-        self.notes.setMinimumHeight(self.fontMetrics().lineSpacing() * 4)
+        self.notes.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
 
         self.errors: dict[str, FieldError] = {}
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        for label, name, widget in (
-            ("&Record number", "record_no", self.record_no),
-            ("&Family name", "family_name", self.family_name),
-            ("&Given name", "given_name", self.given_name),
-            ("Date of &birth", "date_of_birth", self.date_of_birth),
-            ("Se&x", "sex", self.sex),
-            ("Fit&zpatrick skin type", "fitzpatrick", self.fitzpatrick),
-            ("&Phone", "phone", self.phone),
-            ("&Email", "email", self.email),
-            ("Planned sessions per co&urse", "planned_sessions", self.planned_sessions),
+        # Two columns of fields keep the dialog short enough for a laptop screen.
+        identity, contact = QFormLayout(), QFormLayout()
+        for form, rows in (
+            (
+                identity,
+                (
+                    ("&Record number", "record_no", self.record_no),
+                    ("&Family name", "family_name", self.family_name),
+                    ("&Given name", "given_name", self.given_name),
+                    ("Date of &birth", "date_of_birth", self.date_of_birth),
+                    ("Se&x", "sex", self.sex),
+                ),
+            ),
+            (
+                contact,
+                (
+                    ("Fit&zpatrick type", "fitzpatrick", self.fitzpatrick),
+                    ("&Phone", "phone", self.phone),
+                    ("&Email", "email", self.email),
+                    ("Sessions per co&urse", "planned_sessions", self.planned_sessions),
+                ),
+            ),
         ):
-            form.addRow(label, self._with_error(name, widget))
+            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            for label, name, widget in rows:
+                form.addRow(label, self._with_error(name, widget))
+        fields = QHBoxLayout()
+        fields.addLayout(identity, 1)
+        fields.addSpacing(self.fontMetrics().averageCharWidth() * 3)
+        fields.addLayout(contact, 1)
 
         self.contraindication_boxes: dict[Contraindication, QCheckBox] = {}
         screening = QGroupBox("Known contraindications")
@@ -164,7 +181,7 @@ class PatientDialog(QDialog):
         QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self, self.save)
 
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addLayout(fields)
         layout.addWidget(screening)
         layout.addLayout(notes_box)
         layout.addWidget(self.general_error)
@@ -174,7 +191,7 @@ class PatientDialog(QDialog):
             self._load(patient.data)
         self._initial = self._snapshot()
         self.record_no.setFocus()
-        width = self.fontMetrics().averageCharWidth() * 90
+        width = self.fontMetrics().averageCharWidth() * 110
         self.resize(width, self.sizeHint().height())
 
     def _with_error(self, name: str, widget: QWidget) -> QWidget:
@@ -194,7 +211,7 @@ class PatientDialog(QDialog):
         self.family_name.setText(data.family_name)
         self.given_name.setText(data.given_name)
         self.date_of_birth.setText(data.date_of_birth.isoformat() if data.date_of_birth else "")
-        self.sex.setCurrentIndex(max(0, self.sex.findData(data.sex)))
+        self.sex.setCurrentIndex(max(0, self.sex.findData(data.sex.value if data.sex else None)))
         self.fitzpatrick.setCurrentIndex(max(0, self.fitzpatrick.findData(data.fitzpatrick)))
         self.phone.setText(data.phone)
         self.email.setText(data.email)
@@ -247,7 +264,8 @@ class PatientDialog(QDialog):
             family_name=self.family_name.text().strip(),
             given_name=self.given_name.text().strip(),
             date_of_birth=self._date_of_birth(),
-            sex=self.sex.currentData(),
+            # Qt hands enum data back as its plain string value.
+            sex=Sex(self.sex.currentData()) if self.sex.currentData() else None,
             phone=self.phone.text().strip(),
             email=self.email.text().strip(),
             fitzpatrick=self.fitzpatrick.currentData(),

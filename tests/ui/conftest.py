@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QEvent, QSettings, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from needlelog.services import clock, patients
@@ -25,6 +27,27 @@ def isolated_qsettings(tmp_path: Path) -> Iterator[Path]:
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
     yield folder
     assert tasks.wait_for_all(30_000), "background tasks still running at teardown"
+
+
+@pytest.fixture(autouse=True)
+def message_boxes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """No message box ever blocks a test: each call is recorded (kind, text) and
+    answered "Discard"/"OK". Tests that care patch ``QMessageBox`` themselves."""
+    shown: list[tuple[str, str]] = []
+
+    def answer(kind: str, reply: QMessageBox.StandardButton):  # type: ignore[no-untyped-def]
+        def box(_parent: object, _title: str, text: str, *_a: object, **_k: object) -> object:
+            shown.append((kind, text))
+            return reply
+
+        return box
+
+    monkeypatch.setattr(
+        QMessageBox, "question", answer("question", QMessageBox.StandardButton.Discard)
+    )
+    for kind in ("information", "warning", "critical"):
+        monkeypatch.setattr(QMessageBox, kind, answer(kind, QMessageBox.StandardButton.Ok))
+    return shown
 
 
 @pytest.fixture
@@ -62,3 +85,16 @@ def make_window(qtbot: QtBot) -> Iterator[object]:
     for window in opened:
         tasks.wait_for_all()
         window.close()
+
+
+def type_text(qtbot: QtBot, widget: QWidget, text: str) -> None:
+    """Type like a keyboard: QTest only knows ASCII keys, so other letters arrive as
+    key events carrying their text, the way a keyboard layout delivers "ë"."""
+    for char in text:
+        if char.isascii():
+            qtbot.keyClicks(widget, char)
+            continue
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(
+                widget, QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, char)
+            )

@@ -122,9 +122,7 @@ def test_the_list_fetches_more_rows_as_it_scrolls(
             break
         before, end = model.rowCount(), bar.maximum()
         view.scrollToBottom()  # as a user drags the scroll bar to the end
-        qtbot.waitUntil(
-            lambda before=before: model.rowCount() > before or not model.canFetchMore()
-        )
+        qtbot.waitUntil(lambda before=before: model.rowCount() > before or not model.canFetchMore())
         if model.rowCount() > before:
             # The new rows are laid out: the scroll bar reaches further.
             qtbot.waitUntil(lambda end=end: bar.maximum() > end)
@@ -221,9 +219,7 @@ def test_archive_hides_the_patient_unless_show_archived(
 def test_archive_cancelled_changes_nothing(
     qtbot: QtBot, clinic: Database, make_window: MakeWindow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(
-        QMessageBox, "question", lambda *_a: QMessageBox.StandardButton.Cancel
-    )
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a: QMessageBox.StandardButton.Cancel)
     window = make_window(clinic)
     window.patient_view.selectRow(0)
     qtbot.waitUntil(lambda: window.current_patient() is not None)
