@@ -262,7 +262,7 @@ class PatientRecordView(QWidget):
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        self.history.doubleClicked.connect(self._open_session)
+        # "activated" is a double-click, or Enter for keyboard users (once each).
         self.history.activated.connect(self._open_session)
         history_title = QLabel("Session history (newest first, double-click to amend)")
         history_title.setStyleSheet("font-weight:600;")
