@@ -19,9 +19,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import QSettings  # noqa: E402
-from PySide6.QtGui import QFont, QFontDatabase  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QSettings, Qt  # noqa: E402
+from PySide6.QtGui import QFont, QFontDatabase, QImage  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from needlelog import config  # noqa: E402
 from needlelog.domain.search import fold  # noqa: E402
@@ -32,6 +32,17 @@ from needlelog.ui.patient_dialog import PatientDialog  # noqa: E402
 from needlelog.ui.tasks import wait_for_all  # noqa: E402
 
 WIDTH, HEIGHT = 1600, 900
+MAX_BYTES = 300 * 1024
+
+
+def _save(widget: QWidget, path: Path) -> None:
+    # Full colour at the strongest compression; only a picture that stays too big
+    # for a README is cut down to 256 colours.
+    image = widget.grab().toImage()
+    image.save(str(path), "PNG", 0)
+    if path.stat().st_size > MAX_BYTES:
+        flags = Qt.ImageConversionFlag.ThresholdDither | Qt.ImageConversionFlag.AvoidDither
+        image.convertToFormat(QImage.Format.Format_Indexed8, flags).save(str(path), "PNG", 0)
 
 
 def _settle(app: QApplication) -> None:
@@ -96,26 +107,26 @@ def main() -> int:
             row = window.patient_model.row_of(target.id)
             window.patient_view.selectRow(row or 0)
             _settle(app)
-            window.grab().save(str(args.out / "patient-list.png"))
+            _save(window, args.out / "patient-list.png")
 
             window.search.setText(target.data.family_name[:4])
             window._run_search()
             window.patient_view.selectRow(window.patient_model.row_of(target.id) or 0)
             _settle(app)
-            window.grab().save(str(args.out / "patient-record.png"))
+            _save(window, args.out / "patient-record.png")
 
             window.search.clear()
             window._run_search()
             window.tabs.setCurrentIndex(1)
             window.due_view.selectRow(0)
             _settle(app)
-            window.grab().save(str(args.out / "due-list.png"))
+            _save(window, args.out / "due-list.png")
             window.tabs.setCurrentIndex(0)
 
             dialog = PatientDialog(db, target, window)
             dialog.show()
             _settle(app)
-            dialog.grab().save(str(args.out / "patient-dialog.png"))
+            _save(dialog, args.out / "patient-dialog.png")
             dialog.reject()
             window.close()
             _settle(app)
