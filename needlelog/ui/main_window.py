@@ -517,10 +517,14 @@ class MainWindow(QMainWindow):
                 view.setColumnWidth(column, width + pad)
 
     def list_width(self) -> int:
-        """Width the patient list needs to show every column."""
-        view = self.patient_view
-        columns = sum(view.columnWidth(c) for c in range(self.patient_model.columnCount()))
-        return columns + view.verticalScrollBar().sizeHint().width() + view.frameWidth() * 2 + 24
+        """Width the patient list and the due list need to show every column."""
+        widest = 0
+        for view in (self.patient_view, self.due_view):
+            model = view.model()
+            columns = sum(view.columnWidth(c) for c in range(model.columnCount()))
+            widest = max(widest, columns)
+        scroll = self.patient_view.verticalScrollBar().sizeHint().width()
+        return widest + scroll + self.patient_view.frameWidth() * 2 + 24
 
     def _restore_settings(self) -> None:
         store = app_settings()
