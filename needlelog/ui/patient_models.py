@@ -224,9 +224,11 @@ class DueListModel(QAbstractTableModel):
     def __init__(self) -> None:
         super().__init__()
         self._entries: list[DueEntry] = []
+        self._today = clock.today()
 
     def set_entries(self, entries: list[DueEntry]) -> None:
         self.beginResetModel()
+        self._today = clock.today()
         self._entries = list(entries)
         self.endResetModel()
 
@@ -275,6 +277,9 @@ class DueListModel(QAbstractTableModel):
         if column == 1:
             return fmt.list_name(patient)
         if column == 2:
+            if status.state is CourseState.IN_COURSE and status.next_due is not None:
+                days = (status.next_due - self._today).days
+                return "Due tomorrow" if days == 1 else f"Due in {days} days"
             return fmt.STATE_WORDS[status.state]
         if column == 3:
             return fmt.day(status.last_on)

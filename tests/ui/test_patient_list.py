@@ -259,3 +259,28 @@ def test_shortcuts_leave_ctrl_p_for_printing(clinic: Database, make_window: Make
     shortcuts = {a.shortcut().toString() for a in window.findChildren(type(window.find_action))}
     assert "Ctrl+N" in shortcuts
     assert "Ctrl+P" not in shortcuts
+
+
+def test_tab_moves_through_the_window_in_reading_order(
+    qtbot: QtBot, clinic: Database, make_window: MakeWindow
+) -> None:
+    window = make_window(clinic)
+    window.patient_view.selectRow(0)
+    qtbot.waitUntil(lambda: window.current_patient() is not None)
+    order = [window.search]
+    widget = window.search.nextInFocusChain()
+    while widget is not window.search and len(order) < 200:
+        if widget.focusPolicy() & Qt.FocusPolicy.TabFocus and widget.isVisible():
+            order.append(widget)
+        widget = widget.nextInFocusChain()
+    expected = [
+        window.search,
+        window.show_archived,
+        window.tabs.tabBar(),
+        window.patient_view,
+        window.record.new_session_button,
+        window.record.edit_button,
+        window.record.history,
+    ]
+    positions = [order.index(w) for w in expected]
+    assert positions == sorted(positions)
