@@ -17,5 +17,7 @@ if TYPE_CHECKING:
 
 
 def install_features(window: MainWindow) -> None:
-    """Let each feature module add its menu and toolbar actions to ``window``."""
-    del window  # no feature module installs anything yet
+    """Let each feature module add its menu and toolbar actions to ``window``.
+
+    No feature module installs anything yet.
+    """

@@ -17,6 +17,7 @@ from PySide6.QtGui import (
     QCloseEvent,
     QFont,
     QFontMetrics,
+    QIcon,
     QKeyEvent,
     QKeySequence,
     QShowEvent,
@@ -176,7 +177,7 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self.reload)
 
     # --- actions and menus ------------------------------------------------
-    def _icon(self, kind: QStyle.StandardPixmap):  # type: ignore[no-untyped-def]
+    def _icon(self, kind: QStyle.StandardPixmap) -> QIcon:
         return self.style().standardIcon(kind)
 
     def _build_actions(self) -> None:
