@@ -28,6 +28,7 @@ from needlelog.domain.search import fold  # noqa: E402
 from needlelog.services import demo, patients, sessions  # noqa: E402
 from needlelog.store.migrate import open_database  # noqa: E402
 from needlelog.ui.app import create_main_window, prepare_application  # noqa: E402
+from needlelog.ui.main_window import MainWindow  # noqa: E402
 from needlelog.ui.patient_dialog import PatientDialog  # noqa: E402
 from needlelog.ui.tasks import wait_for_all  # noqa: E402
 
@@ -46,9 +47,17 @@ def _save(widget: QWidget, path: Path) -> None:
 
 
 def _settle(app: QApplication) -> None:
-    for _ in range(5):
+    for _ in range(3):
         wait_for_all()
         app.processEvents()
+
+
+def _search(app: QApplication, window: MainWindow, text: str) -> None:
+    # Enter answers at once; no busy wait on the debounce timer (every call of a
+    # static Qt function with no result costs PySide 6.12 a reference to None).
+    window.search.setText(text)
+    window.search.returnPressed.emit()
+    _settle(app)
 
 
 def _use_bundled_font(app: QApplication) -> None:
@@ -109,14 +118,12 @@ def main() -> int:
             _settle(app)
             _save(window, args.out / "patient-list.png")
 
-            window.search.setText(target.data.family_name[:4])
-            window._run_search()
+            _search(app, window, target.data.family_name[:4])
             window.patient_view.selectRow(window.patient_model.row_of(target.id) or 0)
             _settle(app)
             _save(window, args.out / "patient-record.png")
 
-            window.search.clear()
-            window._run_search()
+            _search(app, window, "")
             window.tabs.setCurrentIndex(1)
             window.due_view.selectRow(0)
             _settle(app)

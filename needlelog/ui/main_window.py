@@ -48,7 +48,7 @@ from needlelog.store.database import Database
 from needlelog.store.errors import StoreError
 from needlelog.ui.features import install_features
 from needlelog.ui.patient_dialog import PatientDialog
-from needlelog.ui.patient_models import DueListModel, PatientListModel, PatientRole
+from needlelog.ui.patient_models import DueListModel, FirstPage, PatientListModel, PatientRole
 from needlelog.ui.patient_record import PatientRecordView
 from needlelog.ui.tasks import Task, run_task
 
@@ -90,6 +90,8 @@ class MainWindow(QMainWindow):
         self.db = db
         self._current: Patient | None = None
         self._due_task: Task | None = None
+        self._search_task: Task | None = None
+        self._search_generation = 0
         self._dialogs: list[QWidget] = []
         self._size_splitter_on_show = False
         name = db.sqlite_path.name if db.sqlite_path else db.display_name
@@ -275,6 +277,7 @@ class MainWindow(QMainWindow):
     def reload(self) -> None:
         """Query everything again (after an import, a restore, or another PC's change)."""
         self.search_timer.stop()
+        self._search_generation += 1  # an older search answer must not replace this one
         try:
             self.patient_model.set_query(self.search.text(), self.show_archived.isChecked())
         except StoreError as exc:
@@ -305,23 +308,60 @@ class MainWindow(QMainWindow):
         self.search.selectAll()
 
     # --- searching and choosing -------------------------------------------
-    def _search_now(self) -> None:
-        self._run_search()
-        if self.patient_model.rowCount() and self.tabs.currentIndex() == ALL_TAB:
-            self.patient_view.setFocus()
-            self.patient_view.selectRow(0)
-
     def _run_search(self) -> None:
+        """Search on a worker thread: typing never waits for the database, and only
+        the answer to the latest text is shown."""
         self.search_timer.stop()
+        self._search_generation += 1
+        generation = self._search_generation
+        text, archived = self.search.text(), self.show_archived.isChecked()
+        model = self.patient_model
+
+        def work(_control: object) -> FirstPage:
+            return model.first_page(text, archived)
+
+        def done(page: object) -> None:
+            if not shiboken6.isValid(self) or generation != self._search_generation:
+                return  # a newer search is on its way
+            assert isinstance(page, FirstPage)
+            self._show_search(page)
+
+        def failed(exc: BaseException, _trace: str) -> None:
+            if shiboken6.isValid(self) and generation == self._search_generation:
+                if isinstance(exc, StoreError):
+                    self._store_failed(exc)
+                else:
+                    self.show_status(f"The search could not be run: {exc}")
+
+        self._search_task = run_task(work, done, failed)
+
+    def _search_now(self) -> None:
+        """Enter in the search box: answer at once and go to the first match."""
+        self.search_timer.stop()
+        self._search_generation += 1
         try:
-            self.patient_model.set_query(self.search.text(), self.show_archived.isChecked())
+            page = self.patient_model.first_page(self.search.text(), self.show_archived.isChecked())
         except StoreError as exc:
             self._store_failed(exc)
             return
+        self._show_search(page)
+        if self.patient_model.rowCount():
+            self.tabs.setCurrentIndex(ALL_TAB)
+            self.patient_view.setFocus()
+            self.patient_view.selectRow(0)
+
+    def _show_search(self, page: FirstPage) -> None:
+        self.patient_model.show_first_page(page)
         if self.tabs.currentIndex() != ALL_TAB and self.search.hasFocus():
             self.tabs.setCurrentIndex(ALL_TAB)
         self._select_current()
         self._update_count()
+
+    @property
+    def search_pending(self) -> bool:
+        """Whether typed text is still waiting for its answer."""
+        task = self._search_task
+        return self.search_timer.isActive() or (task is not None and not task.done)
 
     def _update_count(self) -> None:
         shown = self.patient_model.rowCount()

@@ -7,6 +7,7 @@ list of 100,000 patients opens as fast as a list of 100.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -31,6 +32,16 @@ ARCHIVED_COLOUR = QColor("#6b6b6b")
 _Index = QModelIndex | QPersistentModelIndex
 
 
+@dataclass(frozen=True)
+class FirstPage:
+    """The first page of a search, ready to show."""
+
+    text: str
+    include_archived: bool
+    rows: list[Patient]
+    protocol: Protocol
+
+
 class PatientListModel(QAbstractTableModel):
     """Patients matching the search text, fetched page by page as the view scrolls."""
 
@@ -53,7 +64,7 @@ class PatientListModel(QAbstractTableModel):
     # Widest value each column usually holds, to size columns in the font in use.
     SAMPLES = (
         "DEMO-000000",
-        "Fitzgerald-Clarke, Daniel",
+        "García Márquez, Begoña",
         "28 Sep 2026",
         "28 Sep 2026",
         "12 (3 planned)",
@@ -78,21 +89,26 @@ class PatientListModel(QAbstractTableModel):
 
     def set_query(self, text: str, include_archived: bool | None = None) -> None:
         """Start over with new search text (and archive filter): first page only."""
-        self._text = text
-        if include_archived is not None:
-            self._include_archived = include_archived
-        self.refresh()
+        archived = self._include_archived if include_archived is None else include_archived
+        self.show_first_page(self.first_page(text, archived))
 
     def refresh(self) -> None:
-        self.beginResetModel()
-        self._protocol = settings.get_protocol(self._db)
-        self._today = clock.today()
-        self._rows = patients.search(
-            self._db,
-            self._text,
-            limit=self._page_size,
-            include_archived=self._include_archived,
+        self.set_query(self._text)
+
+    def first_page(self, text: str, include_archived: bool) -> FirstPage:
+        """Query the first page; touches no widget, so it may run on a worker thread."""
+        rows = patients.search(
+            self._db, text, limit=self._page_size, include_archived=include_archived
         )
+        return FirstPage(text, include_archived, rows, settings.get_protocol(self._db))
+
+    def show_first_page(self, page: FirstPage) -> None:
+        self.beginResetModel()
+        self._text = page.text
+        self._include_archived = page.include_archived
+        self._protocol = page.protocol
+        self._today = clock.today()
+        self._rows = list(page.rows)
         self._more = len(self._rows) == self._page_size
         self.endResetModel()
 
@@ -214,7 +230,7 @@ class DueListModel(QAbstractTableModel):
     HEADERS = ("Record no", "Name", "Status", "Last session", "Next due", "Days overdue")
     SAMPLES = (
         "DEMO-000000",
-        "Fitzgerald-Clarke, Charlotte",
+        "García Márquez, Begoña",
         "Maintenance due",
         "28 Sep 2026",
         "28 Sep 2026",

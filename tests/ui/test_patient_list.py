@@ -284,3 +284,26 @@ def test_tab_moves_through_the_window_in_reading_order(
     ]
     positions = [order.index(w) for w in expected]
     assert positions == sorted(positions)
+
+
+def test_only_the_answer_to_the_latest_text_is_shown(
+    qtbot: QtBot, clinic: Database, make_window: MakeWindow
+) -> None:
+    window = make_window(clinic)
+    window.search.setText("lef")
+    window.search_timer.timeout.emit()  # the pause after "lef"
+    window.search.setText("smith")
+    window.search_timer.timeout.emit()  # and after "smith", before "lef" was answered
+    qtbot.waitUntil(lambda: not window.search_pending)
+    assert _names(window) == ["Smith, Emma"]
+    assert window.patient_model.text == "smith"
+
+
+def test_enter_in_the_search_box_goes_to_the_first_match(
+    qtbot: QtBot, clinic: Database, make_window: MakeWindow
+) -> None:
+    window = make_window(clinic)
+    qtbot.keyClicks(window.search, "mull")
+    qtbot.keyClick(window.search, Qt.Key.Key_Return)
+    assert _names(window) == ["Müller, Jürgen"]
+    assert window.current_patient().record_no == "P-0002"  # type: ignore[union-attr]
