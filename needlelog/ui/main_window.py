@@ -1,0 +1,626 @@
+"""The main window: find a patient on the left, their record on the right."""
+
+from __future__ import annotations
+
+import shiboken6
+from PySide6.QtCore import (
+    QByteArray,
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QSettings,
+    Qt,
+    QTimer,
+)
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QFont,
+    QFontMetrics,
+    QIcon,
+    QKeyEvent,
+    QKeySequence,
+    QShowEvent,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStyle,
+    QTableView,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from needlelog import APP_NAME, config
+from needlelog.domain.records import Patient, TreatmentSession
+from needlelog.services import patients, schedule
+from needlelog.services.errors import NotFound
+from needlelog.store.database import Database
+from needlelog.store.errors import StoreError
+from needlelog.ui.features import install_features
+from needlelog.ui.patient_dialog import PatientDialog
+from needlelog.ui.patient_models import DueListModel, FirstPage, PatientListModel, PatientRole
+from needlelog.ui.patient_record import PatientRecordView
+from needlelog.ui.tasks import Task, run_task
+
+SEARCH_DELAY_MS = 150
+STATUS_TIMEOUT_MS = 10_000
+ALL_TAB, DUE_TAB = 0, 1
+
+
+def app_settings() -> QSettings:
+    """The user's window settings (an INI file, so tests can redirect it)."""
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, APP_NAME, APP_NAME)
+
+
+def _table(name: str) -> QTableView:
+    view = QTableView()
+    view.setObjectName(name)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.setTabKeyNavigation(False)
+    view.verticalHeader().hide()
+    # Uniform rows keep scrolling through a long list cheap.
+    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().lineSpacing() + 8)
+    header = view.horizontalHeader()
+    header.setHighlightSections(False)
+    header.setStretchLastSection(True)
+    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    return view
+
+
+class MainWindow(QMainWindow):
+    """Patient list and due list, the selected patient's record, menus and toolbar."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__()
+        self.db = db
+        self._current: Patient | None = None
+        self._due_task: Task | None = None
+        self._search_task: Task | None = None
+        self._search_generation = 0
+        self._dialogs: list[QWidget] = []
+        self._size_splitter_on_show = False
+        name = db.sqlite_path.name if db.sqlite_path else db.display_name
+        self.setWindowTitle(f"needlelog — {name}")
+        self.setObjectName("MainWindow")
+
+        # --- left: search, all patients / due and overdue ----------------
+        self.search = QLineEdit()
+        self.search.setObjectName("patientSearch")
+        self.search.setPlaceholderText("Search: name, record number or date of birth")
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search patients")
+        self.show_archived = QCheckBox("Show &archived")
+        self.search_timer = QTimer(self)
+        self.search_timer.setSingleShot(True)
+        self.search_timer.setInterval(SEARCH_DELAY_MS)
+        self.search_timer.timeout.connect(self._run_search)
+        self.search.textChanged.connect(lambda _t: self.search_timer.start())
+        self.search.returnPressed.connect(self._search_now)
+        self.show_archived.toggled.connect(lambda _on: self._run_search())
+
+        self.patient_model = PatientListModel(db)
+        self.patient_view = _table("patientList")
+        self.patient_view.setModel(self.patient_model)
+        self.due_model = DueListModel()
+        self.due_view = _table("dueList")
+        self.due_view.setModel(self.due_model)
+        for view in (self.patient_view, self.due_view):
+            view.selectionModel().currentRowChanged.connect(self._on_row_changed)
+            view.activated.connect(self._on_row_activated)
+        self._size_columns()
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("patientTabs")
+        self.tabs.addTab(self.patient_view, "&All patients")
+        self.tabs.addTab(self.due_view, "&Due and overdue")
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+
+        self.count_label = QLabel()
+        self.count_label.setStyleSheet("color:#5f6670;")
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.search, 1)
+        search_row.addWidget(self.show_archived)
+        left = QWidget()
+        left_box = QVBoxLayout(left)
+        left_box.setContentsMargins(6, 6, 0, 6)
+        left_box.addLayout(search_row)
+        left_box.addWidget(self.tabs, 1)
+        left_box.addWidget(self.count_label)
+
+        # --- right: the record ---------------------------------------------
+        self.record = PatientRecordView(db)
+        self.record.setContentsMargins(0, 6, 6, 6)
+        self.record.new_session_requested.connect(self.new_session)
+        self.record.edit_patient_requested.connect(self.edit_patient)
+        self.record.open_session_requested.connect(self.open_session)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.record)
+        # Extra width goes to the record: the list's columns have all they need.
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.splitter)
+
+        self._build_actions()
+        self._build_menus()
+        self.setTabOrder(self.search, self.show_archived)
+        self.setTabOrder(self.show_archived, self.tabs)
+        self.setTabOrder(self.tabs, self.patient_view)
+        self.setTabOrder(self.patient_view, self.due_view)
+        self.setTabOrder(self.due_view, self.record.new_session_button)
+        self.setTabOrder(self.record.new_session_button, self.record.edit_button)
+        self.setTabOrder(self.record.edit_button, self.record.history)
+        self.search.installEventFilter(self)
+
+        self.statusBar().showMessage("Opening the patient list…")
+        self._restore_settings()
+        self._update_actions()
+        install_features(self)
+        # Quit stays last in the File menu, below what the features added.
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.quit_action)
+        # The first page is queried after the window has painted, so opening never
+        # waits on the database.
+        QTimer.singleShot(0, self.reload)
+
+    # --- actions and menus ------------------------------------------------
+    def _icon(self, kind: QStyle.StandardPixmap) -> QIcon:
+        return self.style().standardIcon(kind)
+
+    def _build_actions(self) -> None:
+        sp = QStyle.StandardPixmap
+        self.new_patient_action = QAction(self._icon(sp.SP_FileIcon), "&New patient…", self)
+        self.new_patient_action.setShortcut(QKeySequence(QKeySequence.StandardKey.New))
+        self.new_patient_action.setIconText("New patient")
+        self.new_patient_action.triggered.connect(self.new_patient)
+        self.edit_patient_action = QAction(
+            self._icon(sp.SP_FileDialogDetailedView), "&Edit patient…", self
+        )
+        self.edit_patient_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.edit_patient_action.setIconText("Edit patient")
+        self.edit_patient_action.triggered.connect(self.edit_patient)
+        self.archive_action = QAction(
+            self._icon(sp.SP_DialogDiscardButton), "A&rchive patient", self
+        )
+        self.archive_action.setIconText("Archive")
+        self.archive_action.triggered.connect(self.toggle_archive)
+        self.new_session_action = QAction(
+            self._icon(sp.SP_FileDialogNewFolder), "New &session…", self
+        )
+        self.new_session_action.setShortcut(QKeySequence("Ctrl+Shift+N"))
+        self.new_session_action.setIconText("New session")
+        self.new_session_action.triggered.connect(self.new_session)
+        self.find_action = QAction("&Find patient", self)
+        self.find_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
+        self.find_action.triggered.connect(self.focus_search)
+        self.show_all_action = QAction("&All patients", self)
+        self.show_all_action.setShortcut(QKeySequence("Ctrl+1"))
+        self.show_all_action.triggered.connect(lambda: self.tabs.setCurrentIndex(ALL_TAB))
+        self.show_due_action = QAction("&Due and overdue", self)
+        self.show_due_action.setShortcut(QKeySequence("Ctrl+2"))
+        self.show_due_action.triggered.connect(lambda: self.tabs.setCurrentIndex(DUE_TAB))
+        self.reload_action = QAction(self._icon(sp.SP_BrowserReload), "&Reload", self)
+        self.reload_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
+        self.reload_action.triggered.connect(self.reload)
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
+        self.quit_action.triggered.connect(self.close)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("&File")
+        self.file_menu.addAction(self.reload_action)
+        self.patient_menu = bar.addMenu("&Patient")
+        self.patient_menu.addAction(self.new_patient_action)
+        self.patient_menu.addAction(self.edit_patient_action)
+        self.patient_menu.addAction(self.archive_action)
+        self.patient_menu.addSeparator()
+        self.patient_menu.addAction(self.new_session_action)
+        self.view_menu = bar.addMenu("&View")
+        self.view_menu.addAction(self.find_action)
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(self.show_all_action)
+        self.view_menu.addAction(self.show_due_action)
+        self.help_menu = bar.addMenu("&Help")
+
+        self.toolbar = QToolBar("Main toolbar")
+        self.toolbar.setObjectName("mainToolbar")
+        self.toolbar.setMovable(False)
+        # Words rather than generic stock icons: each button says what it does.
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for action in (
+            self.new_patient_action,
+            self.edit_patient_action,
+            self.archive_action,
+            self.new_session_action,
+        ):
+            self.toolbar.addAction(action)
+        self.addToolBar(self.toolbar)
+
+    def _update_actions(self) -> None:
+        patient = self._current
+        chosen = patient is not None
+        self.edit_patient_action.setEnabled(chosen)
+        self.archive_action.setEnabled(chosen)
+        self.new_session_action.setEnabled(chosen and not patient.archived)  # type: ignore[union-attr]
+        if patient is not None and patient.archived:
+            self.archive_action.setText("Bring back from a&rchive")
+            self.archive_action.setIconText("Bring back")
+        else:
+            self.archive_action.setText("A&rchive patient")
+            self.archive_action.setIconText("Archive")
+
+    # --- public surface -----------------------------------------------------
+    def current_patient(self) -> Patient | None:
+        return self._current
+
+    def show_status(self, text: str) -> None:
+        self.statusBar().showMessage(text, STATUS_TIMEOUT_MS)
+
+    def reload(self) -> None:
+        """Query everything again (after an import, a restore, or another PC's change)."""
+        self.search_timer.stop()
+        self._search_generation += 1  # an older search answer must not replace this one
+        try:
+            self.patient_model.set_query(self.search.text(), self.show_archived.isChecked())
+        except StoreError as exc:
+            self._store_failed(exc)
+            return
+        self._load_due()
+        if self._current is not None:
+            try:
+                self._current = patients.get(self.db, self._current.id)
+            except NotFound:
+                self._current = None
+            except StoreError as exc:
+                self._store_failed(exc)
+                return
+        self._show_current()
+        self._select_current()
+        self._update_count()
+        if self.statusBar().currentMessage() == "Opening the patient list…":
+            self.statusBar().clearMessage()
+
+    @property
+    def due_pending(self) -> bool:
+        """Whether the due list is still being loaded in the background."""
+        return self._due_task is not None and not self._due_task.done
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    # --- searching and choosing -------------------------------------------
+    def _run_search(self) -> None:
+        """Search on a worker thread: typing never waits for the database, and only
+        the answer to the latest text is shown."""
+        self.search_timer.stop()
+        self._search_generation += 1
+        generation = self._search_generation
+        text, archived = self.search.text(), self.show_archived.isChecked()
+        model = self.patient_model
+
+        def work(_control: object) -> FirstPage:
+            return model.first_page(text, archived)
+
+        def done(page: object) -> None:
+            if not shiboken6.isValid(self) or generation != self._search_generation:
+                return  # a newer search is on its way
+            assert isinstance(page, FirstPage)
+            self._show_search(page)
+
+        def failed(exc: BaseException, _trace: str) -> None:
+            if shiboken6.isValid(self) and generation == self._search_generation:
+                if isinstance(exc, StoreError):
+                    self._store_failed(exc)
+                else:
+                    self.show_status(f"The search could not be run: {exc}")
+
+        self._search_task = run_task(work, done, failed)
+
+    def _search_now(self) -> None:
+        """Enter in the search box: answer at once and go to the first match."""
+        self.search_timer.stop()
+        self._search_generation += 1
+        try:
+            page = self.patient_model.first_page(self.search.text(), self.show_archived.isChecked())
+        except StoreError as exc:
+            self._store_failed(exc)
+            return
+        self._show_search(page)
+        if self.patient_model.rowCount():
+            self.tabs.setCurrentIndex(ALL_TAB)
+            self.patient_view.setFocus()
+            self.patient_view.selectRow(0)
+
+    def _show_search(self, page: FirstPage) -> None:
+        self.patient_model.show_first_page(page)
+        if self.tabs.currentIndex() != ALL_TAB and self.search.hasFocus():
+            self.tabs.setCurrentIndex(ALL_TAB)
+        self._select_current()
+        self._update_count()
+
+    @property
+    def search_pending(self) -> bool:
+        """Whether typed text is still waiting for its answer."""
+        task = self._search_task
+        return self.search_timer.isActive() or (task is not None and not task.done)
+
+    def _update_count(self) -> None:
+        shown = self.patient_model.rowCount()
+        more = "+" if self.patient_model.canFetchMore() else ""
+        text = self.search.text().strip()
+        what = f"matching “{text}”" if text else "in the list"
+        due = self.due_model.rowCount()
+        noun = "patient" if shown == 1 and not more else "patients"
+        self.count_label.setText(f"{shown}{more} {noun} {what} · {due} due or overdue")
+
+    def _load_due(self) -> None:
+        # The due list scans the whole clinic: off the GUI thread.
+        db = self.db
+
+        def work(_control: object) -> list[schedule.DueEntry]:
+            return schedule.due_list(db)
+
+        def done(entries: object) -> None:
+            if not shiboken6.isValid(self):
+                return  # the window closed while the list was loading
+            self.due_model.set_entries(entries)  # type: ignore[arg-type]
+            self._select_current()
+            self._update_count()
+
+        def failed(exc: BaseException, _trace: str) -> None:
+            if not shiboken6.isValid(self):
+                return
+            if isinstance(exc, StoreError):
+                self._store_failed(exc)
+            else:
+                self.show_status(f"The due list could not be loaded: {exc}")
+
+        self._due_task = run_task(work, done, failed)
+
+    def _on_tab_changed(self, index: int) -> None:
+        self._select_current()
+
+    def _active_view(self) -> QTableView:
+        return self.due_view if self.tabs.currentIndex() == DUE_TAB else self.patient_view
+
+    def _on_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            return
+        patient = current.data(PatientRole)
+        if isinstance(patient, Patient) and (
+            self._current is None or patient.id != self._current.id or patient != self._current
+        ):
+            self._current = patient
+            self._show_current()
+            # The other list follows, so switching tabs never picks another patient.
+            self._select_current()
+
+    def _on_row_activated(self, _index: QModelIndex) -> None:
+        self.record.history.setFocus()
+
+    def _select_current(self) -> None:
+        """Keep the chosen patient highlighted in whichever list shows it."""
+        if self._current is None:
+            return
+        for view, model in (
+            (self.patient_view, self.patient_model),
+            (self.due_view, self.due_model),
+        ):
+            row = model.row_of(self._current.id)
+            selection = view.selectionModel()
+            if row is None:
+                selection.clearSelection()
+                continue
+            index = model.index(row, 0)
+            view.blockSignals(True)
+            selection.blockSignals(True)
+            selection.setCurrentIndex(
+                index,
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
+            selection.blockSignals(False)
+            view.blockSignals(False)
+            view.scrollTo(index)
+
+    def _show_current(self) -> None:
+        try:
+            self.record.show_patient(self._current)
+        except NotFound:
+            self._current = None
+            self.record.show_patient(None)
+        except StoreError as exc:
+            self._store_failed(exc)
+        self._update_actions()
+
+    # --- patients -------------------------------------------------------------
+    def new_patient(self) -> None:
+        self._open_patient_dialog(None)
+
+    def edit_patient(self) -> None:
+        if self._current is not None:
+            self._open_patient_dialog(self._current)
+
+    def _open_patient_dialog(self, patient: Patient | None) -> PatientDialog:
+        dialog = PatientDialog(self.db, patient, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(self._on_patient_saved)
+        dialog.finished.connect(lambda _r, d=dialog: self._forget(d))
+        self._dialogs.append(dialog)
+        dialog.open()
+        return dialog
+
+    def _forget(self, dialog: QWidget) -> None:
+        if dialog in self._dialogs:
+            self._dialogs.remove(dialog)
+
+    def _on_patient_saved(self, patient: Patient) -> None:
+        self._current = patient
+        self.reload()
+        self.show_status(f"Patient saved: {patient.full_name}")
+
+    def toggle_archive(self) -> None:
+        patient = self._current
+        if patient is None:
+            return
+        archive = not patient.archived
+        if archive:
+            answer = QMessageBox.question(
+                self,
+                "Archive patient",
+                f"Archive {patient.full_name} ({patient.record_no})?\n\n"
+                "The record and every session are kept; the patient is hidden from the "
+                "daily lists until brought back (tick “Show archived” to find them).",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        try:
+            stored = patients.set_archived(self.db, patient.id, archive, config.current_user())
+        except (NotFound, StoreError) as exc:
+            QMessageBox.warning(self, "Not changed", str(exc))
+            return
+        self._current = (
+            stored if stored.archived is False or self.show_archived.isChecked() else None
+        )
+        self.reload()
+        verb = "archived" if archive else "brought back from the archive"
+        self.show_status(f"Patient {verb}: {patient.full_name}")
+
+    # --- sessions (the form lives in its own module) ------------------------
+    def new_session(self) -> None:
+        patient = self._current
+        if patient is None or patient.archived:
+            return
+        self._open_session_form(patient, None)
+
+    def open_session(self, session: TreatmentSession) -> None:
+        if self._current is not None:
+            self._open_session_form(self._current, session)
+
+    def _open_session_form(self, patient: Patient, session: TreatmentSession | None) -> None:
+        from needlelog.ui.session_form import SessionForm  # the form is its own module
+
+        form = SessionForm(self.db, patient, session=session, parent=self)
+        form.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        form.saved.connect(self._on_session_saved)
+        form.finished.connect(lambda _r, f=form: self._forget(f))
+        self._dialogs.append(form)
+        form.open()
+
+    def _on_session_saved(self, session: TreatmentSession) -> None:
+        name = self._current.full_name if self._current else ""
+        self.reload()
+        self.show_status(f"Session saved for {name}".strip())
+
+    # --- errors, settings, closing ----------------------------------------------
+    def _store_failed(self, exc: StoreError) -> None:
+        self.show_status(str(exc))
+        QMessageBox.warning(self, "The records could not be read", str(exc))
+
+    def _size_columns(self) -> None:
+        """Column widths from the font in use: headers never truncated, at any DPI."""
+        font = QFont(self.patient_view.font())
+        font.setBold(True)  # due dates may be bold: measure the wider face
+        metrics = QFontMetrics(font)
+        pad = metrics.averageCharWidth() * 2
+        for view, model in (
+            (self.patient_view, self.patient_model),
+            (self.due_view, self.due_model),
+        ):
+            header_metrics = view.horizontalHeader().fontMetrics()
+            for column, (title, sample) in enumerate(
+                zip(model.HEADERS, model.SAMPLES, strict=True)
+            ):
+                width = max(
+                    header_metrics.horizontalAdvance(title), metrics.horizontalAdvance(sample)
+                )
+                view.setColumnWidth(column, width + pad)
+
+    def list_width(self) -> int:
+        """Width the patient list and the due list need to show every column."""
+        widest = 0
+        for view in (self.patient_view, self.due_view):
+            model = view.model()
+            columns = sum(view.columnWidth(c) for c in range(model.columnCount()))
+            widest = max(widest, columns)
+        scroll = self.patient_view.verticalScrollBar().sizeHint().width()
+        return widest + scroll + self.patient_view.frameWidth() * 2 + 24
+
+    def _restore_settings(self) -> None:
+        store = app_settings()
+        geometry = store.value("main/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            line = self.fontMetrics().lineSpacing()
+            self.resize(line * 90, line * 48)
+        splitter = store.value("main/splitter")
+        if isinstance(splitter, QByteArray) and not splitter.isEmpty():
+            self.splitter.restoreState(splitter)
+        else:
+            self._size_splitter_on_show = True
+        tab = store.value("main/view", ALL_TAB)
+        try:
+            self.tabs.setCurrentIndex(int(tab))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            self.tabs.setCurrentIndex(ALL_TAB)
+
+    def save_settings(self) -> None:
+        store = app_settings()
+        store.setValue("main/geometry", self.saveGeometry())
+        store.setValue("main/splitter", self.splitter.saveState())
+        store.setValue("main/view", self.tabs.currentIndex())
+        store.sync()
+
+    def eventFilter(self, watched: object, event: object) -> bool:
+        if (
+            watched is self.search
+            and isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() == Qt.Key.Key_Down
+        ):
+            view = self._active_view()
+            view.setFocus()
+            if view.model().rowCount() and not view.selectionModel().hasSelection():
+                view.selectRow(0)
+            return True
+        return super().eventFilter(watched, event)  # type: ignore[arg-type]
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._size_splitter_on_show:
+            # First start: the list as wide as its columns, the record gets the rest.
+            self._size_splitter_on_show = False
+            width = self.splitter.width()
+            left = min(self.list_width(), width // 2)
+            self.splitter.setSizes([left, width - left])
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        for dialog in list(self._dialogs):
+            if dialog.isVisible() and not dialog.close():
+                event.ignore()
+                return
+        self.save_settings()
+        super().closeEvent(event)

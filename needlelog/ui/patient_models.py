@@ -1,0 +1,304 @@
+"""Qt item models for the patient list and the due list.
+
+The patient list never holds the whole clinic: it asks the service for one
+keyset page at a time (name order, index-backed) as the view scrolls, so a
+list of 100,000 patients opens as fast as a list of 100.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from needlelog.domain import course
+from needlelog.domain.course import CourseState
+from needlelog.domain.protocol import Protocol
+from needlelog.domain.records import Patient
+from needlelog.services import clock, patients, settings
+from needlelog.services.schedule import DueEntry
+from needlelog.store.database import Database
+from needlelog.ui import formatting as fmt
+
+PAGE_SIZE = 200
+PatientRole = Qt.ItemDataRole.UserRole + 1
+
+OVERDUE_COLOUR = QColor("#b3261e")
+DUE_COLOUR = QColor("#8a5300")
+ARCHIVED_COLOUR = QColor("#6b6b6b")
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class FirstPage:
+    """The first page of a search, ready to show."""
+
+    text: str
+    include_archived: bool
+    rows: list[Patient]
+    protocol: Protocol
+
+
+class PatientListModel(QAbstractTableModel):
+    """Patients matching the search text, fetched page by page as the view scrolls."""
+
+    HEADERS = (
+        "Record no",
+        "Name",
+        "Date of birth",
+        "Last session",
+        "Sessions",
+        "Next due",
+    )
+    HEADER_TIPS = (
+        "The patient's record number",
+        "Family name, given name",
+        "",
+        "Date of the latest session",
+        "Sessions in the current course, of those planned",
+        "When the next session is due (red: overdue)",
+    )
+    # Widest value each column usually holds, to size columns in the font in use.
+    SAMPLES = (
+        "DEMO-000000",
+        "García Márquez, Begoña",
+        "28 Sep 2026",
+        "28 Sep 2026",
+        "12 (3 planned)",
+        "28 Sep 2026",
+    )
+
+    def __init__(self, db: Database, page_size: int = PAGE_SIZE) -> None:
+        super().__init__()
+        self._db = db
+        self._page_size = page_size
+        self._rows: list[Patient] = []
+        self._more = False
+        self._text = ""
+        self._include_archived = False
+        self._protocol: Protocol = settings.get_protocol(db)
+        self._today = clock.today()
+
+    # --- what to show ---------------------------------------------------
+    @property
+    def text(self) -> str:
+        return self._text
+
+    def set_query(self, text: str, include_archived: bool | None = None) -> None:
+        """Start over with new search text (and archive filter): first page only."""
+        archived = self._include_archived if include_archived is None else include_archived
+        self.show_first_page(self.first_page(text, archived))
+
+    def refresh(self) -> None:
+        self.set_query(self._text)
+
+    def first_page(self, text: str, include_archived: bool) -> FirstPage:
+        """Query the first page; touches no widget, so it may run on a worker thread."""
+        rows = patients.search(
+            self._db, text, limit=self._page_size, include_archived=include_archived
+        )
+        return FirstPage(text, include_archived, rows, settings.get_protocol(self._db))
+
+    def show_first_page(self, page: FirstPage) -> None:
+        self.beginResetModel()
+        self._text = page.text
+        self._include_archived = page.include_archived
+        self._protocol = page.protocol
+        self._today = clock.today()
+        self._rows = list(page.rows)
+        self._more = len(self._rows) == self._page_size
+        self.endResetModel()
+
+    def patient_at(self, row: int) -> Patient | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, patient_id: int) -> int | None:
+        return next((i for i, p in enumerate(self._rows) if p.id == patient_id), None)
+
+    # --- lazy fetching --------------------------------------------------
+    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and self._more
+
+    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid() or not self._more or not self._rows:
+            return
+        page = patients.search(
+            self._db,
+            self._text,
+            limit=self._page_size,
+            after=patients.page_key(self._rows[-1]),
+            include_archived=self._include_archived,
+        )
+        self._more = len(page) == self._page_size
+        if page:
+            start = len(self._rows)
+            self.beginInsertRows(QModelIndex(), start, start + len(page) - 1)
+            self._rows.extend(page)
+            self.endInsertRows()
+
+    # --- the table ------------------------------------------------------
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation is not Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.HEADER_TIPS[section] or None
+        return None
+
+    def _status(self, patient: Patient) -> course.CourseStatus:
+        return course.status_from_summary(
+            patient.last_session_on,
+            patient.course_sessions,
+            self._today,
+            self._protocol,
+            patient.data.planned_sessions,
+            patient.next_due,
+        )
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        patient = self._rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(patient, column)
+        if role == PatientRole:
+            return patient
+        if column == 5 and role in (
+            Qt.ItemDataRole.ForegroundRole,
+            Qt.ItemDataRole.FontRole,
+            Qt.ItemDataRole.ToolTipRole,
+        ):
+            return _due_decoration(self._status(patient), role)
+        if role == Qt.ItemDataRole.ForegroundRole and patient.archived:
+            return QBrush(ARCHIVED_COLOUR)
+        if role == Qt.ItemDataRole.ToolTipRole and patient.archived:
+            return "Archived"
+        return None
+
+    def _display(self, patient: Patient, column: int) -> str:
+        data = patient.data
+        if column == 0:
+            return data.record_no
+        if column == 1:
+            name = fmt.list_name(patient)
+            return f"{name} (archived)" if patient.archived else name
+        if column == 2:
+            return fmt.day(data.date_of_birth)
+        if column == 3:
+            return fmt.day(patient.last_session_on)
+        if column == 4:
+            return fmt.sessions_in_course(patient, self._protocol.planned_sessions)
+        return fmt.day(patient.next_due)
+
+
+def _due_decoration(status: course.CourseStatus, role: int) -> Any:
+    overdue = status.state is CourseState.OVERDUE or (
+        status.state is CourseState.MAINTENANCE_DUE and status.days_overdue > 0
+    )
+    due = status.state in (CourseState.DUE, CourseState.MAINTENANCE_DUE)
+    if role == Qt.ItemDataRole.ForegroundRole:
+        if overdue:
+            return QBrush(OVERDUE_COLOUR)
+        return QBrush(DUE_COLOUR) if due else None
+    if role == Qt.ItemDataRole.FontRole:
+        if overdue or due:
+            font = QFont()
+            font.setBold(True)
+            return font
+        return None
+    if status.state is CourseState.NOT_STARTED:
+        return None
+    return fmt.status_text(status)
+
+
+class DueListModel(QAbstractTableModel):
+    """Who is due or overdue, most overdue first (filled from services.schedule)."""
+
+    HEADERS = ("Record no", "Name", "Status", "Last session", "Next due", "Days overdue")
+    SAMPLES = (
+        "DEMO-000000",
+        "García Márquez, Begoña",
+        "Maintenance due",
+        "28 Sep 2026",
+        "28 Sep 2026",
+        "365",
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._entries: list[DueEntry] = []
+        self._today = clock.today()
+
+    def set_entries(self, entries: list[DueEntry]) -> None:
+        self.beginResetModel()
+        self._today = clock.today()
+        self._entries = list(entries)
+        self.endResetModel()
+
+    def patient_at(self, row: int) -> Patient | None:
+        return self._entries[row].patient if 0 <= row < len(self._entries) else None
+
+    def row_of(self, patient_id: int) -> int | None:
+        return next((i for i, e in enumerate(self._entries) if e.patient.id == patient_id), None)
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._entries)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        entry = self._entries[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(entry, column)
+        if role == PatientRole:
+            return entry.patient
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == 5:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if column in (2, 4, 5) and role in (
+            Qt.ItemDataRole.ForegroundRole,
+            Qt.ItemDataRole.FontRole,
+            Qt.ItemDataRole.ToolTipRole,
+        ):
+            return _due_decoration(entry.status, role)
+        return None
+
+    def _display(self, entry: DueEntry, column: int) -> str:
+        patient, status = entry.patient, entry.status
+        if column == 0:
+            return patient.record_no
+        if column == 1:
+            return fmt.list_name(patient)
+        if column == 2:
+            if status.state is CourseState.IN_COURSE and status.next_due is not None:
+                days = (status.next_due - self._today).days
+                return "Due tomorrow" if days == 1 else f"Due in {days} days"
+            return fmt.STATE_WORDS[status.state]
+        if column == 3:
+            return fmt.day(status.last_on)
+        if column == 4:
+            return fmt.day(status.next_due)
+        return str(status.days_overdue) if status.days_overdue else ""

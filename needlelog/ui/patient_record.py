@@ -1,0 +1,373 @@
+"""The patient record: profile and contraindications, course status, progress, history."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any, ClassVar
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QFont, QIcon
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QStyle,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from needlelog.domain.contraindications import Severity
+from needlelog.domain.course import CourseState, CourseStatus
+from needlelog.domain.records import Patient, TreatmentSession
+from needlelog.services import clock, schedule, sessions
+from needlelog.store.database import Database
+from needlelog.ui import formatting as fmt
+from needlelog.ui.progress_chart import ProgressChart, points_from
+
+SessionRole = Qt.ItemDataRole.UserRole + 2
+SEVERE_BACKGROUND = QColor("#fbe4e2")
+SOON_BACKGROUND = QColor("#fff1d6")
+AVOID_CHIP = "background:#fbe4e2; color:#8c1d18; border:1px solid #e6a8a3;"
+CAUTION_CHIP = "background:#fff1d6; color:#6b4100; border:1px solid #e8c98a;"
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def flag_words(session: TreatmentSession) -> list[str]:
+    return [fmt.FLAG_WORDS.get(f, f.replace("_", " ")) for f in session.flags]
+
+
+class HistoryModel(QAbstractTableModel):
+    """A patient's sessions, newest first, with everything a practitioner scans for."""
+
+    HEADERS = (
+        "Date, practitioner",
+        "Areas, depth (mm)",
+        "Depth range",
+        "Serums (lot)",
+        "Reactions",
+        "Pain",
+        "Scar",
+        "GAIS",
+        "Attention",
+    )
+    DATE, AREAS, RANGE, SERUMS, REACTIONS, PAIN, SCAR, GAIS, ATTENTION = range(9)
+    HEADER_TIPS: ClassVar[dict[int, str]] = {
+        REACTIONS: "Redness, bruising and swelling as observed",
+        PAIN: "Pain during treatment, 0 to 10",
+        SCAR: "Goodman & Baron scar grade, 1 (macular) to 4 (severe)",
+        GAIS: "Global Aesthetic Improvement Scale: 1 very much improved to 5 worse",
+        ATTENTION: "Severe reactions and intervals outside the course timing",
+    }
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[TreatmentSession] = []
+        self._warning: QIcon | None = None
+
+    def set_sessions(self, rows: list[TreatmentSession]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def session_at(self, row: int) -> TreatmentSession | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation is not Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.HEADER_TIPS.get(section)
+        return None
+
+    def _icon(self) -> QIcon:
+        if self._warning is None:
+            icon = QStyle.StandardPixmap.SP_MessageBoxWarning
+            self._warning = QApplication.style().standardIcon(icon)
+        return self._warning
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        session = self._rows[index.row()]
+        column = index.column()
+        severe = sessions.FLAG_SEVERE in session.flags
+        soon = "too_soon" in session.flags
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(session, column)
+        if role == SessionRole:
+            return session
+        if role == Qt.ItemDataRole.BackgroundRole:
+            if severe:
+                return QBrush(SEVERE_BACKGROUND)
+            if soon:
+                return QBrush(SOON_BACKGROUND)
+            return None
+        if role == Qt.ItemDataRole.DecorationRole and column == self.DATE and session.flags:
+            return self._icon() if (severe or soon) else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            words = flag_words(session)
+            if words:
+                return "Attention: " + "; ".join(words)
+            return None
+        if role in (Qt.ItemDataRole.FontRole, Qt.ItemDataRole.ForegroundRole):
+            marked = (column == self.REACTIONS and severe) or (
+                column == self.ATTENTION and session.flags
+            )
+            if not marked:
+                return None
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return QBrush(QColor("#8c1d18"))
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if column in (self.PAIN, self.SCAR, self.GAIS):
+                return int(Qt.AlignmentFlag.AlignCenter)
+            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _display(self, session: TreatmentSession, column: int) -> str:
+        data = session.data
+        if column == self.DATE:
+            return f"{fmt.day(data.performed_at)}\n{data.practitioner}"
+        if column == self.AREAS:
+            return fmt.areas(data)
+        if column == self.RANGE:
+            return fmt.depth_range(data)
+        if column == self.SERUMS:
+            return fmt.products(data)
+        if column == self.REACTIONS:
+            return fmt.reactions(data)
+        if column == self.PAIN:
+            return "" if data.pain is None else str(data.pain)
+        if column == self.SCAR:
+            return "" if data.scar_grade is None else str(data.scar_grade)
+        if column == self.GAIS:
+            return "" if data.gais is None else str(data.gais)
+        return "\n".join(fmt.FLAG_SHORT.get(f, f.replace("_", " ")) for f in session.flags)
+
+
+class PatientRecordView(QWidget):
+    """Everything about the selected patient; empty page while none is chosen."""
+
+    new_session_requested = Signal()
+    edit_patient_requested = Signal()
+    open_session_requested = Signal(object)
+
+    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.patient: Patient | None = None
+        self.status: CourseStatus | None = None
+
+        self.pages = QStackedWidget()
+        empty = QLabel("Choose a patient from the list, or add one with New patient (Ctrl+N).")
+        empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        empty.setWordWrap(True)
+        empty.setStyleSheet("color:#5f6670;")
+        self.pages.addWidget(empty)
+
+        page = QWidget()
+        self.name_label = QLabel()
+        self.name_label.setObjectName("patientName")
+        title_font = QFont(self.font())
+        title_font.setPointSizeF(self.font().pointSizeF() * 1.45)
+        title_font.setBold(True)
+        self.name_label.setFont(title_font)
+        # Names in right-to-left scripts still start at the left edge, like the rest.
+        self.name_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignAbsolute)
+        self.name_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details_label = QLabel()
+        self.details_label.setWordWrap(True)
+        self.details_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.contraindications_label = QLabel()
+        self.contraindications_label.setObjectName("contraindications")
+        self.contraindications_label.setWordWrap(True)
+        self.contraindications_label.setTextFormat(Qt.TextFormat.RichText)
+        self.notes_label = QLabel()
+        self.notes_label.setWordWrap(True)
+        self.notes_label.setStyleSheet("color:#3c4043;")
+        self.status_label = QLabel()
+        self.status_label.setObjectName("courseStatus")
+        self.status_label.setWordWrap(True)
+        self.status_label.setMargin(6)
+
+        self.new_session_button = QPushButton("New session…")
+        self.new_session_button.setToolTip("Log today's session, pre-filled from the previous one")
+        self.new_session_button.clicked.connect(self.new_session_requested)
+        self.edit_button = QPushButton("Edit patient…")
+        self.edit_button.clicked.connect(self.edit_patient_requested)
+        buttons = QVBoxLayout()
+        buttons.addWidget(self.new_session_button)
+        buttons.addWidget(self.edit_button)
+        buttons.addStretch(1)
+
+        profile = QVBoxLayout()
+        profile.addWidget(self.name_label)
+        profile.addWidget(self.details_label)
+        profile.addWidget(self.contraindications_label)
+        profile.addWidget(self.notes_label)
+        profile.addStretch(1)
+
+        self.chart = ProgressChart()
+        chart_frame = QFrame()
+        chart_frame.setFrameShape(QFrame.Shape.StyledPanel)
+        chart_box = QVBoxLayout(chart_frame)
+        chart_title = QLabel("Progress")
+        chart_title.setStyleSheet("font-weight:600;")
+        chart_box.addWidget(chart_title)
+        chart_box.addWidget(self.chart, 1)
+
+        top = QHBoxLayout()
+        top.addLayout(profile, 3)
+        top.addWidget(chart_frame, 3)
+        top.addLayout(buttons)
+
+        self.history_model = HistoryModel()
+        self.history = QTableView()
+        self.history.setObjectName("sessionHistory")
+        self.history.setModel(self.history_model)
+        self.history.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.history.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.history.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.history.setAlternatingRowColors(False)
+        self.history.setWordWrap(True)
+        self.history.verticalHeader().hide()
+        self.history.setTabKeyNavigation(False)
+        header = self.history.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        # "activated" is a double-click, or Enter for keyboard users (once each).
+        self.history.activated.connect(self._open_session)
+        history_title = QLabel("Session history (newest first, double-click to amend)")
+        history_title.setStyleSheet("font-weight:600;")
+
+        layout = QVBoxLayout(page)
+        layout.addLayout(top)
+        layout.addWidget(self.status_label)
+        layout.addWidget(history_title)
+        layout.addWidget(self.history, 1)
+        self.pages.addWidget(page)
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.pages)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    # --- showing a patient ------------------------------------------------
+    def show_patient(self, patient: Patient | None) -> None:
+        self.patient = patient
+        if patient is None:
+            self.status = None
+            self.history_model.set_sessions([])
+            self.chart.set_points([])
+            self.pages.setCurrentIndex(0)
+            return
+        self.pages.setCurrentIndex(1)
+        self._fill_profile(patient)
+        self.status = schedule.patient_status(patient, self.db)
+        self._fill_status(self.status, patient)
+        rows = sessions.history(self.db, patient.id, newest_first=True)
+        self.history_model.set_sessions(rows)
+        self.chart.set_points(points_from(rows))
+        self._size_history()
+        self.new_session_button.setEnabled(not patient.archived)
+
+    def _fill_profile(self, patient: Patient) -> None:
+        data = patient.data
+        name = data.full_name
+        self.name_label.setText(f"{name}  (archived)" if patient.archived else name)
+        parts = [f"Record {data.record_no}"]
+        if data.date_of_birth:
+            years = fmt.age(data.date_of_birth, clock.today())
+            parts.append(f"born {fmt.day(data.date_of_birth)} ({years} years)")
+        if fmt.sex(data.sex):
+            parts.append(fmt.sex(data.sex))
+        if data.fitzpatrick:
+            parts.append(f"Fitzpatrick {fmt.fitzpatrick(data.fitzpatrick)}")
+        contact = [x for x in (data.phone, data.email) if x]
+        text = " · ".join(parts)
+        if contact:
+            text += "\n" + " · ".join(contact)
+        self.details_label.setText(text)
+        chips = []
+        for item in data.contraindications:
+            avoid = item.severity is Severity.AVOID
+            style = AVOID_CHIP if avoid else CAUTION_CHIP
+            word = "Avoid" if avoid else "Caution"
+            chips.append(f'<span style="{style}">&nbsp;{word}: {escape(item.label)}&nbsp;</span>')
+        if chips:
+            self.contraindications_label.setText("&nbsp; ".join(chips))
+        else:
+            self.contraindications_label.setText(
+                '<span style="color:#2e6b36;">No known contraindications</span>'
+            )
+        self.notes_label.setText(data.notes)
+        self.notes_label.setVisible(bool(data.notes))
+
+    def _fill_status(self, status: CourseStatus, patient: Patient) -> None:
+        text = fmt.status_text(status)
+        if patient.archived:
+            text = "Archived: hidden from daily lists. " + text
+        overdue = status.state is CourseState.OVERDUE or (
+            status.state is CourseState.MAINTENANCE_DUE and status.days_overdue > 0
+        )
+        due = status.state in (CourseState.DUE, CourseState.MAINTENANCE_DUE)
+        if overdue:
+            style = "background:#fbe4e2; color:#8c1d18; font-weight:600; border-radius:3px;"
+        elif due:
+            style = "background:#fff1d6; color:#6b4100; font-weight:600; border-radius:3px;"
+        else:
+            style = "background:#eef2f6; color:#2b3440; border-radius:3px;"
+        self.status_label.setStyleSheet(style)
+        self.status_label.setText(text)
+
+    def _size_history(self) -> None:
+        metrics = self.history.fontMetrics()
+        char = metrics.averageCharWidth()
+        # Widths in characters, so they scale with the font and the screen's DPI.
+        widths = (20, 19, 14, 20, 19, 4, 4, 4, 15)
+        header = self.history.horizontalHeader()
+        for column, chars in enumerate(widths):
+            self.history.setColumnWidth(column, char * chars + char * 2)
+        # The two free-text columns share whatever width is left, so the table
+        # fits the pane instead of scrolling sideways.
+        header.setMinimumSectionSize(char * 6)
+        for column in (HistoryModel.AREAS, HistoryModel.SERUMS):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+        self.history.resizeRowsToContents()
+
+    def _open_session(self, index: QModelIndex) -> None:
+        session = self.history_model.session_at(index.row())
+        if session is not None:
+            self.open_session_requested.emit(session)
+
+    def selected_session(self) -> TreatmentSession | None:
+        rows = self.history.selectionModel().selectedRows()
+        return self.history_model.session_at(rows[0].row()) if rows else None

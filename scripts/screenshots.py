@@ -1,0 +1,148 @@
+"""Make the README's screenshots from demo data, offscreen.
+
+    python scripts/screenshots.py [--out docs/screenshots]
+
+Builds a throw-away database of 60 demo patients, opens the real windows
+and saves PNGs of the patient list, a patient record with several sessions,
+and the patient dialog, so the pictures stay true as the app changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtCore import QSettings, Qt  # noqa: E402
+from PySide6.QtGui import QFont, QFontDatabase, QImage  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+from needlelog import config  # noqa: E402
+from needlelog.domain.search import fold  # noqa: E402
+from needlelog.services import demo, patients, sessions  # noqa: E402
+from needlelog.store.migrate import open_database  # noqa: E402
+from needlelog.ui.app import create_main_window, prepare_application  # noqa: E402
+from needlelog.ui.main_window import MainWindow  # noqa: E402
+from needlelog.ui.patient_dialog import PatientDialog  # noqa: E402
+from needlelog.ui.tasks import wait_for_all  # noqa: E402
+
+WIDTH, HEIGHT = 1600, 900
+MAX_BYTES = 300 * 1024
+
+
+def _save(widget: QWidget, path: Path) -> None:
+    # Full colour at the strongest compression; only a picture that stays too big
+    # for a README is cut down to 256 colours.
+    image = widget.grab().toImage()
+    image.save(str(path), "PNG", 0)
+    if path.stat().st_size > MAX_BYTES:
+        flags = Qt.ImageConversionFlag.ThresholdDither | Qt.ImageConversionFlag.AvoidDither
+        image.convertToFormat(QImage.Format.Format_Indexed8, flags).save(str(path), "PNG", 0)
+
+
+def _settle(app: QApplication) -> None:
+    for _ in range(3):
+        wait_for_all()
+        app.processEvents()
+
+
+def _search(app: QApplication, window: MainWindow, text: str) -> None:
+    # Enter answers at once; no busy wait on the debounce timer (every call of a
+    # static Qt function with no result costs PySide 6.12 a reference to None).
+    window.search.setText(text)
+    window.search.returnPressed.emit()
+    _settle(app)
+
+
+def _use_bundled_font(app: QApplication) -> None:
+    # The offscreen platform has no desktop font settings: use the bundled
+    # DejaVu Sans so the pictures look the same on every machine.
+    fonts = config.resources_dir() / "fonts"
+    family = None
+    for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DroidSansFallbackFull.ttf"):
+        path = fonts / name
+        if path.exists():
+            font_id = QFontDatabase.addApplicationFont(str(path))
+            families = QFontDatabase.applicationFontFamilies(font_id)
+            if family is None and families:
+                family = families[0]
+    if family:
+        app.setFont(QFont(family, 9))
+
+
+def _best_patient(db) -> int:  # type: ignore[no-untyped-def]
+    """A patient with a long course and some scores, to show the history and chart."""
+    best, best_score = 0, -1
+    for patient in patients.search(db, "", limit=1000):
+        if not fold(patient.full_name).isascii():
+            continue  # the README picture reads best in the language of the README
+        rows = sessions.history(db, patient.id)
+        scored = sum(1 for s in rows if s.data.scar_grade or s.data.gais)
+        flagged = sum(1 for s in rows if s.flags)
+        score = min(len(rows), 6) * 10 + scored + min(flagged, 2) * 8
+        if patient.data.contraindications:
+            score += 5
+        if score > best_score:
+            best, best_score = patient.id, score
+    return best
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["NEEDLELOG_HOME"] = str(Path(tmp) / "home")
+        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tmp)
+        app = prepare_application()
+        _use_bundled_font(app)
+        db = open_database(f"sqlite:///{Path(tmp) / 'clinic.sqlite3'}")
+        try:
+            demo.fill(db, 60, seed=1)
+            window = create_main_window(db)
+            window.resize(WIDTH, HEIGHT)
+            window.show()
+            _settle(app)
+
+            target = patients.get(db, _best_patient(db))
+            row = window.patient_model.row_of(target.id)
+            window.patient_view.selectRow(row or 0)
+            _settle(app)
+            _save(window, args.out / "patient-list.png")
+
+            _search(app, window, target.data.family_name[:4])
+            window.patient_view.selectRow(window.patient_model.row_of(target.id) or 0)
+            _settle(app)
+            _save(window, args.out / "patient-record.png")
+
+            _search(app, window, "")
+            window.tabs.setCurrentIndex(1)
+            window.due_view.selectRow(0)
+            _settle(app)
+            _save(window, args.out / "due-list.png")
+            window.tabs.setCurrentIndex(0)
+
+            dialog = PatientDialog(db, target, window)
+            dialog.show()
+            _settle(app)
+            _save(dialog, args.out / "patient-dialog.png")
+            dialog.reject()
+            window.close()
+            _settle(app)
+        finally:
+            db.dispose()
+    for png in sorted(args.out.glob("*.png")):
+        print(f"{png.name}  {png.stat().st_size // 1024} KB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
