@@ -11,7 +11,6 @@ warm-up (first paint: medians of several fresh processes, nothing warm).
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import resource
@@ -512,55 +511,6 @@ def w_report(variant: str, args: argparse.Namespace) -> dict[str, Any]:
 # CSV export ----------------------------------------------------------------------
 
 
-RAW_EXPORT = """
-SELECT p.record_no, s.performed_at, s.practitioner, s.indications,
-  (SELECT group_concat(area || ':' || printf('%.2f', depth_um / 1000.0), ';')
-     FROM treated_areas WHERE session_id = s.id),
-  (SELECT printf('%.2f', max(depth_um) / 1000.0) FROM treated_areas WHERE session_id = s.id),
-  (SELECT group_concat(coalesce(passes, ''), ';') FROM treated_areas WHERE session_id = s.id),
-  (SELECT group_concat(name || '|' || lot || '|' || coalesce(expiry, ''), ';')
-     FROM session_products WHERE session_id = s.id),
-  s.numbing_product || ':' || s.numbing_minutes,
-  s.redness, s.bruising, s.swelling, s.pain,
-  (SELECT score FROM assessments WHERE session_id = s.id AND scale = 'goodman_baron_qualitative'),
-  (SELECT score FROM assessments WHERE session_id = s.id AND scale = 'gais'),
-  s.notes, s.next_due
-FROM treatment_sessions AS s JOIN patients AS p ON p.id = s.patient_id
-ORDER BY s.id
-"""
-SESSION_HEADER = [
-    "record_no",
-    "performed_on",
-    "practitioner",
-    "indications",
-    "areas",
-    "needle_depth_mm",
-    "passes",
-    "serums",
-    "numbing",
-    "redness",
-    "bruising",
-    "swelling",
-    "pain",
-    "scar_grade",
-    "gais",
-    "notes",
-    "next_due",
-]
-PATIENT_HEADER = [
-    "record_no",
-    "family_name",
-    "given_name",
-    "date_of_birth",
-    "sex",
-    "phone",
-    "email",
-    "fitzpatrick",
-    "contraindications",
-    "notes",
-]
-
-
 def w_export(variant: str, args: argparse.Namespace) -> dict[str, Any]:
     out = Path(args.out_dir) / f"export-{variant}"
     out.mkdir(parents=True, exist_ok=True)
@@ -573,26 +523,10 @@ def w_export(variant: str, args: argparse.Namespace) -> dict[str, Any]:
         db = _open_db(args.db)
         export_csv(db, out)
     else:
-        conn = _raw_connect(args.db)
-        grades = {None: "", 0: "none", 1: "mild", 2: "moderate", 3: "severe"}
-        with open(out / "patients.csv", "w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f)
-            writer.writerow(PATIENT_HEADER)
-            writer.writerows(
-                conn.execute(
-                    "SELECT record_no, family_name, given_name, date_of_birth, sex, phone, "
-                    "email, fitzpatrick, contraindications, notes FROM patients ORDER BY id"
-                )
-            )
-        with open(out / "sessions.csv", "w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f)
-            writer.writerow(SESSION_HEADER)
-            for r in conn.execute(RAW_EXPORT):
-                r = list(r)
-                r[1] = r[1][:16].replace(" ", "T")
-                for i in (9, 10, 11):
-                    r[i] = grades[r[i]]
-                writer.writerow(r)
+        # The same two files, every column, all the work done in SQL (benchmarks/plain_export.py).
+        from benchmarks.plain_export import plain_export
+
+        plain_export(Path(args.db), out)
     seconds = time.perf_counter() - started
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     shutil.rmtree(out, ignore_errors=True)
