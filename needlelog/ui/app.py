@@ -15,7 +15,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMainWindow, QMessageBox, QWidget
 
 from needlelog import APP_NAME, config
-from needlelog.services import check
 from needlelog.store.database import Database
 from needlelog.store.errors import StoreError
 from needlelog.store.migrate import open_database
@@ -75,6 +74,7 @@ class _Opening(QMainWindow):
 
 def check_pages_in_background(window: MainWindow) -> None:
     """Read every page once after start, so damage the open did not touch is still found."""
+    from needlelog.services import check
 
     def damaged(exc: BaseException, _trace: str) -> None:
         if isinstance(exc, StoreError):

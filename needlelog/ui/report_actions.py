@@ -28,12 +28,35 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from needlelog.reports.document import write_atomically
-from needlelog.reports.handout import write_session_handout
-from needlelog.reports.progress import build_progress_report, write_progress_report
 from needlelog.services import patients
 from needlelog.store.database import Database
 from needlelog.ui.tasks import Task, TaskCancelled, TaskControl, run_task
+
+
+# ReportLab is imported on first use: the main window should not pay for it at start.
+def build_progress_report(*args: Any, **kwargs: Any) -> int:
+    from needlelog.reports.progress import build_progress_report as build
+
+    return build(*args, **kwargs)
+
+
+def write_progress_report(*args: Any, **kwargs: Any) -> None:
+    from needlelog.reports.progress import write_progress_report as write
+
+    write(*args, **kwargs)
+
+
+def write_session_handout(*args: Any, **kwargs: Any) -> None:
+    from needlelog.reports.handout import write_session_handout as write
+
+    write(*args, **kwargs)
+
+
+def write_atomically(*args: Any, **kwargs: Any) -> None:
+    from needlelog.reports.document import write_atomically as write
+
+    write(*args, **kwargs)
+
 
 PDF_FILTER = "PDF documents (*.pdf)"
 PRINT_DPI_CAP = 300  # enough for text on paper; keeps one page's image small
