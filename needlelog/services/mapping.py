@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields
 from decimal import Decimal
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 
 from needlelog.domain.codes import Area, Endpoint, Grade, Indication, Sex
 from needlelog.domain.contraindications import Contraindication, ScreeningAnswer
@@ -35,6 +37,7 @@ VSS = ("vancouver_scar_scale", "1990")
 VSS_ITEMS = ("vascularity", "pigmentation", "pliability", "height")
 
 UM_PER_MM = Decimal(1000)
+E = TypeVar("E", bound=Enum)
 
 
 def depth_to_um(depth_mm: Decimal) -> int:
@@ -108,8 +111,28 @@ SESSION_SCALARS = (
 )  # fmt: skip
 
 
+def _finder(kind: type[E]) -> Callable[[Any], E]:
+    """``kind(value)`` for stored codes, from a dict: a long history reads thousands of
+    codes, and the enum's own lookup is several times slower. Unknown codes still fail
+    as the enum fails."""
+    members: dict[Any, E] = {m.value: m for m in kind}
+
+    def find(value: Any) -> E:
+        found = members.get(value)
+        return kind(value) if found is None else found
+
+    return find
+
+
+_area = _finder(Area)
+_endpoint = _finder(Endpoint)
+_indication = _finder(Indication)
+_contraindication = _finder(Contraindication)
+_grade_of = _finder(Grade)
+
+
 def _grade(value: int | None) -> Grade | None:
-    return None if value is None else Grade(value)
+    return None if value is None else _grade_of(value)
 
 
 def session_to_row(data: SessionData, row: SessionRow) -> None:
@@ -174,15 +197,15 @@ def session_data(row: SessionRow) -> SessionData:
         practitioner=row.practitioner,
         areas=tuple(
             TreatedArea(
-                area=Area(a.area),
+                area=_area(a.area),
                 depth_mm=um_to_depth(a.depth_um),
                 passes=a.passes,
-                endpoint=Endpoint(a.endpoint) if a.endpoint else None,
+                endpoint=_endpoint(a.endpoint) if a.endpoint else None,
                 label=a.label,
             )
             for a in row.areas
         ),
-        indications=tuple(Indication(c) for c in split_codes(row.indications)),
+        indications=tuple(_indication(c) for c in split_codes(row.indications)),
         device=row.device,
         cartridge_needles=row.cartridge_needles,
         cartridge_lot=row.cartridge_lot,
@@ -210,7 +233,7 @@ def session_data(row: SessionRow) -> SessionData:
         screening=tuple(
             sorted(
                 (
-                    ScreeningAnswer(Contraindication(s.item), s.present, s.since)
+                    ScreeningAnswer(_contraindication(s.item), s.present, s.since)
                     for s in row.screening
                 ),
                 key=lambda a: _SCREENING_ORDER[a.item],

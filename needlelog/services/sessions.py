@@ -8,7 +8,7 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import desc, func, select, update
+from sqlalchemy import Table, bindparam, desc, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from needlelog.domain import course
@@ -49,6 +49,55 @@ def _patient(session: Session, patient_id: int) -> PatientRow:
     return row
 
 
+def _summary_values(
+    performed: list[tuple[datetime, date | None]], planned: int | None, protocol: Protocol
+) -> dict[str, Any]:
+    """The course summary columns from the patient's sessions (performed_at, next_due)
+    in date order."""
+    days = [at.date() for at, _due in performed]
+    sizes = course.course_sizes(days)
+    next_due = None
+    if performed:
+        st = course.status_from_summary(
+            days[-1], sizes[-1], days[-1], protocol, planned, performed[-1][1]
+        )
+        next_due = st.next_due
+    return {
+        "last_session_on": days[-1] if days else None,
+        "course_sessions": sizes[-1] if sizes else 0,
+        "sessions_total": len(days),
+        "next_due": next_due,
+    }
+
+
+_patients = PatientRow.__table__
+# Values as parameters, statements built once: a save builds no SQL.
+_UPDATE_SUMMARY = (
+    update(_patients)
+    .where(_patients.c.id == bindparam("summary_of"))
+    .values(
+        {
+            name: bindparam(name)
+            for name in ("last_session_on", "course_sessions", "sessions_total", "next_due")
+        }
+    )
+)
+_INSERTS = {
+    table.name: insert(table)
+    for table in (
+        SessionRow.__table__,
+        TreatedAreaRow.__table__,
+        ProductRow.__table__,
+        ScreeningRow.__table__,
+        AssessmentRow.__table__,
+    )
+}
+
+
+def _write_summary(session: Session, patient_id: int, values: dict[str, Any]) -> None:
+    session.execute(_UPDATE_SUMMARY, {"summary_of": patient_id, **values})
+
+
 def refresh_summary(session: Session, patient_id: int, protocol: Protocol) -> None:
     """Recompute the course summary kept on the patient row (no version bump:
     a saved session must not make an open edit of the patient look stale)."""
@@ -58,23 +107,8 @@ def refresh_summary(session: Session, patient_id: int, protocol: Protocol) -> No
         .order_by(SessionRow.performed_at, SessionRow.id)
     ).all()
     planned = session.scalar(select(PatientRow.planned_sessions).where(PatientRow.id == patient_id))
-    days = [r.performed_at.date() for r in rows]
-    sizes = course.course_sizes(days)
-    next_due = None
-    if rows:
-        st = course.status_from_summary(
-            days[-1], sizes[-1], days[-1], protocol, planned, rows[-1].next_due
-        )
-        next_due = st.next_due
-    session.execute(
-        update(PatientRow.__table__)
-        .where(PatientRow.__table__.c.id == patient_id)
-        .values(
-            last_session_on=days[-1] if days else None,
-            course_sessions=sizes[-1] if sizes else 0,
-            sessions_total=len(days),
-            next_due=next_due,
-        )
+    _write_summary(
+        session, patient_id, _summary_values([tuple(r) for r in rows], planned, protocol)
     )
 
 
@@ -90,9 +124,18 @@ def _with_default_due(
     stmt = select(SessionRow.performed_at).where(SessionRow.patient_id == patient.id)
     if exclude_id is not None:
         stmt = stmt.where(SessionRow.id != exclude_id)
+    return _due_from_days(data, [d.date() for d in session.scalars(stmt)], patient, protocol)
+
+
+def _due_from_days(
+    data: SessionData, days: list[date], patient: PatientRow, protocol: Protocol
+) -> SessionData:
+    """``data`` with its next due date filled in, from the days of the patient's
+    other sessions, when the practitioner left it empty."""
+    if data.next_due is not None:
+        return data
     on = data.performed_at.date()
-    days = [d.date() for d in session.scalars(stmt)] + [on]
-    number = course.position_in_course(days, on)
+    number = course.position_in_course([*days, on], on)
     planned = patient.planned_sessions or protocol.planned_sessions
     return replace(data, next_due=course.default_next_due(on, number, planned, protocol))
 
@@ -116,6 +159,13 @@ def _check(
     check_session(data, protocol, moment.date(), patient.date_of_birth, moment)
 
 
+def _columns(obj: Any, table: Table) -> dict[str, Any]:
+    """The column values set on a new row object; like the unit of work, columns left
+    unset are omitted so their defaults apply."""
+    state = vars(obj)
+    return {c.key: state[c.key] for c in table.columns if c.key in state}
+
+
 def add_in(
     session: Session,
     patient_id: int,
@@ -125,16 +175,42 @@ def add_in(
     protocol: Protocol | None = None,
     refresh: bool = True,
 ) -> SessionRow:
-    """Add a session inside an open transaction (used by record and by imports)."""
+    """Add a session inside an open transaction (used by record and by imports).
+
+    The rows are written with plain inserts rather than the unit of work: a new
+    session has nothing to reconcile, and the unit of work's bookkeeping was most of a
+    save's time. The returned row is filled in (id, version 1, children) but not kept
+    in ``session``."""
     protocol = protocol or protocol_in(session)
     patient = _patient(session, patient_id)
     _check(data, patient, protocol, now)
-    data = _with_default_due(data, session, patient, protocol)
+    # One read of the patient's sessions serves the default due date and the summary.
+    earlier = [
+        (r.performed_at, r.next_due)
+        for r in session.execute(
+            select(SessionRow.performed_at, SessionRow.next_due)
+            .where(SessionRow.patient_id == patient_id)
+            .order_by(SessionRow.performed_at, SessionRow.id)
+        )
+    ]
+    data = _due_from_days(data, [at.date() for at, _due in earlier], patient, protocol)
     stamp = clock.utc_now()
-    row = SessionRow(patient_id=patient_id, created_at=stamp, updated_at=stamp)
+    row = SessionRow(patient_id=patient_id, created_at=stamp, updated_at=stamp, version=1)
     session_to_row(data, row)
-    session.add(row)
-    session.flush()
+    sessions_table = SessionRow.__table__
+    values = _columns(row, sessions_table)
+    row.id = session.execute(_INSERTS[sessions_table.name], values).inserted_primary_key[0]
+    for children, table in (
+        (row.areas, TreatedAreaRow.__table__),
+        (row.products, ProductRow.__table__),
+        (row.screening, ScreeningRow.__table__),
+        (row.assessments, AssessmentRow.__table__),
+    ):
+        if children:
+            many = [_columns(child, table) for child in children]
+            for child in many:
+                child["session_id"] = row.id
+            session.execute(_INSERTS[table.name], many)
     audit.append(
         session,
         actor,
@@ -144,7 +220,12 @@ def add_in(
         {"patient_id": [None, patient_id], **audit.diff({}, as_dict(data))},
     )
     if refresh:
-        refresh_summary(session, patient_id, protocol)
+        # The new session sorts after any other at the same moment (its id is larger).
+        at = data.performed_at
+        place = next((i for i, (other, _d) in enumerate(earlier) if other > at), len(earlier))
+        earlier.insert(place, (at, data.next_due))
+        summary = _summary_values(earlier, patient.planned_sessions, protocol)
+        _write_summary(session, patient_id, summary)
     return row
 
 
