@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import fields
+from datetime import date
 from decimal import Decimal
 from enum import Enum
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from needlelog.domain.codes import Area, Endpoint, Grade, Indication, Sex
@@ -185,6 +187,34 @@ def session_to_row(data: SessionData, row: SessionRow) -> None:
 _SCREENING_ORDER = {item: i for i, item in enumerate(Contraindication)}
 
 
+# A long history repeats the same areas and screening answers session after session:
+# the records are immutable, so each is built once (a third of opening a record).
+@lru_cache(maxsize=4096)
+def _treated_area(
+    area: str, depth_um: int, passes: int | None, endpoint: str | None, label: str
+) -> TreatedArea:
+    return TreatedArea(
+        area=_area(area),
+        depth_mm=um_to_depth(depth_um),
+        passes=passes,
+        endpoint=_endpoint(endpoint) if endpoint else None,
+        label=label,
+    )
+
+
+@lru_cache(maxsize=1024)
+def _screening(answers: tuple[tuple[str, bool, date | None], ...]) -> tuple[ScreeningAnswer, ...]:
+    return tuple(
+        sorted(
+            (
+                ScreeningAnswer(_contraindication(item), present, since)
+                for item, present, since in answers
+            ),
+            key=lambda a: _SCREENING_ORDER[a.item],
+        )
+    )
+
+
 def session_data(row: SessionRow) -> SessionData:
     """A session's values from its row; ``row`` may also be any object with the same
     attributes (``sessions.history`` reads plain rows for speed)."""
@@ -196,14 +226,7 @@ def session_data(row: SessionRow) -> SessionData:
         performed_at=row.performed_at,
         practitioner=row.practitioner,
         areas=tuple(
-            TreatedArea(
-                area=_area(a.area),
-                depth_mm=um_to_depth(a.depth_um),
-                passes=a.passes,
-                endpoint=_endpoint(a.endpoint) if a.endpoint else None,
-                label=a.label,
-            )
-            for a in row.areas
+            _treated_area(a.area, a.depth_um, a.passes, a.endpoint, a.label) for a in row.areas
         ),
         indications=tuple(_indication(c) for c in split_codes(row.indications)),
         device=row.device,
@@ -230,15 +253,7 @@ def session_data(row: SessionRow) -> SessionData:
         notes=row.notes,
         aftercare_given=row.aftercare_given,
         next_due=row.next_due,
-        screening=tuple(
-            sorted(
-                (
-                    ScreeningAnswer(_contraindication(s.item), s.present, s.since)
-                    for s in row.screening
-                ),
-                key=lambda a: _SCREENING_ORDER[a.item],
-            )
-        ),
+        screening=_screening(tuple((s.item, s.present, s.since) for s in row.screening)),
         cautions_acknowledged=row.cautions_acknowledged,
         override_reason=row.override_reason,
     )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import replace
 from datetime import date, datetime
+from itertools import groupby
+from operator import itemgetter
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Table, bindparam, desc, func, insert, select, update
+from sqlalchemy import Select, Table, bindparam, desc, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from needlelog.domain import course
@@ -296,27 +297,44 @@ def _flags(data: SessionData, previous: SessionData | None, protocol: Protocol) 
     return tuple(flags)
 
 
-def _plain_sessions(session: Session, patient_id: int) -> list[SimpleNamespace]:
-    """A patient's sessions with their areas, products, screening and scores, read as
-    plain rows in five queries: a long history opens without building ORM objects."""
-    ids = select(SessionRow.id).where(SessionRow.patient_id == patient_id).scalar_subquery()
-    rows = session.execute(
+def _history_statements() -> tuple[Select[Any], list[tuple[str, Select[Any], int]]]:
+    # Built once: a select of every column of a table costs as much to build as to run.
+    of = bindparam("patient_id")
+    sessions = (
         select(SessionRow.__table__)
-        .where(SessionRow.patient_id == patient_id)
+        .where(SessionRow.patient_id == of)
         .order_by(SessionRow.performed_at, SessionRow.id)
-    ).all()
-    children: dict[str, dict[int, list[Any]]] = {}
+    )
+    ids = select(SessionRow.id).where(SessionRow.patient_id == of).scalar_subquery()
+    children = []
     for name, table, order in (
         ("areas", TreatedAreaRow.__table__, ("session_id", "position")),
         ("products", ProductRow.__table__, ("session_id", "position")),
         ("screening", ScreeningRow.__table__, ("session_id",)),
         ("assessments", AssessmentRow.__table__, ("session_id",)),
     ):
-        grouped: dict[int, list[Any]] = defaultdict(list)
         stmt = select(table).where(table.c.session_id.in_(ids))
-        for child in session.execute(stmt.order_by(*(table.c[c] for c in order))):
-            grouped[child.session_id].append(child)
-        children[name] = grouped
+        stmt = stmt.order_by(*(table.c[c] for c in order))
+        children.append((name, stmt, list(table.c.keys()).index("session_id")))
+    return sessions, children
+
+
+_HISTORY_SESSIONS, _HISTORY_CHILDREN = _history_statements()
+
+
+def _plain_sessions(session: Session, patient_id: int) -> list[SimpleNamespace]:
+    """A patient's sessions with their areas, products, screening and scores, read as
+    plain rows in five queries: a long history opens without building ORM objects.
+    The reads go to the transaction's connection: nothing is pending in a read, and
+    plain rows need none of the ORM's result handling."""
+    conn = session.connection()
+    params = {"patient_id": patient_id}
+    rows = conn.execute(_HISTORY_SESSIONS, params).all()
+    children: dict[str, dict[int, list[Any]]] = {}
+    for name, stmt, at in _HISTORY_CHILDREN:
+        found = conn.execute(stmt, params).all()
+        # Rows arrive grouped by session: one group per session, no per-row lookups.
+        children[name] = {sid: list(group) for sid, group in groupby(found, itemgetter(at))}
     return [
         SimpleNamespace(
             **row._mapping,

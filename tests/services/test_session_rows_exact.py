@@ -48,6 +48,10 @@ def test_every_row_of_a_new_session_is_stored_as_before(db: Database) -> None:
     saved = sessions.record(db, patient.id, data, "dr", now=NOW)
     assert saved.version == 1
     assert saved.data == replace(data, next_due=date(2026, 3, 30))
+    # Read back alone and in the history (plain rows, shared immutable parts): the same.
+    assert sessions.get(db, saved.id).data == saved.data
+    (listed,) = sessions.history(db, patient.id)
+    assert (listed.data, listed.version, listed.id) == (saved.data, 1, saved.id)
 
     (row,) = _rows(
         db,
