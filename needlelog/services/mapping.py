@@ -79,11 +79,11 @@ def patient_data(row: PatientRow) -> PatientData:
         family_name=row.family_name,
         given_name=row.given_name,
         date_of_birth=row.date_of_birth,
-        sex=Sex(row.sex) if row.sex else None,
+        sex=_sex(row.sex) if row.sex else None,
         phone=row.phone,
         email=row.email,
         fitzpatrick=row.fitzpatrick,
-        contraindications=tuple(Contraindication(c) for c in split_codes(row.contraindications)),
+        contraindications=tuple(_contraindication(c) for c in split_codes(row.contraindications)),
         notes=row.notes,
         planned_sessions=row.planned_sessions,
     )
@@ -126,6 +126,7 @@ def _finder(kind: type[E]) -> Callable[[Any], E]:
     return find
 
 
+_sex = _finder(Sex)
 _area = _finder(Area)
 _endpoint = _finder(Endpoint)
 _indication = _finder(Indication)
