@@ -231,6 +231,9 @@ def _raw_search(conn: sqlite3.Connection, text: str) -> list[Any]:
             )
             for w in q.words
         )
+    if total == 0:  # the indexes already said there is nothing (needlelog stops here too)
+        conn.execute("COMMIT")
+        return []
     if total >= DENSE:
         match, params = _raw_exists(text)
     else:

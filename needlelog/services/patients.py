@@ -246,9 +246,9 @@ _CAPPED_BIRTH = _capped(select(PatientRow.id).where(PatientRow.date_of_birth == 
 _CAPPED_TOKEN = _capped(select(NameTokenRow.patient_id).where(_prefix(NameTokenRow.token, "word")))
 
 
-def _is_dense(conn: Connection, query: PatientQuery) -> bool:
-    """Whether matches are many, from counts capped at ``DENSE`` that each read one
-    index range: their sum bounds the number of matches from above."""
+def _matches_at_most(conn: Connection, query: PatientQuery) -> int:
+    """How many patients can match at most (capped at about ``DENSE``), from counts
+    that each read one index range: their sum bounds the number of matches."""
 
     def capped(stmt: Select[tuple[int]], params: dict[str, Any]) -> int:
         return int(conn.execute(stmt, {"cap": DENSE, **params}).scalar_one())
@@ -260,7 +260,7 @@ def _is_dense(conn: Connection, query: PatientQuery) -> bool:
         total += min(
             capped(_CAPPED_TOKEN, {"word_lo": w, "word_hi": w + TOP}) for w in _words(query)
         )
-    return total >= DENSE
+    return total
 
 
 _ORDER = (PatientRow.family_name, PatientRow.given_name, PatientRow.id)
@@ -328,8 +328,11 @@ def search(
         shape = None
         dense = False
         if not query.is_empty:
+            at_most = _matches_at_most(conn, query)
+            if at_most == 0:  # a typo: the indexes already said there is nothing
+                return []
             shape = _shape(query)
-            dense = _is_dense(conn, query)
+            dense = at_most >= DENSE
             params.update(_params(query))
         stmt = _search_statement(shape, dense, after is not None, include_archived, limit)
         rows = conn.execute(stmt, params).all()
