@@ -95,6 +95,13 @@ _INSERTS = {
 }
 
 
+_EARLIER = (
+    select(SessionRow.performed_at, SessionRow.next_due)
+    .where(SessionRow.patient_id == bindparam("of"))
+    .order_by(SessionRow.performed_at, SessionRow.id)
+)
+
+
 def _write_summary(session: Session, patient_id: int, values: dict[str, Any]) -> None:
     session.execute(_UPDATE_SUMMARY, {"summary_of": patient_id, **values})
 
@@ -186,14 +193,8 @@ def add_in(
     patient = _patient(session, patient_id)
     _check(data, patient, protocol, now)
     # One read of the patient's sessions serves the default due date and the summary.
-    earlier = [
-        (r.performed_at, r.next_due)
-        for r in session.execute(
-            select(SessionRow.performed_at, SessionRow.next_due)
-            .where(SessionRow.patient_id == patient_id)
-            .order_by(SessionRow.performed_at, SessionRow.id)
-        )
-    ]
+    session.flush()  # the plain read below must see any change still pending
+    earlier = [tuple(r) for r in session.connection().execute(_EARLIER, {"of": patient_id})]
     data = _due_from_days(data, [at.date() for at, _due in earlier], patient, protocol)
     stamp = clock.utc_now()
     row = SessionRow(patient_id=patient_id, created_at=stamp, updated_at=stamp, version=1)
