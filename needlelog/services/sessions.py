@@ -321,6 +321,7 @@ def _history_statements() -> tuple[Select[Any], list[tuple[str, Select[Any], int
 
 
 _HISTORY_SESSIONS, _HISTORY_CHILDREN = _history_statements()
+_PATIENT_EXISTS = select(PatientRow.id).where(PatientRow.id == bindparam("patient_id"))
 
 
 def _plain_sessions(session: Session, patient_id: int) -> list[SimpleNamespace]:
@@ -348,7 +349,8 @@ def _plain_sessions(session: Session, patient_id: int) -> list[SimpleNamespace]:
 def history(db: Database, patient_id: int, newest_first: bool = True) -> list[TreatmentSession]:
     """All sessions of a patient with their flags (too soon, late, severe reaction)."""
     with db.read() as s:
-        _patient(s, patient_id)
+        if s.connection().execute(_PATIENT_EXISTS, {"patient_id": patient_id}).first() is None:
+            raise NotFound(f"no patient with id {patient_id}")
         protocol = protocol_in(s)
         rows = _plain_sessions(s, patient_id)
     out: list[TreatmentSession] = []
