@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
@@ -335,8 +336,12 @@ def search(
             dense = at_most >= DENSE
             params.update(_params(query))
         stmt = _search_statement(shape, dense, after is not None, include_archived, limit)
-        rows = conn.execute(stmt, params).all()
-    return [patient_from_row(r) for r in rows]  # type: ignore[arg-type]
+        result = conn.execute(stmt, params)
+        keys = list(result.keys())
+        rows = result.all()
+    # Plain namespaces: reading 20 fields by name from a result row costs more than
+    # building the patient from them.
+    return [patient_from_row(SimpleNamespace(**dict(zip(keys, r, strict=True)))) for r in rows]  # type: ignore[arg-type]
 
 
 def page_key(patient: Patient) -> PageKey:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 from itertools import groupby
@@ -298,7 +300,9 @@ def _flags(data: SessionData, previous: SessionData | None, protocol: Protocol) 
     return tuple(flags)
 
 
-def _history_statements() -> tuple[Select[Any], list[tuple[str, Select[Any], int]]]:
+def _history_statements() -> tuple[
+    Select[Any], list[tuple[str, Select[Any], int, Callable[[Any], Any]]]
+]:
     # Built once: a select of every column of a table costs as much to build as to run.
     of = bindparam("patient_id")
     sessions = (
@@ -316,7 +320,8 @@ def _history_statements() -> tuple[Select[Any], list[tuple[str, Select[Any], int
     ):
         stmt = select(table).where(table.c.session_id.in_(ids))
         stmt = stmt.order_by(*(table.c[c] for c in order))
-        children.append((name, stmt, list(table.c.keys()).index("session_id")))
+        plain = namedtuple(f"Plain{table.name.title()}", list(table.c.keys()))  # type: ignore[misc]
+        children.append((name, stmt, list(table.c.keys()).index("session_id"), plain._make))
     return sessions, children
 
 
@@ -331,19 +336,25 @@ def _plain_sessions(session: Session, patient_id: int) -> list[SimpleNamespace]:
     plain rows need none of the ORM's result handling."""
     conn = session.connection()
     params = {"patient_id": patient_id}
-    rows = conn.execute(_HISTORY_SESSIONS, params).all()
+    result = conn.execute(_HISTORY_SESSIONS, params)
+    keys = list(result.keys())
+    rows = result.all()
     children: dict[str, dict[int, list[Any]]] = {}
-    for name, stmt, at in _HISTORY_CHILDREN:
+    for name, stmt, at, make in _HISTORY_CHILDREN:
         found = conn.execute(stmt, params).all()
-        # Rows arrive grouped by session: one group per session, no per-row lookups.
-        children[name] = {sid: list(group) for sid, group in groupby(found, itemgetter(at))}
-    return [
-        SimpleNamespace(
-            **row._mapping,
-            **{name: grouped.get(row.id, []) for name, grouped in children.items()},
-        )
-        for row in rows
-    ]
+        # Rows arrive grouped by session: one group per session, no per-row lookups;
+        # named tuples, whose fields read fast by name.
+        children[name] = {
+            sid: list(map(make, group)) for sid, group in groupby(found, itemgetter(at))
+        }
+    out = []
+    for row in rows:
+        # Plain namespaces: fields are read by name many times, slowly from result rows.
+        plain = SimpleNamespace(**dict(zip(keys, row, strict=True)))
+        for name, grouped in children.items():
+            setattr(plain, name, grouped.get(plain.id, []))
+        out.append(plain)
+    return out
 
 
 def history(db: Database, patient_id: int, newest_first: bool = True) -> list[TreatmentSession]:
