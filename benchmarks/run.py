@@ -231,6 +231,9 @@ def _raw_search(conn: sqlite3.Connection, text: str) -> list[Any]:
             )
             for w in q.words
         )
+    if total == 0:  # the indexes already said there is nothing (needlelog stops here too)
+        conn.execute("COMMIT")
+        return []
     if total >= DENSE:
         match, params = _raw_exists(text)
     else:
@@ -371,17 +374,29 @@ def w_open_record(variant: str, args: argparse.Namespace) -> dict[str, Any]:
     else:
         conn = _raw_connect(args.db)
 
+        # The same rows needlelog reads: the patient, the protocol setting (the history's
+        # flags depend on it), the sessions in date order and every child row of each.
+        children = (
+            ("treated_areas", "session_id, position"),
+            ("session_products", "session_id, position"),
+            ("screening_answers", "session_id"),
+            ("assessments", "session_id"),
+        )
+
         def work() -> int:
             conn.execute("BEGIN")
             conn.execute("SELECT * FROM patients WHERE id = ?", (pid,)).fetchall()
+            conn.execute("SELECT value FROM settings WHERE key = 'protocol'").fetchall()
             rows = conn.execute(
                 "SELECT * FROM treatment_sessions WHERE patient_id = ? ORDER BY performed_at, id",
                 (pid,),
             ).fetchall()
             ids = [r[0] for r in rows]
             marks = ",".join("?" * len(ids))
-            for table in ("treated_areas", "session_products", "screening_answers", "assessments"):
-                conn.execute(f"SELECT * FROM {table} WHERE session_id IN ({marks})", ids).fetchall()
+            for table, order in children:
+                conn.execute(
+                    f"SELECT * FROM {table} WHERE session_id IN ({marks}) ORDER BY {order}", ids
+                ).fetchall()
             conn.execute("COMMIT")
             return len(rows)
 
@@ -416,28 +431,14 @@ def w_save(variant: str, args: argparse.Namespace) -> dict[str, Any]:
         seconds = _median_time(lambda: sessions.record(db, pid, data, "bench"), SAVE_REPEATS)
         return {"seconds": seconds}
 
-    from benchmarks.generate import INSERTS, session_rows
-    from needlelog.domain import course
-    from needlelog.domain.protocol import DEFAULT_PROTOCOL
+    # The same outcome hand-written with sqlite3 (benchmarks/plain_save.py): the same
+    # rows, audit event and course summary, read and written in one durable transaction.
+    from benchmarks.plain_save import plain_record
 
     conn = _raw_connect(args.db)
-    due = course.default_next_due(data.performed_at.date(), 1, 3, DEFAULT_PROTOCOL)
-    rows = session_rows(None, pid, data, due)
 
     def work() -> None:
-        conn.execute("BEGIN IMMEDIATE")
-        sid = conn.execute(INSERTS["sessions"], rows["sessions"][0]).lastrowid
-        for table in ("areas", "products", "screening", "assessments", "audit"):
-            fixed = [
-                (sid, *r[1:]) if table != "audit" else (*r[:3], sid, *r[4:]) for r in rows[table]
-            ]
-            conn.executemany(INSERTS[table], fixed)
-        conn.execute(
-            "UPDATE patients SET last_session_on = ?, course_sessions = course_sessions + 1, "
-            "sessions_total = sessions_total + 1, next_due = ? WHERE id = ?",
-            (data.performed_at.date().isoformat(), due.isoformat(), pid),
-        )
-        conn.execute("COMMIT")
+        plain_record(conn, pid, data, "bench")
 
     return {"seconds": _median_time(work, SAVE_REPEATS)}
 

@@ -8,13 +8,17 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from needlelog.store.models import AuditEventRow
 
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+
 
 def _plain(value: Any) -> Any:
+    if type(value) in _SCALARS:  # most values, and never an Enum: no need to look further
+        return value
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, Decimal):
@@ -40,6 +44,9 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     return out
 
 
+_INSERT = insert(AuditEventRow.__table__)
+
+
 def append(
     session: Session,
     actor: str,
@@ -49,15 +56,18 @@ def append(
     changes: dict[str, Any],
     at: datetime | None = None,
 ) -> None:
-    session.add(
-        AuditEventRow(
-            at=(at or datetime.now(UTC)).replace(tzinfo=None),
-            actor=actor,
-            entity=entity,
-            entity_id=entity_id,
-            action=action,
-            changes=json.dumps(_plain(changes), ensure_ascii=False, sort_keys=True),
-        )
+    # A plain insert: an event is never changed afterwards, so it needs no place in
+    # the unit of work (and is written at once, in call order).
+    session.execute(
+        _INSERT,
+        {
+            "at": (at or datetime.now(UTC)).replace(tzinfo=None),
+            "actor": actor,
+            "entity": entity,
+            "entity_id": entity_id,
+            "action": action,
+            "changes": json.dumps(_plain(changes), ensure_ascii=False, sort_keys=True),
+        },
     )
 
 

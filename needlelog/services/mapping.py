@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields
+from datetime import date
 from decimal import Decimal
-from typing import Any
+from enum import Enum
+from functools import lru_cache
+from typing import Any, TypeVar
 
 from needlelog.domain.codes import Area, Endpoint, Grade, Indication, Sex
 from needlelog.domain.contraindications import Contraindication, ScreeningAnswer
@@ -35,6 +39,7 @@ VSS = ("vancouver_scar_scale", "1990")
 VSS_ITEMS = ("vascularity", "pigmentation", "pliability", "height")
 
 UM_PER_MM = Decimal(1000)
+E = TypeVar("E", bound=Enum)
 
 
 def depth_to_um(depth_mm: Decimal) -> int:
@@ -74,11 +79,11 @@ def patient_data(row: PatientRow) -> PatientData:
         family_name=row.family_name,
         given_name=row.given_name,
         date_of_birth=row.date_of_birth,
-        sex=Sex(row.sex) if row.sex else None,
+        sex=_sex(row.sex) if row.sex else None,
         phone=row.phone,
         email=row.email,
         fitzpatrick=row.fitzpatrick,
-        contraindications=tuple(Contraindication(c) for c in split_codes(row.contraindications)),
+        contraindications=tuple(_contraindication(c) for c in split_codes(row.contraindications)),
         notes=row.notes,
         planned_sessions=row.planned_sessions,
     )
@@ -108,8 +113,29 @@ SESSION_SCALARS = (
 )  # fmt: skip
 
 
+def _finder(kind: type[E]) -> Callable[[Any], E]:
+    """``kind(value)`` for stored codes, from a dict: a long history reads thousands of
+    codes, and the enum's own lookup is several times slower. Unknown codes still fail
+    as the enum fails."""
+    members: dict[Any, E] = {m.value: m for m in kind}
+
+    def find(value: Any) -> E:
+        found = members.get(value)
+        return kind(value) if found is None else found
+
+    return find
+
+
+_sex = _finder(Sex)
+_area = _finder(Area)
+_endpoint = _finder(Endpoint)
+_indication = _finder(Indication)
+_contraindication = _finder(Contraindication)
+_grade_of = _finder(Grade)
+
+
 def _grade(value: int | None) -> Grade | None:
-    return None if value is None else Grade(value)
+    return None if value is None else _grade_of(value)
 
 
 def session_to_row(data: SessionData, row: SessionRow) -> None:
@@ -162,6 +188,34 @@ def session_to_row(data: SessionData, row: SessionRow) -> None:
 _SCREENING_ORDER = {item: i for i, item in enumerate(Contraindication)}
 
 
+# A long history repeats the same areas and screening answers session after session:
+# the records are immutable, so each is built once (a third of opening a record).
+@lru_cache(maxsize=4096)
+def _treated_area(
+    area: str, depth_um: int, passes: int | None, endpoint: str | None, label: str
+) -> TreatedArea:
+    return TreatedArea(
+        area=_area(area),
+        depth_mm=um_to_depth(depth_um),
+        passes=passes,
+        endpoint=_endpoint(endpoint) if endpoint else None,
+        label=label,
+    )
+
+
+@lru_cache(maxsize=1024)
+def _screening(answers: tuple[tuple[str, bool, date | None], ...]) -> tuple[ScreeningAnswer, ...]:
+    return tuple(
+        sorted(
+            (
+                ScreeningAnswer(_contraindication(item), present, since)
+                for item, present, since in answers
+            ),
+            key=lambda a: _SCREENING_ORDER[a.item],
+        )
+    )
+
+
 def session_data(row: SessionRow) -> SessionData:
     """A session's values from its row; ``row`` may also be any object with the same
     attributes (``sessions.history`` reads plain rows for speed)."""
@@ -173,16 +227,9 @@ def session_data(row: SessionRow) -> SessionData:
         performed_at=row.performed_at,
         practitioner=row.practitioner,
         areas=tuple(
-            TreatedArea(
-                area=Area(a.area),
-                depth_mm=um_to_depth(a.depth_um),
-                passes=a.passes,
-                endpoint=Endpoint(a.endpoint) if a.endpoint else None,
-                label=a.label,
-            )
-            for a in row.areas
+            _treated_area(a.area, a.depth_um, a.passes, a.endpoint, a.label) for a in row.areas
         ),
-        indications=tuple(Indication(c) for c in split_codes(row.indications)),
+        indications=tuple(_indication(c) for c in split_codes(row.indications)),
         device=row.device,
         cartridge_needles=row.cartridge_needles,
         cartridge_lot=row.cartridge_lot,
@@ -207,15 +254,7 @@ def session_data(row: SessionRow) -> SessionData:
         notes=row.notes,
         aftercare_given=row.aftercare_given,
         next_due=row.next_due,
-        screening=tuple(
-            sorted(
-                (
-                    ScreeningAnswer(Contraindication(s.item), s.present, s.since)
-                    for s in row.screening
-                ),
-                key=lambda a: _SCREENING_ORDER[a.item],
-            )
-        ),
+        screening=_screening(tuple((s.item, s.present, s.since) for s in row.screening)),
         cautions_acknowledged=row.cautions_acknowledged,
         override_reason=row.override_reason,
     )

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    Connection,
     Select,
     and_,
+    bindparam,
     exists,
     func,
     intersect,
@@ -170,21 +174,40 @@ def _words(query: PatientQuery) -> tuple[str, ...]:
     return tuple(sorted(needed, key=lambda w: (-len(w), w))[:MAX_WORDS])
 
 
-def _candidates(query: PatientQuery) -> CompoundSelect | Select[tuple[int]]:
+# Statements are built once per shape (number of words, with or without a date of
+# birth, ...) with the values as parameters: a keystroke's search builds no SQL, and a
+# rare match is answered in little more than the time the database needs.
+
+
+def _prefix(column: Any, name: str) -> ColumnElement[bool]:
+    """``column`` begins with parameter ``name`` (read from an index)."""
+    return and_(column >= bindparam(f"{name}_lo"), column < bindparam(f"{name}_hi"))
+
+
+def _params(query: PatientQuery) -> dict[str, Any]:
+    params: dict[str, Any] = {"text_lo": query.text, "text_hi": query.text + TOP}
+    if query.birth_date is not None:
+        params["born"] = query.birth_date
+    for i, word in enumerate(_words(query)):
+        params[f"word{i}_lo"], params[f"word{i}_hi"] = word, word + TOP
+    return params
+
+
+def _shape(query: PatientQuery) -> tuple[int, bool]:
+    return len(_words(query)) if query.words else 0, query.birth_date is not None
+
+
+def _candidates(words: int, birth: bool) -> CompoundSelect | Select[tuple[int]]:
     """Ids of patients matching the query, each part read from an index."""
     parts: list[Select[tuple[int]]] = [
-        select(PatientRow.id).where(
-            PatientRow.record_no >= query.text, PatientRow.record_no < query.text + TOP
-        )
+        select(PatientRow.id).where(_prefix(PatientRow.record_no, "text"))
     ]
-    if query.birth_date is not None:
-        parts.append(select(PatientRow.id).where(PatientRow.date_of_birth == query.birth_date))
-    if query.words:
+    if birth:
+        parts.append(select(PatientRow.id).where(PatientRow.date_of_birth == bindparam("born")))
+    if words:
         per_word = [
-            select(NameTokenRow.patient_id).where(
-                NameTokenRow.token >= word, NameTokenRow.token < word + TOP
-            )
-            for word in _words(query)
+            select(NameTokenRow.patient_id).where(_prefix(NameTokenRow.token, f"word{i}"))
+            for i in range(words)
         ]
         if len(per_word) == 1:
             parts.append(per_word[0])
@@ -195,66 +218,85 @@ def _candidates(query: PatientQuery) -> CompoundSelect | Select[tuple[int]]:
     return union(*parts)
 
 
-def _exists_filter(query: PatientQuery) -> ColumnElement[bool]:
+def _exists_filter(words: int, birth: bool) -> ColumnElement[bool]:
     """The same match as a test of one patient row (for walking in name order)."""
-    matches = [and_(PatientRow.record_no >= query.text, PatientRow.record_no < query.text + TOP)]
-    if query.birth_date is not None:
-        matches.append(PatientRow.date_of_birth == query.birth_date)
-    if query.words:
+    matches = [_prefix(PatientRow.record_no, "text")]
+    if birth:
+        matches.append(PatientRow.date_of_birth == bindparam("born"))
+    if words:
         matches.append(
             and_(
                 *(
                     exists().where(
                         NameTokenRow.patient_id == PatientRow.id,
-                        NameTokenRow.token >= word,
-                        NameTokenRow.token < word + TOP,
+                        _prefix(NameTokenRow.token, f"word{i}"),
                     )
-                    for word in _words(query)
+                    for i in range(words)
                 )
             )
         )
     return or_(*matches)
 
 
-def _is_dense(session: Session, query: PatientQuery) -> bool:
-    """Whether matches are many, from counts capped at ``DENSE`` that each read one
-    index range: their sum bounds the number of matches from above."""
+def _capped(stmt: Select[Any]) -> Select[tuple[int]]:
+    return select(func.count()).select_from(stmt.limit(bindparam("cap")).subquery())
 
-    def capped(stmt: Select[Any]) -> int:
-        return int(session.scalar(select(func.count()).select_from(stmt.limit(DENSE).subquery())))
 
-    total = capped(
-        select(PatientRow.id).where(
-            PatientRow.record_no >= query.text, PatientRow.record_no < query.text + TOP
-        )
-    )
+_CAPPED_RECORD_NO = _capped(select(PatientRow.id).where(_prefix(PatientRow.record_no, "text")))
+_CAPPED_BIRTH = _capped(select(PatientRow.id).where(PatientRow.date_of_birth == bindparam("born")))
+_CAPPED_TOKEN = _capped(select(NameTokenRow.patient_id).where(_prefix(NameTokenRow.token, "word")))
+
+
+def _matches_at_most(conn: Connection, query: PatientQuery) -> int:
+    """How many patients can match at most (capped at about ``DENSE``), from counts
+    that each read one index range: their sum bounds the number of matches."""
+
+    def capped(stmt: Select[tuple[int]], params: dict[str, Any]) -> int:
+        return int(conn.execute(stmt, {"cap": DENSE, **params}).scalar_one())
+
+    total = capped(_CAPPED_RECORD_NO, {"text_lo": query.text, "text_hi": query.text + TOP})
     if query.birth_date is not None:
-        total += capped(select(PatientRow.id).where(PatientRow.date_of_birth == query.birth_date))
+        total += capped(_CAPPED_BIRTH, {"born": query.birth_date})
     if query.words:
         total += min(
-            capped(
-                select(NameTokenRow.patient_id).where(
-                    NameTokenRow.token >= word, NameTokenRow.token < word + TOP
-                )
-            )
-            for word in _words(query)
+            capped(_CAPPED_TOKEN, {"word_lo": w, "word_hi": w + TOP}) for w in _words(query)
         )
-    return total >= DENSE
+    return total
 
 
-def _filtered(
-    session: Session, query: PatientQuery, include_archived: bool
-) -> Select[tuple[PatientRow]]:
+_ORDER = (PatientRow.family_name, PatientRow.given_name, PatientRow.id)
+_AFTER = or_(
+    PatientRow.family_name > bindparam("after_family"),
+    and_(
+        PatientRow.family_name == bindparam("after_family"),
+        PatientRow.given_name > bindparam("after_given"),
+    ),
+    and_(
+        PatientRow.family_name == bindparam("after_family"),
+        PatientRow.given_name == bindparam("after_given"),
+        PatientRow.id > bindparam("after_id"),
+    ),
+)
+
+
+@lru_cache(maxsize=256)
+def _search_statement(
+    shape: tuple[int, bool] | None, dense: bool, after: bool, include_archived: bool, limit: int
+) -> Select[Any]:
+    """One page of matches in name order (``shape`` None: every patient)."""
     # Plain rows, not ORM objects: a page of 100 is read twice as fast, and a list
     # needs no change tracking.
     stmt = select(PatientRow.__table__)
     if not include_archived:
         stmt = stmt.where(PatientRow.archived.is_(False))
-    if query.is_empty:
-        return stmt
-    if _is_dense(session, query):
-        return stmt.where(_exists_filter(query))
-    return stmt.where(PatientRow.id.in_(_candidates(query)))
+    if shape is not None:
+        if dense:
+            stmt = stmt.where(_exists_filter(*shape))
+        else:
+            stmt = stmt.where(PatientRow.id.in_(_candidates(*shape)))
+    if after:
+        stmt = stmt.where(_AFTER)
+    return stmt.order_by(*_ORDER).limit(limit)
 
 
 @dataclass(frozen=True)
@@ -275,26 +317,31 @@ def search(
 ) -> list[Patient]:
     """Patients matching a name fragment (each word a prefix of a name word),
     a record-number prefix or a date of birth, in name order, one page at a time."""
-    order = (PatientRow.family_name, PatientRow.given_name, PatientRow.id)
+    query = parse_query(text)
+    params: dict[str, Any] = {}
+    if after is not None:
+        params.update(
+            after_family=after.family_name, after_given=after.given_name, after_id=after.id
+        )
     with db.read() as s:
-        stmt = _filtered(s, parse_query(text), include_archived)
-        if after is not None:
-            stmt = stmt.where(
-                or_(
-                    PatientRow.family_name > after.family_name,
-                    and_(
-                        PatientRow.family_name == after.family_name,
-                        PatientRow.given_name > after.given_name,
-                    ),
-                    and_(
-                        PatientRow.family_name == after.family_name,
-                        PatientRow.given_name == after.given_name,
-                        PatientRow.id > after.id,
-                    ),
-                )
-            )
-        stmt = stmt.order_by(*order).limit(limit)
-        return [patient_from_row(r) for r in s.execute(stmt)]  # type: ignore[arg-type]
+        # The reads go to the transaction's connection: nothing is pending in a read.
+        conn = s.connection()
+        shape = None
+        dense = False
+        if not query.is_empty:
+            at_most = _matches_at_most(conn, query)
+            if at_most == 0:  # a typo: the indexes already said there is nothing
+                return []
+            shape = _shape(query)
+            dense = at_most >= DENSE
+            params.update(_params(query))
+        stmt = _search_statement(shape, dense, after is not None, include_archived, limit)
+        result = conn.execute(stmt, params)
+        keys = list(result.keys())
+        rows = result.all()
+    # Plain namespaces: reading 20 fields by name from a result row costs more than
+    # building the patient from them.
+    return [patient_from_row(SimpleNamespace(**dict(zip(keys, r, strict=True)))) for r in rows]  # type: ignore[arg-type]
 
 
 def page_key(patient: Patient) -> PageKey:
@@ -304,10 +351,12 @@ def page_key(patient: Patient) -> PageKey:
 def count(db: Database, text: str = "", include_archived: bool = False) -> int:
     query = parse_query(text)
     stmt = select(func.count()).select_from(PatientRow)
+    params: dict[str, Any] = {}
     if not include_archived:
         stmt = stmt.where(PatientRow.archived.is_(False))
     if not query.is_empty:
         # Counting visits every match anyway: collecting them from the indexes is cheapest.
-        stmt = stmt.where(PatientRow.id.in_(_candidates(query)))
+        stmt = stmt.where(PatientRow.id.in_(_candidates(*_shape(query))))
+        params = _params(query)
     with db.read() as s:
-        return int(s.scalar(stmt) or 0)
+        return int(s.execute(stmt, params).scalar() or 0)

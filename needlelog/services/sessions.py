@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import namedtuple
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
+from itertools import groupby
+from operator import itemgetter
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import desc, func, select, update
+from sqlalchemy import Select, Table, bindparam, desc, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from needlelog.domain import course
@@ -49,6 +52,62 @@ def _patient(session: Session, patient_id: int) -> PatientRow:
     return row
 
 
+def _summary_values(
+    performed: list[tuple[datetime, date | None]], planned: int | None, protocol: Protocol
+) -> dict[str, Any]:
+    """The course summary columns from the patient's sessions (performed_at, next_due)
+    in date order."""
+    days = [at.date() for at, _due in performed]
+    sizes = course.course_sizes(days)
+    next_due = None
+    if performed:
+        st = course.status_from_summary(
+            days[-1], sizes[-1], days[-1], protocol, planned, performed[-1][1]
+        )
+        next_due = st.next_due
+    return {
+        "last_session_on": days[-1] if days else None,
+        "course_sessions": sizes[-1] if sizes else 0,
+        "sessions_total": len(days),
+        "next_due": next_due,
+    }
+
+
+_patients = PatientRow.__table__
+# Values as parameters, statements built once: a save builds no SQL.
+_UPDATE_SUMMARY = (
+    update(_patients)
+    .where(_patients.c.id == bindparam("summary_of"))
+    .values(
+        {
+            name: bindparam(name)
+            for name in ("last_session_on", "course_sessions", "sessions_total", "next_due")
+        }
+    )
+)
+_INSERTS = {
+    table.name: insert(table)
+    for table in (
+        SessionRow.__table__,
+        TreatedAreaRow.__table__,
+        ProductRow.__table__,
+        ScreeningRow.__table__,
+        AssessmentRow.__table__,
+    )
+}
+
+
+_EARLIER = (
+    select(SessionRow.performed_at, SessionRow.next_due)
+    .where(SessionRow.patient_id == bindparam("of"))
+    .order_by(SessionRow.performed_at, SessionRow.id)
+)
+
+
+def _write_summary(session: Session, patient_id: int, values: dict[str, Any]) -> None:
+    session.execute(_UPDATE_SUMMARY, {"summary_of": patient_id, **values})
+
+
 def refresh_summary(session: Session, patient_id: int, protocol: Protocol) -> None:
     """Recompute the course summary kept on the patient row (no version bump:
     a saved session must not make an open edit of the patient look stale)."""
@@ -58,23 +117,8 @@ def refresh_summary(session: Session, patient_id: int, protocol: Protocol) -> No
         .order_by(SessionRow.performed_at, SessionRow.id)
     ).all()
     planned = session.scalar(select(PatientRow.planned_sessions).where(PatientRow.id == patient_id))
-    days = [r.performed_at.date() for r in rows]
-    sizes = course.course_sizes(days)
-    next_due = None
-    if rows:
-        st = course.status_from_summary(
-            days[-1], sizes[-1], days[-1], protocol, planned, rows[-1].next_due
-        )
-        next_due = st.next_due
-    session.execute(
-        update(PatientRow.__table__)
-        .where(PatientRow.__table__.c.id == patient_id)
-        .values(
-            last_session_on=days[-1] if days else None,
-            course_sessions=sizes[-1] if sizes else 0,
-            sessions_total=len(days),
-            next_due=next_due,
-        )
+    _write_summary(
+        session, patient_id, _summary_values([tuple(r) for r in rows], planned, protocol)
     )
 
 
@@ -90,9 +134,18 @@ def _with_default_due(
     stmt = select(SessionRow.performed_at).where(SessionRow.patient_id == patient.id)
     if exclude_id is not None:
         stmt = stmt.where(SessionRow.id != exclude_id)
+    return _due_from_days(data, [d.date() for d in session.scalars(stmt)], patient, protocol)
+
+
+def _due_from_days(
+    data: SessionData, days: list[date], patient: PatientRow, protocol: Protocol
+) -> SessionData:
+    """``data`` with its next due date filled in, from the days of the patient's
+    other sessions, when the practitioner left it empty."""
+    if data.next_due is not None:
+        return data
     on = data.performed_at.date()
-    days = [d.date() for d in session.scalars(stmt)] + [on]
-    number = course.position_in_course(days, on)
+    number = course.position_in_course([*days, on], on)
     planned = patient.planned_sessions or protocol.planned_sessions
     return replace(data, next_due=course.default_next_due(on, number, planned, protocol))
 
@@ -116,6 +169,13 @@ def _check(
     check_session(data, protocol, moment.date(), patient.date_of_birth, moment)
 
 
+def _columns(obj: Any, table: Table) -> dict[str, Any]:
+    """The column values set on a new row object; like the unit of work, columns left
+    unset are omitted so their defaults apply."""
+    state = vars(obj)
+    return {c.key: state[c.key] for c in table.columns if c.key in state}
+
+
 def add_in(
     session: Session,
     patient_id: int,
@@ -125,16 +185,36 @@ def add_in(
     protocol: Protocol | None = None,
     refresh: bool = True,
 ) -> SessionRow:
-    """Add a session inside an open transaction (used by record and by imports)."""
+    """Add a session inside an open transaction (used by record and by imports).
+
+    The rows are written with plain inserts rather than the unit of work: a new
+    session has nothing to reconcile, and the unit of work's bookkeeping was most of a
+    save's time. The returned row is filled in (id, version 1, children) but not kept
+    in ``session``."""
     protocol = protocol or protocol_in(session)
     patient = _patient(session, patient_id)
     _check(data, patient, protocol, now)
-    data = _with_default_due(data, session, patient, protocol)
+    # One read of the patient's sessions serves the default due date and the summary.
+    session.flush()  # the plain read below must see any change still pending
+    earlier = [tuple(r) for r in session.connection().execute(_EARLIER, {"of": patient_id})]
+    data = _due_from_days(data, [at.date() for at, _due in earlier], patient, protocol)
     stamp = clock.utc_now()
-    row = SessionRow(patient_id=patient_id, created_at=stamp, updated_at=stamp)
+    row = SessionRow(patient_id=patient_id, created_at=stamp, updated_at=stamp, version=1)
     session_to_row(data, row)
-    session.add(row)
-    session.flush()
+    sessions_table = SessionRow.__table__
+    values = _columns(row, sessions_table)
+    row.id = session.execute(_INSERTS[sessions_table.name], values).inserted_primary_key[0]
+    for children, table in (
+        (row.areas, TreatedAreaRow.__table__),
+        (row.products, ProductRow.__table__),
+        (row.screening, ScreeningRow.__table__),
+        (row.assessments, AssessmentRow.__table__),
+    ):
+        if children:
+            many = [_columns(child, table) for child in children]
+            for child in many:
+                child["session_id"] = row.id
+            session.execute(_INSERTS[table.name], many)
     audit.append(
         session,
         actor,
@@ -144,7 +224,12 @@ def add_in(
         {"patient_id": [None, patient_id], **audit.diff({}, as_dict(data))},
     )
     if refresh:
-        refresh_summary(session, patient_id, protocol)
+        # The new session sorts after any other at the same moment (its id is larger).
+        at = data.performed_at
+        place = next((i for i, (other, _d) in enumerate(earlier) if other > at), len(earlier))
+        earlier.insert(place, (at, data.next_due))
+        summary = _summary_values(earlier, patient.planned_sessions, protocol)
+        _write_summary(session, patient_id, summary)
     return row
 
 
@@ -215,40 +300,68 @@ def _flags(data: SessionData, previous: SessionData | None, protocol: Protocol) 
     return tuple(flags)
 
 
-def _plain_sessions(session: Session, patient_id: int) -> list[SimpleNamespace]:
-    """A patient's sessions with their areas, products, screening and scores, read as
-    plain rows in five queries: a long history opens without building ORM objects."""
-    ids = select(SessionRow.id).where(SessionRow.patient_id == patient_id).scalar_subquery()
-    rows = session.execute(
+def _history_statements() -> tuple[
+    Select[Any], list[tuple[str, Select[Any], int, Callable[[Any], Any]]]
+]:
+    # Built once: a select of every column of a table costs as much to build as to run.
+    of = bindparam("patient_id")
+    sessions = (
         select(SessionRow.__table__)
-        .where(SessionRow.patient_id == patient_id)
+        .where(SessionRow.patient_id == of)
         .order_by(SessionRow.performed_at, SessionRow.id)
-    ).all()
-    children: dict[str, dict[int, list[Any]]] = {}
+    )
+    ids = select(SessionRow.id).where(SessionRow.patient_id == of).scalar_subquery()
+    children = []
     for name, table, order in (
         ("areas", TreatedAreaRow.__table__, ("session_id", "position")),
         ("products", ProductRow.__table__, ("session_id", "position")),
         ("screening", ScreeningRow.__table__, ("session_id",)),
         ("assessments", AssessmentRow.__table__, ("session_id",)),
     ):
-        grouped: dict[int, list[Any]] = defaultdict(list)
         stmt = select(table).where(table.c.session_id.in_(ids))
-        for child in session.execute(stmt.order_by(*(table.c[c] for c in order))):
-            grouped[child.session_id].append(child)
-        children[name] = grouped
-    return [
-        SimpleNamespace(
-            **row._mapping,
-            **{name: grouped.get(row.id, []) for name, grouped in children.items()},
-        )
-        for row in rows
-    ]
+        stmt = stmt.order_by(*(table.c[c] for c in order))
+        plain = namedtuple(f"Plain{table.name.title()}", list(table.c.keys()))  # type: ignore[misc]
+        children.append((name, stmt, list(table.c.keys()).index("session_id"), plain._make))
+    return sessions, children
+
+
+_HISTORY_SESSIONS, _HISTORY_CHILDREN = _history_statements()
+_PATIENT_EXISTS = select(PatientRow.id).where(PatientRow.id == bindparam("patient_id"))
+
+
+def _plain_sessions(session: Session, patient_id: int) -> list[SimpleNamespace]:
+    """A patient's sessions with their areas, products, screening and scores, read as
+    plain rows in five queries: a long history opens without building ORM objects.
+    The reads go to the transaction's connection: nothing is pending in a read, and
+    plain rows need none of the ORM's result handling."""
+    conn = session.connection()
+    params = {"patient_id": patient_id}
+    result = conn.execute(_HISTORY_SESSIONS, params)
+    keys = list(result.keys())
+    rows = result.all()
+    children: dict[str, dict[int, list[Any]]] = {}
+    for name, stmt, at, make in _HISTORY_CHILDREN:
+        found = conn.execute(stmt, params).all()
+        # Rows arrive grouped by session: one group per session, no per-row lookups;
+        # named tuples, whose fields read fast by name.
+        children[name] = {
+            sid: list(map(make, group)) for sid, group in groupby(found, itemgetter(at))
+        }
+    out = []
+    for row in rows:
+        # Plain namespaces: fields are read by name many times, slowly from result rows.
+        plain = SimpleNamespace(**dict(zip(keys, row, strict=True)))
+        for name, grouped in children.items():
+            setattr(plain, name, grouped.get(plain.id, []))
+        out.append(plain)
+    return out
 
 
 def history(db: Database, patient_id: int, newest_first: bool = True) -> list[TreatmentSession]:
     """All sessions of a patient with their flags (too soon, late, severe reaction)."""
     with db.read() as s:
-        _patient(s, patient_id)
+        if s.connection().execute(_PATIENT_EXISTS, {"patient_id": patient_id}).first() is None:
+            raise NotFound(f"no patient with id {patient_id}")
         protocol = protocol_in(s)
         rows = _plain_sessions(s, patient_id)
     out: list[TreatmentSession] = []
