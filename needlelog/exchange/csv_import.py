@@ -12,6 +12,7 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -187,6 +188,10 @@ def _area_passes(cell: str) -> dict[str, int]:
     return out
 
 
+# Stands in for an unreadable session date while the rest of the row is checked.
+UNKNOWN_DATE_STAND_IN = datetime(2000, 1, 1, 12, 0)
+
+
 def _performed(cell: str) -> Any:
     if not cell.strip():
         raise f.CellError("session date is required; allowed: an ISO date or date-time")
@@ -269,10 +274,13 @@ def _sessions(table: _Table) -> Iterator[SessionIn]:
         if not r.problems:
             yield SessionIn(number, record_no, SessionData(**data_values))
             continue
-        partial = None
-        if performed is not None:
-            data_values.setdefault("vss", None)
-            partial = SessionData(**data_values)
+        # The rest of the row is still checked against the rules, so one pass over
+        # the file lists every problem; without a readable date the checks that
+        # depend on it are left out (the loader drops them).
+        data_values.setdefault("vss", None)
+        if performed is None:
+            data_values["performed_at"] = UNKNOWN_DATE_STAND_IN
+        partial = SessionData(**data_values)
         yield SessionIn(number, record_no, None, tuple(r.problems), partial)
 
 

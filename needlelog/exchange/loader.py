@@ -33,6 +33,13 @@ from needlelog.store.database import Database
 from needlelog.store.models import PatientRow, SessionRow
 
 
+def _needs_the_date(field: str) -> bool:
+    """Rules judged against the session date, meaningless while the date is unreadable."""
+    return field in {"performed_at", "next_due", "override_reason", "cautions_acknowledged"} or (
+        field.startswith("products.") and field.endswith(".expiry")
+    )
+
+
 @dataclass(frozen=True)
 class ImportProblem:
     """One problem: ``row_number`` is the data row (1 = first row below the header)."""
@@ -324,6 +331,8 @@ def _load_in(
             if srow.partial is not None:
                 dob = s.scalar(select(PatientRow.date_of_birth).where(PatientRow.id == patient_id))
                 found = session_violations(srow.partial, protocol, now.date(), dob, now)
+                if any(p.column == "performed_on" for p in srow.problems):
+                    found = [v for v in found if not _needs_the_date(v.field)]
                 problems += _more(sessions_file, srow.row_number, srow.problems, found, True)
             continue
         key = _session_key(patient_id, srow.data)

@@ -171,3 +171,24 @@ def test_session_rules_are_the_apps_rules(db: Database, tmp_path: Path) -> None:
     columns = sorted(p.column for p in caught.value.problems)
     assert columns == ["override_reason", "pain", "serums"]
     assert patients.count(db, include_archived=True) == 0
+
+
+def test_a_row_with_an_unreadable_date_is_still_checked_against_the_rules(
+    db: Database, db_path: Path, tmp_path: Path
+) -> None:
+    lines = _refused(
+        db,
+        db_path,
+        tmp_path,
+        PATIENTS,
+        SESSION_HEAD + "N-1,2026-13-02,,chin:0.45,,\n",
+    )
+    assert lines[:3] == [
+        "needlelog import: sessions.csv row 1, column performed_on: session date '2026-13-02' "
+        "is not a date; allowed: an ISO date or date-time like 2026-03-02 or 2026-03-02T10:30",
+        "needlelog import: sessions.csv row 1, column practitioner: practitioner is required",
+        "needlelog import: sessions.csv row 1, column areas: needle depth for chin is 0.45 mm; "
+        "allowed: 0.50 to 1.00 mm in steps of 0.05 mm",
+    ]
+    assert lines[3].endswith("(and 2 more problems)")
+    assert len(lines) == 4
