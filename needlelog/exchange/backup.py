@@ -105,16 +105,23 @@ def _facts(path: Path) -> tuple[str | None, int, int]:
 
 
 def make_backup(
-    db: Database, out: Path, progress: Callable[[int, int], None] | None = None
+    db: Database,
+    out: Path,
+    progress: Callable[[int, int], None] | None = None,
+    check: Callable[[], None] | None = None,
 ) -> BackupInfo:
-    """Write one backup file; the copy is consistent even while others are saving."""
+    """Write one backup file; the copy is consistent even while others are saving.
+
+    ``check`` runs between steps of the copy; whatever it raises stops the backup
+    and leaves no file behind.
+    """
     source = db.sqlite_path
     if source is None:
         _sqlite_path(db.url)
         raise BackupUnsupported("this database cannot be backed up as one file")
     with tempfile.TemporaryDirectory(prefix="needlelog-backup-") as tmp:
         copy = Path(tmp) / DB_MEMBER
-        copy_sqlite(source, copy)
+        copy_sqlite(source, copy, check=check)
         if progress is not None:
             progress(1, 3)
         revision, patients, sessions = _facts(copy)
@@ -275,7 +282,12 @@ def restore_backup(url: str, backup_file: Path) -> RestoreInfo:
     )
 
 
-def auto_backup(db: Database, keep: int, today: date | None = None) -> Path | None:
+def auto_backup(
+    db: Database,
+    keep: int,
+    today: date | None = None,
+    check: Callable[[], None] | None = None,
+) -> Path | None:
     """At most one automatic backup a day into the backups folder, keeping the last ``keep``.
 
     Returns the new file, or None when today's backup exists already or the
@@ -291,7 +303,7 @@ def auto_backup(db: Database, keep: int, today: date | None = None) -> Path | No
         return None
     stamp = datetime.now(UTC).strftime("%H%M%SZ")
     out = folder / f"{AUTO_PREFIX}{day}T{stamp}{SUFFIX}"
-    make_backup(db, out)
+    make_backup(db, out, check=check)
     existing = sorted(folder.glob(f"{AUTO_PREFIX}*{SUFFIX}"))
     for old in existing[: max(0, len(existing) - max(1, keep))]:
         old.unlink(missing_ok=True)

@@ -179,7 +179,8 @@ def _areas(rows: tuple[tuple[Any, ...], ...]) -> tuple[str, str, str, str, str]:
     shared = kinds.pop() if len(kinds) == 1 else None
     return (
         ";".join([f"{key}:{depth[um]}" for key, um, _, _ in areas]),
-        depth[max(um for _, um, _, _ in areas)],
+        # The deepest as the record reports it: compared at 0.01 mm, first of equals.
+        depth[max((um for _, um, _, _ in areas), key=um_to_depth)],
         _text(shared),
         ""
         if shared is not None or len(areas) < 2

@@ -3,26 +3,39 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 
-def copy_sqlite(source: Path, target: Path, pages_per_step: int = 1024) -> None:
+def copy_sqlite(
+    source: Path,
+    target: Path,
+    pages_per_step: int = 1024,
+    check: Callable[[], None] | None = None,
+) -> None:
     """Copy a live SQLite database with the online backup API (never a plain file copy).
 
     The copy is written beside the target and moved into place at the end,
     so a failed copy never leaves a half-written file under the final name.
+    ``check`` runs between steps; whatever it raises stops the copy, and the
+    partial file is removed.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+    step = None if check is None else (lambda _status, _left, _total: check())
     try:
-        dst = sqlite3.connect(partial)
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
         try:
-            src.backup(dst, pages=pages_per_step)
-            dst.execute("PRAGMA journal_mode = DELETE")
+            dst = sqlite3.connect(partial)
+            try:
+                src.backup(dst, pages=pages_per_step, progress=step)
+                dst.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                dst.close()
         finally:
-            dst.close()
-    finally:
-        src.close()
-    partial.replace(target)
+            src.close()
+        partial.replace(target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise

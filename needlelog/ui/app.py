@@ -28,7 +28,7 @@ from needlelog.ui.first_run import (
 from needlelog.ui.identity import apply_identity
 from needlelog.ui.main_window import MainWindow
 from needlelog.ui.smoke import arm_smoke_exit
-from needlelog.ui.tasks import TaskControl, run_task, wait_for_all
+from needlelog.ui.tasks import TaskControl, cancel_all, run_task, wait_for_all
 
 RESTORE_HINT = (
     "Your records have not been changed.\n\n"
@@ -140,6 +140,7 @@ def run_app(url: str) -> int:
     try:
         code = app.exec()
     finally:
+        cancel_all()  # a daily backup under way stops between steps, leaving nothing half-made
         wait_for_all()
         db = result.get("db")
         if isinstance(db, Database):

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -55,6 +55,9 @@ FORMATS = (
     ("json", "Complete archive (JSON, every field)"),
     ("fhir", "Other clinical systems (FHIR R4 bundle)"),
 )
+
+# Long enough for the window, its first page and the first searches to be done.
+AUTO_BACKUP_DELAY_MS = 30_000
 
 
 def install(window: Any) -> None:
@@ -463,20 +466,26 @@ class ExchangeActions(QObject):
 
         self._run("Restoring…", work, done, refused)
 
-    def start_auto_backup(self) -> None:
-        """The daily automatic backup, in the background, silent unless it fails."""
+    def start_auto_backup(self, delay_ms: int = AUTO_BACKUP_DELAY_MS) -> None:
+        """The daily automatic backup, in the background, silent unless it fails.
+
+        It starts a little after the window, so opening the records and the
+        first searches never compete with copying the whole file; quitting
+        stops it between steps and leaves no partial file.
+        """
         db = self.window.db
         if db.sqlite_path is None:
             return
 
-        def work(_control: TaskControl) -> Any:
+        def work(control: TaskControl) -> Any:
             keep = int(settings.get_value(db, "backup_keep", 10))
-            return backups.auto_backup(db, keep)
+            return backups.auto_backup(db, keep, check=control.check)
 
         def failed(exc: BaseException, _trace: str) -> None:
-            self.window.show_status(f"The daily backup could not be made: {exc}")
+            if not isinstance(exc, TaskCancelled):
+                self.window.show_status(f"The daily backup could not be made: {exc}")
 
-        run_task(work, None, failed, parent=self)
+        QTimer.singleShot(delay_ms, self, lambda: run_task(work, None, failed, parent=self))
 
 
 def _sort_files(paths: list[Path]) -> tuple[Path | None, Path | None]:

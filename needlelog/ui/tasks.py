@@ -118,6 +118,12 @@ def run_task(
     return task
 
 
+def cancel_all() -> None:
+    """Ask every running task to stop at its next step (the application is closing)."""
+    for task in list(_running):
+        task.cancel()
+
+
 def wait_for_all(timeout_ms: int = 30_000) -> bool:
     """Block until every task ended (tests and application shutdown)."""
     return QThreadPool.globalInstance().waitForDone(timeout_ms)

@@ -216,3 +216,26 @@ def test_restore_over_a_damaged_database_keeps_its_files(
     assert result.replaced_kept_as.read_bytes() == damaged
     assert _integrity(db_path) == ["ok"]
     assert len(_session_ids(db_path)) == 3
+
+
+def test_a_stopped_backup_leaves_no_file(db: Database, tmp_path: Path) -> None:
+    from needlelog.services import demo
+
+    demo.fill(db, 30, seed=4)
+    steps: list[int] = []
+
+    class Stop(Exception):
+        pass
+
+    def check() -> None:
+        steps.append(1)
+        raise Stop()  # asked to stop after the first step of the copy
+
+    out = tmp_path / "stopped.zip"
+    with pytest.raises(Stop):
+        make_backup(db, out, check=check)
+    assert not out.exists()
+    assert list(tmp_path.glob("*partial*")) == []
+    with pytest.raises(Stop):
+        auto_backup(db, keep=3, check=check)
+    assert list(config.paths().backups.glob("*")) == []

@@ -233,8 +233,11 @@ def test_restore_refuses_a_foreign_file(
     ]
 
 
-def test_daily_backup_runs_on_install(window: FakeWindow, qtbot: Any) -> None:
+def test_daily_backup_waits_for_start_up_then_runs(window: FakeWindow, qtbot: Any) -> None:
     tasks.wait_for_all()
+    folder = config.paths().backups
+    assert not list(folder.glob("needlelog-auto-*.zip"))  # not while the window opens
+    window.exchange_actions.start_auto_backup(delay_ms=0)
     qtbot.waitUntil(
         lambda: len(list(config.paths().backups.glob("needlelog-auto-*.zip"))) == 1,
         timeout=10_000,
