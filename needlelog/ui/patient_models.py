@@ -8,9 +8,9 @@ list of 100,000 patients opens as fast as a list of 100.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from needlelog.domain import course
@@ -21,6 +21,7 @@ from needlelog.services import clock, patients, settings
 from needlelog.services.schedule import DueEntry
 from needlelog.store.database import Database
 from needlelog.ui import formatting as fmt
+from needlelog.ui.table_model import HeaderedTableModel
 
 PAGE_SIZE = 200
 PatientRole = Qt.ItemDataRole.UserRole + 1
@@ -42,7 +43,7 @@ class FirstPage:
     protocol: Protocol
 
 
-class PatientListModel(QAbstractTableModel):
+class PatientListModel(HeaderedTableModel):
     """Patients matching the search text, fetched page by page as the view scrolls."""
 
     HEADERS = (
@@ -53,14 +54,13 @@ class PatientListModel(QAbstractTableModel):
         "Sessions",
         "Next due",
     )
-    HEADER_TIPS = (
-        "The patient's record number",
-        "Family name, given name",
-        "",
-        "Date of the latest session",
-        "Sessions in the current course, of those planned",
-        "When the next session is due (red: overdue)",
-    )
+    HEADER_TIPS: ClassVar[dict[int, str]] = {
+        0: "The patient's record number",
+        1: "Family name, given name",
+        3: "Date of the latest session",
+        4: "Sessions in the current course, of those planned",
+        5: "When the next session is due (red: overdue)",
+    }
     # Widest value each column usually holds, to size columns in the font in use.
     SAMPLES = (
         "DEMO-000000",
@@ -143,20 +143,6 @@ class PatientListModel(QAbstractTableModel):
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation is not Qt.Orientation.Horizontal:
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self.HEADER_TIPS[section] or None
-        return None
-
     def _status(self, patient: Patient) -> course.CourseStatus:
         return course.status_from_summary(
             patient.last_session_on,
@@ -224,7 +210,7 @@ def _due_decoration(status: course.CourseStatus, role: int) -> Any:
     return fmt.status_text(status)
 
 
-class DueListModel(QAbstractTableModel):
+class DueListModel(HeaderedTableModel):
     """Who is due or overdue, most overdue first (filled from services.schedule)."""
 
     HEADERS = ("Record no", "Name", "Status", "Last session", "Next due", "Days overdue")
@@ -256,16 +242,6 @@ class DueListModel(QAbstractTableModel):
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._entries)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

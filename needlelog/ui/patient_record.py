@@ -6,7 +6,6 @@ from html import escape
 from typing import Any, ClassVar
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -36,6 +35,7 @@ from needlelog.services import clock, schedule, sessions
 from needlelog.store.database import Database
 from needlelog.ui import formatting as fmt
 from needlelog.ui.progress_chart import ProgressChart, points_from
+from needlelog.ui.table_model import HeaderedTableModel
 
 SessionRole = Qt.ItemDataRole.UserRole + 2
 SEVERE_BACKGROUND = QColor("#fbe4e2")
@@ -49,7 +49,7 @@ def flag_words(session: TreatmentSession) -> list[str]:
     return [fmt.FLAG_WORDS.get(f, f.replace("_", " ")) for f in session.flags]
 
 
-class HistoryModel(QAbstractTableModel):
+class HistoryModel(HeaderedTableModel):
     """A patient's sessions, newest first, with everything a practitioner scans for."""
 
     HEADERS = (
@@ -87,20 +87,6 @@ class HistoryModel(QAbstractTableModel):
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation is not Qt.Orientation.Horizontal:
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self.HEADER_TIPS.get(section)
-        return None
 
     def _icon(self) -> QIcon:
         if self._warning is None:
