@@ -318,6 +318,27 @@ def session_rows(batch: source.SessionBatch) -> Iterator[list[str]]:
         yield [quote + c if c[:1] in risky else c for c in cells]
 
 
+def _write(
+    path: Path,
+    header: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    progress: Progress | None,
+    done_before: int,
+    total: int,
+) -> int:
+    """Write one file's header and rows; returns how many rows were written."""
+    written = 0
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow(row)
+            written += 1
+            if progress is not None and written % PROGRESS_EVERY == 0:
+                progress(done_before + written, total)
+    return written
+
+
 def export_csv(
     db: Database,
     out_dir: Path,
@@ -331,7 +352,6 @@ def export_csv(
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     targets = (out_dir / f.PATIENTS_FILE, out_dir / f.SESSIONS_FILE)
-    patients = sessions = 0
     with db.read() as s, ExitStack() as stack:
         p_total, s_total = source.count(s, record_no)
         total = p_total + s_total
@@ -339,24 +359,25 @@ def export_csv(
             progress(0, total)
         temp_p = stack.enter_context(atomic_path(targets[0]))
         temp_s = stack.enter_context(atomic_path(targets[1]))
-        with open(temp_p, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(f.PATIENT_COLUMNS + f.PATIENT_EXTRA_COLUMNS)
-            for batch in source.iter_patient_rows(s, record_no):
-                for row in patient_rows(batch):
-                    writer.writerow(row)
-                    patients += 1
-                    if progress is not None and patients % PROGRESS_EVERY == 0:
-                        progress(patients, total)
-        with open(temp_s, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(f.SESSION_COLUMNS + f.SESSION_EXTRA_COLUMNS)
-            for sessions_batch in source.iter_session_batches(s, record_no):
-                for row in session_rows(sessions_batch):
-                    writer.writerow(row)
-                    sessions += 1
-                    if progress is not None and sessions % PROGRESS_EVERY == 0:
-                        progress(patients + sessions, total)
+        patient_rows_in = (
+            row for batch in source.iter_patient_rows(s, record_no) for row in patient_rows(batch)
+        )
+        patients = _write(
+            temp_p, f.PATIENT_COLUMNS + f.PATIENT_EXTRA_COLUMNS, patient_rows_in, progress, 0, total
+        )
+        session_rows_in = (
+            row
+            for batch in source.iter_session_batches(s, record_no)
+            for row in session_rows(batch)
+        )
+        sessions = _write(
+            temp_s,
+            f.SESSION_COLUMNS + f.SESSION_EXTRA_COLUMNS,
+            session_rows_in,
+            progress,
+            patients,
+            total,
+        )
         if progress is not None:  # last chance to cancel: nothing is in place yet
             progress(patients + sessions, patients + sessions)
     return ExportResult(targets, patients, sessions)
