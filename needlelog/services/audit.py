@@ -8,9 +8,10 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.orm import Session
 
+from needlelog.store.driver import DriverConnection
 from needlelog.store.models import AuditEventRow
 
 _SCALARS = frozenset((str, int, float, bool, type(None)))
@@ -44,11 +45,13 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     return out
 
 
-_INSERT = insert(AuditEventRow.__table__)
+_INSERT = insert(AuditEventRow.__table__).values(
+    {c.key: bindparam(c.key) for c in AuditEventRow.__table__.columns if c.key != "id"}
+)
 
 
 def append(
-    session: Session,
+    session: Session | Connection | DriverConnection,
     actor: str,
     entity: str,
     entity_id: int,

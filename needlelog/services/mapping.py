@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import fields
-from datetime import date
+from dataclasses import dataclass, fields
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 from needlelog.domain.codes import Area, Endpoint, Grade, Indication, Sex
@@ -138,50 +139,94 @@ def _grade(value: int | None) -> Grade | None:
     return None if value is None else _grade_of(value)
 
 
-def session_to_row(data: SessionData, row: SessionRow) -> None:
-    """Write a session's values into a row (new or existing), children replaced."""
-    for name in SESSION_SCALARS:
-        setattr(row, name, getattr(data, name))
-    row.indications = join_codes(data.indications)
-    row.numbing_product = data.numbing.product if data.numbing else ""
-    row.numbing_minutes = data.numbing.minutes if data.numbing else None
-    row.redness = None if data.redness is None else int(data.redness)
-    row.bruising = None if data.bruising is None else int(data.bruising)
-    row.swelling = None if data.swelling is None else int(data.swelling)
-    row.areas = [
-        TreatedAreaRow(
-            position=i,
-            area=a.area.value,
-            label=a.label,
-            depth_um=depth_to_um(a.depth_mm),
-            passes=a.passes,
-            endpoint=a.endpoint.value if a.endpoint else None,
-        )
+@dataclass(frozen=True)
+class SessionValues:
+    """A session as the column values of its rows: the session row (without its
+    patient, id, timestamps and version) and the rows of each child table (without
+    their session)."""
+
+    session: dict[str, Any]
+    areas: list[dict[str, Any]]
+    products: list[dict[str, Any]]
+    screening: list[dict[str, Any]]
+    assessments: list[dict[str, Any]]
+
+
+def session_values(data: SessionData) -> SessionValues:
+    values = {name: getattr(data, name) for name in SESSION_SCALARS}
+    values["indications"] = join_codes(data.indications)
+    values["numbing_product"] = data.numbing.product if data.numbing else ""
+    values["numbing_minutes"] = data.numbing.minutes if data.numbing else None
+    values["redness"] = None if data.redness is None else int(data.redness)
+    values["bruising"] = None if data.bruising is None else int(data.bruising)
+    values["swelling"] = None if data.swelling is None else int(data.swelling)
+    areas = [
+        {
+            "position": i,
+            "area": a.area.value,
+            "label": a.label,
+            "depth_um": depth_to_um(a.depth_mm),
+            "passes": a.passes,
+            "endpoint": a.endpoint.value if a.endpoint else None,
+        }
         for i, a in enumerate(data.areas)
     ]
-    row.products = [
-        ProductRow(position=i, name=p.name, lot=p.lot, expiry=p.expiry)
+    products = [
+        {"position": i, "name": p.name, "lot": p.lot, "expiry": p.expiry}
         for i, p in enumerate(data.products)
     ]
-    row.screening = [
-        ScreeningRow(item=a.item.value, present=a.present, since=a.since) for a in data.screening
+    screening = [
+        {"item": a.item.value, "present": a.present, "since": a.since} for a in data.screening
     ]
-    scores: list[AssessmentRow] = []
+    scores: list[dict[str, Any]] = []
     for (scale, version), item, value in (
         (GOODMAN_BARON, "grade", data.scar_grade),
         (GAIS, "score", data.gais),
         (SATISFACTION, "score", data.satisfaction),
     ):
         if value is not None:
-            scores.append(AssessmentRow(scale=scale, scale_version=version, item=item, score=value))
+            scores.append({"scale": scale, "scale_version": version, "item": item, "score": value})
     if data.vss is not None:
         for item in VSS_ITEMS:
             scores.append(
-                AssessmentRow(
-                    scale=VSS[0], scale_version=VSS[1], item=item, score=getattr(data.vss, item)
-                )
+                {
+                    "scale": VSS[0],
+                    "scale_version": VSS[1],
+                    "item": item,
+                    "score": getattr(data.vss, item),
+                }
             )
-    row.assessments = scores
+    return SessionValues(values, areas, products, screening, scores)
+
+
+def session_to_row(data: SessionData, row: SessionRow) -> None:
+    """Write a session's values into a row (new or existing), children replaced."""
+    values = session_values(data)
+    for name, value in values.session.items():
+        setattr(row, name, value)
+    row.areas = [TreatedAreaRow(**v) for v in values.areas]
+    row.products = [ProductRow(**v) for v in values.products]
+    row.screening = [ScreeningRow(**v) for v in values.screening]
+    row.assessments = [AssessmentRow(**v) for v in values.assessments]
+
+
+def session_from_values(
+    session_id: int, patient_id: int, values: SessionValues, stamp: datetime
+) -> TreatmentSession:
+    """The stored view of a session just written from ``values`` (version 1)."""
+    plain = SimpleNamespace(
+        id=session_id,
+        patient_id=patient_id,
+        version=1,
+        created_at=stamp,
+        updated_at=stamp,
+        **values.session,
+        areas=[SimpleNamespace(**v) for v in values.areas],
+        products=[SimpleNamespace(**v) for v in values.products],
+        screening=[SimpleNamespace(**v) for v in values.screening],
+        assessments=[SimpleNamespace(**v) for v in values.assessments],
+    )
+    return session_from_row(plain)  # type: ignore[arg-type]
 
 
 # Screening answers in the order of the questionnaire.

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
-    Connection,
     Select,
     and_,
     bindparam,
@@ -32,6 +31,7 @@ from needlelog.services import audit, clock
 from needlelog.services.errors import NotFound, StaleRecord
 from needlelog.services.mapping import as_dict, patient_data, patient_from_row, patient_to_row
 from needlelog.store.database import Database
+from needlelog.store.driver import DriverConnection
 from needlelog.store.models import NameTokenRow, PatientRow
 
 # Above any character a name can hold: "abc" <= x < "abc" + TOP is a prefix match
@@ -142,9 +142,16 @@ def set_archived(db: Database, patient_id: int, archived: bool, actor: str) -> P
         return patient_from_row(row)
 
 
+_BY_ID = select(PatientRow.__table__).where(PatientRow.id == bindparam("patient_id"))
+
+
 def get(db: Database, patient_id: int) -> Patient:
-    with db.read() as s:
-        return patient_from_row(_row(s, patient_id))
+    with db.direct() as conn:
+        result = conn.execute(_BY_ID, {"patient_id": patient_id})
+        keys, row = result.keys(), result.first()
+    if row is None:
+        raise NotFound(f"no patient with id {patient_id}")
+    return patient_from_row(SimpleNamespace(**dict(zip(keys, row, strict=True))))  # type: ignore[arg-type]
 
 
 def find_by_record_no(db: Database, record_no: str) -> Patient:
@@ -247,7 +254,7 @@ _CAPPED_BIRTH = _capped(select(PatientRow.id).where(PatientRow.date_of_birth == 
 _CAPPED_TOKEN = _capped(select(NameTokenRow.patient_id).where(_prefix(NameTokenRow.token, "word")))
 
 
-def _matches_at_most(conn: Connection, query: PatientQuery) -> int:
+def _matches_at_most(conn: DriverConnection, query: PatientQuery) -> int:
     """How many patients can match at most (capped at about ``DENSE``), from counts
     that each read one index range: their sum bounds the number of matches."""
 
@@ -323,9 +330,7 @@ def search(
         params.update(
             after_family=after.family_name, after_given=after.given_name, after_id=after.id
         )
-    with db.read() as s:
-        # The reads go to the transaction's connection: nothing is pending in a read.
-        conn = s.connection()
+    with db.direct() as conn:
         shape = None
         dense = False
         if not query.is_empty:
@@ -348,15 +353,21 @@ def page_key(patient: Patient) -> PageKey:
     return PageKey(patient.data.family_name, patient.data.given_name, patient.id)
 
 
-def count(db: Database, text: str = "", include_archived: bool = False) -> int:
-    query = parse_query(text)
+@lru_cache(maxsize=64)
+def _count_statement(shape: tuple[int, bool] | None, include_archived: bool) -> Select[Any]:
     stmt = select(func.count()).select_from(PatientRow)
-    params: dict[str, Any] = {}
     if not include_archived:
         stmt = stmt.where(PatientRow.archived.is_(False))
-    if not query.is_empty:
+    if shape is not None:
         # Counting visits every match anyway: collecting them from the indexes is cheapest.
-        stmt = stmt.where(PatientRow.id.in_(_candidates(*_shape(query))))
-        params = _params(query)
-    with db.read() as s:
-        return int(s.execute(stmt, params).scalar() or 0)
+        stmt = stmt.where(PatientRow.id.in_(_candidates(*shape)))
+    return stmt
+
+
+def count(db: Database, text: str = "", include_archived: bool = False) -> int:
+    query = parse_query(text)
+    shape = None if query.is_empty else _shape(query)
+    stmt = _count_statement(shape, include_archived)
+    params = {} if query.is_empty else _params(query)
+    with db.direct() as conn:
+        return int(conn.execute(stmt, params).scalar() or 0)

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from itertools import groupby
 from operator import itemgetter
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, desc, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Insert,
+    Select,
+    Table,
+    bindparam,
+    desc,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, selectinload
 
 from needlelog.domain import course
@@ -22,9 +33,17 @@ from needlelog.domain.records import Product, SessionData, TreatmentSession
 from needlelog.domain.validation import check_session
 from needlelog.services import audit, clock
 from needlelog.services.errors import NotFound, StaleRecord
-from needlelog.services.mapping import as_dict, session_data, session_from_row, session_to_row
+from needlelog.services.mapping import (
+    as_dict,
+    session_data,
+    session_from_row,
+    session_from_values,
+    session_to_row,
+    session_values,
+)
 from needlelog.services.settings import protocol_in
 from needlelog.store.database import Database
+from needlelog.store.driver import DriverConnection
 from needlelog.store.models import (
     AssessmentRow,
     PatientRow,
@@ -33,6 +52,9 @@ from needlelog.store.models import (
     SessionRow,
     TreatedAreaRow,
 )
+
+# A Session's connection or a DriverConnection: the plain statements run on either.
+Executor = Connection | DriverConnection
 
 FLAG_SEVERE = "severe_reaction"
 FLAG_AVOID_OVERRIDDEN = "avoid_overridden"
@@ -85,16 +107,36 @@ _UPDATE_SUMMARY = (
         }
     )
 )
-_INSERTS = {
-    table.name: insert(table)
-    for table in (
-        SessionRow.__table__,
-        TreatedAreaRow.__table__,
-        ProductRow.__table__,
-        ScreeningRow.__table__,
-        AssessmentRow.__table__,
+
+
+def _insert_statement(table: Table) -> Insert:
+    """An insert of every column but a generated id, each value a parameter."""
+    return insert(table).values(
+        {c.key: bindparam(c.key) for c in table.columns if not (c.primary_key and c.key == "id")}
     )
+
+
+_INSERT_SESSION = _insert_statement(SessionRow.__table__)
+_INSERT_CHILDREN = {
+    "areas": _insert_statement(TreatedAreaRow.__table__),
+    "products": _insert_statement(ProductRow.__table__),
+    "screening": _insert_statement(ScreeningRow.__table__),
+    "assessments": _insert_statement(AssessmentRow.__table__),
 }
+_PATIENT_FACTS = select(
+    PatientRow.archived, PatientRow.record_no, PatientRow.date_of_birth, PatientRow.planned_sessions
+).where(PatientRow.id == bindparam("patient_id"))
+
+
+@dataclass(frozen=True)
+class _PatientFacts:
+    """What a save depends on of its patient (a ``PatientRow`` has the same names)."""
+
+    id: int
+    archived: bool
+    record_no: str
+    date_of_birth: date | None
+    planned_sessions: int | None
 
 
 _EARLIER = (
@@ -104,8 +146,8 @@ _EARLIER = (
 )
 
 
-def _write_summary(session: Session, patient_id: int, values: dict[str, Any]) -> None:
-    session.execute(_UPDATE_SUMMARY, {"summary_of": patient_id, **values})
+def _write_summary(conn: Executor, patient_id: int, values: dict[str, Any]) -> None:
+    conn.execute(_UPDATE_SUMMARY, {"summary_of": patient_id, **values})
 
 
 def refresh_summary(session: Session, patient_id: int, protocol: Protocol) -> None:
@@ -138,7 +180,7 @@ def _with_default_due(
 
 
 def _due_from_days(
-    data: SessionData, days: list[date], patient: PatientRow, protocol: Protocol
+    data: SessionData, days: list[date], patient: _PatientFacts | PatientRow, protocol: Protocol
 ) -> SessionData:
     """``data`` with its next due date filled in, from the days of the patient's
     other sessions, when the practitioner left it empty."""
@@ -151,7 +193,10 @@ def _due_from_days(
 
 
 def _check(
-    data: SessionData, patient: PatientRow, protocol: Protocol, now: datetime | None
+    data: SessionData,
+    patient: _PatientFacts | PatientRow,
+    protocol: Protocol,
+    now: datetime | None,
 ) -> None:
     if patient.archived:
         raise InvalidRecord(
@@ -169,13 +214,6 @@ def _check(
     check_session(data, protocol, moment.date(), patient.date_of_birth, moment)
 
 
-def _columns(obj: Any, table: Table) -> dict[str, Any]:
-    """The column values set on a new row object; like the unit of work, columns left
-    unset are omitted so their defaults apply."""
-    state = vars(obj)
-    return {c.key: state[c.key] for c in table.columns if c.key in state}
-
-
 def add_in(
     session: Session,
     patient_id: int,
@@ -184,44 +222,52 @@ def add_in(
     now: datetime | None = None,
     protocol: Protocol | None = None,
     refresh: bool = True,
-) -> SessionRow:
-    """Add a session inside an open transaction (used by record and by imports).
-
-    The rows are written with plain inserts rather than the unit of work: a new
-    session has nothing to reconcile, and the unit of work's bookkeeping was most of a
-    save's time. The returned row is filled in (id, version 1, children) but not kept
-    in ``session``."""
+) -> TreatmentSession:
+    """Add a session inside an open transaction (used by imports and the demo fill)."""
     protocol = protocol or protocol_in(session)
     patient = _patient(session, patient_id)
+    session.flush()  # the plain statements below must see any change still pending
+    return _insert(session.connection(), patient, data, actor, now, protocol, refresh)
+
+
+def _insert(
+    conn: Executor,
+    patient: _PatientFacts | PatientRow,
+    data: SessionData,
+    actor: str,
+    now: datetime | None,
+    protocol: Protocol,
+    refresh: bool = True,
+) -> TreatmentSession:
+    """Check and write a new session with plain inserts: a new session has nothing to
+    reconcile, and a unit of work's bookkeeping was most of a save's time."""
     _check(data, patient, protocol, now)
     # One read of the patient's sessions serves the default due date and the summary.
-    session.flush()  # the plain read below must see any change still pending
-    earlier = [tuple(r) for r in session.connection().execute(_EARLIER, {"of": patient_id})]
+    earlier = [tuple(r) for r in conn.execute(_EARLIER, {"of": patient.id}).all()]
     data = _due_from_days(data, [at.date() for at, _due in earlier], patient, protocol)
     stamp = clock.utc_now()
-    row = SessionRow(patient_id=patient_id, created_at=stamp, updated_at=stamp, version=1)
-    session_to_row(data, row)
-    sessions_table = SessionRow.__table__
-    values = _columns(row, sessions_table)
-    row.id = session.execute(_INSERTS[sessions_table.name], values).inserted_primary_key[0]
-    for children, table in (
-        (row.areas, TreatedAreaRow.__table__),
-        (row.products, ProductRow.__table__),
-        (row.screening, ScreeningRow.__table__),
-        (row.assessments, AssessmentRow.__table__),
-    ):
-        if children:
-            many = [_columns(child, table) for child in children]
-            for child in many:
-                child["session_id"] = row.id
-            session.execute(_INSERTS[table.name], many)
+    values = session_values(data)
+    sid = conn.execute(
+        _INSERT_SESSION,
+        {
+            **values.session,
+            "patient_id": patient.id,
+            "created_at": stamp,
+            "updated_at": stamp,
+            "version": 1,
+        },
+    ).inserted_primary_key[0]
+    for name, stmt in _INSERT_CHILDREN.items():
+        rows = getattr(values, name)
+        if rows:
+            conn.execute(stmt, [{**r, "session_id": sid} for r in rows])
     audit.append(
-        session,
+        conn,
         actor,
         "session",
-        row.id,
+        sid,
         "create",
-        {"patient_id": [None, patient_id], **audit.diff({}, as_dict(data))},
+        {"patient_id": [None, patient.id], **audit.diff({}, as_dict(data))},
     )
     if refresh:
         # The new session sorts after any other at the same moment (its id is larger).
@@ -229,17 +275,20 @@ def add_in(
         place = next((i for i, (other, _d) in enumerate(earlier) if other > at), len(earlier))
         earlier.insert(place, (at, data.next_due))
         summary = _summary_values(earlier, patient.planned_sessions, protocol)
-        _write_summary(session, patient_id, summary)
-    return row
+        _write_summary(conn, patient.id, summary)
+    return session_from_values(sid, patient.id, values, stamp)
 
 
 def record(
     db: Database, patient_id: int, data: SessionData, actor: str, now: datetime | None = None
 ) -> TreatmentSession:
     """Save a new session; on any problem nothing is written."""
-    with db.write() as s:
-        row = add_in(s, patient_id, data, actor, now)
-        return session_from_row(row)
+    with db.direct(write=True) as conn:
+        protocol = protocol_in(conn)
+        found = conn.execute(_PATIENT_FACTS, {"patient_id": patient_id}).first()
+        if found is None:
+            raise NotFound(f"no patient with id {patient_id}")
+        return _insert(conn, _PatientFacts(patient_id, *found), data, actor, now, protocol)
 
 
 def amend(
@@ -329,12 +378,9 @@ _HISTORY_SESSIONS, _HISTORY_CHILDREN = _history_statements()
 _PATIENT_EXISTS = select(PatientRow.id).where(PatientRow.id == bindparam("patient_id"))
 
 
-def _plain_sessions(session: Session, patient_id: int) -> list[SimpleNamespace]:
+def _plain_sessions(conn: Executor, patient_id: int) -> list[SimpleNamespace]:
     """A patient's sessions with their areas, products, screening and scores, read as
-    plain rows in five queries: a long history opens without building ORM objects.
-    The reads go to the transaction's connection: nothing is pending in a read, and
-    plain rows need none of the ORM's result handling."""
-    conn = session.connection()
+    plain rows in five queries: a long history opens without building ORM objects."""
     params = {"patient_id": patient_id}
     result = conn.execute(_HISTORY_SESSIONS, params)
     keys = list(result.keys())
@@ -359,11 +405,11 @@ def _plain_sessions(session: Session, patient_id: int) -> list[SimpleNamespace]:
 
 def history(db: Database, patient_id: int, newest_first: bool = True) -> list[TreatmentSession]:
     """All sessions of a patient with their flags (too soon, late, severe reaction)."""
-    with db.read() as s:
-        if s.connection().execute(_PATIENT_EXISTS, {"patient_id": patient_id}).first() is None:
+    with db.direct() as conn:
+        if conn.execute(_PATIENT_EXISTS, {"patient_id": patient_id}).first() is None:
             raise NotFound(f"no patient with id {patient_id}")
-        protocol = protocol_in(s)
-        rows = _plain_sessions(s, patient_id)
+        protocol = protocol_in(conn)
+        rows = _plain_sessions(conn, patient_id)
     out: list[TreatmentSession] = []
     previous: SessionData | None = None
     for row in rows:

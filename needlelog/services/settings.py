@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from needlelog.domain.errors import Violation, raise_if_any
 from needlelog.domain.protocol import DEFAULT_PROTOCOL, PEN_MAX_DEPTH_MM, PEN_MIN_DEPTH_MM, Protocol
 from needlelog.services import audit
 from needlelog.store.database import Database
+from needlelog.store.driver import DriverConnection
 from needlelog.store.models import SettingRow
 
 DEFAULT_AFTERCARE = """\
@@ -39,9 +41,20 @@ class ClinicInfo:
     )
 
 
+# Any of a Session, a Connection or a DriverConnection: the protocol is read by every
+# save and every opened record.
+Executor = Session | Connection | DriverConnection
+_VALUE = select(SettingRow.value).where(SettingRow.key == bindparam("key"))
+
+
 def _get(session: Session, key: str) -> Any | None:
     row = session.get(SettingRow, key)
     return None if row is None else json.loads(row.value)
+
+
+@lru_cache(maxsize=8)
+def _protocol_from(text: str) -> Protocol:
+    return Protocol.from_json(json.loads(text))
 
 
 def _put(session: Session, key: str, value: Any, actor: str) -> None:
@@ -72,9 +85,9 @@ def all_values(session: Session) -> dict[str, Any]:
     return {row.key: json.loads(row.value) for row in session.scalars(select(SettingRow))}
 
 
-def protocol_in(session: Session) -> Protocol:
-    data = _get(session, "protocol")
-    return DEFAULT_PROTOCOL if data is None else Protocol.from_json(data)
+def protocol_in(conn: Executor) -> Protocol:
+    text = conn.execute(_VALUE, {"key": "protocol"}).scalar()
+    return DEFAULT_PROTOCOL if text is None else _protocol_from(text)
 
 
 def get_protocol(db: Database) -> Protocol:

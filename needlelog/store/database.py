@@ -11,7 +11,9 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import PoolProxiedConnection
 
+from needlelog.store.driver import DriverConnection
 from needlelog.store.errors import translate
 from needlelog.store.models import AuditEventRow
 
@@ -66,6 +68,8 @@ class Database:
         self.url = url
         self.engine = create_db_engine(url)
         self._writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._idle: list[PoolProxiedConnection] = []
+        self._disposed = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -107,5 +111,68 @@ class Database:
         """A read-only unit of work (no write lock is taken)."""
         return self._unit(self.engine)
 
+    @contextmanager
+    def direct(self, write: bool = False) -> Iterator[DriverConnection]:
+        """A transaction on the driver's own connection, for the operations repeated all
+        day (see ``store.driver``): commits on success, writes nothing on any error.
+        ``write`` takes the write lock up front, as ``write()`` does."""
+        pooled = self._take_connection()
+        sqlite = self.is_sqlite
+        healthy = False
+        try:
+            raw = pooled.driver_connection
+            conn = DriverConnection(raw, self.engine.dialect)
+            try:
+                if sqlite:
+                    raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                yield conn
+            except BaseException:
+                if not sqlite:
+                    raw.rollback()
+                elif raw.in_transaction:
+                    raw.execute("ROLLBACK")
+                healthy = True  # the transaction is over: the connection can serve again
+                raise
+            finally:
+                conn.close()
+            if sqlite:
+                raw.execute("COMMIT")
+            else:
+                raw.commit()
+            healthy = True
+        except self.engine.dialect.loaded_dbapi.Error as exc:
+            healthy = False  # a driver error may have left it unusable: the pool decides
+            known = translate(exc, f"the database {self.display_name}")
+            if known is not None:
+                raise known from exc
+            raise
+        finally:
+            self._give_back(pooled, healthy)
+
+    # Connections between two ``direct`` calls wait here rather than in the engine's
+    # pool: taking one back from the pool and returning it cost more than a search
+    # that finds nothing. At most as many wait as were ever in use at once.
+    def _take_connection(self) -> PoolProxiedConnection:
+        try:
+            return self._idle.pop()
+        except IndexError:
+            pass
+        try:
+            return self.engine.raw_connection()
+        except DBAPIError as exc:
+            known = translate(exc, f"the database {self.display_name}")
+            if known is not None:
+                raise known from exc
+            raise
+
+    def _give_back(self, pooled: PoolProxiedConnection, healthy: bool) -> None:
+        if healthy and not self._disposed:
+            self._idle.append(pooled)
+        else:
+            pooled.close()
+
     def dispose(self) -> None:
+        self._disposed = True
+        while self._idle:
+            self._idle.pop().close()
         self.engine.dispose()
