@@ -41,6 +41,21 @@ VSS_ITEMS = ("vascularity", "pigmentation", "pliability", "height")
 
 UM_PER_MM = Decimal(1000)
 E = TypeVar("E", bound=Enum)
+R = TypeVar("R")
+
+
+def _stored(cls: type[R], **values: Any) -> R:
+    """A record from values read back from the store, the same object ``cls(**values)``
+    makes (every field is given): without the frozen dataclass's assignment field by
+    field, a fifth of opening a long history or of reading a page of patients."""
+    record = object.__new__(cls)
+    record.__dict__.update(values)
+    return record
+
+
+# ``_stored`` skips ``__init__``: only for records whose ``__init__`` does nothing else.
+for _cls in (PatientData, Patient, SessionData, TreatmentSession):
+    assert not hasattr(_cls, "__post_init__") and not hasattr(_cls, "__slots__"), _cls
 
 
 def depth_to_um(depth_mm: Decimal) -> int:
@@ -75,7 +90,8 @@ def patient_to_row(data: PatientData, row: PatientRow) -> None:
 
 
 def patient_data(row: PatientRow) -> PatientData:
-    return PatientData(
+    return _stored(
+        PatientData,
         record_no=row.record_no,
         family_name=row.family_name,
         given_name=row.given_name,
@@ -84,14 +100,15 @@ def patient_data(row: PatientRow) -> PatientData:
         phone=row.phone,
         email=row.email,
         fitzpatrick=row.fitzpatrick,
-        contraindications=tuple(_contraindication(c) for c in split_codes(row.contraindications)),
+        contraindications=_contraindications(row.contraindications),
         notes=row.notes,
         planned_sessions=row.planned_sessions,
     )
 
 
 def patient_from_row(row: PatientRow) -> Patient:
-    return Patient(
+    return _stored(
+        Patient,
         id=row.id,
         data=patient_data(row),
         archived=row.archived,
@@ -102,6 +119,58 @@ def patient_from_row(row: PatientRow) -> Patient:
         course_sessions=row.course_sessions,
         sessions_total=row.sessions_total,
         next_due=row.next_due,
+    )
+
+
+# The columns ``patient_from_columns`` reads, in its order.
+PATIENT_COLUMNS = (
+    "id", "record_no", "family_name", "given_name", "date_of_birth", "sex", "phone", "email",
+    "fitzpatrick", "contraindications", "notes", "planned_sessions", "archived",
+    "last_session_on", "course_sessions", "sessions_total", "next_due", "created_at",
+    "updated_at", "version",
+)  # fmt: skip
+
+
+@lru_cache(maxsize=1024)
+def _contraindications(text: str) -> tuple[Contraindication, ...]:
+    return tuple(_contraindication(c) for c in split_codes(text))
+
+
+def patient_from_columns(row: tuple[Any, ...]) -> Patient:
+    """A stored patient from a plain row holding ``PATIENT_COLUMNS`` (a page of search
+    results builds a hundred)."""
+    (
+        pid, record_no, family_name, given_name, date_of_birth, sex, phone, email,
+        fitzpatrick, contraindications, notes, planned_sessions, archived,
+        last_session_on, course_sessions, sessions_total, next_due, created_at,
+        updated_at, version,
+    ) = row  # fmt: skip
+    data = _stored(
+        PatientData,
+        record_no=record_no,
+        family_name=family_name,
+        given_name=given_name,
+        date_of_birth=date_of_birth,
+        sex=_sex(sex) if sex else None,
+        phone=phone,
+        email=email,
+        fitzpatrick=fitzpatrick,
+        contraindications=_contraindications(contraindications),
+        notes=notes,
+        planned_sessions=planned_sessions,
+    )
+    return _stored(
+        Patient,
+        id=pid,
+        data=data,
+        archived=archived,
+        version=version,
+        created_at=created_at,
+        updated_at=updated_at,
+        last_session_on=last_session_on,
+        course_sessions=course_sessions,
+        sessions_total=sessions_total,
+        next_due=next_due,
     )
 
 
@@ -302,6 +371,100 @@ def session_data(row: SessionRow) -> SessionData:
         screening=_screening(tuple((s.item, s.present, s.since) for s in row.screening)),
         cautions_acknowledged=row.cautions_acknowledged,
         override_reason=row.override_reason,
+    )
+
+
+# The columns ``session_from_columns`` reads, in its order: statements that read
+# sessions for it select exactly these (``sessions.history``).
+SESSION_COLUMNS = (
+    "id", "patient_id", "version", "created_at", "updated_at", "performed_at", "practitioner",
+    "indications", "device", "cartridge_needles", "cartridge_lot", "pen_speed",
+    "numbing_product", "numbing_minutes", "redness", "bruising", "swelling",
+    "pinpoint_bleeding", "acne_flare", "adverse_events", "pain", "notes", "aftercare_given",
+    "next_due", "cautions_acknowledged", "override_reason",
+)  # fmt: skip
+# The columns of each child row, after its session id, in the order read below.
+AREA_COLUMNS = ("area", "depth_um", "passes", "endpoint", "label")
+PRODUCT_COLUMNS = ("name", "lot", "expiry")
+SCREENING_COLUMNS = ("item", "present", "since")
+ASSESSMENT_COLUMNS = ("scale", "item", "score")
+
+
+@lru_cache(maxsize=256)
+def _indications(text: str) -> tuple[Indication, ...]:
+    return tuple(_indication(c) for c in split_codes(text))
+
+
+@lru_cache(maxsize=4096)
+def _product(name: str, lot: str, expiry: date | None) -> Product:
+    return Product(name, lot, expiry)
+
+
+def session_from_columns(
+    row: tuple[Any, ...],
+    areas: list[tuple[Any, ...]],
+    products: list[tuple[Any, ...]],
+    screening: list[tuple[Any, ...]],
+    assessments: list[tuple[Any, ...]],
+    flags: Callable[[SessionData], tuple[str, ...]],
+) -> TreatmentSession:
+    """A stored session from plain rows: ``row`` holds ``SESSION_COLUMNS``, each child
+    row its session id and then its ``*_COLUMNS``. Opening a long history builds sixty
+    of these; reading values by position is what keeps that quick."""
+    (
+        sid, patient_id, version, created_at, updated_at, performed_at, practitioner,
+        indications, device, cartridge_needles, cartridge_lot, pen_speed,
+        numbing_product, numbing_minutes, redness, bruising, swelling,
+        pinpoint_bleeding, acne_flare, adverse_events, pain, notes, aftercare_given,
+        next_due, cautions_acknowledged, override_reason,
+    ) = row  # fmt: skip
+    scores = {(scale, item): score for _sid, scale, item, score in assessments}
+    vss = None
+    if any(scale == VSS[0] for scale, _ in scores):
+        vss = VancouverScarScale(**{i: scores.get((VSS[0], i), 0) for i in VSS_ITEMS})
+    data = _stored(
+        SessionData,
+        performed_at=performed_at,
+        practitioner=practitioner,
+        areas=tuple(_treated_area(*a[1:]) for a in areas),
+        indications=_indications(indications),
+        device=device,
+        cartridge_needles=cartridge_needles,
+        cartridge_lot=cartridge_lot,
+        pen_speed=pen_speed,
+        numbing=(
+            Numbing(numbing_product, numbing_minutes)
+            if numbing_product and numbing_minutes is not None
+            else None
+        ),
+        products=tuple(_product(*p[1:]) for p in products),
+        redness=_grade(redness),
+        bruising=_grade(bruising),
+        swelling=_grade(swelling),
+        pinpoint_bleeding=pinpoint_bleeding,
+        acne_flare=acne_flare,
+        adverse_events=adverse_events,
+        pain=pain,
+        scar_grade=scores.get((GOODMAN_BARON[0], "grade")),
+        gais=scores.get((GAIS[0], "score")),
+        satisfaction=scores.get((SATISFACTION[0], "score")),
+        vss=vss,
+        notes=notes,
+        aftercare_given=aftercare_given,
+        next_due=next_due,
+        screening=_screening(tuple(s[1:] for s in screening)),
+        cautions_acknowledged=cautions_acknowledged,
+        override_reason=override_reason,
+    )
+    return _stored(
+        TreatmentSession,
+        id=sid,
+        patient_id=patient_id,
+        data=data,
+        version=version,
+        created_at=created_at,
+        updated_at=updated_at,
+        flags=flags(data),
     )
 
 

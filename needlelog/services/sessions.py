@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections import namedtuple
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from itertools import groupby
 from operator import itemgetter
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
@@ -34,8 +31,14 @@ from needlelog.domain.validation import check_session
 from needlelog.services import audit, clock
 from needlelog.services.errors import NotFound, StaleRecord
 from needlelog.services.mapping import (
+    AREA_COLUMNS,
+    ASSESSMENT_COLUMNS,
+    PRODUCT_COLUMNS,
+    SCREENING_COLUMNS,
+    SESSION_COLUMNS,
     as_dict,
     session_data,
+    session_from_columns,
     session_from_row,
     session_from_values,
     session_to_row,
@@ -349,73 +352,71 @@ def _flags(data: SessionData, previous: SessionData | None, protocol: Protocol) 
     return tuple(flags)
 
 
-def _history_statements() -> tuple[
-    Select[Any], list[tuple[str, Select[Any], int, Callable[[Any], Any]]]
-]:
+def _history_statements() -> tuple[Select[Any], dict[str, Select[Any]]]:
     # Built once: a select of every column of a table costs as much to build as to run.
     of = bindparam("patient_id")
     sessions = (
-        select(SessionRow.__table__)
+        select(*(SessionRow.__table__.c[name] for name in SESSION_COLUMNS))
         .where(SessionRow.patient_id == of)
         .order_by(SessionRow.performed_at, SessionRow.id)
     )
     ids = select(SessionRow.id).where(SessionRow.patient_id == of).scalar_subquery()
-    children = []
-    for name, table, order in (
-        ("areas", TreatedAreaRow.__table__, ("session_id", "position")),
-        ("products", ProductRow.__table__, ("session_id", "position")),
-        ("screening", ScreeningRow.__table__, ("session_id",)),
-        ("assessments", AssessmentRow.__table__, ("session_id",)),
+    children = {}
+    for name, table, columns, order in (
+        ("areas", TreatedAreaRow.__table__, AREA_COLUMNS, ("session_id", "position")),
+        ("products", ProductRow.__table__, PRODUCT_COLUMNS, ("session_id", "position")),
+        ("screening", ScreeningRow.__table__, SCREENING_COLUMNS, ("session_id",)),
+        ("assessments", AssessmentRow.__table__, ASSESSMENT_COLUMNS, ("session_id",)),
     ):
-        stmt = select(table).where(table.c.session_id.in_(ids))
-        stmt = stmt.order_by(*(table.c[c] for c in order))
-        plain = namedtuple(f"Plain{table.name.title()}", list(table.c.keys()))  # type: ignore[misc]
-        children.append((name, stmt, list(table.c.keys()).index("session_id"), plain._make))
+        stmt = select(table.c.session_id, *(table.c[c] for c in columns))
+        stmt = stmt.where(table.c.session_id.in_(ids)).order_by(*(table.c[c] for c in order))
+        children[name] = stmt
     return sessions, children
 
 
 _HISTORY_SESSIONS, _HISTORY_CHILDREN = _history_statements()
 _PATIENT_EXISTS = select(PatientRow.id).where(PatientRow.id == bindparam("patient_id"))
-
-
-def _plain_sessions(conn: Executor, patient_id: int) -> list[SimpleNamespace]:
-    """A patient's sessions with their areas, products, screening and scores, read as
-    plain rows in five queries: a long history opens without building ORM objects."""
-    params = {"patient_id": patient_id}
-    result = conn.execute(_HISTORY_SESSIONS, params)
-    keys = list(result.keys())
-    rows = result.all()
-    children: dict[str, dict[int, list[Any]]] = {}
-    for name, stmt, at, make in _HISTORY_CHILDREN:
-        found = conn.execute(stmt, params).all()
-        # Rows arrive grouped by session: one group per session, no per-row lookups;
-        # named tuples, whose fields read fast by name.
-        children[name] = {
-            sid: list(map(make, group)) for sid, group in groupby(found, itemgetter(at))
-        }
-    out = []
-    for row in rows:
-        # Plain namespaces: fields are read by name many times, slowly from result rows.
-        plain = SimpleNamespace(**dict(zip(keys, row, strict=True)))
-        for name, grouped in children.items():
-            setattr(plain, name, grouped.get(plain.id, []))
-        out.append(plain)
-    return out
+_NONE: list[tuple[Any, ...]] = []
+first = itemgetter(0)
 
 
 def history(db: Database, patient_id: int, newest_first: bool = True) -> list[TreatmentSession]:
-    """All sessions of a patient with their flags (too soon, late, severe reaction)."""
+    """All sessions of a patient with their flags (too soon, late, severe reaction).
+
+    Read as plain rows in five queries, the children of every session at once, and
+    built straight into records: a long history opens without ORM objects."""
+    params = {"patient_id": patient_id}
     with db.direct() as conn:
-        if conn.execute(_PATIENT_EXISTS, {"patient_id": patient_id}).first() is None:
+        if conn.execute(_PATIENT_EXISTS, params).first() is None:
             raise NotFound(f"no patient with id {patient_id}")
         protocol = protocol_in(conn)
-        rows = _plain_sessions(conn, patient_id)
+        rows = conn.execute(_HISTORY_SESSIONS, params).all()
+        # Child rows arrive grouped by session: one group per session, no per-row lookups.
+        children = [
+            {sid: list(group) for sid, group in groupby(conn.execute(stmt, params), first)}
+            for stmt in _HISTORY_CHILDREN.values()
+        ]
+    areas, products, screening, assessments = children
     out: list[TreatmentSession] = []
-    previous: SessionData | None = None
+    previous: list[SessionData | None] = [None]
+
+    def flags(data: SessionData) -> tuple[str, ...]:
+        found = _flags(data, previous[0], protocol)
+        previous[0] = data
+        return found
+
     for row in rows:
-        data = session_data(row)  # type: ignore[arg-type]
-        out.append(session_from_row(row, _flags(data, previous, protocol), data))  # type: ignore[arg-type]
-        previous = data
+        sid = row[0]
+        out.append(
+            session_from_columns(
+                row,
+                areas.get(sid, _NONE),
+                products.get(sid, _NONE),
+                screening.get(sid, _NONE),
+                assessments.get(sid, _NONE),
+                flags,
+            )
+        )
     return out[::-1] if newest_first else out
 
 
