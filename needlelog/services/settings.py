@@ -91,8 +91,8 @@ def protocol_in(conn: Executor) -> Protocol:
 
 
 def get_protocol(db: Database) -> Protocol:
-    with db.read() as s:
-        return protocol_in(s)
+    with db.direct() as conn:  # read with every search keystroke
+        return protocol_in(conn)
 
 
 def set_protocol(db: Database, protocol: Protocol, actor: str) -> None:
