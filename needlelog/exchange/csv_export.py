@@ -352,7 +352,7 @@ def export_csv(
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     targets = (out_dir / f.PATIENTS_FILE, out_dir / f.SESSIONS_FILE)
-    with db.read() as s, ExitStack() as stack:
+    with db.direct() as s, ExitStack() as stack:
         p_total, s_total = source.count(s, record_no)
         total = p_total + s_total
         if progress is not None:

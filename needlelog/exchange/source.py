@@ -13,14 +13,16 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Select, bindparam, func, select, true
 from sqlalchemy.orm import Session
 
 from needlelog.domain.records import PatientData, SessionData
 from needlelog.services.mapping import patient_data, session_data
+from needlelog.store.driver import DriverConnection
 from needlelog.store.models import (
     AssessmentRow,
     AuditEventRow,
@@ -55,22 +57,43 @@ class StoredSession:
     version: int
 
 
+# A Session, or a DriverConnection for the batch readers (store.driver): an export
+# of a million sessions runs a few thousand statements, each built once.
+Executor = Session | DriverConnection
+
+
 def _patient_filter(record_no: str | None) -> Any:
     return True if record_no is None else PatientRow.record_no == record_no
 
 
-def count(session: Session, record_no: str | None = None) -> tuple[int, int]:
-    """How many patients and sessions an export will write."""
-    patients = session.scalar(
-        select(func.count()).select_from(PatientRow).where(_patient_filter(record_no))
-    )
-    sessions = session.scalar(
+def _one_patient(whole: bool) -> Any:
+    return true() if whole else PatientRow.record_no == bindparam("record_no")
+
+
+def _params(record_no: str | None, **values: Any) -> dict[str, Any]:
+    return values if record_no is None else {"record_no": record_no, **values}
+
+
+@lru_cache(maxsize=2)
+def _count_statements(whole: bool) -> tuple[Select[Any], Select[Any]]:
+    patients = select(func.count()).select_from(PatientRow).where(_one_patient(whole))
+    sessions = (
         select(func.count())
         .select_from(SessionRow)
         .join(PatientRow, PatientRow.id == SessionRow.patient_id)
-        .where(_patient_filter(record_no))
+        .where(_one_patient(whole))
     )
-    return int(patients or 0), int(sessions or 0)
+    return patients, sessions
+
+
+def count(conn: Executor, record_no: str | None = None) -> tuple[int, int]:
+    """How many patients and sessions an export will write."""
+    patients, sessions = _count_statements(record_no is None)
+    params = _params(record_no)
+    return (
+        int(conn.execute(patients, params).scalar() or 0),
+        int(conn.execute(sessions, params).scalar() or 0),
+    )
 
 
 def iter_patients(
@@ -192,84 +215,95 @@ class SessionBatch:
     so a single pass groups them.
     """
 
-    sessions: Sequence[Row[Any]]
-    areas: Sequence[Row[Any]]
-    products: Sequence[Row[Any]]
-    screening: Sequence[Row[Any]]
-    assessments: Sequence[Row[Any]]
+    sessions: Sequence[Sequence[Any]]
+    areas: Sequence[Sequence[Any]]
+    products: Sequence[Sequence[Any]]
+    screening: Sequence[Sequence[Any]]
+    assessments: Sequence[Sequence[Any]]
+
+
+@lru_cache(maxsize=2)
+def _patient_batch(whole: bool) -> Select[Any]:
+    table = PatientRow.__table__
+    return (
+        select(table.c.id, *(table.c[name] for name in PATIENT_ROW))
+        .where(table.c.id > bindparam("last"), _one_patient(whole))
+        .order_by(table.c.id)
+        .limit(bindparam("limit"))
+    )
 
 
 def iter_patient_rows(
-    session: Session, record_no: str | None = None, batch: int | None = None
-) -> Iterator[Sequence[Row[Any]]]:
+    conn: Executor, record_no: str | None = None, batch: int | None = None
+) -> Iterator[Sequence[Sequence[Any]]]:
     """Patients in id order, a batch of ``PATIENT_ROW`` rows at a time."""
-    batch = batch or BATCH
-    table = PatientRow.__table__
-    columns = [table.c[name] for name in PATIENT_ROW]
+    stmt = _patient_batch(record_no is None)
     last = 0
     while True:
-        rows = session.execute(
-            select(table.c.id, *columns)
-            .where(table.c.id > last, _patient_filter(record_no))
-            .order_by(table.c.id)
-            .limit(batch)
-        ).all()
+        rows = conn.execute(stmt, _params(record_no, last=last, limit=batch or BATCH)).all()
         if not rows:
             return
         last = rows[-1][0]
         yield [row[1:] for row in rows]
 
 
-def _child_rows(
-    session: Session,
-    model: Any,
-    names: tuple[str, ...],
-    ids: list[int],
-    contiguous: bool,
-    order: str | None = None,
-) -> Sequence[Row[Any]]:
+@lru_cache(maxsize=16)
+def _child_batch(model: Any, names: tuple[str, ...], order: str | None, whole: bool) -> Select[Any]:
+    """The children of the sessions with ids from ``lo`` to ``hi``: all of them when the
+    whole clinic is exported, else only those of the one patient's sessions."""
     table = model.__table__
-    where = (
-        table.c.session_id.between(ids[0], ids[-1]) if contiguous else table.c.session_id.in_(ids)
+    in_range = table.c.session_id.between(bindparam("lo"), bindparam("hi"))
+    if not whole:
+        ids = (
+            select(SessionRow.id)
+            .join(PatientRow, PatientRow.id == SessionRow.patient_id)
+            .where(_one_patient(whole), SessionRow.id.between(bindparam("lo"), bindparam("hi")))
+        )
+        in_range = table.c.session_id.in_(ids)
+    stmt = select(*(table.c[name] for name in names)).where(in_range)
+    return stmt.order_by(table.c.session_id, *(() if order is None else (table.c[order],)))
+
+
+@lru_cache(maxsize=2)
+def _session_batch(whole: bool) -> Select[Any]:
+    table = SessionRow.__table__
+    patients = PatientRow.__table__
+    return (
+        select(patients.c.record_no, *(table.c[name] for name in SESSION_ROW))
+        .join(patients, patients.c.id == table.c.patient_id)
+        .where(table.c.id > bindparam("last"), _one_patient(whole))
+        .order_by(table.c.id)
+        .limit(bindparam("limit"))
     )
-    stmt = select(*(table.c[name] for name in names)).where(where)
-    stmt = stmt.order_by(table.c.session_id, *(() if order is None else (table.c[order],)))
-    return session.execute(stmt).all()
 
 
 def iter_session_batches(
-    session: Session, record_no: str | None = None, batch: int | None = None
+    conn: Executor, record_no: str | None = None, batch: int | None = None
 ) -> Iterator[SessionBatch]:
     """Sessions in id order, a batch at a time, with their children as plain rows.
 
     A handful of queries per batch and no per-record objects: the fast way to
     stream every session out (what ``iter_sessions`` gives, before mapping).
     """
-    batch = batch or BATCH
-    table = SessionRow.__table__
-    patients = PatientRow.__table__
-    columns = [table.c[name] for name in SESSION_ROW]
     whole = record_no is None
+    stmt = _session_batch(whole)
+    children = [
+        _child_batch(TreatedAreaRow, AREA_ROW, "position", whole),
+        _child_batch(ProductRow, PRODUCT_ROW, "position", whole),
+        _child_batch(ScreeningRow, SCREENING_ROW, None, whole),
+        _child_batch(AssessmentRow, ASSESSMENT_ROW, None, whole),
+    ]
     last = 0
     while True:
-        rows = session.execute(
-            select(patients.c.record_no, *columns)
-            .join(patients, patients.c.id == table.c.patient_id)
-            .where(table.c.id > last, _patient_filter(record_no))
-            .order_by(table.c.id)
-            .limit(batch)
-        ).all()
+        rows = conn.execute(stmt, _params(record_no, last=last, limit=batch or BATCH)).all()
         if not rows:
             return
-        ids = [row[1] for row in rows]
-        yield SessionBatch(
-            sessions=rows,
-            areas=_child_rows(session, TreatedAreaRow, AREA_ROW, ids, whole, "position"),
-            products=_child_rows(session, ProductRow, PRODUCT_ROW, ids, whole, "position"),
-            screening=_child_rows(session, ScreeningRow, SCREENING_ROW, ids, whole),
-            assessments=_child_rows(session, AssessmentRow, ASSESSMENT_ROW, ids, whole),
+        span = _params(record_no, lo=rows[0][1], hi=rows[-1][1])
+        areas, products, screening, assessments = (
+            conn.execute(child, span).all() for child in children
         )
-        last = ids[-1]
+        yield SessionBatch(rows, areas, products, screening, assessments)
+        last = rows[-1][1]
 
 
 def iter_audit(session: Session, batch: int | None = None) -> Iterator[dict[str, Any]]:
