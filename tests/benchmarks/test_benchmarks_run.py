@@ -70,8 +70,11 @@ def test_run_prints_a_table_and_writes_json(tmp_path: Path) -> None:
         assert row["needlelog_s"] is not None or row["note"] == run.NOT_AVAILABLE
 
 
-def test_the_raw_search_uses_the_same_threshold_as_needlelog() -> None:
+def test_the_raw_search_uses_the_same_threshold_and_page_as_needlelog() -> None:
+    from needlelog.ui.patient_models import PAGE_SIZE
+
     assert run.DENSE == patients.DENSE
+    assert run.GUI_PAGE == PAGE_SIZE
 
 
 def _args(path: Path, out: Path, patient_id: int) -> argparse.Namespace:
