@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Image, Paragraph, Table, TableStyle
 
@@ -31,6 +34,15 @@ TINT = colors.HexColor("#EAF2F3")
 RULE = colors.HexColor("#C4D3D6")
 WARN = colors.HexColor("#A4481C")
 AVOID = colors.HexColor("#9B1C1C")
+
+
+def css(colour: colors.Color) -> str:
+    """A colour for Paragraph markup (``<font color=...>``) as "#rrggbb".
+
+    ReportLab reads this form directly; ``Color.hexval()`` ("0x...") would go
+    through its slow fallback parser on every tag.
+    """
+    return "#" + colour.hexval()[2:]
 
 
 def style(name: str, **kw: Any) -> ParagraphStyle:
@@ -71,13 +83,69 @@ FOOT_RIGHT = style("footr", fontSize=7, leading=9, textColor=MUTED, alignment=TA
 _shaped: dict[str, ParagraphStyle] = {}
 
 
+class _Paragraph(Paragraph):
+    """A Paragraph that breaks its lines once per width.
+
+    A table measures every cell while it looks for a page break, again in the
+    part that goes on the next page, and again when it draws it; the lines of a
+    paragraph depend only on the width it is given, so the answer is kept.
+    """
+
+    _wrapped: tuple[float, dict[str, Any]] | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        if self._wrapped is not None and self._wrapped[0] == availWidth:
+            self.__dict__.update(self._wrapped[1])
+            return self.width, self.height
+        size = super().wrap(availWidth, availHeight)
+        if availWidth >= rl_config._FUZZ:  # a real layout, not "does not fit at all"
+            keep = ("width", "height", "blPara", "_wrapWidths")
+            self._wrapped = (availWidth, {k: self.__dict__[k] for k in keep})
+        return size
+
+
 def para(text: str, st: ParagraphStyle, **kw: Any) -> Paragraph:
     """A Paragraph of markup; text holding Arabic is shaped (joined, right to left)."""
     if fonts.has_arabic(text):
         if st.name not in _shaped:
             _shaped[st.name] = ParagraphStyle(f"{st.name}-shaped", parent=st, shaping=1)
         st = _shaped[st.name]
-    return Paragraph(text, st, **kw)
+    return _Paragraph(text, st, **kw)
+
+
+_ODD_SPACE = re.compile(r"[^\S ]|\xad")  # no-break or other spaces, soft hyphens
+
+
+def fit_lines(lines: list[str], style: ParagraphStyle, width: float) -> str | None:
+    """``lines`` of plain text broken at spaces to fit ``width`` exactly as a
+    Paragraph in ``style`` would break them, as one string for a table cell.
+
+    A string cell is drawn directly, without the markup parser and line
+    breaker a Paragraph runs. Returns None when only a Paragraph can set the
+    text: a word wider than the cell (a Paragraph splits it), a blank line, no-break
+    spaces or soft hyphens, or a script that needs another font or shaping.
+    """
+    font, size = style.fontName, style.fontSize
+    space = stringWidth(" ", font, size)
+    shrink = style.spaceShrinkage * space  # a line may squeeze each of its spaces this much
+    out: list[str] = []
+    for line in lines:
+        words = line.split(" ")
+        if not line.strip() or _ODD_SPACE.search(line) or not fonts.is_plain(line):
+            return None
+        current: list[str] = []
+        used = -space
+        for word in filter(None, words):
+            wide = stringWidth(word, font, size)
+            if wide > width:
+                return None
+            if current and used + space + wide > width + shrink * len(current):
+                out.append(" ".join(current))
+                current, used = [], -space
+            current.append(word)
+            used += space + wide
+        out.append(" ".join(current))
+    return "\n".join(out)
 
 
 def fmt_date(day: date | None) -> str:

@@ -1,0 +1,47 @@
+"""Table cells set as plain strings must break their lines exactly where a
+Paragraph of the same text would, or the report would look different."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as hs
+
+from needlelog.reports import fonts
+from needlelog.reports import styles as st
+
+fonts.register()
+
+WORDS = hs.sampled_from(
+    ["Dr.", "Amelia", "Hart", "a", "Zoë", "Лефевр", "Νίκος", "slight", "flare,", "30 May", "—",
+     "settled", "in", "3", "days.", "“quotes”", "Wednesday", "Abdomen", "0.95", "x"]
+)  # fmt: skip
+LINE = hs.lists(WORDS, min_size=1, max_size=12).map(" ".join)
+
+
+def paragraph_lines(lines: list[str], width: float) -> list[str]:
+    para = st.para("<br/>".join(fonts.markup(line) for line in lines), st.CELL)
+    para.wrap(width, 10_000)
+    out = []
+    for line in para.blPara.lines:
+        words = line[1] if isinstance(line, tuple) else [w.text for w in line.words]
+        out.append(" ".join(w.strip() for w in words if w.strip()))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=hs.lists(LINE, min_size=1, max_size=3), width=hs.floats(30, 160))
+def test_plain_lines_break_where_a_paragraph_breaks_them(lines: list[str], width: float) -> None:
+    fitted = st.fit_lines(lines, st.CELL, width)
+    if fitted is None:  # left to a Paragraph: only when a single word is too wide
+        assert any(st.fit_lines([w], st.CELL, width) is None for li in lines for w in li.split())
+        return
+    assert fitted.split("\n") == paragraph_lines(lines, width)
+
+
+def test_text_a_paragraph_must_set_is_left_to_it() -> None:
+    assert st.fit_lines(["王静"], st.CELL, 100) is None  # the CJK font
+    assert st.fit_lines(["فاطمة"], st.CELL, 100) is None  # shaping
+    assert st.fit_lines(["Supercalifragilistic"], st.CELL, 20) is None  # split inside a word
+    assert st.fit_lines(["one", ""], st.CELL, 100) is None  # a blank line
+    assert st.fit_lines(["no\xa0break"], st.CELL, 100) is None
+    assert st.fit_lines(["Scar 3", "GAIS 2"], st.CELL, 100) == "Scar 3\nGAIS 2"
