@@ -376,11 +376,13 @@ def plain_report(
             for area, label, depth in areas
         ]
         serums = [
-            escape(n) + (f' <font color="#5B6B73">lot {escape(lot)}</font>' if lot else "")
+            escape(n) + (f' <font color="rgb(91,107,115)">lot {escape(lot)}</font>' if lot else "")
             for n, lot in data["products"][sid]
         ]
         if numbing:
-            serums.append(f'<font color="#5B6B73">Numbing: {escape(numbing)}, {minutes} min</font>')
+            serums.append(
+                f'<font color="rgb(91,107,115)">Numbing: {escape(numbing)}, {minutes} min</font>'
+            )
         scar = data["scores"].get((sid, "goodman_baron_qualitative"))
         gais = data["scores"].get((sid, "gais"))
         text = "\n".join(t for t in (adverse.strip(), *notes.strip().splitlines()) if t)

@@ -37,12 +37,13 @@ AVOID = colors.HexColor("#9B1C1C")
 
 
 def css(colour: colors.Color) -> str:
-    """A colour for Paragraph markup (``<font color=...>``) as "#rrggbb".
+    """A colour for Paragraph markup (``<font color=...>``) as "rgb(r,g,b)".
 
-    ReportLab reads this form directly; ``Color.hexval()`` ("0x...") would go
-    through its slow fallback parser on every tag.
+    ReportLab's colour parser reads this form first; "#rrggbb" or the "0x..."
+    of ``Color.hexval()`` fall through to its slower fallbacks on every tag.
     """
-    return "#" + colour.hexval()[2:]
+    r, g, b = (round(v * 255) for v in colour.rgb())
+    return f"rgb({r},{g},{b})"
 
 
 def style(name: str, **kw: Any) -> ParagraphStyle:
