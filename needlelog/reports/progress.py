@@ -176,12 +176,19 @@ def _reactions(d: SessionData, width: float) -> Cell:
     return _cell(None if severe else parts, "<br/>".join(parts), width)
 
 
-def _areas(d: SessionData) -> str:
-    lines = []
-    for a in d.areas:
-        name = fonts.markup(a.label) if a.label else a.area.label
-        lines.append(f"{name} <b>{float(a.depth_mm):.2f}</b>")
-    return "<br/>".join(lines) or "—"
+def _areas(d: SessionData, width: float) -> Cell:
+    if not d.areas:
+        return "—"
+    names = [a.label or a.area.label for a in d.areas]
+    depths = [f"{float(a.depth_mm):.2f}" for a in d.areas]
+    runs = [
+        [(f"{n} ", fonts.BASE), (depth, fonts.BOLD)] for n, depth in zip(names, depths, strict=True)
+    ]
+    cell = st.fit_runs(runs, st.CELL, width)
+    if cell is not None:
+        return cell
+    markup = [f"{fonts.markup(n)} <b>{depth}</b>" for n, depth in zip(names, depths, strict=True)]
+    return st.para("<br/>".join(markup), st.CELL)
 
 
 def _products(d: SessionData) -> str:
@@ -263,7 +270,7 @@ def _session_table(history: list[TreatmentSession], check: Callable[[], None]) -
                 str(i),
                 _date_cell(t, inner[1]),
                 _cell([who] if who.strip() else None, fonts.markup(who), inner[2]),
-                st.para(_areas(d), st.CELL),
+                _areas(d, inner[3]),
                 st.para(_products(d), st.CELL),
                 _reactions(d, inner[5]),
                 "—" if d.pain is None else f"{d.pain}/10",

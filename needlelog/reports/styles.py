@@ -149,6 +149,53 @@ def fit_lines(lines: list[str], style: ParagraphStyle, width: float) -> str | No
     return "\n".join(out)
 
 
+class _Runs(Flowable):
+    """Lines of plain text runs, each run in its own font, none of them broken.
+
+    What a Paragraph draws for short markup such as "Cheek <b>0.75</b>" when
+    every line fits, at the same places, without its parser and line breaker.
+    """
+
+    def __init__(self, lines: list[list[tuple[str, str]]], style: ParagraphStyle) -> None:
+        super().__init__()
+        self._lines = lines
+        self._style = style
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        self.width = availWidth
+        self.height = len(self._lines) * self._style.leading
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canvas, style = self.canv, self._style
+        canvas.setFillColor(style.textColor)
+        y = self.height - style.fontSize  # a Paragraph's first baseline
+        for runs in self._lines:
+            x = 0.0
+            for text, font in runs:
+                canvas.setFont(font, style.fontSize)
+                canvas.drawString(x, y, text)
+                x += stringWidth(text, font, style.fontSize)
+            y -= style.leading
+
+
+def fit_runs(
+    lines: list[list[tuple[str, str]]], style: ParagraphStyle, width: float
+) -> Flowable | None:
+    """Lines of (text, font) runs as one cell when every line fits ``width`` as
+    it is; None when a Paragraph must set them (a line to break, doubled or odd
+    spaces, a script that needs another font or shaping)."""
+    for runs in lines:
+        line = "".join(text for text, _font in runs)
+        if not line.strip() or line != line.strip() or "  " in line:
+            return None  # a Paragraph would drop or merge these spaces
+        if _ODD_SPACE.search(line) or not fonts.is_plain(line):
+            return None
+        if sum(stringWidth(text, font, style.fontSize) for text, font in runs) > width:
+            return None
+    return _Runs(lines, style)
+
+
 def fmt_date(day: date | None) -> str:
     """A date no reader can misread (7 Mar 2026), whatever their country's order."""
     return "—" if day is None else f"{day.day} {day:%b %Y}"

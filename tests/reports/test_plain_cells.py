@@ -45,3 +45,35 @@ def test_text_a_paragraph_must_set_is_left_to_it() -> None:
     assert st.fit_lines(["one", ""], st.CELL, 100) is None  # a blank line
     assert st.fit_lines(["no\xa0break"], st.CELL, 100) is None
     assert st.fit_lines(["Scar 3", "GAIS 2"], st.CELL, 100) == "Scar 3\nGAIS 2"
+
+
+NAMES = hs.sampled_from(["Cheek (left)", "Forehead", "Upper lip / perioral", "Décolletage",
+                         "Jawline (right) and the lower neck", "Шея", "x"])  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    areas=hs.lists(hs.tuples(NAMES, hs.sampled_from(["0.50", "1.00", "2.50"])), min_size=1),
+    width=hs.floats(30, 160),
+)
+def test_runs_are_used_only_where_a_paragraph_keeps_every_line_whole(
+    areas: list[tuple[str, str]], width: float
+) -> None:
+    runs = [[(f"{name} ", fonts.BASE), (depth, fonts.BOLD)] for name, depth in areas]
+    cell = st.fit_runs(runs, st.CELL, width)
+    para = st.para("<br/>".join(f"{n} <b>{d}</b>" for n, d in areas), st.CELL)
+    _w, height = para.wrap(width, 10_000)
+    if cell is not None:  # then the Paragraph has one line per area, the same height
+        assert len(para.blPara.lines) == len(areas)
+        assert cell.wrap(width, 10_000)[1] == height
+
+
+def test_runs_leave_text_with_other_scripts_or_odd_spaces_to_a_paragraph() -> None:
+    def cell(text: str) -> object:
+        return st.fit_runs([[(text, fonts.BASE), ("0.50", fonts.BOLD)]], st.CELL, 500)
+
+    assert cell("Cheek ") is not None
+    assert cell("王 ") is None
+    assert cell("خد ") is None
+    assert cell("Cheek  left ") is None
+    assert cell("Cheek\xa0") is None
