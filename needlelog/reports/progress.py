@@ -182,7 +182,8 @@ def _areas(d: SessionData, width: float) -> Cell:
     names = [a.label or a.area.label for a in d.areas]
     depths = [f"{float(a.depth_mm):.2f}" for a in d.areas]
     runs = [
-        [(f"{n} ", fonts.BASE), (depth, fonts.BOLD)] for n, depth in zip(names, depths, strict=True)
+        [(f"{n} ", fonts.BASE, st.INK), (depth, fonts.BOLD, st.INK)]
+        for n, depth in zip(names, depths, strict=True)
     ]
     cell = st.fit_runs(runs, st.CELL, width)
     if cell is not None:
@@ -191,7 +192,17 @@ def _areas(d: SessionData, width: float) -> Cell:
     return st.para("<br/>".join(markup), st.CELL)
 
 
-def _products(d: SessionData) -> str:
+def _products(d: SessionData, width: float) -> Cell:
+    runs = [
+        [(p.name, st.INK), *([(f" lot {p.lot}", st.MUTED)] if p.lot else [])] for p in d.products
+    ]
+    if d.numbing is not None:
+        runs.append([(f"Numbing: {d.numbing.product}, {d.numbing.minutes} min", st.MUTED)])
+    if not runs:
+        return "—"
+    cell = st.wrap_runs(runs, st.CELL, width)
+    if cell is not None:
+        return cell
     lines = []
     for p in d.products:
         lot = f' <font color="{st.css(st.MUTED)}">lot {fonts.markup(p.lot)}</font>' if p.lot else ""
@@ -201,7 +212,7 @@ def _products(d: SessionData) -> str:
             f'<font color="{st.css(st.MUTED)}">Numbing: {fonts.markup(d.numbing.product)}, '
             f"{d.numbing.minutes} min</font>"
         )
-    return "<br/>".join(lines) or "—"
+    return st.para("<br/>".join(lines), st.CELL)
 
 
 def _date_cell(t: TreatmentSession, width: float) -> Cell:
@@ -271,7 +282,7 @@ def _session_table(history: list[TreatmentSession], check: Callable[[], None]) -
                 _date_cell(t, inner[1]),
                 _cell([who] if who.strip() else None, fonts.markup(who), inner[2]),
                 _areas(d, inner[3]),
-                st.para(_products(d), st.CELL),
+                _products(d, inner[4]),
                 _reactions(d, inner[5]),
                 "—" if d.pain is None else f"{d.pain}/10",
                 _grades(d, inner[7]),

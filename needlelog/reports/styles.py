@@ -149,14 +149,17 @@ def fit_lines(lines: list[str], style: ParagraphStyle, width: float) -> str | No
     return "\n".join(out)
 
 
-class _Runs(Flowable):
-    """Lines of plain text runs, each run in its own font, none of them broken.
+Run = tuple[str, str, colors.Color]  # text, font, colour
 
-    What a Paragraph draws for short markup such as "Cheek <b>0.75</b>" when
-    every line fits, at the same places, without its parser and line breaker.
+
+class _Runs(Flowable):
+    """Lines of plain text runs, each in its own font and colour, already broken.
+
+    What a Paragraph draws for short markup such as "Cheek <b>0.75</b>", at the
+    same places, without its markup parser and line breaker.
     """
 
-    def __init__(self, lines: list[list[tuple[str, str]]], style: ParagraphStyle) -> None:
+    def __init__(self, lines: list[list[Run]], style: ParagraphStyle) -> None:
         super().__init__()
         self._lines = lines
         self._style = style
@@ -167,33 +170,74 @@ class _Runs(Flowable):
         return self.width, self.height
 
     def draw(self) -> None:
-        canvas, style = self.canv, self._style
-        canvas.setFillColor(style.textColor)
-        y = self.height - style.fontSize  # a Paragraph's first baseline
+        canvas, size = self.canv, self._style.fontSize
+        y = self.height - size  # a Paragraph's first baseline
         for runs in self._lines:
             x = 0.0
-            for text, font in runs:
-                canvas.setFont(font, style.fontSize)
+            for text, font, colour in runs:
+                canvas.setFont(font, size)
+                canvas.setFillColor(colour)
                 canvas.drawString(x, y, text)
-                x += stringWidth(text, font, style.fontSize)
-            y -= style.leading
+                x += stringWidth(text, font, size)
+            y -= self._style.leading
 
 
-def fit_runs(
-    lines: list[list[tuple[str, str]]], style: ParagraphStyle, width: float
-) -> Flowable | None:
-    """Lines of (text, font) runs as one cell when every line fits ``width`` as
-    it is; None when a Paragraph must set them (a line to break, doubled or odd
-    spaces, a script that needs another font or shaping)."""
+def _plain_line(line: str) -> bool:
+    # Spaces a Paragraph would drop or merge, other scripts, soft hyphens: not plain.
+    return (
+        bool(line.strip())
+        and line == line.strip()
+        and "  " not in line
+        and not _ODD_SPACE.search(line)
+        and fonts.is_plain(line)
+    )
+
+
+def fit_runs(lines: list[list[Run]], style: ParagraphStyle, width: float) -> Flowable | None:
+    """Lines of runs as one cell when every line fits ``width`` as it is (runs
+    may differ in font); None when a Paragraph must set them."""
     for runs in lines:
-        line = "".join(text for text, _font in runs)
-        if not line.strip() or line != line.strip() or "  " in line:
-            return None  # a Paragraph would drop or merge these spaces
-        if _ODD_SPACE.search(line) or not fonts.is_plain(line):
+        if not _plain_line("".join(text for text, _f, _c in runs)):
             return None
-        if sum(stringWidth(text, font, style.fontSize) for text, font in runs) > width:
+        if sum(stringWidth(text, font, style.fontSize) for text, font, _c in runs) > width:
             return None
     return _Runs(lines, style)
+
+
+def wrap_runs(
+    lines: list[list[tuple[str, colors.Color]]], style: ParagraphStyle, width: float
+) -> Flowable | None:
+    """Lines of runs in the style's font that differ only in colour, broken at
+    spaces where a Paragraph breaks them (``fit_lines``); None when a Paragraph
+    must set them (see ``fit_lines``, or a word that changes colour inside)."""
+    out: list[list[Run]] = []
+    for runs in lines:
+        text = "".join(t for t, _c in runs)
+        if not _plain_line(text):
+            return None
+        broken = fit_lines([text], style, width)
+        if broken is None:
+            return None
+        shades = [c for t, c in runs for _ch in t]
+        words = []
+        for m in re.finditer(r"[^ ]+", text):
+            if len(set(map(id, shades[m.start() : m.end()]))) > 1:
+                return None
+            words.append((m.group(), shades[m.start()]))
+        at = 0
+        for line in broken.split("\n"):
+            count = line.count(" ") + 1
+            group = words[at : at + count]
+            at += count
+            merged: list[Run] = []
+            for i, (word, colour) in enumerate(group):
+                gap = " " if i < len(group) - 1 else ""
+                if merged and merged[-1][2] is colour:
+                    merged[-1] = (merged[-1][0] + word + gap, style.fontName, colour)
+                else:
+                    merged.append((word + gap, style.fontName, colour))
+            out.append(merged)
+    return _Runs(out, style)
 
 
 def fmt_date(day: date | None) -> str:
