@@ -31,11 +31,11 @@ What it leaves out, and why that is fair:
 - wording the domain computes from the rows already read: the course status
   sentence, the interval summary, the contraindications screened from the
   latest session, the logo: a few microseconds each;
-- look: the areas and serums cells mix bold or grey with plain text, so they
-  are Paragraphs, with their markup; every other cell is a plain string, its
-  free text (practitioner, notes) broken to the column with ReportLab's own
-  ``simpleSplit``: the cheapest way bare ReportLab sets wrapped plain text.
-  Adverse events lose their red, severe reactions their bold red.
+- look inside the session table: every cell, the header too, is a plain
+  string broken to its column with ReportLab's own ``simpleSplit``, the
+  cheapest way bare ReportLab sets wrapped text; so depths are not bold,
+  lots and numbing not grey, flags, adverse events and severe reactions not
+  coloured. The text is the same; only the font switches are saved.
 """
 
 from __future__ import annotations
@@ -346,13 +346,15 @@ def plain_report(
     planned = planned or protocol.get("planned_sessions", 3)
 
     body = _style("body", 9, 12, textColor=INK)
-    cell = _style("cell", 7.5, 9.5, textColor=INK)
     h2 = _style("h2", 11, 14, textColor=ACCENT, fontName=BOLD, spaceBefore=9, spaceAfter=4)
     widths = [w * mm for _n, w in COLUMNS]
     widths[-1] = WIDTH - sum(widths)
     inner = [w - 5 for w in widths]  # less the cell padding
-    head = _style("head", 7.5, 9.5, textColor=colors.white, fontName=BOLD)
-    rows: list[list[Any]] = [[Paragraph(n, head) for n, _w in COLUMNS]]
+
+    def lines(text: str, column: int, font: str = REGULAR) -> str:
+        return "\n".join(simpleSplit(text, font, 7.5, inner[column]))
+
+    rows: list[list[Any]] = [[lines(n, i, BOLD) for i, (n, _w) in enumerate(COLUMNS)]]
     chart: list[tuple[Any, ...]] = []
     treated: list[str] = []
     previous: date | None = None
@@ -372,17 +374,11 @@ def plain_report(
                 treated.append(Indication(code).label)
         areas = data["areas"][sid]
         area_lines = [
-            f"{escape(label or Area(area).label)} <b>{depth / 1000:.2f}</b>"
-            for area, label, depth in areas
+            f"{label or Area(area).label} {depth / 1000:.2f}" for area, label, depth in areas
         ]
-        serums = [
-            escape(n) + (f' <font color="rgb(91,107,115)">lot {escape(lot)}</font>' if lot else "")
-            for n, lot in data["products"][sid]
-        ]
+        serums = [n + (f" lot {lot}" if lot else "") for n, lot in data["products"][sid]]
         if numbing:
-            serums.append(
-                f'<font color="rgb(91,107,115)">Numbing: {escape(numbing)}, {minutes} min</font>'
-            )
+            serums.append(f"Numbing: {numbing}, {minutes} min")
         scar = data["scores"].get((sid, "goodman_baron_qualitative"))
         gais = data["scores"].get((sid, "gais"))
         text = "\n".join(t for t in (adverse.strip(), *notes.strip().splitlines()) if t)
@@ -394,13 +390,13 @@ def plain_report(
             [
                 str(i),
                 when,
-                "\n".join(simpleSplit(who, REGULAR, 7.5, inner[2])),
-                Paragraph("<br/>".join(area_lines) or "—", cell),
-                Paragraph("<br/>".join(serums) or "—", cell),
+                lines(who, 2),
+                lines("\n".join(area_lines) or "—", 3),
+                lines("\n".join(serums) or "—", 4),
                 reactions,
                 "—" if pain is None else f"{pain}/10",
                 f"Scar {'—' if scar is None else scar}\nGAIS {'—' if gais is None else gais}",
-                "\n".join(simpleSplit(text, REGULAR, 7.5, inner[8])),
+                lines(text, 8),
             ]
         )
         deepest = max((d for _a, _l, d in areas), default=None)
@@ -410,6 +406,7 @@ def plain_report(
         TableStyle(
             [
                 ("FONT", (0, 0), (-1, -1), REGULAR, 7.5, 9.5),
+                ("FONT", (0, 0), (-1, 0), BOLD, 7.5, 9.5),
                 ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
                 ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
                 ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, TINT]),
