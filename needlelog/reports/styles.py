@@ -170,16 +170,22 @@ class _Runs(Flowable):
         return self.width, self.height
 
     def draw(self) -> None:
-        canvas, size = self.canv, self._style.fontSize
+        size, leading = self._style.fontSize, self._style.leading
+        text = self.canv.beginText()  # one text object for the cell, as a Paragraph uses
+        font = colour = None
         y = self.height - size  # a Paragraph's first baseline
         for runs in self._lines:
-            x = 0.0
-            for text, font, colour in runs:
-                canvas.setFont(font, size)
-                canvas.setFillColor(colour)
-                canvas.drawString(x, y, text)
-                x += stringWidth(text, font, size)
-            y -= self._style.leading
+            text.setTextOrigin(0, y)
+            for chunk, run_font, run_colour in runs:
+                if run_font != font:
+                    text.setFont(run_font, size, leading)
+                    font = run_font
+                if run_colour is not colour:
+                    text.setFillColor(run_colour)
+                    colour = run_colour
+                text.textOut(chunk)
+            y -= leading
+        self.canv.drawText(text)
 
 
 def _plain_line(line: str) -> bool:
@@ -302,6 +308,9 @@ def numbered_canvas(footer_left: str, footer_note: str, header: str = "") -> Cal
     so a loose page still says whose report it is.
     """
 
+    left = para(f"{footer_left}<br/>{footer_note}", FOOT_LEFT)
+    line = para(header, FOOT_LEFT)
+
     class NumberedCanvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
@@ -327,15 +336,16 @@ def numbered_canvas(footer_left: str, footer_note: str, header: str = "") -> Cal
             self.setStrokeColor(RULE)
             self.setLineWidth(0.6)
             self.line(MARGIN_X, y + 10 * mm, width - MARGIN_X, y + 10 * mm)
-            left = para(f"{footer_left}<br/>{footer_note}", FOOT_LEFT)
-            right = para(f"<b>Page {number} of {total}</b>", FOOT_RIGHT)
+            # The same on every page: laid out once, drawn on each.
             _w, h = left.wrapOn(self, WIDTH * 0.78, 20 * mm)
             left.drawOn(self, MARGIN_X, y + 8 * mm - h)
-            _w, h = right.wrapOn(self, WIDTH * 0.2, 10 * mm)
-            right.drawOn(self, width - MARGIN_X - WIDTH * 0.2, y + 8 * mm - h)
+            # One line of plain text, set where the right-aligned paragraph style puts it.
+            self.setFont(fonts.BOLD, FOOT_RIGHT.fontSize)
+            self.setFillColor(FOOT_RIGHT.textColor)
+            top = y + 8 * mm - FOOT_RIGHT.fontSize
+            self.drawRightString(width - MARGIN_X, top, f"Page {number} of {total}")
             if header and number > 1:
                 top = PAGE[1] - MARGIN_TOP + 6 * mm
-                line = para(header, FOOT_LEFT)
                 line.wrapOn(self, WIDTH, 10 * mm)
                 line.drawOn(self, MARGIN_X, top)
                 self.line(MARGIN_X, top - 1.5 * mm, width - MARGIN_X, top - 1.5 * mm)
