@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from datetime import date, datetime
@@ -126,9 +127,16 @@ def fit_lines(lines: list[str], style: ParagraphStyle, width: float) -> str | No
     text: a word wider than the cell (a Paragraph splits it), a blank line, no-break
     spaces or soft hyphens, or a script that needs another font or shaping.
     """
-    font, size = style.fontName, style.fontSize
+    return _fit_lines(tuple(lines), style.fontName, style.fontSize, style.spaceShrinkage, width)
+
+
+@functools.lru_cache(maxsize=4096)
+def _fit_lines(
+    lines: tuple[str, ...], font: str, size: float, shrinkage: float, width: float
+) -> str | None:
+    # Cached: names, reactions, grades and notes repeat from session to session.
     space = stringWidth(" ", font, size)
-    shrink = style.spaceShrinkage * space  # a line may squeeze each of its spaces this much
+    shrink = shrinkage * space  # a line may squeeze each of its spaces this much
     out: list[str] = []
     for line in lines:
         words = line.split(" ")
