@@ -166,14 +166,21 @@ def _cell(plain: list[str] | None, markup: str, width: float) -> Cell:
 
 def _reactions(d: SessionData, width: float) -> Cell:
     parts = []
+    runs: list[list[st.Run]] = []
     severe = False
     for letter, grade in (("R", d.redness), ("B", d.bruising), ("S", d.swelling)):
         word = "—" if grade is None else _GRADE_SHORT[int(grade)]
         if grade is not None and int(grade) == 3:
+            runs.append([(f"{letter} ", fonts.BASE, st.INK), (word, fonts.BOLD, st.AVOID)])
             word = f'<font color="{st.css(st.AVOID)}"><b>{word}</b></font>'
             severe = True
+        else:
+            runs.append([(f"{letter} {word}", fonts.BASE, st.INK)])
         parts.append(f"{letter} {word}")
-    return _cell(None if severe else parts, "<br/>".join(parts), width)
+    if not severe:
+        return _cell(parts, "<br/>".join(parts), width)
+    cell = st.fit_runs(runs, st.CELL, width)
+    return cell if cell is not None else st.para("<br/>".join(parts), st.CELL)
 
 
 def _areas(d: SessionData, width: float) -> Cell:
@@ -231,13 +238,16 @@ def _date_cell(t: TreatmentSession, width: float) -> Cell:
 
 
 def _notes(d: SessionData, width: float) -> Cell:
-    if not d.adverse_events.strip():
-        lines = d.notes.strip().splitlines()
-        if not lines:
-            return ""
-        return _cell(lines, fonts.lines_markup(d.notes), width)
-    parts = [f'<font color="{st.css(st.AVOID)}">{fonts.markup(d.adverse_events)}</font>']
-    if d.notes.strip():
+    adverse, notes = d.adverse_events, d.notes.strip().splitlines()
+    if not adverse.strip():
+        return _cell(notes, fonts.lines_markup(d.notes), width) if notes else ""
+    if adverse == adverse.strip():
+        runs = [[(adverse, st.AVOID)], *[[(line, st.INK)] for line in notes]]
+        cell = st.wrap_runs(runs, st.CELL, width)
+        if cell is not None:
+            return cell
+    parts = [f'<font color="{st.css(st.AVOID)}">{fonts.markup(adverse)}</font>']
+    if notes:
         parts.append(fonts.lines_markup(d.notes))
     return st.para("<br/>".join(parts), st.CELL)
 
