@@ -27,10 +27,13 @@ What it leaves out, and why that is fair:
   cancel and progress callbacks, the atomic write (the scenario writes to a
   path in both variants);
 - per-script fonts: the Chinese fallback font and Arabic shaping are only used
-  for text that holds such characters, and the benchmark patient's is Latin;
-- wording the domain computes from the rows already read: the course status
-  sentence, the interval summary, the contraindications screened from the
-  latest session, the logo: a few microseconds each;
+  for text that holds such characters, and the benchmark patient's name (at
+  the default seed) and the generated values are Latin;
+- wording the domain computes from the rows already read, small sums next to
+  the layout: the course status sentence, the interval summary, the section of
+  contraindications (recorded, and screened at the latest session);
+- the letterhead's logo, address, phone and e-mail (none in the generated
+  clinic: ours prints the name alone there too);
 - look inside the session table: every cell, the header too, is a plain
   string broken to its column with ReportLab's own ``simpleSplit``, the
   cheapest way bare ReportLab sets wrapped text; so depths are not bold,
