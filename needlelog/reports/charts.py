@@ -2,17 +2,24 @@
 
 All three panels share one horizontal scale (session number), so a column
 of the strip sits exactly under its session's points and bar.
+
+The marks are drawn straight on the PDF canvas by a small flowable: a
+reportlab.graphics Drawing would build, check and walk a tree of several
+thousand shape objects for the same few lines, squares and labels.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from reportlab.graphics.shapes import Drawing, Group, Line, PolyLine, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable
 
 from needlelog.domain.codes import Grade
 from needlelog.reports import fonts
@@ -52,24 +59,95 @@ class ChartPoint:
     swelling: Grade | None
 
 
-def _text(x: float, y: float, text: str, size: float = 6.5, anchor: str = "start", **kw) -> String:
-    return String(
-        x,
-        y,
-        text,
-        fontName=fonts.BASE,
-        fontSize=size,
-        fillColor=kw.pop("fill", TEXT),
-        textAnchor=anchor,
-        **kw,
-    )
+Op = Callable[[Canvas], None]
 
 
-def _vertical_title(x: float, y_mid: float, text: str) -> Group:
-    g = Group(_text(0, 0, text, size=6.5, anchor="middle", fill=AXIS))
-    g.translate(x, y_mid)
-    g.rotate(90)
-    return g
+class Drawing(Flowable):
+    """A fixed-size picture: drawing operations replayed on the canvas in order."""
+
+    def __init__(self, width: float, height: float) -> None:
+        super().__init__()
+        self.width, self.height = width, height
+        self._ops: list[Op] = []
+
+    def add(self, op: Op) -> None:
+        self._ops.append(op)
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        for op in self._ops:
+            op(self.canv)
+
+
+def Line(x1: float, y1: float, x2: float, y2: float, strokeColor: Any, strokeWidth: float) -> Op:
+    def op(c: Canvas) -> None:
+        c.setStrokeColor(strokeColor)
+        c.setLineWidth(strokeWidth)
+        c.line(x1, y1, x2, y2)
+
+    return op
+
+
+def PolyLine(points: list[float], strokeColor: Any, strokeWidth: float) -> Op:
+    def op(c: Canvas) -> None:
+        c.setStrokeColor(strokeColor)
+        c.setLineWidth(strokeWidth)
+        path = c.beginPath()
+        path.moveTo(points[0], points[1])
+        for i in range(2, len(points), 2):
+            path.lineTo(points[i], points[i + 1])
+        c.drawPath(path, stroke=1, fill=0)
+
+    return op
+
+
+def Rect(
+    x: float,
+    y: float,
+    width: float,
+    height: float,
+    fillColor: Any,
+    strokeColor: Any = None,
+    strokeWidth: float = 1,
+) -> Op:
+    def op(c: Canvas) -> None:
+        c.setFillColor(fillColor)
+        if strokeColor is not None:
+            c.setStrokeColor(strokeColor)
+            c.setLineWidth(strokeWidth)
+        c.rect(x, y, width, height, stroke=int(strokeColor is not None), fill=1)
+
+    return op
+
+
+def _text(
+    x: float, y: float, text: str, size: float = 6.5, anchor: str = "start", fill: Any = TEXT
+) -> Op:
+    def op(c: Canvas) -> None:
+        left = x
+        if anchor != "start":
+            wide = stringWidth(text, fonts.BASE, size)
+            left -= wide if anchor == "end" else wide / 2
+        c.setFont(fonts.BASE, size)
+        c.setFillColor(fill)
+        c.drawString(left, y, text)
+
+    return op
+
+
+def _vertical_title(x: float, y_mid: float, text: str) -> Op:
+    label = _text(0, 0, text, size=6.5, anchor="middle", fill=AXIS)
+
+    def op(c: Canvas) -> None:
+        c.saveState()
+        c.translate(x, y_mid)
+        c.rotate(90)
+        label(c)
+        c.restoreState()
+
+    return op
 
 
 def _label_step(count: int) -> int:

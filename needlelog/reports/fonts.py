@@ -12,6 +12,8 @@ DejaVu Sans then draws a Latin "st" as a decorative ligature.
 
 from __future__ import annotations
 
+import functools
+import re
 import threading
 from xml.sax.saxutils import escape
 
@@ -67,26 +69,39 @@ def _no_discretionary_ligatures() -> None:
         shape.__defaults__ = (features, *defaults[1:])  # type: ignore[union-attr]
 
 
+# The code point ranges of each script the report treats apart. Kept as
+# regular expression classes: a search runs in C, so plain Latin text (almost
+# every cell) is told apart without a Python call per character.
+_CJK_RANGES = (
+    "\u2e80-\u2fdf"  # radicals
+    "\u3000-\u30ff"  # CJK punctuation, kana
+    "\u3400-\u4dbf"  # extension A
+    "\u4e00-\u9fff"  # unified ideographs
+    "\uf900-\ufaff"  # compatibility ideographs
+    "\uff00-\uffef"  # full-width forms
+    "\U00020000-\U0002fa1f"  # supplementary ideographs
+)
+_ARABIC_RANGES = "\u0600-\u06ff\u0750-\u077f\ufb50-\ufeff"
+_CJK = re.compile(f"[{_CJK_RANGES}]")
+_ARABIC = re.compile(f"[{_ARABIC_RANGES}]")
+_SPECIAL = re.compile(f"[{_CJK_RANGES}{_ARABIC_RANGES}]")
+
+
 def _is_cjk(ch: str) -> bool:
-    cp = ord(ch)
-    return (
-        0x2E80 <= cp <= 0x2FDF  # radicals
-        or 0x3000 <= cp <= 0x30FF  # CJK punctuation, kana
-        or 0x3400 <= cp <= 0x4DBF  # extension A
-        or 0x4E00 <= cp <= 0x9FFF  # unified ideographs
-        or 0xF900 <= cp <= 0xFAFF  # compatibility ideographs
-        or 0xFF00 <= cp <= 0xFFEF  # full-width forms
-        or 0x20000 <= cp <= 0x2FA1F  # supplementary ideographs
-    )
+    return _CJK.match(ch) is not None
 
 
 def _is_arabic(ch: str) -> bool:
-    cp = ord(ch)
-    return 0x0600 <= cp <= 0x06FF or 0x0750 <= cp <= 0x077F or 0xFB50 <= cp <= 0xFEFF
+    return _ARABIC.match(ch) is not None
 
 
 def has_arabic(text: str) -> bool:
-    return any(_is_arabic(ch) for ch in text)
+    return _ARABIC.search(text) is not None
+
+
+def is_plain(text: str) -> bool:
+    """True when ``text`` needs neither the CJK font nor Arabic shaping."""
+    return _SPECIAL.search(text) is None
 
 
 def _script(ch: str) -> str:
@@ -98,6 +113,8 @@ def _script(ch: str) -> str:
 
 
 def _runs(text: str) -> list[tuple[str, str]]:
+    if is_plain(text):
+        return [("other", text)] if text else []
     runs: list[tuple[str, str]] = []
     for ch in text:
         kind = _script(ch)
@@ -117,8 +134,14 @@ def markup(text: object, italic: bool = False, bold: bool = False) -> str:
 
     Arabic runs are never italicised: the oblique faces have no Arabic glyphs.
     """
+    return _markup(str(text), italic, bold)
+
+
+@functools.lru_cache(maxsize=4096)
+def _markup(text: str, italic: bool, bold: bool) -> str:
+    # Cached: a report repeats the same names, products and lots row after row.
     out: list[str] = []
-    for kind, run in _runs(str(text)):
+    for kind, run in _runs(text):
         piece = escape(run)
         if kind == "cjk":
             piece = f'<font name="{CJK}">{piece}</font>'

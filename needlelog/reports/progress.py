@@ -71,12 +71,12 @@ def _summary(c: content.ReportContent) -> list[Flowable]:
         parts = []
         if too_soon:
             parts.append(
-                f'<font color="{st.WARN.hexval()}"><b>{len(too_soon)} too soon</b></font> '
+                f'<font color="{st.css(st.WARN)}"><b>{len(too_soon)} too soon</b></font> '
                 f"({_dates_list(too_soon)})"
             )
         if late:
             parts.append(
-                f'<font color="{st.WARN.hexval()}"><b>{len(late)} late</b></font> '
+                f'<font color="{st.css(st.WARN)}"><b>{len(late)} late</b></font> '
                 f"({_dates_list(late)})"
             )
         intervals = "; ".join(parts) + (
@@ -127,10 +127,10 @@ def _contraindications(c: content.ReportContent) -> list[Flowable]:
     rows = []
     for item in c.contraindications:
         avoid = item.severity is Severity.AVOID
-        colour = (st.AVOID if avoid else st.WARN).hexval()
+        colour = st.css(st.AVOID if avoid else st.WARN)
         tag = f'<font color="{colour}"><b>{"Avoid" if avoid else "Caution"}</b></font>'
         text = fonts.markup(item.label) + (
-            f' <font color="{st.MUTED.hexval()}">— {fonts.markup(item.note)}</font>'
+            f' <font color="{st.css(st.MUTED)}">— {fonts.markup(item.note)}</font>'
             if item.note
             else ""
         )
@@ -151,65 +151,111 @@ def _contraindications(c: content.ReportContent) -> list[Flowable]:
 
 _GRADE_SHORT = {0: "none", 1: "mild", 2: "moderate", 3: "severe"}
 
+# A table cell: plain text drawn as is, or a Paragraph where the text needs
+# markup (bold, colour, the CJK font, Arabic shaping) or a word must be split.
+Cell = str | Flowable
 
-def _reactions(d: SessionData) -> str:
+
+def _cell(plain: list[str] | None, markup: str, width: float) -> Cell:
+    if plain is not None:
+        fitted = st.fit_lines(plain, st.CELL, width)
+        if fitted is not None:
+            return fitted
+    return st.para(markup, st.CELL)
+
+
+def _reactions(d: SessionData, width: float) -> Cell:
     parts = []
+    runs: list[list[st.Run]] = []
+    severe = False
     for letter, grade in (("R", d.redness), ("B", d.bruising), ("S", d.swelling)):
         word = "—" if grade is None else _GRADE_SHORT[int(grade)]
         if grade is not None and int(grade) == 3:
-            word = f'<font color="{st.AVOID.hexval()}"><b>{word}</b></font>'
+            runs.append([(f"{letter} ", fonts.BASE, st.INK), (word, fonts.BOLD, st.AVOID)])
+            word = f'<font color="{st.css(st.AVOID)}"><b>{word}</b></font>'
+            severe = True
+        else:
+            runs.append([(f"{letter} {word}", fonts.BASE, st.INK)])
         parts.append(f"{letter} {word}")
-    return "<br/>".join(parts)
+    if not severe:
+        return _cell(parts, "<br/>".join(parts), width)
+    cell = st.fit_runs(runs, st.CELL, width)
+    return cell if cell is not None else st.para("<br/>".join(parts), st.CELL)
 
 
-def _areas(d: SessionData) -> str:
-    lines = []
-    for a in d.areas:
-        name = fonts.markup(a.label) if a.label else a.area.label
-        lines.append(f"{name} <b>{float(a.depth_mm):.2f}</b>")
-    return "<br/>".join(lines) or "—"
+def _areas(d: SessionData, width: float) -> Cell:
+    if not d.areas:
+        return "—"
+    names = [a.label or a.area.label for a in d.areas]
+    depths = [f"{float(a.depth_mm):.2f}" for a in d.areas]
+    runs = [
+        [(f"{n} ", fonts.BASE, st.INK), (depth, fonts.BOLD, st.INK)]
+        for n, depth in zip(names, depths, strict=True)
+    ]
+    cell = st.fit_runs(runs, st.CELL, width)
+    if cell is not None:
+        return cell
+    markup = [f"{fonts.markup(n)} <b>{depth}</b>" for n, depth in zip(names, depths, strict=True)]
+    return st.para("<br/>".join(markup), st.CELL)
 
 
-def _products(d: SessionData) -> str:
+def _products(d: SessionData, width: float) -> Cell:
+    runs = [
+        [(p.name, st.INK), *([(f" lot {p.lot}", st.MUTED)] if p.lot else [])] for p in d.products
+    ]
+    if d.numbing is not None:
+        runs.append([(f"Numbing: {d.numbing.product}, {d.numbing.minutes} min", st.MUTED)])
+    if not runs:
+        return "—"
+    cell = st.wrap_runs(runs, st.CELL, width)
+    if cell is not None:
+        return cell
     lines = []
     for p in d.products:
-        lot = (
-            f' <font color="{st.MUTED.hexval()}">lot {fonts.markup(p.lot)}</font>' if p.lot else ""
-        )
+        lot = f' <font color="{st.css(st.MUTED)}">lot {fonts.markup(p.lot)}</font>' if p.lot else ""
         lines.append(fonts.markup(p.name) + lot)
     if d.numbing is not None:
         lines.append(
-            f'<font color="{st.MUTED.hexval()}">Numbing: {fonts.markup(d.numbing.product)}, '
+            f'<font color="{st.css(st.MUTED)}">Numbing: {fonts.markup(d.numbing.product)}, '
             f"{d.numbing.minutes} min</font>"
         )
-    return "<br/>".join(lines) or "—"
+    return st.para("<br/>".join(lines), st.CELL)
 
 
-def _date_cell(t: TreatmentSession) -> str:
+def _date_cell(t: TreatmentSession, width: float) -> Cell:
     text = st.fmt_date(t.data.performed_at.date())
     flags = []
     if "too_soon" in t.flags:
         flags.append("too soon")
     if "late" in t.flags:
         flags.append("late")
-    if flags:
-        text += f'<br/><font color="{st.WARN.hexval()}" size="6.5"><b>{", ".join(flags)}</b></font>'
-    return text
+    if not flags:
+        return _cell([text], text, width)
+    return st.para(
+        f'{text}<br/><font color="{st.css(st.WARN)}" size="6.5"><b>{", ".join(flags)}</b></font>',
+        st.CELL,
+    )
 
 
-def _notes(d: SessionData) -> str:
-    parts = []
-    if d.adverse_events.strip():
-        parts.append(f'<font color="{st.AVOID.hexval()}">{fonts.markup(d.adverse_events)}</font>')
-    if d.notes.strip():
+def _notes(d: SessionData, width: float) -> Cell:
+    adverse, notes = d.adverse_events, d.notes.strip().splitlines()
+    if not adverse.strip():
+        return _cell(notes, fonts.lines_markup(d.notes), width) if notes else ""
+    if adverse == adverse.strip():
+        runs = [[(adverse, st.AVOID)], *[[(line, st.INK)] for line in notes]]
+        cell = st.wrap_runs(runs, st.CELL, width)
+        if cell is not None:
+            return cell
+    parts = [f'<font color="{st.css(st.AVOID)}">{fonts.markup(adverse)}</font>']
+    if notes:
         parts.append(fonts.lines_markup(d.notes))
-    return "<br/>".join(parts)
+    return st.para("<br/>".join(parts), st.CELL)
 
 
-def _grades(d: SessionData) -> str:
+def _grades(d: SessionData, width: float) -> Cell:
     scar = "—" if d.scar_grade is None else str(d.scar_grade)
     gais = "—" if d.gais is None else str(d.gais)
-    return f"Scar {scar}<br/>GAIS {gais}"
+    return _cell([f"Scar {scar}", f"GAIS {gais}"], f"Scar {scar}<br/>GAIS {gais}", width)
 
 
 _COLUMNS = (
@@ -223,41 +269,54 @@ _COLUMNS = (
     ("Grades", 13),
     ("Notes", 0),  # takes what is left
 )
+_PAD_X = 2.5  # left and right padding of every cell
 
 
 def _session_table(history: list[TreatmentSession], check: Callable[[], None]) -> Table:
     fixed = sum(w for _n, w in _COLUMNS) * mm
     widths = [w * mm if w else st.WIDTH - fixed for _n, w in _COLUMNS]
-    head = [st.para(name, st.CELL_HEAD) for name, _w in _COLUMNS]
-    rows: list[list[Flowable]] = [head]
+    inner = [w - 2 * _PAD_X for w in widths]  # what the text of a cell may fill
+    head: list[Cell] = []
+    for (name, _w), room in zip(_COLUMNS, inner, strict=True):
+        fitted = st.fit_lines([name], st.CELL_HEAD, room)
+        head.append(st.para(name, st.CELL_HEAD) if fitted is None else fitted)
+    rows: list[list[Cell]] = [head]
     for i, t in enumerate(history, start=1):
         if i % 25 == 0:
             check()
         d = t.data
-        cells = [
-            str(i),
-            _date_cell(t),
-            fonts.markup(d.practitioner),
-            _areas(d),
-            _products(d),
-            _reactions(d),
-            "—" if d.pain is None else f"{d.pain}/10",
-            _grades(d),
-            _notes(d),
-        ]
-        rows.append([st.para(c, st.CELL) for c in cells])
+        who = d.practitioner
+        rows.append(
+            [
+                str(i),
+                _date_cell(t, inner[1]),
+                _cell([who] if who.strip() else None, fonts.markup(who), inner[2]),
+                _areas(d, inner[3]),
+                _products(d, inner[4]),
+                _reactions(d, inner[5]),
+                "—" if d.pain is None else f"{d.pain}/10",
+                _grades(d, inner[7]),
+                _notes(d, inner[8]),
+            ]
+        )
     # The header repeats on every page; a row moves whole to the next page
     # rather than being cut in half (split between rows, never inside one).
     table = Table(rows, colWidths=widths, repeatRows=1, splitByRow=1, splitInRow=0)
     table.setStyle(
         TableStyle(
             [
+                # Cells given as plain strings are drawn in these fonts (the
+                # same as the CELL and CELL_HEAD paragraph styles).
+                ("FONT", (0, 0), (-1, 0), fonts.BOLD, st.CELL_HEAD.fontSize, st.CELL_HEAD.leading),
+                ("TEXTCOLOR", (0, 0), (-1, 0), st.CELL_HEAD.textColor),
+                ("FONT", (0, 1), (-1, -1), fonts.BASE, st.CELL.fontSize, st.CELL.leading),
+                ("TEXTCOLOR", (0, 1), (-1, -1), st.CELL.textColor),
                 ("BACKGROUND", (0, 0), (-1, 0), st.ACCENT),
                 ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, st.TINT]),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LINEBELOW", (0, 1), (-1, -1), 0.4, st.RULE),
-                ("LEFTPADDING", (0, 0), (-1, -1), 2.5),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
+                ("LEFTPADDING", (0, 0), (-1, -1), _PAD_X),
+                ("RIGHTPADDING", (0, 0), (-1, -1), _PAD_X),
                 ("TOPPADDING", (0, 0), (-1, -1), 2.5),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
             ]

@@ -44,12 +44,10 @@ def field_grid(fields: Sequence[tuple[str, str]], columns: int = 4) -> Table:
     return table
 
 
+_BULLET = st.style("bullet", leftIndent=4 * mm, spaceAfter=2)
+
+
 def aftercare_list(text: str) -> list[Flowable]:
     """The clinic's aftercare advice, one bullet per line."""
     lines = [line.strip().lstrip("-•*").strip() for line in text.splitlines() if line.strip()]
-    return [
-        st.para(
-            fonts.markup(line), st.style("bullet", leftIndent=4 * mm, spaceAfter=2), bulletText="•"
-        )
-        for line in lines
-    ]
+    return [st.para(fonts.markup(line), _BULLET, bulletText="•") for line in lines]

@@ -65,6 +65,10 @@ def test_run_prints_a_table_and_writes_json(tmp_path: Path) -> None:
     assert rows["open a 60-session record"]["needlelog_s"] > 0
     assert rows["save a session"]["limit_s"] > 0
     assert rows["first paint of the main window"]["limit_s"] > 0
+    assert rows["progress report, 60 sessions"]["limit_s"] > 0
+    assert rows["progress report, 60 sessions vs bare Helvetica table"]["note"].startswith(
+        "informational"
+    )
     assert any(name.startswith("search 'mül'") for name in rows)
     for row in rows.values():  # measured, or said plainly that it cannot be
         assert row["needlelog_s"] is not None or row["note"] == run.NOT_AVAILABLE
@@ -117,6 +121,7 @@ def test_report_and_export_scenarios_call_the_named_functions(
         assert calls == [("report", 1), ("export", tmp_path / "export-needlelog")]
     # And the limits write real files from the same rows.
     assert run.w_report("raw", _args(path, tmp_path, 1))["bytes"] > 1000
+    assert run.w_report("bare", _args(path, tmp_path, 1))["bytes"] > 1000
     assert run.w_export("raw", _args(path, tmp_path, 1))["bytes"] > 1000
 
 
