@@ -1,23 +1,29 @@
 """Start the desktop app on a database.
 
 A new install first explains where the records will live (first run). Then
-the window comes up at once with an "opening" page; the database is opened
-(and its schema upgraded, with a backup first) on a background thread, so a
-large or slow database never leaves the user looking at nothing. Once the
-records are on screen, the whole file's pages are checked in the background.
+the main window itself comes up at once, in its opening state: menus, the
+search field and the lists are there, the list says the records are opening
+and nothing can be changed yet. Only this module, Qt and the main window's
+own modules are loaded for that; SQLAlchemy, Alembic, the store and the
+services are not. Once the window has painted, the database is opened (and
+its schema upgraded, with a backup first) on a background thread, so a large
+or slow database never leaves the user looking at nothing, and the loading
+does not compete with the first paint. The window is then attached to the
+records and fills its list; the whole file's pages are checked in the
+background after that.
 """
 
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from needlelog import APP_NAME, config
-from needlelog.store.database import Database
 from needlelog.store.errors import StoreError
-from needlelog.store.migrate import open_database
 from needlelog.ui.first_run import (
     FirstRunChoices,
     FirstRunDialog,
@@ -30,6 +36,9 @@ from needlelog.ui.main_window import MainWindow
 from needlelog.ui.smoke import arm_smoke_exit
 from needlelog.ui.tasks import TaskControl, cancel_all, run_task, wait_for_all
 
+if TYPE_CHECKING:
+    from needlelog.store.database import Database
+
 RESTORE_HINT = (
     "Your records have not been changed.\n\n"
     "If the file is damaged, restore the latest backup "
@@ -37,6 +46,9 @@ RESTORE_HINT = (
     "If another needlelog is busy with this database, wait a moment and start again."
 )
 CANNOT_OPEN = "needlelog cannot open the records"
+# The records open after the window's first paint; should no paint come (a window
+# started minimised, a platform that draws nothing), they open after this anyway.
+OPEN_WITHOUT_PAINT_MS = 1000
 
 
 def prepare_application() -> QApplication:
@@ -56,20 +68,6 @@ def create_main_window(db: Database) -> MainWindow:
 
 def open_failed_message(exc: BaseException) -> str:
     return f"{exc}\n\n" + RESTORE_HINT.format(backups=config.paths().backups)
-
-
-class _Opening(QMainWindow):
-    """Shown while the database opens."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setWindowTitle(APP_NAME)
-        label = QLabel("Opening the records…")
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        label.setWordWrap(True)
-        self.setCentralWidget(label)
-        line = self.fontMetrics().lineSpacing()
-        self.resize(line * 40, line * 12)
 
 
 def check_pages_in_background(window: MainWindow) -> None:
@@ -95,54 +93,115 @@ def ask_first_run(url: str) -> FirstRunChoices | bool | None:
     return dialog.choices()
 
 
+@dataclass
+class Startup:
+    """The app on its way up: the window at once, the records once they are open."""
+
+    window: MainWindow
+    db: Database | None = None  # set as soon as the open succeeds, for disposal at exit
+    opening: bool = False  # the open has started
+    failed: bool = False  # the records could not be opened; the app exits 1
+
+
+class _FirstPaint(QObject):
+    """Calls ``then`` once, on the event loop's next turn after the window's first paint."""
+
+    def __init__(self, window: QWidget, then: QTimer) -> None:
+        super().__init__(window)
+        self._then = then
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            # A zero timer fires after this paint pass and its flush to the screen.
+            self._then.start(0)
+        return False
+
+
+def _load_what_attach_needs() -> None:
+    """Import, off the GUI thread, what attaching the window loads next: the services
+    the list queries and the feature modules that add their menu entries."""
+    from needlelog.services import check, patients, schedule, sessions, settings  # noqa: F401
+    from needlelog.ui import (  # noqa: F401
+        clinic_settings,
+        exchange_menu,
+        patient_dialog,
+        report_actions,
+    )
+
+
+def start_app(url: str, choices: FirstRunChoices | None = None) -> Startup:
+    """Show the main window in its opening state, then open the records at ``url``.
+
+    The open starts once the window has painted and runs on a worker thread; the
+    window is attached to the records when it succeeds (and ``choices`` of a first
+    run are applied). If it fails, the window goes, the reason is shown with the
+    way back (RESTORE_HINT), and the application exits with 1.
+    """
+    app = prepare_application()
+    window = MainWindow()
+    path = database_file(url)
+    if path is not None:
+        window.setWindowTitle(f"{APP_NAME} — {path.name}")
+    startup = Startup(window)
+
+    def work(_control: TaskControl) -> Database:
+        from needlelog.store.migrate import open_database
+
+        db = open_database(url, backup_dir=config.paths().backups)
+        startup.db = db
+        _load_what_attach_needs()
+        return db
+
+    def done(db: Database) -> None:
+        window.attach(db)
+        if choices is not None:
+            apply_in_background(window, db, choices, on_done=window.reload)
+        check_pages_in_background(window)
+
+    def failed(exc: BaseException, trace: str) -> None:
+        window.hide()
+        if isinstance(exc, StoreError):
+            text = open_failed_message(exc)
+        else:
+            text = (
+                f"An unexpected error stopped needlelog from opening the records:\n{exc}\n\n"
+                + RESTORE_HINT.format(backups=config.paths().backups)
+            )
+            sys.stderr.write(trace)
+        QMessageBox.critical(None, CANNOT_OPEN, text)
+        startup.failed = True
+        app.exit(1)
+
+    def open_records() -> None:
+        if startup.opening:
+            return
+        startup.opening = True
+        run_task(work, done, failed)
+
+    open_now = QTimer(window)
+    open_now.setSingleShot(True)
+    open_now.timeout.connect(open_records)
+    _FirstPaint(window, open_now)
+    QTimer.singleShot(OPEN_WITHOUT_PAINT_MS, window, open_records)
+    window.show()
+    return startup
+
+
 def run_app(url: str) -> int:
     """Open the database at ``url`` in the desktop app; returns the exit code."""
     app = prepare_application()
     choices = ask_first_run(url)
     if choices is False:
         return 0
-    opening = _Opening()
-    opening.show()
-    result: dict[str, object] = {}
-
-    def work(_control: TaskControl) -> Database:
-        return open_database(url, backup_dir=config.paths().backups)
-
-    def done(db: object) -> None:
-        assert isinstance(db, Database)
-        result["db"] = db
-        window = MainWindow(db)
-        result["window"] = window
-        window.show()
-        opening.close()
-        if isinstance(choices, FirstRunChoices):
-            apply_in_background(window, db, choices, on_done=window.reload)
-        check_pages_in_background(window)
-
-    def failed(exc: BaseException, trace: str) -> None:
-        opening.hide()
-        parent: QWidget | None = None
-        if isinstance(exc, StoreError):
-            QMessageBox.critical(parent, CANNOT_OPEN, open_failed_message(exc))
-        else:
-            QMessageBox.critical(
-                parent,
-                CANNOT_OPEN,
-                f"An unexpected error stopped needlelog from opening the records:\n{exc}\n\n"
-                + RESTORE_HINT.format(backups=config.paths().backups),
-            )
-            sys.stderr.write(trace)
-        result["failed"] = True
-        app.exit(1)
-
-    run_task(work, done, failed)
+    startup = start_app(url, choices if isinstance(choices, FirstRunChoices) else None)
     arm_smoke_exit(app)
     try:
         code = app.exec()
     finally:
         cancel_all()  # a daily backup under way stops between steps, leaving nothing half-made
         wait_for_all()
-        db = result.get("db")
-        if isinstance(db, Database):
-            db.dispose()
-    return 1 if result.get("failed") else code
+        if startup.db is not None:
+            startup.db.dispose()
+    return 1 if startup.failed else code

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -31,11 +31,13 @@ from PySide6.QtWidgets import (
 from needlelog.domain.contraindications import Severity
 from needlelog.domain.course import CourseState, CourseStatus
 from needlelog.domain.records import Patient, TreatmentSession
-from needlelog.services import clock, schedule, sessions
-from needlelog.store.database import Database
+from needlelog.services import clock
 from needlelog.ui import formatting as fmt
 from needlelog.ui.progress_chart import ProgressChart, points_from
 from needlelog.ui.table_model import HeaderedTableModel
+
+if TYPE_CHECKING:
+    from needlelog.store.database import Database
 
 SessionRole = Qt.ItemDataRole.UserRole + 2
 SEVERE_BACKGROUND = QColor("#fbe4e2")
@@ -76,8 +78,13 @@ class HistoryModel(HeaderedTableModel):
         super().__init__()
         self._rows: list[TreatmentSession] = []
         self._warning: QIcon | None = None
+        self._severe_flag = ""
 
     def set_sessions(self, rows: list[TreatmentSession]) -> None:
+        if rows:  # the services are imported once there is something to show, not at start
+            from needlelog.services.sessions import FLAG_SEVERE
+
+            self._severe_flag = FLAG_SEVERE
         self.beginResetModel()
         self._rows = list(rows)
         self.endResetModel()
@@ -99,7 +106,7 @@ class HistoryModel(HeaderedTableModel):
             return None
         session = self._rows[index.row()]
         column = index.column()
-        severe = sessions.FLAG_SEVERE in session.flags
+        severe = self._severe_flag in session.flags
         soon = "too_soon" in session.flags
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(session, column)
@@ -163,9 +170,9 @@ class PatientRecordView(QWidget):
     edit_patient_requested = Signal()
     open_session_requested = Signal(object)
 
-    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+    def __init__(self, db: Database | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.db = db
+        self.db = db  # None until the window is attached; no patient is shown before
         self.patient: Patient | None = None
         self.status: CourseStatus | None = None
 
@@ -274,6 +281,9 @@ class PatientRecordView(QWidget):
             self.chart.set_points([])
             self.pages.setCurrentIndex(0)
             return
+        from needlelog.services import schedule, sessions
+
+        assert self.db is not None, "a patient is shown only once the records are open"
         self.pages.setCurrentIndex(1)
         self._fill_profile(patient)
         self.status = schedule.patient_status(patient, self.db)
