@@ -24,13 +24,6 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from needlelog import APP_NAME, config
 from needlelog.store.errors import StoreError
-from needlelog.ui.first_run import (
-    FirstRunChoices,
-    FirstRunDialog,
-    apply_in_background,
-    database_file,
-    needs_first_run,
-)
 from needlelog.ui.identity import apply_identity
 from needlelog.ui.main_window import MainWindow
 from needlelog.ui.smoke import arm_smoke_exit
@@ -38,6 +31,7 @@ from needlelog.ui.tasks import TaskControl, cancel_all, run_task, wait_for_all
 
 if TYPE_CHECKING:
     from needlelog.store.database import Database
+    from needlelog.ui.first_run import FirstRunChoices
 
 RESTORE_HINT = (
     "Your records have not been changed.\n\n"
@@ -82,11 +76,16 @@ def check_pages_in_background(window: MainWindow) -> None:
 
 
 def ask_first_run(url: str) -> FirstRunChoices | bool | None:
-    """Choices of a new install; None when the database exists; False if the user quit."""
-    if not needs_first_run(url):
+    """Choices of a new install; None when the database exists; False if the user quit.
+
+    A new install is a SQLite file that does not exist yet (a shared server is never
+    one); the welcome and its modules are loaded only then.
+    """
+    path = config.sqlite_file(url)
+    if path is None or path.exists():
         return None
-    path = database_file(url)
-    assert path is not None
+    from needlelog.ui.first_run import FirstRunDialog
+
     dialog = FirstRunDialog(path)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return False
@@ -126,6 +125,7 @@ def _load_what_attach_needs() -> None:
     from needlelog.ui import (  # noqa: F401
         clinic_settings,
         exchange_menu,
+        first_run,
         patient_dialog,
         report_actions,
     )
@@ -141,7 +141,7 @@ def start_app(url: str, choices: FirstRunChoices | None = None) -> Startup:
     """
     app = prepare_application()
     window = MainWindow()
-    path = database_file(url)
+    path = config.sqlite_file(url)
     if path is not None:
         window.setWindowTitle(f"{APP_NAME} — {path.name}")
     startup = Startup(window)
@@ -157,6 +157,8 @@ def start_app(url: str, choices: FirstRunChoices | None = None) -> Startup:
     def done(db: Database) -> None:
         window.attach(db)
         if choices is not None:
+            from needlelog.ui.first_run import apply_in_background
+
             apply_in_background(window, db, choices, on_done=window.reload)
         check_pages_in_background(window)
 
@@ -195,7 +197,7 @@ def run_app(url: str) -> int:
     choices = ask_first_run(url)
     if choices is False:
         return 0
-    startup = start_app(url, choices if isinstance(choices, FirstRunChoices) else None)
+    startup = start_app(url, None if isinstance(choices, bool) else choices)
     arm_smoke_exit(app)
     try:
         code = app.exec()

@@ -6,19 +6,15 @@ the letterhead, and offers made-up patients to try things out. Demo
 patients carry ``DEMO-`` record numbers and leave again in one step
 (File › Remove demo patients…).
 
-Whether it is a first run is decided before anything else, on the start path
-that paints the main window, so this module loads the services and the store
-only when the choices are applied.
+The services and the store are loaded only when the choices are applied.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import unquote
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
@@ -58,29 +54,9 @@ HEALTH_DATA_NOTE = (
 )
 
 
-# SQLAlchemy's own URL grammar (sqlalchemy.engine.url), so the answer is the same
-# without loading SQLAlchemy on the way to the first window.
-_URL = re.compile(
-    r"""
-        (?P<name>[\w\+]+)://
-        (?:(?P<username>[^:/]*)(?::(?P<password>[^@]*))?@)?
-        (?:(?:\[(?P<ipv6host>[^/\?]+)\]|(?P<ipv4host>[^/:\?]+))?(?::(?P<port>[^/\?]*))?)?
-        (?:/(?P<database>[^\?]*))?
-        (?:\?(?P<query>.*))?
-    """,
-    re.X,
-)
-
-
 def database_file(url: str) -> Path | None:
     """The SQLite file behind ``url``; None for a server or an in-memory database."""
-    match = _URL.match(url)
-    if match is None or match["name"].split("+", 1)[0] != "sqlite":
-        return None
-    database = unquote(match["database"] or "")
-    if not database or database == ":memory:":
-        return None
-    return Path(database)
+    return config.sqlite_file(url)
 
 
 def needs_first_run(url: str) -> bool:

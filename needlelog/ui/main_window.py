@@ -29,8 +29,7 @@ from PySide6.QtGui import (
     QIcon,
     QKeyEvent,
     QKeySequence,
-    QPainter,
-    QPaintEvent,
+    QResizeEvent,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
@@ -52,7 +51,6 @@ from PySide6.QtWidgets import (
 )
 
 from needlelog import APP_NAME, config
-from needlelog.domain.records import Patient, TreatmentSession
 from needlelog.services.errors import NotFound
 from needlelog.store.errors import StoreError
 from needlelog.ui.features import install_features
@@ -61,6 +59,7 @@ from needlelog.ui.patient_record import PatientRecordView
 from needlelog.ui.tasks import Task, run_task
 
 if TYPE_CHECKING:
+    from needlelog.domain.records import Patient, TreatmentSession
     from needlelog.services.schedule import DueEntry
     from needlelog.store.database import Database
     from needlelog.ui.patient_dialog import PatientDialog
@@ -82,32 +81,39 @@ def app_settings() -> QSettings:
 
 
 class ListView(QTableView):
-    """A table that says why it is empty (the records are still opening) in its middle."""
+    """A table that can say why it is empty (the records are still opening)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._placeholder = ""
+        # A label over the rows rather than painting on the viewport: nothing in
+        # Python runs when the table paints.
+        self._placeholder = QLabel(self)
+        self._placeholder.setObjectName("listPlaceholder")
+        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self._placeholder.setWordWrap(True)
+        self._placeholder.setStyleSheet("color:#5f6670;")
+        self._placeholder.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._placeholder.hide()
 
     def placeholder(self) -> str:
-        return self._placeholder
+        return self._placeholder.text() if self._placeholder.isVisibleTo(self) else ""
 
     def set_placeholder(self, text: str) -> None:
-        self._placeholder = text
-        self.viewport().update()
+        self._placeholder.setText(text)
+        self._placeholder.setVisible(bool(text))
+        self._place_placeholder()
 
-    def paintEvent(self, event: QPaintEvent) -> None:
-        super().paintEvent(event)
-        if self._placeholder and self.model() is not None and self.model().rowCount() == 0:
-            painter = QPainter(self.viewport())
-            painter.setPen(self.palette().placeholderText().color())
-            painter.drawText(
-                self.viewport().rect().adjusted(12, 12, -12, -12),
-                Qt.AlignmentFlag.AlignHCenter
-                | Qt.AlignmentFlag.AlignTop
-                | Qt.TextFlag.TextWordWrap,
-                self._placeholder,
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_placeholder()
+
+    def _place_placeholder(self) -> None:
+        if self._placeholder.isVisibleTo(self):
+            top = self.horizontalHeader().sizeHint().height()
+            line = self.fontMetrics().lineSpacing()
+            self._placeholder.setGeometry(
+                self.contentsRect().adjusted(line, top + line, -line, -line)
             )
-            painter.end()
 
 
 def _table(name: str) -> ListView:
@@ -498,7 +504,7 @@ class MainWindow(QMainWindow):
         if not current.isValid():
             return
         patient = current.data(PatientRole)
-        if isinstance(patient, Patient) and (
+        if patient is not None and (
             self._current is None or patient.id != self._current.id or patient != self._current
         ):
             self._current = patient

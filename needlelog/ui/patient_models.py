@@ -18,12 +18,12 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from needlelog.domain import course
 from needlelog.domain.course import CourseState
 from needlelog.domain.protocol import Protocol
-from needlelog.domain.records import Patient
 from needlelog.services import clock
 from needlelog.ui import formatting as fmt
 from needlelog.ui.table_model import HeaderedTableModel
 
 if TYPE_CHECKING:
+    from needlelog.domain.records import Patient
     from needlelog.services.schedule import DueEntry
     from needlelog.store.database import Database
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from html import escape
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import (
@@ -28,15 +27,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from needlelog.domain.contraindications import Severity
 from needlelog.domain.course import CourseState, CourseStatus
-from needlelog.domain.records import Patient, TreatmentSession
 from needlelog.services import clock
 from needlelog.ui import formatting as fmt
 from needlelog.ui.progress_chart import ProgressChart, points_from
 from needlelog.ui.table_model import HeaderedTableModel
 
 if TYPE_CHECKING:
+    from needlelog.domain.records import Patient, TreatmentSession
     from needlelog.store.database import Database
 
 SessionRole = Qt.ItemDataRole.UserRole + 2
@@ -295,6 +293,10 @@ class PatientRecordView(QWidget):
         self.new_session_button.setEnabled(not patient.archived)
 
     def _fill_profile(self, patient: Patient) -> None:
+        from html import escape
+
+        from needlelog.domain.contraindications import Severity
+
         data = patient.data
         name = data.full_name
         self.name_label.setText(f"{name}  (archived)" if patient.archived else name)
