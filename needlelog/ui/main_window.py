@@ -55,7 +55,7 @@ from needlelog.services.errors import NotFound
 from needlelog.store.errors import StoreError
 from needlelog.ui.features import install_features
 from needlelog.ui.patient_models import DueListModel, FirstPage, PatientListModel, PatientRole
-from needlelog.ui.patient_record import PatientRecordView
+from needlelog.ui.patient_record import EMPTY_HINT, PatientRecordView
 from needlelog.ui.tasks import Task, run_task
 
 if TYPE_CHECKING:
@@ -272,7 +272,14 @@ class MainWindow(QMainWindow):
             action.setEnabled(not opening)
         for view in (self.patient_view, self.due_view):
             view.set_placeholder(OPENING_RECORDS if opening else "")
-        self.statusBar().showMessage(OPENING_RECORDS if opening else OPENING_LIST)
+        # No advice to choose a patient while there is none to choose.
+        self.record.empty_hint.setText("" if opening else EMPTY_HINT)
+        # The list already says the records are opening; the status bar is there from
+        # the start (nothing moves when it first speaks).
+        if opening:
+            self.statusBar().clearMessage()
+        else:
+            self.statusBar().showMessage(OPENING_LIST)
 
     # --- actions and menus ------------------------------------------------
     def _icon(self, kind: QStyle.StandardPixmap) -> QIcon:

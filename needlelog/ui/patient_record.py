@@ -43,6 +43,7 @@ SOON_BACKGROUND = QColor("#fff1d6")
 AVOID_CHIP = "background:#fbe4e2; color:#8c1d18; border:1px solid #e6a8a3;"
 CAUTION_CHIP = "background:#fff1d6; color:#6b4100; border:1px solid #e8c98a;"
 _Index = QModelIndex | QPersistentModelIndex
+EMPTY_HINT = "Choose a patient from the list, or add one with New patient (Ctrl+N)."
 
 
 def flag_words(session: TreatmentSession) -> list[str]:
@@ -175,11 +176,11 @@ class PatientRecordView(QWidget):
         self.status: CourseStatus | None = None
 
         self.pages = QStackedWidget()
-        empty = QLabel("Choose a patient from the list, or add one with New patient (Ctrl+N).")
-        empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        empty.setWordWrap(True)
-        empty.setStyleSheet("color:#5f6670;")
-        self.pages.addWidget(empty)
+        self.empty_hint = QLabel(EMPTY_HINT)
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setStyleSheet("color:#5f6670;")
+        self.pages.addWidget(self.empty_hint)
 
         page = QWidget()
         self.name_label = QLabel()
