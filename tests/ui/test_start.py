@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from needlelog import config
 from needlelog.services import patients
 from needlelog.services.demo_data import DEMO_PREFIX
+from needlelog.services.settings import get_clinic
 from needlelog.store.database import Database
 from needlelog.ui import first_run, tasks
 from needlelog.ui.app import CANNOT_OPEN, Startup, run_app, start_app
@@ -167,6 +168,28 @@ def test_start_shows_the_main_window_opening_then_the_records(
         shown_patient = window.patient_model.patient_at(row)
         assert shown_patient is not None
         assert family.lower() in shown_patient.full_name.lower()
+
+
+def test_a_new_install_opens_with_the_choices_of_the_welcome_applied(
+    qtbot: QtBot, tmp_path: Path, started: list[Startup]
+) -> None:
+    path = tmp_path / "new" / "clinic.sqlite3"
+    url = f"sqlite:///{path}"
+    assert first_run.needs_first_run(url)
+    choices = first_run.FirstRunChoices(clinic_name="Riverside Skin Clinic", add_demo=True)
+
+    startup = start_app(url, choices)
+    started.append(startup)
+    window = startup.window
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.attached, timeout=30_000)
+    qtbot.waitUntil(lambda: window.patient_model.rowCount() == first_run.DEMO_PATIENTS)
+    settle(qtbot, window)
+
+    assert path.exists()
+    assert get_clinic(window.db).name == "Riverside Skin Clinic"
+    patient = window.patient_model.patient_at(0)
+    assert patient is not None and patient.record_no.startswith(DEMO_PREFIX)
 
 
 def test_attaching_twice_is_refused(qtbot: QtBot, db: Database) -> None:
