@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from needlelog import APP_NAME, config
 from needlelog.store.errors import StoreError
-from needlelog.ui.identity import apply_identity
+from needlelog.ui.identity import app_icon, apply_identity
 from needlelog.ui.main_window import MainWindow
 from needlelog.ui.smoke import arm_smoke_exit
 from needlelog.ui.tasks import TaskControl, cancel_all, run_task, wait_for_all
@@ -45,11 +45,15 @@ CANNOT_OPEN = "needlelog cannot open the records"
 OPEN_WITHOUT_PAINT_MS = 1000
 
 
-def prepare_application() -> QApplication:
-    """The one QApplication, named so settings and dialogs say "needlelog"."""
+def prepare_application(icon: bool = True) -> QApplication:
+    """The one QApplication, named so settings and dialogs say "needlelog".
+
+    ``icon=False``: the window icon is set later (the start sets it after the first
+    paint; drawing it is not needed to put the window on screen).
+    """
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
-    apply_identity(app)
+    apply_identity(app, icon=icon)
     app.setOrganizationName(APP_NAME)
     return app
 
@@ -139,7 +143,7 @@ def start_app(url: str, choices: FirstRunChoices | None = None) -> Startup:
     run are applied). If it fails, the window goes, the reason is shown with the
     way back (RESTORE_HINT), and the application exits with 1.
     """
-    app = prepare_application()
+    app = prepare_application(icon=False)
     window = MainWindow()
     path = config.sqlite_file(url)
     if path is not None:
@@ -180,6 +184,7 @@ def start_app(url: str, choices: FirstRunChoices | None = None) -> Startup:
         if startup.opening:
             return
         startup.opening = True
+        app.setWindowIcon(app_icon())
         run_task(work, done, failed)
 
     open_now = QTimer(window)
@@ -193,7 +198,7 @@ def start_app(url: str, choices: FirstRunChoices | None = None) -> Startup:
 
 def run_app(url: str) -> int:
     """Open the database at ``url`` in the desktop app; returns the exit code."""
-    app = prepare_application()
+    app = prepare_application(icon=False)  # set by start_app; the welcome has its own
     choices = ask_first_run(url)
     if choices is False:
         return 0

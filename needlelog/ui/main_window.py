@@ -26,7 +26,6 @@ from PySide6.QtGui import (
     QCloseEvent,
     QFont,
     QFontMetrics,
-    QIcon,
     QKeyEvent,
     QKeySequence,
     QResizeEvent,
@@ -42,7 +41,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
-    QStyle,
     QTableView,
     QTabWidget,
     QToolBar,
@@ -252,6 +250,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{APP_NAME} — {name}")
         self.patient_model.attach(db)
         self.record.db = db
+        self._add_menu_icons()
         # The features work on the records, so they join once the records are open;
         # Quit stays last in the File menu, below what they add.
         self.file_menu.removeAction(self._quit_separator)
@@ -282,29 +281,34 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(OPENING_LIST)
 
     # --- actions and menus ------------------------------------------------
-    def _icon(self, kind: QStyle.StandardPixmap) -> QIcon:
-        return self.style().standardIcon(kind)
+    def _add_menu_icons(self) -> None:
+        """The menus' icons: only seen once a menu opens, so they are not made before
+        the first paint (the toolbar shows words)."""
+        from PySide6.QtWidgets import QStyle  # its many enums load when first needed
+
+        sp = QStyle.StandardPixmap
+        for action, kind in (
+            (self.new_patient_action, sp.SP_FileIcon),
+            (self.edit_patient_action, sp.SP_FileDialogDetailedView),
+            (self.archive_action, sp.SP_DialogDiscardButton),
+            (self.new_session_action, sp.SP_FileDialogNewFolder),
+            (self.reload_action, sp.SP_BrowserReload),
+        ):
+            action.setIcon(self.style().standardIcon(kind))
 
     def _build_actions(self) -> None:
-        sp = QStyle.StandardPixmap
-        self.new_patient_action = QAction(self._icon(sp.SP_FileIcon), "&New patient…", self)
+        self.new_patient_action = QAction("&New patient…", self)
         self.new_patient_action.setShortcut(QKeySequence(QKeySequence.StandardKey.New))
         self.new_patient_action.setIconText("New patient")
         self.new_patient_action.triggered.connect(self.new_patient)
-        self.edit_patient_action = QAction(
-            self._icon(sp.SP_FileDialogDetailedView), "&Edit patient…", self
-        )
+        self.edit_patient_action = QAction("&Edit patient…", self)
         self.edit_patient_action.setShortcut(QKeySequence("Ctrl+E"))
         self.edit_patient_action.setIconText("Edit patient")
         self.edit_patient_action.triggered.connect(self.edit_patient)
-        self.archive_action = QAction(
-            self._icon(sp.SP_DialogDiscardButton), "A&rchive patient", self
-        )
+        self.archive_action = QAction("A&rchive patient", self)
         self.archive_action.setIconText("Archive")
         self.archive_action.triggered.connect(self.toggle_archive)
-        self.new_session_action = QAction(
-            self._icon(sp.SP_FileDialogNewFolder), "New &session…", self
-        )
+        self.new_session_action = QAction("New &session…", self)
         self.new_session_action.setShortcut(QKeySequence("Ctrl+Shift+N"))
         self.new_session_action.setIconText("New session")
         self.new_session_action.triggered.connect(self.new_session)
@@ -317,7 +321,7 @@ class MainWindow(QMainWindow):
         self.show_due_action = QAction("&Due and overdue", self)
         self.show_due_action.setShortcut(QKeySequence("Ctrl+2"))
         self.show_due_action.triggered.connect(lambda: self.tabs.setCurrentIndex(DUE_TAB))
-        self.reload_action = QAction(self._icon(sp.SP_BrowserReload), "&Reload", self)
+        self.reload_action = QAction("&Reload", self)
         self.reload_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
         self.reload_action.triggered.connect(self.reload)
         self.quit_action = QAction("&Quit", self)

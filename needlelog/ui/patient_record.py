@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QStackedWidget,
-    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -96,6 +95,8 @@ class HistoryModel(HeaderedTableModel):
 
     def _icon(self) -> QIcon:
         if self._warning is None:
+            from PySide6.QtWidgets import QStyle  # its many enums load when first needed
+
             icon = QStyle.StandardPixmap.SP_MessageBoxWarning
             self._warning = QApplication.style().standardIcon(icon)
         return self._warning

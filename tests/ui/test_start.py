@@ -142,6 +142,8 @@ def test_start_shows_the_main_window_opening_then_the_records(
     settle(qtbot, window)
 
     assert startup.db is window.db
+    assert not QApplication.windowIcon().isNull()  # set once the window had painted
+    assert not window.new_patient_action.icon().isNull()  # the menus' icons, likewise
     assert window.patient_model.rowCount() > 0
     first = window.patient_model.patient_at(0)
     assert first is not None
