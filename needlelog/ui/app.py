@@ -19,6 +19,7 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
@@ -158,7 +159,14 @@ def start_app(url: str, choices: FirstRunChoices | None = None) -> Startup:
         _load_what_attach_needs()
         return db
 
+    def closed() -> bool:
+        # The user may close the window while the records open: the app is leaving
+        # (run_app closes the database), so nothing is attached or shown any more.
+        return not shiboken6.isValid(window) or not window.isVisible()
+
     def done(db: Database) -> None:
+        if closed():
+            return
         window.attach(db)
         if choices is not None:
             from needlelog.ui.first_run import apply_in_background
@@ -167,6 +175,9 @@ def start_app(url: str, choices: FirstRunChoices | None = None) -> Startup:
         check_pages_in_background(window)
 
     def failed(exc: BaseException, trace: str) -> None:
+        startup.failed = True
+        if closed():
+            return
         window.hide()
         if isinstance(exc, StoreError):
             text = open_failed_message(exc)
@@ -177,7 +188,6 @@ def start_app(url: str, choices: FirstRunChoices | None = None) -> Startup:
             )
             sys.stderr.write(trace)
         QMessageBox.critical(None, CANNOT_OPEN, text)
-        startup.failed = True
         app.exit(1)
 
     def open_records() -> None:

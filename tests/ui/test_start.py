@@ -7,11 +7,12 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy.engine import make_url
@@ -21,6 +22,7 @@ from needlelog.services import patients
 from needlelog.services.demo_data import DEMO_PREFIX
 from needlelog.services.settings import get_clinic
 from needlelog.store.database import Database
+from needlelog.ui import app as app_module
 from needlelog.ui import first_run, tasks
 from needlelog.ui.app import CANNOT_OPEN, Startup, run_app, start_app
 from needlelog.ui.main_window import OPENING_RECORDS, MainWindow
@@ -192,6 +194,58 @@ def test_a_new_install_opens_with_the_choices_of_the_welcome_applied(
     assert get_clinic(window.db).name == "Riverside Skin Clinic"
     patient = window.patient_model.patient_at(0)
     assert patient is not None and patient.record_no.startswith(DEMO_PREFIX)
+
+
+def test_the_records_open_even_if_the_window_never_paints(
+    qtbot: QtBot, db: Database, started: list[Startup], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class NoPaintSeen:  # a window started minimised, or a platform that draws nothing
+        def __init__(self, *_args: object) -> None:
+            pass
+
+    monkeypatch.setattr(app_module, "_FirstPaint", NoPaintSeen)
+    monkeypatch.setattr(app_module, "OPEN_WITHOUT_PAINT_MS", 50)
+    startup = start_app(db.url)
+    started.append(startup)
+    qtbot.addWidget(startup.window)
+
+    qtbot.waitUntil(lambda: startup.window.attached, timeout=30_000)
+    settle(qtbot, startup.window)
+    assert startup.opening
+
+
+def test_closing_the_window_while_the_records_open_leaves_cleanly(
+    qtbot: QtBot, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from needlelog.store import migrate
+
+    real_open = migrate.open_database
+    opened: list[Database] = []
+    disposed: list[Database] = []
+
+    def slow_open(url: str, backup_dir: Path | None = None) -> Database:
+        time.sleep(0.3)  # the window is closed meanwhile
+        opened.append(real_open(url, backup_dir=backup_dir))
+        dispose = opened[-1].dispose
+        monkeypatch.setattr(opened[-1], "dispose", lambda: (disposed.append(opened[-1]), dispose()))
+        return opened[-1]
+
+    monkeypatch.setattr(migrate, "open_database", slow_open)
+
+    def close_main_window() -> None:
+        for window in QApplication.topLevelWidgets():
+            if isinstance(window, MainWindow):
+                window.close()
+
+    QTimer.singleShot(100, close_main_window)
+    assert run_app(db.url) == 0
+
+    assert len(opened) == 1 and disposed == opened  # the open finished, then was closed
+    QApplication.processEvents()  # the open's answer arrives after the loop: ignored
+    windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+    assert windows and not any(w.attached or w.isVisible() for w in windows)
+    for window in windows:
+        window.deleteLater()
 
 
 def test_attaching_twice_is_refused(qtbot: QtBot, db: Database) -> None:
