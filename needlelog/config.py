@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 from platformdirs import PlatformDirs
 
@@ -45,6 +47,31 @@ def paths() -> Paths:
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
+
+
+# SQLAlchemy's own URL grammar (sqlalchemy.engine.url), so the answer is the same
+# without loading SQLAlchemy on the way to the first window.
+_URL = re.compile(
+    r"""
+        (?P<name>[\w\+]+)://
+        (?:(?P<username>[^:/]*)(?::(?P<password>[^@]*))?@)?
+        (?:(?:\[(?P<ipv6host>[^/\?]+)\]|(?P<ipv4host>[^/:\?]+))?(?::(?P<port>[^/\?]*))?)?
+        (?:/(?P<database>[^\?]*))?
+        (?:\?(?P<query>.*))?
+    """,
+    re.X,
+)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The SQLite file behind ``url``; None for a server or an in-memory database."""
+    match = _URL.match(url)
+    if match is None or match["name"].split("+", 1)[0] != "sqlite":
+        return None
+    database = unquote(match["database"] or "")
+    if not database or database == ":memory:":
+        return None
+    return Path(database)
 
 
 def resolve_db_url(cli_value: str | None = None) -> str:

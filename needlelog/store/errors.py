@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import sqlite3
 
-from sqlalchemy.exc import DBAPIError, OperationalError
-
 
 class StoreError(RuntimeError):
     """A known, user-facing database problem."""
@@ -42,6 +40,9 @@ class DatabaseUnavailable(StoreError):
 
 def translate(exc: BaseException, where: str = "the database") -> StoreError | None:
     """Map a driver error to a known, user-facing error, or None if it is a bug."""
+    # Imported here: the app's start path catches StoreError before SQLAlchemy is loaded.
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
     orig = exc.orig if isinstance(exc, DBAPIError) else exc
     text = str(orig).lower()
     code = getattr(orig, "sqlite_errorcode", None)

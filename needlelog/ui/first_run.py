@@ -5,6 +5,8 @@ and that they are health data to protect, lets the clinic put its name on
 the letterhead, and offers made-up patients to try things out. Demo
 patients carry ``DEMO-`` record numbers and leave again in one step
 (File › Remove demo patients…).
+
+The services and the store are loaded only when the choices are applied.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
@@ -31,18 +33,19 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.engine import make_url
 
 from needlelog import config
-from needlelog.services import demo
-from needlelog.services.demo_data import DEMO_PREFIX
-from needlelog.services.settings import get_clinic, set_clinic
-from needlelog.store.database import Database
 from needlelog.ui.about import show_about
 from needlelog.ui.identity import app_icon
 from needlelog.ui.tasks import Task, run_task
 
+if TYPE_CHECKING:
+    from needlelog.store.database import Database
+
 DEMO_PATIENTS = 25
+# services.demo_data.DEMO_PREFIX, repeated so the welcome needs no services (a test
+# keeps the two equal).
+DEMO_PREFIX = "DEMO-"
 DEMO_SEED = 1
 HEALTH_DATA_NOTE = (
     "These are health records. Protect them: keep regular backups on a second drive, "
@@ -53,13 +56,7 @@ HEALTH_DATA_NOTE = (
 
 def database_file(url: str) -> Path | None:
     """The SQLite file behind ``url``; None for a server or an in-memory database."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return None
-    database = parsed.database
-    if not database or database == ":memory:":
-        return None
-    return Path(database)
+    return config.sqlite_file(url)
 
 
 def needs_first_run(url: str) -> bool:
@@ -84,6 +81,9 @@ def apply_first_run(db: Database, choices: FirstRunChoices) -> None:
 
     Runs on a worker thread (demo data takes a few seconds); touches no widgets.
     """
+    from needlelog.services import demo
+    from needlelog.services.settings import get_clinic, set_clinic
+
     name = choices.clinic_name.strip()
     if name:
         info = replace(
@@ -268,6 +268,8 @@ class _Window(Protocol):
 
 def remove_demo_data(parent: QWidget | None, db: Database) -> int:
     """Ask, then remove every demo patient (and only those); returns how many went."""
+    from needlelog.services import demo
+
     count = demo.count_demo(db)
     if count == 0:
         QMessageBox.information(parent, "Remove demo patients", "There are no demo patients.")
@@ -293,6 +295,8 @@ class InstalledActions:
 
 def install(window: Any) -> InstalledActions:
     """Add "Remove demo patients…" (shown while there are some) and "About needlelog"."""
+    from needlelog.services import demo
+
     win: _Window = window
     remove = QAction("Remove demo patients…", window)
     remove.setObjectName("removeDemoAction")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from needlelog.domain.codes import FITZPATRICK_NUMERALS, Grade, Sex
 from needlelog.domain.course import CourseState, CourseStatus
-from needlelog.domain.records import Patient, SessionData
+
+if TYPE_CHECKING:  # the records' classes load with the records, not with the window
+    from needlelog.domain.records import Patient, SessionData
 
 # Month names spelled out so 03/04 can never be misread between clinics.
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -20,11 +20,16 @@ def app_icon() -> QIcon:
     return icon
 
 
-def apply_identity(app: QGuiApplication) -> None:
-    """Name, version and window icon for every window of ``app``."""
+def apply_identity(app: QGuiApplication, icon: bool = True) -> None:
+    """Name, version and window icon for every window of ``app``.
+
+    ``icon=False`` leaves the icon for later (``app.setWindowIcon(app_icon())``): the
+    app's start sets it once its window has painted.
+    """
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(DISPLAY_NAME)
     app.setApplicationVersion(__version__)
     # Wayland and desktop launchers match windows to needlelog.desktop by this name.
     app.setDesktopFileName(APP_NAME)
-    app.setWindowIcon(app_icon())
+    if icon:
+        app.setWindowIcon(app_icon())

@@ -1,6 +1,15 @@
-"""The main window: find a patient on the left, their record on the right."""
+"""The main window: find a patient on the left, their record on the right.
+
+The window can be built before the database is open, so it is the first thing
+a user sees: it paints in its opening state (menus, search, empty list saying
+the records are opening, every action that needs the records disabled), and
+``attach(db)`` then connects it to the records and fills the list. Nothing
+here imports the services or the store at start; they are loaded on first use.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import (
@@ -17,9 +26,9 @@ from PySide6.QtGui import (
     QCloseEvent,
     QFont,
     QFontMetrics,
-    QIcon,
     QKeyEvent,
     QKeySequence,
+    QResizeEvent,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
@@ -32,7 +41,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
-    QStyle,
     QTableView,
     QTabWidget,
     QToolBar,
@@ -41,16 +49,18 @@ from PySide6.QtWidgets import (
 )
 
 from needlelog import APP_NAME, config
-from needlelog.domain.records import Patient, TreatmentSession
-from needlelog.services import patients, schedule
 from needlelog.services.errors import NotFound
-from needlelog.store.database import Database
 from needlelog.store.errors import StoreError
 from needlelog.ui.features import install_features
-from needlelog.ui.patient_dialog import PatientDialog
 from needlelog.ui.patient_models import DueListModel, FirstPage, PatientListModel, PatientRole
-from needlelog.ui.patient_record import PatientRecordView
+from needlelog.ui.patient_record import EMPTY_HINT, PatientRecordView
 from needlelog.ui.tasks import Task, run_task
+
+if TYPE_CHECKING:
+    from needlelog.domain.records import Patient, TreatmentSession
+    from needlelog.services.schedule import DueEntry
+    from needlelog.store.database import Database
+    from needlelog.ui.patient_dialog import PatientDialog
 
 # Searches answer in milliseconds at 100,000 patients (benchmarks/), so the list
 # follows every keystroke; a zero timer still folds keys that arrive together
@@ -59,6 +69,8 @@ from needlelog.ui.tasks import Task, run_task
 SEARCH_DELAY_MS = 0
 STATUS_TIMEOUT_MS = 10_000
 ALL_TAB, DUE_TAB = 0, 1
+OPENING_RECORDS = "Opening the records…"
+OPENING_LIST = "Opening the patient list…"
 
 
 def app_settings() -> QSettings:
@@ -66,8 +78,44 @@ def app_settings() -> QSettings:
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, APP_NAME, APP_NAME)
 
 
-def _table(name: str) -> QTableView:
-    view = QTableView()
+class ListView(QTableView):
+    """A table that can say why it is empty (the records are still opening)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # A label over the rows rather than painting on the viewport: nothing in
+        # Python runs when the table paints.
+        self._placeholder = QLabel(self)
+        self._placeholder.setObjectName("listPlaceholder")
+        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self._placeholder.setWordWrap(True)
+        self._placeholder.setStyleSheet("color:#5f6670;")
+        self._placeholder.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._placeholder.hide()
+
+    def placeholder(self) -> str:
+        return self._placeholder.text() if self._placeholder.isVisibleTo(self) else ""
+
+    def set_placeholder(self, text: str) -> None:
+        self._placeholder.setText(text)
+        self._placeholder.setVisible(bool(text))
+        self._place_placeholder()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_placeholder()
+
+    def _place_placeholder(self) -> None:
+        if self._placeholder.isVisibleTo(self):
+            top = self.horizontalHeader().sizeHint().height()
+            line = self.fontMetrics().lineSpacing()
+            self._placeholder.setGeometry(
+                self.contentsRect().adjusted(line, top + line, -line, -line)
+            )
+
+
+def _table(name: str) -> ListView:
+    view = ListView()
     view.setObjectName(name)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -89,17 +137,16 @@ def _table(name: str) -> QTableView:
 class MainWindow(QMainWindow):
     """Patient list and due list, the selected patient's record, menus and toolbar."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database | None = None) -> None:
         super().__init__()
-        self.db = db
+        self._db: Database | None = None
         self._current: Patient | None = None
         self._due_task: Task | None = None
         self._search_task: Task | None = None
         self._search_generation = 0
         self._dialogs: list[QWidget] = []
         self._size_splitter_on_show = False
-        name = db.sqlite_path.name if db.sqlite_path else db.display_name
-        self.setWindowTitle(f"needlelog — {name}")
+        self.setWindowTitle(APP_NAME)
         self.setObjectName("MainWindow")
 
         # --- left: search, all patients / due and overdue ----------------
@@ -122,7 +169,7 @@ class MainWindow(QMainWindow):
         self.search.returnPressed.connect(self._search_now)
         self.show_archived.toggled.connect(lambda _on: self._run_search())
 
-        self.patient_model = PatientListModel(db)
+        self.patient_model = PatientListModel()
         self.patient_view = _table("patientList")
         self.patient_view.setModel(self.patient_model)
         self.due_model = DueListModel()
@@ -152,7 +199,7 @@ class MainWindow(QMainWindow):
         left_box.addWidget(self.count_label)
 
         # --- right: the record ---------------------------------------------
-        self.record = PatientRecordView(db)
+        self.record = PatientRecordView()
         self.record.setContentsMargins(0, 6, 6, 6)
         self.record.new_session_requested.connect(self.new_session)
         self.record.edit_patient_requested.connect(self.edit_patient)
@@ -179,41 +226,94 @@ class MainWindow(QMainWindow):
         self.setTabOrder(self.record.edit_button, self.record.history)
         self.search.installEventFilter(self)
 
-        self.statusBar().showMessage("Opening the patient list…")
         self._restore_settings()
         self._update_actions()
+        self._quit_separator = self.file_menu.addSeparator()
+        self.file_menu.addAction(self.quit_action)
+        self._set_opening(True)
+        if db is not None:
+            self.attach(db)
+
+    # --- the records --------------------------------------------------------
+    @property
+    def db(self) -> Database:
+        """The open records; only there once the window is attached."""
+        if self._db is None:
+            raise RuntimeError("the main window is not attached to the records yet")
+        return self._db
+
+    @property
+    def attached(self) -> bool:
+        return self._db is not None
+
+    def attach(self, db: Database) -> None:
+        """Show the records of ``db``: the actions come alive and the list fills."""
+        if self._db is not None:
+            raise RuntimeError("the main window is already attached to the records")
+        self._db = db
+        name = db.sqlite_path.name if db.sqlite_path else db.display_name
+        self.setWindowTitle(f"{APP_NAME} — {name}")
+        self.patient_model.attach(db)
+        self.record.db = db
+        self._add_menu_icons()
+        # The features work on the records, so they join once the records are open;
+        # Quit stays last in the File menu, below what they add.
+        self.file_menu.removeAction(self._quit_separator)
+        self.file_menu.removeAction(self.quit_action)
         install_features(self)
-        # Quit stays last in the File menu, below what the features added.
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
+        self._set_opening(False)
         # The first page is queried after the window has painted, so opening never
         # waits on the database.
         QTimer.singleShot(0, self.reload)
 
+    def _set_opening(self, opening: bool) -> None:
+        """Until the records are open, nothing can be searched, added or changed."""
+        for widget in (self.search, self.show_archived):
+            widget.setEnabled(not opening)
+        for action in (self.new_patient_action, self.find_action, self.reload_action):
+            action.setEnabled(not opening)
+        for view in (self.patient_view, self.due_view):
+            view.set_placeholder(OPENING_RECORDS if opening else "")
+        # No advice to choose a patient while there is none to choose.
+        self.record.empty_hint.setText("" if opening else EMPTY_HINT)
+        # The list already says the records are opening; the status bar is there from
+        # the start (nothing moves when it first speaks).
+        if opening:
+            self.statusBar().clearMessage()
+        else:
+            self.statusBar().showMessage(OPENING_LIST)
+
     # --- actions and menus ------------------------------------------------
-    def _icon(self, kind: QStyle.StandardPixmap) -> QIcon:
-        return self.style().standardIcon(kind)
+    def _add_menu_icons(self) -> None:
+        """The menus' icons: only seen once a menu opens, so they are not made before
+        the first paint (the toolbar shows words)."""
+        from PySide6.QtWidgets import QStyle  # its many enums load when first needed
+
+        sp = QStyle.StandardPixmap
+        for action, kind in (
+            (self.new_patient_action, sp.SP_FileIcon),
+            (self.edit_patient_action, sp.SP_FileDialogDetailedView),
+            (self.archive_action, sp.SP_DialogDiscardButton),
+            (self.new_session_action, sp.SP_FileDialogNewFolder),
+            (self.reload_action, sp.SP_BrowserReload),
+        ):
+            action.setIcon(self.style().standardIcon(kind))
 
     def _build_actions(self) -> None:
-        sp = QStyle.StandardPixmap
-        self.new_patient_action = QAction(self._icon(sp.SP_FileIcon), "&New patient…", self)
+        self.new_patient_action = QAction("&New patient…", self)
         self.new_patient_action.setShortcut(QKeySequence(QKeySequence.StandardKey.New))
         self.new_patient_action.setIconText("New patient")
         self.new_patient_action.triggered.connect(self.new_patient)
-        self.edit_patient_action = QAction(
-            self._icon(sp.SP_FileDialogDetailedView), "&Edit patient…", self
-        )
+        self.edit_patient_action = QAction("&Edit patient…", self)
         self.edit_patient_action.setShortcut(QKeySequence("Ctrl+E"))
         self.edit_patient_action.setIconText("Edit patient")
         self.edit_patient_action.triggered.connect(self.edit_patient)
-        self.archive_action = QAction(
-            self._icon(sp.SP_DialogDiscardButton), "A&rchive patient", self
-        )
+        self.archive_action = QAction("A&rchive patient", self)
         self.archive_action.setIconText("Archive")
         self.archive_action.triggered.connect(self.toggle_archive)
-        self.new_session_action = QAction(
-            self._icon(sp.SP_FileDialogNewFolder), "New &session…", self
-        )
+        self.new_session_action = QAction("New &session…", self)
         self.new_session_action.setShortcut(QKeySequence("Ctrl+Shift+N"))
         self.new_session_action.setIconText("New session")
         self.new_session_action.triggered.connect(self.new_session)
@@ -226,7 +326,7 @@ class MainWindow(QMainWindow):
         self.show_due_action = QAction("&Due and overdue", self)
         self.show_due_action.setShortcut(QKeySequence("Ctrl+2"))
         self.show_due_action.triggered.connect(lambda: self.tabs.setCurrentIndex(DUE_TAB))
-        self.reload_action = QAction(self._icon(sp.SP_BrowserReload), "&Reload", self)
+        self.reload_action = QAction("&Reload", self)
         self.reload_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
         self.reload_action.triggered.connect(self.reload)
         self.quit_action = QAction("&Quit", self)
@@ -295,6 +395,8 @@ class MainWindow(QMainWindow):
             return
         self._load_due()
         if self._current is not None:
+            from needlelog.services import patients
+
             try:
                 self._current = patients.get(self.db, self._current.id)
             except NotFound:
@@ -305,7 +407,7 @@ class MainWindow(QMainWindow):
         self._show_current()
         self._select_current()
         self._update_count()
-        if self.statusBar().currentMessage() == "Opening the patient list…":
+        if self.statusBar().currentMessage() == OPENING_LIST:
             self.statusBar().clearMessage()
 
     @property
@@ -386,7 +488,9 @@ class MainWindow(QMainWindow):
         # The due list scans the whole clinic: off the GUI thread.
         db = self.db
 
-        def work(_control: object) -> list[schedule.DueEntry]:
+        def work(_control: object) -> list[DueEntry]:
+            from needlelog.services import schedule
+
             return schedule.due_list(db)
 
         def done(entries: object) -> None:
@@ -416,7 +520,7 @@ class MainWindow(QMainWindow):
         if not current.isValid():
             return
         patient = current.data(PatientRole)
-        if isinstance(patient, Patient) and (
+        if patient is not None and (
             self._current is None or patient.id != self._current.id or patient != self._current
         ):
             self._current = patient
@@ -471,6 +575,8 @@ class MainWindow(QMainWindow):
             self._open_patient_dialog(self._current)
 
     def _open_patient_dialog(self, patient: Patient | None) -> PatientDialog:
+        from needlelog.ui.patient_dialog import PatientDialog  # loaded on first use
+
         dialog = PatientDialog(self.db, patient, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self._on_patient_saved)
@@ -505,6 +611,8 @@ class MainWindow(QMainWindow):
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return
+        from needlelog.services import patients
+
         try:
             stored = patients.set_archived(self.db, patient.id, archive, config.current_user())
         except (NotFound, StoreError) as exc:

@@ -2,13 +2,15 @@
 
 The patient list never holds the whole clinic: it asks the service for one
 keyset page at a time (name order, index-backed) as the view scrolls, so a
-list of 100,000 patients opens as fast as a list of 100.
+list of 100,000 patients opens as fast as a list of 100. The list can exist
+before the database is open (the window paints first): it stays empty until
+``attach(db)``, and the services are imported only when first queried.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -16,12 +18,14 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from needlelog.domain import course
 from needlelog.domain.course import CourseState
 from needlelog.domain.protocol import Protocol
-from needlelog.domain.records import Patient
-from needlelog.services import clock, patients, settings
-from needlelog.services.schedule import DueEntry
-from needlelog.store.database import Database
+from needlelog.services import clock
 from needlelog.ui import formatting as fmt
 from needlelog.ui.table_model import HeaderedTableModel
+
+if TYPE_CHECKING:
+    from needlelog.domain.records import Patient
+    from needlelog.services.schedule import DueEntry
+    from needlelog.store.database import Database
 
 PAGE_SIZE = 200
 PatientRole = Qt.ItemDataRole.UserRole + 1
@@ -71,7 +75,7 @@ class PatientListModel(HeaderedTableModel):
         "28 Sep 2026",
     )
 
-    def __init__(self, db: Database, page_size: int = PAGE_SIZE) -> None:
+    def __init__(self, db: Database | None = None, page_size: int = PAGE_SIZE) -> None:
         super().__init__()
         self._db = db
         self._page_size = page_size
@@ -79,8 +83,18 @@ class PatientListModel(HeaderedTableModel):
         self._more = False
         self._text = ""
         self._include_archived = False
-        self._protocol: Protocol = settings.get_protocol(db)
+        # The stored protocol arrives with the first page; no row is shown before it.
+        self._protocol = Protocol()
         self._today = clock.today()
+
+    def attach(self, db: Database) -> None:
+        """Query ``db`` from now on (the list stays as it is until the next query)."""
+        self._db = db
+
+    def _database(self) -> Database:
+        if self._db is None:
+            raise RuntimeError("the patient list is not attached to a database yet")
+        return self._db
 
     # --- what to show ---------------------------------------------------
     @property
@@ -97,10 +111,11 @@ class PatientListModel(HeaderedTableModel):
 
     def first_page(self, text: str, include_archived: bool) -> FirstPage:
         """Query the first page; touches no widget, so it may run on a worker thread."""
-        rows = patients.search(
-            self._db, text, limit=self._page_size, include_archived=include_archived
-        )
-        return FirstPage(text, include_archived, rows, settings.get_protocol(self._db))
+        from needlelog.services import patients, settings
+
+        db = self._database()
+        rows = patients.search(db, text, limit=self._page_size, include_archived=include_archived)
+        return FirstPage(text, include_archived, rows, settings.get_protocol(db))
 
     def show_first_page(self, page: FirstPage) -> None:
         self.beginResetModel()
@@ -125,8 +140,10 @@ class PatientListModel(HeaderedTableModel):
     def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
         if parent.isValid() or not self._more or not self._rows:
             return
+        from needlelog.services import patients
+
         page = patients.search(
-            self._db,
+            self._database(),
             self._text,
             limit=self._page_size,
             after=patients.page_key(self._rows[-1]),

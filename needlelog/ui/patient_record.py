@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from html import escape
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -22,20 +21,20 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QStackedWidget,
-    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from needlelog.domain.contraindications import Severity
 from needlelog.domain.course import CourseState, CourseStatus
-from needlelog.domain.records import Patient, TreatmentSession
-from needlelog.services import clock, schedule, sessions
-from needlelog.store.database import Database
+from needlelog.services import clock
 from needlelog.ui import formatting as fmt
 from needlelog.ui.progress_chart import ProgressChart, points_from
 from needlelog.ui.table_model import HeaderedTableModel
+
+if TYPE_CHECKING:
+    from needlelog.domain.records import Patient, TreatmentSession
+    from needlelog.store.database import Database
 
 SessionRole = Qt.ItemDataRole.UserRole + 2
 SEVERE_BACKGROUND = QColor("#fbe4e2")
@@ -43,6 +42,7 @@ SOON_BACKGROUND = QColor("#fff1d6")
 AVOID_CHIP = "background:#fbe4e2; color:#8c1d18; border:1px solid #e6a8a3;"
 CAUTION_CHIP = "background:#fff1d6; color:#6b4100; border:1px solid #e8c98a;"
 _Index = QModelIndex | QPersistentModelIndex
+EMPTY_HINT = "Choose a patient from the list, or add one with New patient (Ctrl+N)."
 
 
 def flag_words(session: TreatmentSession) -> list[str]:
@@ -76,8 +76,13 @@ class HistoryModel(HeaderedTableModel):
         super().__init__()
         self._rows: list[TreatmentSession] = []
         self._warning: QIcon | None = None
+        self._severe_flag = ""
 
     def set_sessions(self, rows: list[TreatmentSession]) -> None:
+        if rows:  # the services are imported once there is something to show, not at start
+            from needlelog.services.sessions import FLAG_SEVERE
+
+            self._severe_flag = FLAG_SEVERE
         self.beginResetModel()
         self._rows = list(rows)
         self.endResetModel()
@@ -90,6 +95,8 @@ class HistoryModel(HeaderedTableModel):
 
     def _icon(self) -> QIcon:
         if self._warning is None:
+            from PySide6.QtWidgets import QStyle  # its many enums load when first needed
+
             icon = QStyle.StandardPixmap.SP_MessageBoxWarning
             self._warning = QApplication.style().standardIcon(icon)
         return self._warning
@@ -99,7 +106,7 @@ class HistoryModel(HeaderedTableModel):
             return None
         session = self._rows[index.row()]
         column = index.column()
-        severe = sessions.FLAG_SEVERE in session.flags
+        severe = self._severe_flag in session.flags
         soon = "too_soon" in session.flags
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(session, column)
@@ -163,18 +170,18 @@ class PatientRecordView(QWidget):
     edit_patient_requested = Signal()
     open_session_requested = Signal(object)
 
-    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+    def __init__(self, db: Database | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.db = db
+        self.db = db  # None until the window is attached; no patient is shown before
         self.patient: Patient | None = None
         self.status: CourseStatus | None = None
 
         self.pages = QStackedWidget()
-        empty = QLabel("Choose a patient from the list, or add one with New patient (Ctrl+N).")
-        empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        empty.setWordWrap(True)
-        empty.setStyleSheet("color:#5f6670;")
-        self.pages.addWidget(empty)
+        self.empty_hint = QLabel(EMPTY_HINT)
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setStyleSheet("color:#5f6670;")
+        self.pages.addWidget(self.empty_hint)
 
         page = QWidget()
         self.name_label = QLabel()
@@ -274,6 +281,9 @@ class PatientRecordView(QWidget):
             self.chart.set_points([])
             self.pages.setCurrentIndex(0)
             return
+        from needlelog.services import schedule, sessions
+
+        assert self.db is not None, "a patient is shown only once the records are open"
         self.pages.setCurrentIndex(1)
         self._fill_profile(patient)
         self.status = schedule.patient_status(patient, self.db)
@@ -285,6 +295,10 @@ class PatientRecordView(QWidget):
         self.new_session_button.setEnabled(not patient.archived)
 
     def _fill_profile(self, patient: Patient) -> None:
+        from html import escape
+
+        from needlelog.domain.contraindications import Severity
+
         data = patient.data
         name = data.full_name
         self.name_label.setText(f"{name}  (archived)" if patient.archived else name)

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from needlelog.domain.records import TreatmentSession
 from needlelog.ui import formatting as fmt
+
+if TYPE_CHECKING:
+    from needlelog.domain.records import TreatmentSession
 
 SCAR_COLOUR = QColor("#1f5f9e")
 GAIS_COLOUR = QColor("#2e8540")

@@ -69,6 +69,10 @@ def test_run_prints_a_table_and_writes_json(tmp_path: Path) -> None:
     assert rows["progress report, 60 sessions vs bare Helvetica table"]["note"].startswith(
         "informational"
     )
+    # The list fills after the window has painted, in the same start.
+    paint = rows["first paint of the main window"]["needlelog_s"]
+    listed = rows["first patients listed in the main window"]["needlelog_s"]
+    assert paint is None or listed > paint
     assert any(name.startswith("search 'mül'") for name in rows)
     for row in rows.values():  # measured, or said plainly that it cannot be
         assert row["needlelog_s"] is not None or row["note"] == run.NOT_AVAILABLE

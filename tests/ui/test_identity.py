@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow
 from pytestqt.qtbot import QtBot
 
 from needlelog import __version__
+from needlelog.ui import smoke
 from needlelog.ui.about import AboutDialog
 from needlelog.ui.identity import app_icon, apply_identity
 from needlelog.ui.smoke import ENV_SMOKE, arm_smoke_exit
@@ -51,6 +52,45 @@ def test_smoke_switch_leaves_with_0_once_the_main_window_is_shown(
     qtbot.waitUntil(lambda: app.code is not None)
     assert app.code == 0
     assert "smoke: main window shown: needlelog — clinic" in capsys.readouterr().out
+
+
+class OpeningWindow(QMainWindow):
+    """A main window whose records are still opening (``attached`` as MainWindow has it)."""
+
+    attached = False
+
+
+def test_smoke_switch_waits_for_the_records_in_the_main_window(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(ENV_SMOKE, "0")
+    window = OpeningWindow()
+    window.setWindowTitle("needlelog — clinic")
+    qtbot.addWidget(window)
+    window.show()
+    app = FakeApp()
+    arm_smoke_exit(app)
+    qtbot.wait(3 * smoke.POLL_MS)
+    assert app.code is None  # still opening: not a pass yet
+    window.attached = True
+    qtbot.waitUntil(lambda: app.code is not None)
+    assert app.code == 0
+    assert "smoke: main window shown: needlelog — clinic" in capsys.readouterr().out
+
+
+def test_smoke_switch_fails_when_the_records_never_open(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(ENV_SMOKE, "0")
+    monkeypatch.setattr(smoke, "ATTACH_LIMIT_MS", 2 * smoke.POLL_MS)
+    window = OpeningWindow()
+    qtbot.addWidget(window)
+    window.show()
+    app = FakeApp()
+    arm_smoke_exit(app)
+    qtbot.waitUntil(lambda: app.code is not None)
+    assert app.code == 1
+    assert "the records never opened" in capsys.readouterr().err
 
 
 def test_smoke_switch_fails_when_no_window_is_shown(
