@@ -255,26 +255,32 @@ def _capped(stmt: Select[Any]) -> Select[tuple[int]]:
     return select(func.count()).select_from(stmt.limit(bindparam("cap")).subquery())
 
 
-_CAPPED_RECORD_NO = _capped(select(PatientRow.id).where(_prefix(PatientRow.record_no, "text")))
-_CAPPED_BIRTH = _capped(select(PatientRow.id).where(PatientRow.date_of_birth == bindparam("born")))
-_CAPPED_TOKEN = _capped(select(NameTokenRow.patient_id).where(_prefix(NameTokenRow.token, "word")))
-
-
-def _matches_at_most(conn: DriverConnection, query: PatientQuery) -> int:
-    """How many patients can match at most (capped at about ``DENSE``), from counts
-    that each read one index range: their sum bounds the number of matches."""
-
-    def capped(stmt: Select[tuple[int]], params: dict[str, Any]) -> int:
-        return int(conn.execute(stmt, {"cap": DENSE, **params}).scalar_one())
-
-    total = capped(_CAPPED_RECORD_NO, {"text_lo": query.text, "text_hi": query.text + TOP})
-    if query.birth_date is not None:
-        total += capped(_CAPPED_BIRTH, {"born": query.birth_date})
-    if query.words:
-        total += min(
-            capped(_CAPPED_TOKEN, {"word_lo": w, "word_hi": w + TOP}) for w in _words(query)
+@lru_cache(maxsize=64)
+def _counts_statement(words: int, birth: bool) -> Select[Any]:
+    """The capped count of each index range a query reads, all in one statement: a
+    keystroke that finds nothing is answered by this alone."""
+    parts = [_capped(select(PatientRow.id).where(_prefix(PatientRow.record_no, "text")))]
+    if birth:
+        parts.append(
+            _capped(select(PatientRow.id).where(PatientRow.date_of_birth == bindparam("born")))
         )
-    return total
+    for i in range(words):
+        parts.append(
+            _capped(select(NameTokenRow.patient_id).where(_prefix(NameTokenRow.token, f"word{i}")))
+        )
+    return select(*(part.scalar_subquery() for part in parts))
+
+
+def _matches_at_most(conn: DriverConnection, query: PatientQuery, params: dict[str, Any]) -> int:
+    """How many patients can match at most (capped at about ``DENSE``), from counts
+    that each read one index range: a patient matches by record number, by date of
+    birth, or by every word, so the sum of the first two and the least word count
+    bound the number of matches."""
+    words, birth = _shape(query)
+    counts = conn.execute(_counts_statement(words, birth), {"cap": DENSE, **params}).first()
+    assert counts is not None
+    fixed = 2 if birth else 1
+    return int(sum(counts[:fixed])) + (int(min(counts[fixed:])) if words else 0)
 
 
 _ORDER = (PatientRow.family_name, PatientRow.given_name, PatientRow.id)
@@ -340,12 +346,12 @@ def search(
         shape = None
         dense = False
         if not query.is_empty:
-            at_most = _matches_at_most(conn, query)
+            params.update(_params(query))
+            at_most = _matches_at_most(conn, query, params)
             if at_most == 0:  # a typo: the indexes already said there is nothing
                 return []
             shape = _shape(query)
             dense = at_most >= DENSE
-            params.update(_params(query))
         stmt = _search_statement(shape, dense, after is not None, include_archived, limit)
         rows = conn.execute(stmt, params).all()
     return list(map(patient_from_columns, rows))
