@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import PoolProxiedConnection
 
 from needlelog.store.driver import DriverConnection
-from needlelog.store.errors import translate
+from needlelog.store.errors import DatabaseUnavailable, translate
 from needlelog.store.models import AuditEventRow
 
 BUSY_TIMEOUT_MS = 10_000
@@ -142,6 +142,13 @@ class Database:
             healthy = True
         except self.engine.dialect.loaded_dbapi.Error as exc:
             healthy = False  # a driver error may have left it unusable: the pool decides
+            if self.engine.dialect.is_disconnect(exc, pooled.driver_connection, None):
+                # The server went away: every waiting connection is as dead as this one.
+                pooled.invalidate()
+                self._drop_idle()
+                raise DatabaseUnavailable(
+                    f"the database server of {self.display_name} cannot be reached: {exc}"
+                ) from exc
             known = translate(exc, f"the database {self.display_name}")
             if known is not None:
                 raise known from exc
@@ -168,11 +175,17 @@ class Database:
     def _give_back(self, pooled: PoolProxiedConnection, healthy: bool) -> None:
         if healthy and not self._disposed:
             self._idle.append(pooled)
-        else:
+        elif pooled.is_valid:
             pooled.close()
+
+    def _drop_idle(self) -> None:
+        while self._idle:
+            try:
+                self._idle.pop().close()
+            except IndexError:  # another thread took the last one meanwhile
+                return
 
     def dispose(self) -> None:
         self._disposed = True
-        while self._idle:
-            self._idle.pop().close()
+        self._drop_idle()
         self.engine.dispose()

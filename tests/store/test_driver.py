@@ -10,7 +10,9 @@ from sqlalchemy import bindparam, func, insert, select
 
 from needlelog.services import patients, sessions
 from needlelog.store.database import Database
+from needlelog.store.errors import DatabaseUnavailable
 from needlelog.store.models import AuditEventRow, PatientRow, SessionRow
+from tests.conftest import SERVER_URL
 from tests.factories import make_patient, make_session
 from tests.snapshots import dump
 
@@ -111,3 +113,15 @@ def test_after_dispose_no_connection_is_kept(db: Database) -> None:
     with db.direct() as conn:  # still usable, the connection is given back at once
         assert conn.execute(_PATIENT, {"pid": 1}).all() == []
     assert db.engine.pool.checkedout() == 0
+
+
+@pytest.mark.skipif(not SERVER_URL, reason="a server connection to lose")
+def test_a_lost_server_connection_is_reported_and_replaced(db: Database) -> None:
+    patients.register(db, make_patient(), "test")
+    with db.direct() as conn:  # the connection that then waits for the next call
+        backend = conn.execute(select(func.pg_backend_pid())).scalar_one()
+    with db.engine.connect() as other:
+        other.execute(select(func.pg_terminate_backend(backend)))
+    with pytest.raises(DatabaseUnavailable, match="cannot be reached"):
+        patients.search(db, "lef")
+    assert [p.data.family_name for p in patients.search(db, "lef")] == ["Lefèvre"]
