@@ -90,36 +90,12 @@ def patient_to_row(data: PatientData, row: PatientRow) -> None:
 
 
 def patient_data(row: PatientRow) -> PatientData:
-    return _stored(
-        PatientData,
-        record_no=row.record_no,
-        family_name=row.family_name,
-        given_name=row.given_name,
-        date_of_birth=row.date_of_birth,
-        sex=_sex(row.sex) if row.sex else None,
-        phone=row.phone,
-        email=row.email,
-        fitzpatrick=row.fitzpatrick,
-        contraindications=_contraindications(row.contraindications),
-        notes=row.notes,
-        planned_sessions=row.planned_sessions,
-    )
+    return patient_from_row(row).data
 
 
 def patient_from_row(row: PatientRow) -> Patient:
-    return _stored(
-        Patient,
-        id=row.id,
-        data=patient_data(row),
-        archived=row.archived,
-        version=row.version,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        last_session_on=row.last_session_on,
-        course_sessions=row.course_sessions,
-        sessions_total=row.sessions_total,
-        next_due=row.next_due,
-    )
+    """A stored patient from a mapped row (or any object with the same attributes)."""
+    return patient_from_columns(tuple(getattr(row, name) for name in PATIENT_COLUMNS))
 
 
 # The columns ``patient_from_columns`` reads, in its order.
@@ -330,50 +306,6 @@ def _screening(answers: tuple[tuple[str, bool, date | None], ...]) -> tuple[Scre
     )
 
 
-def session_data(row: SessionRow) -> SessionData:
-    """A session's values from its row; ``row`` may also be any object with the same
-    attributes (``sessions.history`` reads plain rows for speed)."""
-    scores = {(a.scale, a.item): a.score for a in row.assessments}
-    vss = None
-    if any(scale == VSS[0] for scale, _ in scores):
-        vss = VancouverScarScale(**{i: scores.get((VSS[0], i), 0) for i in VSS_ITEMS})
-    return SessionData(
-        performed_at=row.performed_at,
-        practitioner=row.practitioner,
-        areas=tuple(
-            _treated_area(a.area, a.depth_um, a.passes, a.endpoint, a.label) for a in row.areas
-        ),
-        indications=tuple(_indication(c) for c in split_codes(row.indications)),
-        device=row.device,
-        cartridge_needles=row.cartridge_needles,
-        cartridge_lot=row.cartridge_lot,
-        pen_speed=row.pen_speed,
-        numbing=(
-            Numbing(row.numbing_product, row.numbing_minutes)
-            if row.numbing_product and row.numbing_minutes is not None
-            else None
-        ),
-        products=tuple(Product(p.name, p.lot, p.expiry) for p in row.products),
-        redness=_grade(row.redness),
-        bruising=_grade(row.bruising),
-        swelling=_grade(row.swelling),
-        pinpoint_bleeding=row.pinpoint_bleeding,
-        acne_flare=row.acne_flare,
-        adverse_events=row.adverse_events,
-        pain=row.pain,
-        scar_grade=scores.get((GOODMAN_BARON[0], "grade")),
-        gais=scores.get((GAIS[0], "score")),
-        satisfaction=scores.get((SATISFACTION[0], "score")),
-        vss=vss,
-        notes=row.notes,
-        aftercare_given=row.aftercare_given,
-        next_due=row.next_due,
-        screening=_screening(tuple((s.item, s.present, s.since) for s in row.screening)),
-        cautions_acknowledged=row.cautions_acknowledged,
-        override_reason=row.override_reason,
-    )
-
-
 # The columns ``session_from_columns`` reads, in its order: statements that read
 # sessions for it select exactly these (``sessions.history``).
 SESSION_COLUMNS = (
@@ -400,6 +332,22 @@ def _product(name: str, lot: str, expiry: date | None) -> Product:
     return Product(name, lot, expiry)
 
 
+def session_data(row: SessionRow) -> SessionData:
+    """A session's values from its mapped row (or any object with the same attributes
+    and children)."""
+
+    def children(items: list[Any], names: tuple[str, ...]) -> list[tuple[Any, ...]]:
+        return [(None, *(getattr(item, name) for name in names)) for item in items]
+
+    return session_data_from_columns(
+        tuple(getattr(row, name) for name in SESSION_COLUMNS),
+        children(row.areas, AREA_COLUMNS),
+        children(row.products, PRODUCT_COLUMNS),
+        children(row.screening, SCREENING_COLUMNS),
+        children(row.assessments, ASSESSMENT_COLUMNS),
+    )
+
+
 def session_from_columns(
     row: tuple[Any, ...],
     areas: list[tuple[Any, ...]],
@@ -408,11 +356,34 @@ def session_from_columns(
     assessments: list[tuple[Any, ...]],
     flags: Callable[[SessionData], tuple[str, ...]],
 ) -> TreatmentSession:
-    """A stored session from plain rows: ``row`` holds ``SESSION_COLUMNS``, each child
+    """A stored session from plain rows (see ``session_data_from_columns``), with the
+    flags ``flags`` finds for it."""
+    data = session_data_from_columns(row, areas, products, screening, assessments)
+    sid, patient_id, version, created_at, updated_at = row[:5]
+    return _stored(
+        TreatmentSession,
+        id=sid,
+        patient_id=patient_id,
+        data=data,
+        version=version,
+        created_at=created_at,
+        updated_at=updated_at,
+        flags=flags(data),
+    )
+
+
+def session_data_from_columns(
+    row: tuple[Any, ...],
+    areas: list[tuple[Any, ...]],
+    products: list[tuple[Any, ...]],
+    screening: list[tuple[Any, ...]],
+    assessments: list[tuple[Any, ...]],
+) -> SessionData:
+    """A session's values from plain rows: ``row`` holds ``SESSION_COLUMNS``, each child
     row its session id and then its ``*_COLUMNS``. Opening a long history builds sixty
     of these; reading values by position is what keeps that quick."""
     (
-        sid, patient_id, version, created_at, updated_at, performed_at, practitioner,
+        _sid, _patient_id, _version, _created_at, _updated_at, performed_at, practitioner,
         indications, device, cartridge_needles, cartridge_lot, pen_speed,
         numbing_product, numbing_minutes, redness, bruising, swelling,
         pinpoint_bleeding, acne_flare, adverse_events, pain, notes, aftercare_given,
@@ -422,7 +393,7 @@ def session_from_columns(
     vss = None
     if any(scale == VSS[0] for scale, _ in scores):
         vss = VancouverScarScale(**{i: scores.get((VSS[0], i), 0) for i in VSS_ITEMS})
-    data = _stored(
+    return _stored(
         SessionData,
         performed_at=performed_at,
         practitioner=practitioner,
@@ -455,16 +426,6 @@ def session_from_columns(
         screening=_screening(tuple(s[1:] for s in screening)),
         cautions_acknowledged=cautions_acknowledged,
         override_reason=override_reason,
-    )
-    return _stored(
-        TreatmentSession,
-        id=sid,
-        patient_id=patient_id,
-        data=data,
-        version=version,
-        created_at=created_at,
-        updated_at=updated_at,
-        flags=flags(data),
     )
 
 
