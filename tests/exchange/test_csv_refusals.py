@@ -59,16 +59,16 @@ def test_bad_depths_are_all_listed(db: Database, db_path: Path, tmp_path: Path) 
         "N-2,2026-02-11,Dr. Hart,nose,0.4,\n",
     )
     assert lines[:3] == [
-        "needlelog import: sessions.csv row 1, column areas: needle depth for cheek_left is "
+        "needlelog import: sessions.csv row 1, column areas: needle depth for Cheek (left) is "
         "1.05 mm; allowed: 0.50 to 1.00 mm in steps of 0.05 mm",
-        "needlelog import: sessions.csv row 2, column areas: needle depth for forehead is 0.72 "
+        "needlelog import: sessions.csv row 2, column areas: needle depth for Forehead is 0.72 "
         "mm, not on a 0.05 mm step; allowed: 0.50 to 1.00 mm in steps of 0.05 mm",
-        "needlelog import: sessions.csv row 3, column areas: needle depth for nose is 0.40 mm; "
+        "needlelog import: sessions.csv row 3, column areas: needle depth for Nose is 0.40 mm; "
         "allowed: 0.50 to 1.00 mm in steps of 0.05 mm",
     ]
     assert lines[3] == (
         "needlelog import: error: nothing was imported: sessions.csv row 1, column areas: "
-        "needle depth for cheek_left is 1.05 mm; allowed: 0.50 to 1.00 mm in steps of 0.05 mm "
+        "needle depth for Cheek (left) is 1.05 mm; allowed: 0.50 to 1.00 mm in steps of 0.05 mm "
         "(and 2 more problems)"
     )
     assert len(lines) == 4
@@ -187,7 +187,7 @@ def test_a_row_with_an_unreadable_date_is_still_checked_against_the_rules(
         "needlelog import: sessions.csv row 1, column performed_on: session date '2026-13-02' "
         "is not a date; allowed: an ISO date or date-time like 2026-03-02 or 2026-03-02T10:30",
         "needlelog import: sessions.csv row 1, column practitioner: practitioner is required",
-        "needlelog import: sessions.csv row 1, column areas: needle depth for chin is 0.45 mm; "
+        "needlelog import: sessions.csv row 1, column areas: needle depth for Chin is 0.45 mm; "
         "allowed: 0.50 to 1.00 mm in steps of 0.05 mm",
     ]
     assert lines[3].endswith("(and 2 more problems)")

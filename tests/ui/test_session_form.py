@@ -177,10 +177,13 @@ def test_a_depth_the_service_refuses_is_explained_next_to_its_area(
     nose = form.area_rows.rows[Area.NOSE].error
     assert cheek.isVisible()
     assert cheek.text() == (
-        "Needle depth for cheek_right is 0.90 mm; allowed: 0.50 to 0.80 mm in steps of 0.05 mm."
+        "Needle depth for Cheek (right) is 0.90 mm; allowed: 0.50 to 0.80 mm in steps of 0.05 mm."
     )
     assert nose.isVisible()
-    assert "not on a 0.05 mm step" in nose.text()
+    assert nose.text().startswith("Needle depth for Nose is 0.53 mm, not on a 0.05 mm step")
+    # The banner names the areas in words too, never by their codes.
+    assert "Needle depth for Cheek (right) is 0.90 mm" in form.error_summary.text()
+    assert "cheek_right" not in form.error_summary.text()
     assert form.error_banner.isVisible()
     assert "Not saved: 2 entries need correcting" in form.error_summary.text()
     assert not form.reload_button.isVisible()
@@ -417,7 +420,7 @@ def test_other_area_needs_words_and_they_are_asked_for_under_it(
     _save(qtbot, form)
     error = form.area_rows.rows[Area.OTHER].error
     assert error.isVisible()
-    assert error.text() == "Area 'other' needs a description of where it is."
+    assert error.text() == "An area marked “Other” needs a description of where it is."
     assert sessions.history(db, patient.id) == []
     label = form.area_rows.rows[Area.OTHER].label_edit
     assert label is not None
