@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -62,6 +61,7 @@ from needlelog.ui.form_widgets import (
     OptionalDateEdit,
     OptionalSpinBox,
     choice_combo,
+    confirm_discard,
     select_data,
     sentence,
 )
@@ -1076,14 +1076,6 @@ class SessionForm(QDialog):
 
     def reject(self) -> None:
         """Esc, Cancel and the window's close button: never drop edits without asking."""
-        if self.is_dirty():
-            answer = QMessageBox.question(
-                self,
-                "Discard changes?",
-                "This session has changes that are not saved. Discard them?",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                QMessageBox.StandardButton.No,
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                return
+        if self.is_dirty() and not confirm_discard(self, "this session"):
+            return
         super().reject()

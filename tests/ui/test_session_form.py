@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from needlelog.domain.codes import Area, Grade
@@ -19,6 +19,7 @@ from needlelog.domain.records import Numbing, Patient, Product, TreatedArea
 from needlelog.services import sessions, settings
 from needlelog.store.database import Database
 from needlelog.store.errors import DatabaseBusy
+from needlelog.ui.form_widgets import DISCARD_BUTTON, KEEP_BUTTON
 from needlelog.ui.session_form import SessionForm
 from tests.factories import make_session
 
@@ -301,7 +302,7 @@ def test_closing_an_edited_form_asks_before_discarding(
     _click_zone(qtbot, form, Area.CHIN)
     form.notes.setFocus()
     qtbot.keyClicks(form.notes, "Tolerated well")
-    form_questions.answer = QMessageBox.StandardButton.No
+    form_questions.answer = KEEP_BUTTON
     qtbot.keyClick(form, Qt.Key.Key_Escape)
     assert form_questions.asked[-1][0] == "Discard changes?"
     assert form.isVisible()
@@ -310,7 +311,7 @@ def test_closing_an_edited_form_asks_before_discarding(
     assert len(form_questions.asked) == 2
     assert form.isVisible()
 
-    form_questions.answer = QMessageBox.StandardButton.Yes
+    form_questions.answer = DISCARD_BUTTON
     qtbot.mouseClick(form.cancel_button, Qt.MouseButton.LeftButton)
     assert len(form_questions.asked) == 3
     assert not form.isVisible()
