@@ -7,12 +7,15 @@ scored with their meanings in view and the total follows every change.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
-from needlelog.domain.records import VancouverScarScale
 from needlelog.ui.form_widgets import FieldError
+
+if TYPE_CHECKING:  # the history table uses the texts below; the records load with the records
+    from needlelog.domain.records import VancouverScarScale
 
 VSS_MAX_TOTAL = 13
 
@@ -133,6 +136,8 @@ class VssPart(QWidget):
     def value(self) -> VancouverScarScale | None:
         if not self.enabled.isChecked():
             return None
+        from needlelog.domain.records import VancouverScarScale
+
         return VancouverScarScale(**{f: spin.value() for f, spin in self.spins.items()})
 
     def set_value(self, vss: VancouverScarScale | None) -> None:
