@@ -293,6 +293,16 @@ def _dec_area_key(text: str) -> tuple[Area, str]:
     return area, label
 
 
+def area_name(key: str) -> str:
+    """How a message names the area of a cell's key: "Cheek (left)" for ``cheek_left``,
+    the description for ``other(...)``; text that is no area is quoted as typed."""
+    try:
+        area, label = _dec_area_key(key)
+    except CellError:
+        return repr(unescape(key.strip()))
+    return label or area.label
+
+
 def dec_areas(
     cell: str,
     default_depth: Decimal | None,

@@ -121,3 +121,10 @@ def test_free_text_survives_a_csv_file(
     assert problems == []
     (row,) = list(csv_import._patients(table))
     assert row.problems == () and row.data == data
+
+
+def test_area_names_in_messages_are_words_not_codes() -> None:
+    assert f.area_name("cheek_left") == "Cheek (left)"
+    assert f.area_name(" JAWLINE_RIGHT ") == "Jawline (right)"
+    assert f.area_name(r"other(Scar\; left temple)") == "Scar; left temple"
+    assert f.area_name("elbow(") == "'elbow('"
