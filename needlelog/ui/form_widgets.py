@@ -132,4 +132,6 @@ def confirm_discard(parent: QWidget, what: str) -> bool:
     box.setDefaultButton(keep)
     box.setEscapeButton(keep)
     box.exec()
-    return box.clickedButton() is discard
+    discarded = box.clickedButton() is discard
+    box.deleteLater()  # its parent form may stay open and be asked again
+    return discarded

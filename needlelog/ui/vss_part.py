@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from needlelog.ui.form_widgets import FieldError
@@ -71,8 +71,6 @@ def _hint_markup(item: VssItem, value: int) -> str:
 class VssPart(QWidget):
     """A tick box that shows the four VSS items; ``value()`` is None while it is off."""
 
-    changed = Signal()
-
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         outer = QVBoxLayout(self)
@@ -98,7 +96,7 @@ class VssPart(QWidget):
             spin = QSpinBox()
             spin.setRange(0, item.high)
             spin.setAccessibleName(f"VSS {item.title.lower()}, 0 to {item.high}")
-            spin.valueChanged.connect(self._value_changed)
+            spin.valueChanged.connect(self._refresh)
             self.spins[item.field] = spin
             grid.addWidget(spin, line, 1)
             hint = QLabel()
@@ -121,11 +119,6 @@ class VssPart(QWidget):
 
     def _toggled(self, on: bool) -> None:
         self.panel.setVisible(on)
-        self.changed.emit()
-
-    def _value_changed(self) -> None:
-        self._refresh()
-        self.changed.emit()
 
     def _refresh(self) -> None:
         for item in VSS_ITEMS:
