@@ -226,7 +226,8 @@ def session_violations(
         )
     seen: set[tuple[Area, str]] = set()
     for i, ta in enumerate(data.areas):
-        where = ta.label.strip() if ta.area is Area.OTHER and ta.label.strip() else ta.area.value
+        # Messages name the area as the practitioner reads it, never by its code.
+        where = ta.label.strip() if ta.area is Area.OTHER and ta.label.strip() else ta.area.label
         key = (ta.area, ta.label.strip().casefold())
         if key in seen:
             found.append(
@@ -234,7 +235,7 @@ def session_violations(
                     f"areas.{i}",
                     ta.area.value,
                     "each area once",
-                    f"area {where} is listed twice; allowed: each area once",
+                    f"{where} is listed twice; allowed: each area once",
                 )
             )
         seen.add(key)
@@ -244,7 +245,7 @@ def session_violations(
                     f"areas.{i}.label",
                     "",
                     "a description",
-                    "area 'other' needs a description of where it is",
+                    f"an area marked “{Area.OTHER.label}” needs a description of where it is",
                 )
             )
         found += depth_violations(f"areas.{i}.depth_mm", where, ta.depth_mm, protocol)

@@ -289,8 +289,18 @@ def _dec_area_key(text: str) -> tuple[Area, str]:
     area = _code(Area, match.group(1), "area")
     label = unescape(match.group(2) or "").strip()
     if area is not Area.OTHER and match.group(2) is not None:
-        raise CellError(f"area {area.value} takes no description; only other(...) does")
+        raise CellError(f"{area.label} takes no description; only other(...) does")
     return area, label
+
+
+def area_name(key: str) -> str:
+    """How a message names the area of a cell's key: "Cheek (left)" for ``cheek_left``,
+    the description for ``other(...)``; text that is no area is quoted as typed."""
+    try:
+        area, label = _dec_area_key(key)
+    except CellError:
+        return repr(unescape(key.strip()))
+    return label or area.label
 
 
 def dec_areas(
@@ -312,14 +322,14 @@ def dec_areas(
                 )
             area, label = _dec_area_key(parts[0])
             key = parts[0].strip()
-            where = label or area.value
+            where = label or area.label  # the code is in the cell; the message names the place
             if len(parts) == 2 and parts[1].strip():
                 depth = dec_depth(parts[1], where)
             elif default_depth is not None:
                 depth = default_depth
             else:
                 raise CellError(
-                    f"area {where} has no depth and needle_depth_mm is empty; "
+                    f"{where} has no depth and needle_depth_mm is empty; "
                     "allowed: area:depth or a needle_depth_mm for every area"
                 )
             out.append(

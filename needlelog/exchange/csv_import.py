@@ -267,7 +267,7 @@ def _sessions(table: _Table) -> Iterator[SessionIn]:
                             number,
                             column,
                             key,
-                            f"area {f.unescape(key)} is not among the treated areas",
+                            f"{f.area_name(key)} is not among the treated areas",
                         )
                     )
         record_no = r.raw("record_no").strip()

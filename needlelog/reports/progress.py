@@ -255,7 +255,10 @@ def _notes(d: SessionData, width: float) -> Cell:
 def _grades(d: SessionData, width: float) -> Cell:
     scar = "—" if d.scar_grade is None else str(d.scar_grade)
     gais = "—" if d.gais is None else str(d.gais)
-    return _cell([f"Scar {scar}", f"GAIS {gais}"], f"Scar {scar}<br/>GAIS {gais}", width)
+    lines = [f"Scar {scar}", f"GAIS {gais}"]
+    if d.vss is not None:  # optional: shown only for a session scored on it
+        lines.append(f"VSS {d.vss.total}")
+    return _cell(lines, "<br/>".join(lines), width)
 
 
 _COLUMNS = (
@@ -356,7 +359,13 @@ def _story(c: content.ReportContent, check: Callable[[], None]) -> list[Flowable
             st.para(
                 "Depths in millimetres per area. Reactions: R redness, B bruising, S swelling. "
                 "Grades: Goodman &amp; Baron scar grade (1 to 4) and GAIS (1 very much improved "
-                "to 5 worse); — means not assessed.",
+                "to 5 worse)"
+                + (
+                    "; VSS: Vancouver Scar Scale total (0 normal skin to 13)"
+                    if any(t.data.vss is not None for t in c.history)
+                    else ""
+                )
+                + "; — means not assessed.",
                 st.SMALL,
             ),
             Spacer(1, 2 * mm),

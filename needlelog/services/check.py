@@ -9,6 +9,7 @@ from sqlalchemy import Date, cast, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from needlelog.domain import course
+from needlelog.domain.codes import Area
 from needlelog.domain.protocol import PEN_MAX_DEPTH_MM, PEN_MIN_DEPTH_MM
 from needlelog.store.database import Database
 from needlelog.store.errors import DatabaseDamaged, translate
@@ -34,6 +35,14 @@ class CheckReport:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+def _area_name(code: str) -> str:
+    """An area as the practitioner reads it; a code no version knows is shown as stored."""
+    try:
+        return Area(code).label
+    except ValueError:
+        return code
 
 
 def run(db: Database) -> CheckReport:
@@ -76,7 +85,7 @@ def run(db: Database) -> CheckReport:
             problems.append(
                 Problem(
                     f"session {sid}",
-                    f"depth {depth / 1000} mm in {area} is outside what any pen can do",
+                    f"depth {depth / 1000} mm in {_area_name(area)} is outside what any pen can do",
                 )
             )
 

@@ -1,4 +1,5 @@
-"""Small input widgets the record forms share: field errors, optional dates and numbers."""
+"""Small parts the record forms share: field errors, optional dates and numbers, and the
+question asked before unsaved edits are dropped."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import date
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QComboBox, QDateEdit, QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import QComboBox, QDateEdit, QLabel, QMessageBox, QSpinBox, QWidget
 
 DATE_FORMAT = "yyyy-MM-dd"
 _EMPTY_DATE = QDate(1900, 1, 1)
@@ -105,3 +106,32 @@ def select_data(combo: QComboBox, value: object) -> None:
     """Show the item holding ``value``; ``None`` (or an unknown value) is the first item."""
     index = -1 if value is None else combo.findData(value)
     combo.setCurrentIndex(max(index, 0))
+
+
+DISCARD_TITLE = "Discard changes?"
+DISCARD_BUTTON = "Discard changes"
+KEEP_BUTTON = "Keep editing"
+
+
+def confirm_discard(parent: QWidget, what: str) -> bool:
+    """Ask before the unsaved edits of ``what`` ("this session") are dropped.
+
+    Every form asks in the same words. "Keep editing" is the default button and
+    what Esc answers, so a stray key press never loses typed work.
+    """
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle(DISCARD_TITLE)
+    box.setText(f"{what[:1].upper()}{what[1:]} has changes that are not saved.")
+    box.setInformativeText("Discard them, or keep editing?")
+    box.setStandardButtons(QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel)
+    discard = box.button(QMessageBox.StandardButton.Discard)
+    discard.setText(DISCARD_BUTTON)
+    keep = box.button(QMessageBox.StandardButton.Cancel)
+    keep.setText(KEEP_BUTTON)
+    box.setDefaultButton(keep)
+    box.setEscapeButton(keep)
+    box.exec()
+    discarded = box.clickedButton() is discard
+    box.deleteLater()  # its parent form may stay open and be asked again
+    return discarded

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QSpinBox,
     QVBoxLayout,
@@ -38,6 +37,7 @@ from needlelog.services import clock, patients
 from needlelog.services.errors import NotFound, StaleRecord
 from needlelog.store.database import Database
 from needlelog.store.errors import StoreError
+from needlelog.ui.form_widgets import confirm_discard
 
 ERROR_STYLE = "color: #b3261e;"
 AVOID_STYLE = "color: #b3261e; font-weight: 600;"
@@ -325,14 +325,6 @@ class PatientDialog(QDialog):
         self.accept()
 
     def reject(self) -> None:
-        if self.is_dirty():
-            answer = QMessageBox.question(
-                self,
-                "Discard changes?",
-                "This patient has changes that are not saved. Discard them?",
-                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-                QMessageBox.StandardButton.Cancel,
-            )
-            if answer != QMessageBox.StandardButton.Discard:
-                return
+        if self.is_dirty() and not confirm_discard(self, "this patient"):
+            return
         super().reject()

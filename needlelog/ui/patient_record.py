@@ -31,6 +31,7 @@ from needlelog.services import clock
 from needlelog.ui import formatting as fmt
 from needlelog.ui.progress_chart import ProgressChart, points_from
 from needlelog.ui.table_model import HeaderedTableModel
+from needlelog.ui.vss_part import VSS_MAX_TOTAL, vss_detail
 
 if TYPE_CHECKING:
     from needlelog.domain.records import Patient, TreatmentSession
@@ -61,14 +62,16 @@ class HistoryModel(HeaderedTableModel):
         "Pain",
         "Scar",
         "GAIS",
+        "VSS",
         "Attention",
     )
-    DATE, AREAS, RANGE, SERUMS, REACTIONS, PAIN, SCAR, GAIS, ATTENTION = range(9)
+    DATE, AREAS, RANGE, SERUMS, REACTIONS, PAIN, SCAR, GAIS, VSS, ATTENTION = range(10)
     HEADER_TIPS: ClassVar[dict[int, str]] = {
         REACTIONS: "Redness, bruising and swelling as observed",
         PAIN: "Pain during treatment, 0 to 10",
         SCAR: "Goodman & Baron scar grade, 1 (macular) to 4 (severe)",
         GAIS: "Global Aesthetic Improvement Scale: 1 very much improved to 5 worse",
+        VSS: "Vancouver Scar Scale total: 0 (normal skin) to 13",
         ATTENTION: "Severe reactions and intervals outside the course timing",
     }
 
@@ -86,6 +89,10 @@ class HistoryModel(HeaderedTableModel):
         self.beginResetModel()
         self._rows = list(rows)
         self.endResetModel()
+
+    def has_vss(self) -> bool:
+        """Whether any session shown was scored on the Vancouver Scar Scale."""
+        return any(s.data.vss is not None for s in self._rows)
 
     def session_at(self, row: int) -> TreatmentSession | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
@@ -121,10 +128,13 @@ class HistoryModel(HeaderedTableModel):
         if role == Qt.ItemDataRole.DecorationRole and column == self.DATE and session.flags:
             return self._icon() if (severe or soon) else None
         if role == Qt.ItemDataRole.ToolTipRole:
+            tips = []
+            if column == self.VSS and session.data.vss is not None:
+                tips.append(vss_detail(session.data.vss))
             words = flag_words(session)
             if words:
-                return "Attention: " + "; ".join(words)
-            return None
+                tips.append("Attention: " + "; ".join(words))
+            return "\n".join(tips) or None
         if role in (Qt.ItemDataRole.FontRole, Qt.ItemDataRole.ForegroundRole):
             marked = (column == self.REACTIONS and severe) or (
                 column == self.ATTENTION and session.flags
@@ -137,7 +147,7 @@ class HistoryModel(HeaderedTableModel):
             font.setBold(True)
             return font
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            if column in (self.PAIN, self.SCAR, self.GAIS):
+            if column in (self.PAIN, self.SCAR, self.GAIS, self.VSS):
                 return int(Qt.AlignmentFlag.AlignCenter)
             return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -160,6 +170,8 @@ class HistoryModel(HeaderedTableModel):
             return "" if data.scar_grade is None else str(data.scar_grade)
         if column == self.GAIS:
             return "" if data.gais is None else str(data.gais)
+        if column == self.VSS:
+            return "" if data.vss is None else f"{data.vss.total}/{VSS_MAX_TOTAL}"
         return "\n".join(fmt.FLAG_SHORT.get(f, f.replace("_", " ")) for f in session.flags)
 
 
@@ -290,6 +302,8 @@ class PatientRecordView(QWidget):
         self._fill_status(self.status, patient)
         rows = sessions.history(self.db, patient.id, newest_first=True)
         self.history_model.set_sessions(rows)
+        # Most courses never use the VSS: its column shows only for a patient scored on it.
+        self.history.setColumnHidden(HistoryModel.VSS, not self.history_model.has_vss())
         self.chart.set_points(points_from(rows))
         self._size_history()
         self.new_session_button.setEnabled(not patient.archived)
@@ -351,7 +365,7 @@ class PatientRecordView(QWidget):
         metrics = self.history.fontMetrics()
         char = metrics.averageCharWidth()
         # Widths in characters, so they scale with the font and the screen's DPI.
-        widths = (20, 19, 14, 20, 19, 4, 4, 4, 15)
+        widths = (20, 19, 14, 20, 19, 4, 4, 4, 5, 15)
         header = self.history.horizontalHeader()
         for column, chars in enumerate(widths):
             self.history.setColumnWidth(column, char * chars + char * 2)

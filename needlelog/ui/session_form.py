@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -62,10 +61,12 @@ from needlelog.ui.form_widgets import (
     OptionalDateEdit,
     OptionalSpinBox,
     choice_combo,
+    confirm_discard,
     select_data,
     sentence,
 )
 from needlelog.ui.session_rows import AreaRows, ProductRows
+from needlelog.ui.vss_part import VssPart, vss_text
 
 GRADE_CHOICES: list[tuple[str, object]] = [("Not recorded", None)] + [
     (g.word.capitalize(), int(g)) for g in Grade
@@ -282,6 +283,8 @@ class SessionForm(QDialog):
             parts.append(f"pain {d.pain}/10")
         if d.scar_grade is not None:
             parts.append(f"scar grade {d.scar_grade}")
+        if d.vss is not None:
+            parts.append(vss_text(d.vss))
         return "&nbsp;&nbsp;·&nbsp;&nbsp;".join(parts)
 
     def _build_banner(self) -> QWidget:
@@ -601,6 +604,15 @@ class SessionForm(QDialog):
             grid.addWidget(self._error(field), 2 * line + 1, 1)
         grid.setColumnStretch(2, 1)
         box.addLayout(grid)
+        self.vss = VssPart()
+        self._field_errors["vss"] = self.vss.error  # rule messages for "vss.<item>" land here
+        self.vss.enabled.toggled.connect(self._vss_toggled)
+        box.addWidget(self.vss)
+
+    def _vss_toggled(self, on: bool) -> None:
+        if on and not self._loading:
+            # The four items open below the tick box: bring them into view.
+            QTimer.singleShot(0, self, lambda: self.scroll.ensureWidgetVisible(self.vss.panel))
 
     def _build_aftercare(self) -> None:
         box = self._section("Aftercare and next visit")
@@ -722,6 +734,7 @@ class SessionForm(QDialog):
         select_data(self.scar_grade, data.scar_grade)
         select_data(self.gais, data.gais)
         self.satisfaction.set_number(data.satisfaction)
+        self.vss.set_value(data.vss)
         self.notes.setPlainText(data.notes)
         self.aftercare_given.setChecked(data.aftercare_given)
         self.next_due.set_value(data.next_due)
@@ -860,6 +873,7 @@ class SessionForm(QDialog):
             self.scar_grade,
             self.gais,
             self.satisfaction,
+            *self.vss.focus_widgets(),
             self.notes,
             self.aftercare_given,
             self.next_due,
@@ -956,7 +970,7 @@ class SessionForm(QDialog):
             scar_grade=number(self.scar_grade),
             gais=number(self.gais),
             satisfaction=self.satisfaction.number(),
-            vss=self._session.data.vss if self._session is not None else None,
+            vss=self.vss.value(),
             notes=self.notes.toPlainText().strip(),
             aftercare_given=self.aftercare_given.isChecked(),
             next_due=self.next_due.value(),
@@ -1076,14 +1090,6 @@ class SessionForm(QDialog):
 
     def reject(self) -> None:
         """Esc, Cancel and the window's close button: never drop edits without asking."""
-        if self.is_dirty():
-            answer = QMessageBox.question(
-                self,
-                "Discard changes?",
-                "This session has changes that are not saved. Discard them?",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                QMessageBox.StandardButton.No,
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                return
+        if self.is_dirty() and not confirm_discard(self, "this session"):
+            return
         super().reject()

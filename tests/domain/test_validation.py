@@ -39,9 +39,9 @@ def test_valid_records_pass() -> None:
 @pytest.mark.parametrize(
     ("depth", "expected"),
     [
-        ("0.45", "needle depth for cheek_left is 0.45 mm; allowed: 0.50 to 1.00 mm in steps of 0.05 mm"),
-        ("1.05", "needle depth for cheek_left is 1.05 mm; allowed: 0.50 to 1.00 mm in steps of 0.05 mm"),
-        ("0.72", "needle depth for cheek_left is 0.72 mm, not on a 0.05 mm step; allowed: 0.50 to 1.00 mm in steps of 0.05 mm"),
+        ("0.45", "needle depth for Cheek (left) is 0.45 mm; allowed: 0.50 to 1.00 mm in steps of 0.05 mm"),
+        ("1.05", "needle depth for Cheek (left) is 1.05 mm; allowed: 0.50 to 1.00 mm in steps of 0.05 mm"),
+        ("0.72", "needle depth for Cheek (left) is 0.72 mm, not on a 0.05 mm step; allowed: 0.50 to 1.00 mm in steps of 0.05 mm"),
     ],
 )  # fmt: skip
 def test_depth_outside_protocol_is_refused(depth: str, expected: str) -> None:
@@ -153,11 +153,11 @@ def test_every_problem_is_reported_not_only_the_first() -> None:
 def test_area_rules() -> None:
     twice = (TreatedArea(Area.CHIN, Decimal("0.75")), TreatedArea(Area.CHIN, Decimal("0.75")))
     assert session_messages(areas=twice) == {
-        "areas.1": "area chin is listed twice; allowed: each area once"
+        "areas.1": "Chin is listed twice; allowed: each area once"
     }
     other = (TreatedArea(Area.OTHER, Decimal("0.75")),)
     assert session_messages(areas=other) == {
-        "areas.0.label": "area 'other' needs a description of where it is"
+        "areas.0.label": "an area marked “Other” needs a description of where it is"
     }
     two_others = (
         TreatedArea(Area.OTHER, Decimal("0.75"), label="Left shoulder"),
@@ -166,7 +166,7 @@ def test_area_rules() -> None:
     assert session_messages(areas=two_others) == {}
     passes = (TreatedArea(Area.CHIN, Decimal("0.75"), passes=0),)
     assert session_messages(areas=passes) == {
-        "areas.0.passes": "passes for chin is 0; allowed: a whole number from 1 to 20"
+        "areas.0.passes": "passes for Chin is 0; allowed: a whole number from 1 to 20"
     }
 
 

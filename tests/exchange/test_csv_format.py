@@ -81,7 +81,7 @@ def test_numbing_and_dates() -> None:
 def test_depth_accepts_a_decimal_comma() -> None:
     (area,) = f.dec_areas("cheek_left:0,75", None, {}, None, {})
     assert area.depth_mm == Decimal("0.75")
-    with pytest.raises(f.CellError, match="needle depth for chin 'deep' is not a number in mm"):
+    with pytest.raises(f.CellError, match="needle depth for Chin 'deep' is not a number in mm"):
         f.dec_areas("chin:deep", None, {}, None, {})
 
 
@@ -90,7 +90,7 @@ def test_unknown_codes_say_what_is_allowed() -> None:
         f.dec_areas("cheek_left:0.75;elbow:0.5;nose", Decimal("0.5"), {}, None, {})
     assert str(caught.value).startswith("area 'elbow' is not known; allowed: forehead, glabella")
     assert [a.area for a in caught.value.partial] == [Area.CHEEK_LEFT, Area.NOSE]
-    with pytest.raises(f.CellError, match="area chin has no depth and needle_depth_mm is empty"):
+    with pytest.raises(f.CellError, match="Chin has no depth and needle_depth_mm is empty"):
         f.dec_areas("chin", None, {}, None, {})
     with pytest.raises(f.CellError, match="'sometimes' is not a grade; allowed: none, mild"):
         f.dec_grade("sometimes", "redness")
@@ -121,3 +121,10 @@ def test_free_text_survives_a_csv_file(
     assert problems == []
     (row,) = list(csv_import._patients(table))
     assert row.problems == () and row.data == data
+
+
+def test_area_names_in_messages_are_words_not_codes() -> None:
+    assert f.area_name("cheek_left") == "Cheek (left)"
+    assert f.area_name(" JAWLINE_RIGHT ") == "Jawline (right)"
+    assert f.area_name(r"other(Scar\; left temple)") == "Scar; left temple"
+    assert f.area_name("elbow(") == "'elbow('"

@@ -59,16 +59,16 @@ def test_bad_depths_are_all_listed(db: Database, db_path: Path, tmp_path: Path) 
         "N-2,2026-02-11,Dr. Hart,nose,0.4,\n",
     )
     assert lines[:3] == [
-        "needlelog import: sessions.csv row 1, column areas: needle depth for cheek_left is "
+        "needlelog import: sessions.csv row 1, column areas: needle depth for Cheek (left) is "
         "1.05 mm; allowed: 0.50 to 1.00 mm in steps of 0.05 mm",
-        "needlelog import: sessions.csv row 2, column areas: needle depth for forehead is 0.72 "
+        "needlelog import: sessions.csv row 2, column areas: needle depth for Forehead is 0.72 "
         "mm, not on a 0.05 mm step; allowed: 0.50 to 1.00 mm in steps of 0.05 mm",
-        "needlelog import: sessions.csv row 3, column areas: needle depth for nose is 0.40 mm; "
+        "needlelog import: sessions.csv row 3, column areas: needle depth for Nose is 0.40 mm; "
         "allowed: 0.50 to 1.00 mm in steps of 0.05 mm",
     ]
     assert lines[3] == (
         "needlelog import: error: nothing was imported: sessions.csv row 1, column areas: "
-        "needle depth for cheek_left is 1.05 mm; allowed: 0.50 to 1.00 mm in steps of 0.05 mm "
+        "needle depth for Cheek (left) is 1.05 mm; allowed: 0.50 to 1.00 mm in steps of 0.05 mm "
         "(and 2 more problems)"
     )
     assert len(lines) == 4
@@ -187,8 +187,47 @@ def test_a_row_with_an_unreadable_date_is_still_checked_against_the_rules(
         "needlelog import: sessions.csv row 1, column performed_on: session date '2026-13-02' "
         "is not a date; allowed: an ISO date or date-time like 2026-03-02 or 2026-03-02T10:30",
         "needlelog import: sessions.csv row 1, column practitioner: practitioner is required",
-        "needlelog import: sessions.csv row 1, column areas: needle depth for chin is 0.45 mm; "
+        "needlelog import: sessions.csv row 1, column areas: needle depth for Chin is 0.45 mm; "
         "allowed: 0.50 to 1.00 mm in steps of 0.05 mm",
     ]
     assert lines[3].endswith("(and 2 more problems)")
     assert len(lines) == 4
+
+
+def test_area_problems_name_the_area_in_words_and_leave_the_codes_alone(
+    db: Database, tmp_path: Path
+) -> None:
+    (tmp_path / "p.csv").write_text("record_no,family_name\nA-1,Arkwright\n", encoding="utf-8")
+    (tmp_path / "s.csv").write_text(
+        "record_no,performed_on,practitioner,areas,area_passes,area_endpoints\n"
+        "A-1,2026-01-10,Dr. Hart,cheek_left:0.75;jawline_right,,\n"
+        "A-1,2026-02-10,Dr. Hart,chin:0.75,cheek_right:2,other(Left shoulder):erythema\n"
+        "A-1,2026-03-10,Dr. Hart,chin(left side):0.75,,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportRefused) as caught:
+        import_csv(db, tmp_path / "p.csv", tmp_path / "s.csv", "tester")
+    found = {(p.row_number, p.column, p.value, p.message) for p in caught.value.problems}
+    assert found == {
+        (
+            1,
+            "areas",
+            "cheek_left:0.75;jawline_right",
+            "Jawline (right) has no depth and needle_depth_mm is empty; "
+            "allowed: area:depth or a needle_depth_mm for every area",
+        ),
+        (2, "area_passes", "cheek_right", "Cheek (right) is not among the treated areas"),
+        (
+            2,
+            "area_endpoints",
+            "other(Left shoulder)",
+            "Left shoulder is not among the treated areas",
+        ),
+        (
+            3,
+            "areas",
+            "chin(left side):0.75",
+            "Chin takes no description; only other(...) does",
+        ),
+    }
+    assert patients.count(db, include_archived=True) == 0

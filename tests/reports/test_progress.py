@@ -232,3 +232,24 @@ def test_the_summary_names_what_is_treated(db: Database) -> None:
     patient = patient_with_sessions(db, 2)
     _pages, texts = report(db, patient.id)
     assert "Acne scars" in texts[0]
+
+
+def test_a_session_scored_on_the_vss_shows_its_total_in_the_table(db: Database) -> None:
+    from needlelog.domain.records import VancouverScarScale
+
+    patient = patients.register(db, make_patient(), "test")
+    scored = VancouverScarScale(vascularity=2, pigmentation=1, pliability=3, height=1)
+    for day, vss in ((datetime(2026, 1, 5, 10), None), (datetime(2026, 2, 9, 10), scored)):
+        data = make_session(performed_at=day, next_due=None, gais=3, vss=vss)
+        sessions.record(db, patient.id, data, "test")
+    _pages, texts = report(db, patient.id)
+    everything = re.sub(r"\s+", " ", "\n".join(texts))
+    assert everything.count("VSS 7") == 1  # the scored session only; the other has none
+    assert "Scar 3 GAIS 3 VSS 7" in everything
+    assert "VSS: Vancouver Scar Scale total (0 normal skin to 13)" in everything
+
+
+def test_without_a_vss_the_report_does_not_mention_it(db: Database) -> None:
+    patient = patient_with_sessions(db, 2)
+    _pages, texts = report(db, patient.id)
+    assert "VSS" not in "\n".join(texts)

@@ -45,3 +45,21 @@ def test_demo_data_is_removed_in_one_step(db: Database) -> None:
     assert demo.count_demo(db) == 0
     assert [p.id for p in patients.search(db, "")] == [real.id]
     assert check.run(db).ok
+
+
+def test_a_depth_no_pen_can_reach_names_the_area_in_words(db: Database) -> None:
+    demo.fill(db, 1, seed=3)
+    with db.engine.begin() as conn:
+        sid, code = conn.execute(
+            text("SELECT session_id, area FROM treated_areas ORDER BY id LIMIT 1")
+        ).one()
+        conn.execute(
+            text("UPDATE treated_areas SET depth_um = 9000 WHERE session_id = :s AND area = :a"),
+            {"s": sid, "a": code},
+        )
+    from needlelog.domain.codes import Area
+
+    found = {str(p) for p in check.run(db).problems}
+    assert f"session {sid}: depth 9.0 mm in {Area(code).label} is outside what any pen can do" in (
+        found
+    )

@@ -41,9 +41,9 @@ def test_record_and_read_back(db: Database, patient_id: int) -> None:
     ("changes", "message"),
     [
         ({"areas": (TreatedArea(Area.CHEEK_LEFT, Decimal("0.45")),)},
-         "needle depth for cheek_left is 0.45 mm; allowed: 0.50 to 1.00 mm in steps of 0.05 mm"),
+         "needle depth for Cheek (left) is 0.45 mm; allowed: 0.50 to 1.00 mm in steps of 0.05 mm"),
         ({"areas": (TreatedArea(Area.CHEEK_LEFT, Decimal("1.05")),)},
-         "needle depth for cheek_left is 1.05 mm; allowed: 0.50 to 1.00 mm in steps of 0.05 mm"),
+         "needle depth for Cheek (left) is 1.05 mm; allowed: 0.50 to 1.00 mm in steps of 0.05 mm"),
         ({"pain": 11}, "pain is 11; allowed: a whole number from 0 to 10"),
         ({"performed_at": datetime(1980, 1, 1, 9, 0), "next_due": None},
          "session date 1980-01-01 is too early; allowed: on or after 1990-01-01; "

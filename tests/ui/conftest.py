@@ -17,6 +17,7 @@ from needlelog.store.database import Database
 from needlelog.store.migrate import open_database
 from needlelog.ui import tasks
 from needlelog.ui.app import create_main_window
+from needlelog.ui.form_widgets import DISCARD_BUTTON
 from needlelog.ui.main_window import MainWindow
 
 
@@ -32,7 +33,8 @@ def isolated_qsettings(tmp_path: Path) -> Iterator[Path]:
 @pytest.fixture(autouse=True)
 def message_boxes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     """No message box ever blocks a test: each call is recorded (kind, text) and
-    answered "Discard"/"OK". Tests that care patch ``QMessageBox`` themselves."""
+    answered "Discard"/"OK" (a box the app builds itself: "Discard changes"). Tests that
+    care patch ``QMessageBox`` themselves."""
     shown: list[tuple[str, str]] = []
 
     def answer(kind: str, reply: QMessageBox.StandardButton):  # type: ignore[no-untyped-def]
@@ -47,6 +49,15 @@ def message_boxes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     )
     for kind in ("information", "warning", "critical"):
         monkeypatch.setattr(QMessageBox, kind, answer(kind, QMessageBox.StandardButton.Ok))
+
+    def exec_box(box: QMessageBox) -> int:
+        # A box built by the app (the discard question) is answered by pressing a button.
+        shown.append(("exec", box.text()))
+        press = next((b for b in box.buttons() if b.text() == DISCARD_BUTTON), None)
+        (press or box.escapeButton()).click()
+        return box.result()
+
+    monkeypatch.setattr(QMessageBox, "exec", exec_box)
     return shown
 
 

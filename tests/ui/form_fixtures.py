@@ -12,31 +12,36 @@ from pytestqt.qtbot import QtBot
 from needlelog.domain.records import Patient, TreatmentSession
 from needlelog.services import patients
 from needlelog.store.database import Database
+from needlelog.ui.form_widgets import DISCARD_BUTTON
 from needlelog.ui.session_form import SessionForm
 from tests.factories import make_patient
 
 
 @dataclass
 class Questions:
-    """Stands in for ``QMessageBox.question``: records what was asked, answers ``answer``."""
+    """Stands in for a message box's ``exec``: records what was asked (title, text) and
+    presses the button labelled ``answer``."""
 
-    answer: QMessageBox.StandardButton = QMessageBox.StandardButton.Yes
+    answer: str = DISCARD_BUTTON
     asked: list[tuple[str, str]] = field(default_factory=list)
 
-    def __call__(self, _parent: object, title: str, text: str, *_args: object) -> object:
-        self.asked.append((title, text))
-        return self.answer
+    def __call__(self, box: QMessageBox) -> int:
+        self.asked.append((box.windowTitle(), box.text()))
+        press = next(b for b in box.buttons() if b.text() == self.answer)
+        press.click()
+        return box.result()
 
 
 @pytest.fixture
 def form_questions(monkeypatch: pytest.MonkeyPatch) -> Questions:
     asker = Questions()
-    monkeypatch.setattr(QMessageBox, "question", asker)
+    # A function, not the instance: looked up on the class, it must bind to the box.
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: asker(box))
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError(f"unexpected message box: {args}")
 
-    for name in ("warning", "critical", "information"):
+    for name in ("question", "warning", "critical", "information"):
         monkeypatch.setattr(QMessageBox, name, refuse)
     return asker
 
@@ -70,5 +75,5 @@ def open_form(
         return form
 
     yield make
-    # Teardown closes the forms; an edited one would ask, and the answer is Yes.
-    form_questions.answer = QMessageBox.StandardButton.Yes
+    # Teardown closes the forms; an edited one would ask, and the answer is to discard.
+    form_questions.answer = DISCARD_BUTTON

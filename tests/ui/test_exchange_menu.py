@@ -176,13 +176,13 @@ def test_import_refused_lists_every_problem_and_writes_nothing(
     assert report.windowTitle() == "Import refused"
     lines = report.details.toPlainText().splitlines()
     assert lines == [
-        "sessions.csv row 1, column areas: needle depth for cheek_left is 1.05 mm; "
+        "sessions.csv row 1, column areas: needle depth for Cheek (left) is 1.05 mm; "
         "allowed: 0.50 to 1.00 mm in steps of 0.05 mm",
         "sessions.csv row 2, column areas: area 'elbow' is not known; allowed: forehead, "
         "glabella, periorbital_left, periorbital_right, nose, cheek_left, cheek_right, "
         "perioral, chin, jawline_left, jawline_right, neck, decolletage, scalp, abdomen, "
         "thighs, arms, back, buttocks, other",
-        "sessions.csv row 2, column areas: needle depth for forehead is 1.20 mm; "
+        "sessions.csv row 2, column areas: needle depth for Forehead is 1.20 mm; "
         "allowed: 0.50 to 1.00 mm in steps of 0.05 mm",
     ]
     assert patients.count(window.db, include_archived=True) == 0

@@ -6,18 +6,21 @@ from collections.abc import Callable
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from needlelog.domain.contraindications import Contraindication
 from needlelog.services import patients
 from needlelog.store.database import Database
+from needlelog.ui.form_widgets import DISCARD_BUTTON, KEEP_BUTTON
 from needlelog.ui.main_window import MainWindow
 from needlelog.ui.patient_dialog import PatientDialog
 from tests.factories import make_patient
 from tests.ui.conftest import type_text
+from tests.ui.message_box import Pressing, Seen
 
 MakeWindow = Callable[[Database], MainWindow]
+LEFT = Qt.MouseButton.LeftButton
 
 
 def _open_new_patient(qtbot: QtBot, window: MainWindow) -> PatientDialog:
@@ -180,23 +183,28 @@ def test_edit_patient_saves_changes(qtbot: QtBot, db: Database, make_window: Mak
 def test_closing_an_edited_dialog_asks_first(
     qtbot: QtBot, db: Database, make_window: MakeWindow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    answers = [QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Discard]
-    asked: list[str] = []
-
-    def question(_parent: object, title: str, *_args: object) -> object:
-        asked.append(title)
-        return answers.pop(0)
-
-    monkeypatch.setattr(QMessageBox, "question", question)
+    pressing = Pressing([KEEP_BUTTON, DISCARD_BUTTON])
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: pressing(box))
     window = make_window(db)
     dialog = _open_new_patient(qtbot, window)
     qtbot.keyClicks(dialog.family_name, "Half-typed")
 
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
-    assert asked == ["Discard changes?"]
-    assert dialog.isVisible()  # cancelled: still editing
+    assert pressing.seen == [
+        Seen(
+            "Discard changes?",
+            "This patient has changes that are not saved.",
+            "Discard them, or keep editing?",
+            ("Discard changes", "Keep editing"),
+            default="Keep editing",
+            escape="Keep editing",
+        )
+    ]
+    assert dialog.isVisible()  # kept: still editing
+    assert dialog.family_name.text() == "Half-typed"
 
-    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel), LEFT)
+    assert len(pressing.seen) == 2
     qtbot.waitUntil(lambda: not dialog.isVisible())
     assert patients.count(db) == 0
 

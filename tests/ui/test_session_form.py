@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from needlelog.domain.codes import Area, Grade
@@ -19,6 +19,7 @@ from needlelog.domain.records import Numbing, Patient, Product, TreatedArea
 from needlelog.services import sessions, settings
 from needlelog.store.database import Database
 from needlelog.store.errors import DatabaseBusy
+from needlelog.ui.form_widgets import DISCARD_BUTTON, KEEP_BUTTON
 from needlelog.ui.session_form import SessionForm
 from tests.factories import make_session
 
@@ -177,10 +178,13 @@ def test_a_depth_the_service_refuses_is_explained_next_to_its_area(
     nose = form.area_rows.rows[Area.NOSE].error
     assert cheek.isVisible()
     assert cheek.text() == (
-        "Needle depth for cheek_right is 0.90 mm; allowed: 0.50 to 0.80 mm in steps of 0.05 mm."
+        "Needle depth for Cheek (right) is 0.90 mm; allowed: 0.50 to 0.80 mm in steps of 0.05 mm."
     )
     assert nose.isVisible()
-    assert "not on a 0.05 mm step" in nose.text()
+    assert nose.text().startswith("Needle depth for Nose is 0.53 mm, not on a 0.05 mm step")
+    # The banner names the areas in words too, never by their codes.
+    assert "Needle depth for Cheek (right) is 0.90 mm" in form.error_summary.text()
+    assert "cheek_right" not in form.error_summary.text()
     assert form.error_banner.isVisible()
     assert "Not saved: 2 entries need correcting" in form.error_summary.text()
     assert not form.reload_button.isVisible()
@@ -298,7 +302,7 @@ def test_closing_an_edited_form_asks_before_discarding(
     _click_zone(qtbot, form, Area.CHIN)
     form.notes.setFocus()
     qtbot.keyClicks(form.notes, "Tolerated well")
-    form_questions.answer = QMessageBox.StandardButton.No
+    form_questions.answer = KEEP_BUTTON
     qtbot.keyClick(form, Qt.Key.Key_Escape)
     assert form_questions.asked[-1][0] == "Discard changes?"
     assert form.isVisible()
@@ -307,7 +311,7 @@ def test_closing_an_edited_form_asks_before_discarding(
     assert len(form_questions.asked) == 2
     assert form.isVisible()
 
-    form_questions.answer = QMessageBox.StandardButton.Yes
+    form_questions.answer = DISCARD_BUTTON
     qtbot.mouseClick(form.cancel_button, Qt.MouseButton.LeftButton)
     assert len(form_questions.asked) == 3
     assert not form.isVisible()
@@ -417,7 +421,7 @@ def test_other_area_needs_words_and_they_are_asked_for_under_it(
     _save(qtbot, form)
     error = form.area_rows.rows[Area.OTHER].error
     assert error.isVisible()
-    assert error.text() == "Area 'other' needs a description of where it is."
+    assert error.text() == "An area marked “Other” needs a description of where it is."
     assert sessions.history(db, patient.id) == []
     label = form.area_rows.rows[Area.OTHER].label_edit
     assert label is not None
