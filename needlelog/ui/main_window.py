@@ -52,6 +52,7 @@ from needlelog import APP_NAME, config
 from needlelog.services.errors import NotFound
 from needlelog.store.errors import StoreError
 from needlelog.ui.features import install_features
+from needlelog.ui.latest_only import LatestOnly
 from needlelog.ui.patient_models import DueListModel, FirstPage, PatientListModel, PatientRole
 from needlelog.ui.patient_record import EMPTY_HINT, PatientRecordView
 from needlelog.ui.tasks import Task, run_task
@@ -141,8 +142,9 @@ class MainWindow(QMainWindow):
         self._db: Database | None = None
         self._current: Patient | None = None
         self._due_task: Task | None = None
-        self._search_task: Task | None = None
-        self._search_generation = 0
+        self._searches = LatestOnly(self)
+        self._searches.answered.connect(self._show_search)
+        self._searches.failed.connect(self._search_failed)
         self._dialogs: list[QWidget] = []
         self._size_splitter_on_show = False
         self.setWindowTitle(APP_NAME)
@@ -385,7 +387,7 @@ class MainWindow(QMainWindow):
     def reload(self) -> None:
         """Query everything again (after an import, a restore, or another PC's change)."""
         self.search_timer.stop()
-        self._search_generation += 1  # an older search answer must not replace this one
+        self._searches.supersede()  # an older search answer must not replace this one
         try:
             self.patient_model.set_query(self.search.text(), self.show_archived.isChecked())
         except StoreError as exc:
@@ -422,33 +424,20 @@ class MainWindow(QMainWindow):
         """Search on a worker thread: typing never waits for the database, and only
         the answer to the latest text is shown."""
         self.search_timer.stop()
-        self._search_generation += 1
-        generation = self._search_generation
         text, archived = self.search.text(), self.show_archived.isChecked()
         model = self.patient_model
+        self._searches.request(lambda: model.first_page(text, archived))
 
-        def work(_control: object) -> FirstPage:
-            return model.first_page(text, archived)
-
-        def done(page: object) -> None:
-            if not shiboken6.isValid(self) or generation != self._search_generation:
-                return  # a newer search is on its way
-            assert isinstance(page, FirstPage)
-            self._show_search(page)
-
-        def failed(exc: BaseException, _trace: str) -> None:
-            if shiboken6.isValid(self) and generation == self._search_generation:
-                if isinstance(exc, StoreError):
-                    self._store_failed(exc)
-                else:
-                    self.show_status(f"The search could not be run: {exc}")
-
-        self._search_task = run_task(work, done, failed)
+    def _search_failed(self, exc: object, _trace: str) -> None:
+        if isinstance(exc, StoreError):
+            self._store_failed(exc)
+        else:
+            self.show_status(f"The search could not be run: {exc}")
 
     def _search_now(self) -> None:
         """Enter in the search box: answer at once and go to the first match."""
         self.search_timer.stop()
-        self._search_generation += 1
+        self._searches.supersede()
         try:
             page = self.patient_model.first_page(self.search.text(), self.show_archived.isChecked())
         except StoreError as exc:
@@ -470,8 +459,7 @@ class MainWindow(QMainWindow):
     @property
     def search_pending(self) -> bool:
         """Whether typed text is still waiting for its answer."""
-        task = self._search_task
-        return self.search_timer.isActive() or (task is not None and not task.done)
+        return self.search_timer.isActive() or self._searches.pending
 
     def _update_count(self) -> None:
         shown = self.patient_model.rowCount()

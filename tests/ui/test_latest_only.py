@@ -1,0 +1,84 @@
+"""Requests made again and again (a search per keystroke): only the latest answer
+is delivered, whatever order the answers arrive in."""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+
+from needlelog.ui import tasks
+from needlelog.ui.latest_only import LatestOnly
+
+
+def test_only_the_latest_answer_arrives_even_when_an_older_one_comes_later(
+    qtbot: QtBot,
+) -> None:
+    runner = LatestOnly()
+    answers: list[object] = []
+    runner.answered.connect(answers.append)
+    slow = threading.Event()
+
+    def first() -> str:
+        slow.wait(5)  # answers after the second request has been answered
+        return "s"
+
+    runner.request(first)
+    runner.request(lambda: "smi")
+    qtbot.waitUntil(lambda: answers == ["smi"])
+    assert runner.pending  # the first one is still running
+    slow.set()
+    qtbot.waitUntil(lambda: not runner.pending)
+    assert answers == ["smi"]
+
+
+def test_a_failure_is_delivered_only_for_the_latest_request(qtbot: QtBot) -> None:
+    runner = LatestOnly()
+    failures: list[str] = []
+    runner.failed.connect(lambda exc, _trace: failures.append(str(exc)))
+
+    def broken(text: str) -> object:
+        raise RuntimeError(text)
+
+    runner.request(lambda: broken("older"))
+    tasks.wait_for_all()
+    qtbot.waitUntil(lambda: not runner.pending)
+    assert failures == ["older"]
+    runner.request(lambda: broken("old"))
+    runner.request(lambda: "fine")
+    tasks.wait_for_all()
+    qtbot.waitUntil(lambda: not runner.pending)
+    assert failures == ["older"]
+
+
+def test_supersede_drops_answers_already_on_their_way(qtbot: QtBot) -> None:
+    runner = LatestOnly()
+    answers: list[object] = []
+    runner.answered.connect(answers.append)
+    runner.request(lambda: "typed")
+    runner.supersede()  # e.g. Enter answered at once on the GUI thread
+    tasks.wait_for_all()
+    qtbot.waitUntil(lambda: not runner.pending)
+    assert answers == []
+
+
+def test_an_answer_after_its_owner_is_gone_is_dropped_quietly(qtbot: QtBot) -> None:
+    owner = QWidget()
+    runner = LatestOnly(owner)
+    answers: list[object] = []
+    runner.answered.connect(answers.append)
+    release = threading.Event()
+    runner.request(lambda: release.wait(5) and "late")
+    owner.deleteLater()
+    qtbot.waitUntil(lambda: not _alive(owner))
+    release.set()
+    tasks.wait_for_all()
+    qtbot.wait(50)
+    assert answers == []
+
+
+def _alive(obj: QWidget) -> bool:
+    import shiboken6
+
+    return shiboken6.isValid(obj)
