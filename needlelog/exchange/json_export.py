@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from needlelog import __version__
-from needlelog.domain.records import SessionData
 from needlelog.exchange import source
 from needlelog.exchange.files import Progress, atomic_path
-from needlelog.services.mapping import GAIS, GOODMAN_BARON, SATISFACTION, VSS, VSS_ITEMS
+from needlelog.services.mapping import score_rows
 from needlelog.services.settings import all_values
 from needlelog.store.database import Database
 from needlelog.store.migrate import current_revision
@@ -59,28 +58,6 @@ def patient_json(p: source.StoredPatient) -> dict[str, Any]:
     }
 
 
-def scores_json(d: SessionData) -> list[dict[str, Any]]:
-    out = []
-    for (scale, version), item, value in (
-        (GOODMAN_BARON, "grade", d.scar_grade),
-        (GAIS, "score", d.gais),
-        (SATISFACTION, "score", d.satisfaction),
-    ):
-        if value is not None:
-            out.append({"scale": scale, "scale_version": version, "item": item, "score": value})
-    if d.vss is not None:
-        for item in VSS_ITEMS:
-            out.append(
-                {
-                    "scale": VSS[0],
-                    "scale_version": VSS[1],
-                    "item": item,
-                    "score": getattr(d.vss, item),
-                }
-            )
-    return out
-
-
 def session_json(s: source.StoredSession) -> dict[str, Any]:
     d = s.data
     return {
@@ -116,7 +93,7 @@ def session_json(s: source.StoredSession) -> dict[str, Any]:
         "acne_flare": d.acne_flare,
         "adverse_events": d.adverse_events,
         "pain": d.pain,
-        "scores": scores_json(d),
+        "scores": score_rows(d),
         "notes": d.notes,
         "aftercare_given": d.aftercare_given,
         "next_due": _iso(d.next_due),

@@ -197,6 +197,29 @@ class SessionValues:
     assessments: list[dict[str, Any]]
 
 
+def score_rows(data: SessionData) -> list[dict[str, Any]]:
+    """The session's scores as assessment rows, each with its scale and version."""
+    scores: list[dict[str, Any]] = []
+    for (scale, version), item, value in (
+        (GOODMAN_BARON, "grade", data.scar_grade),
+        (GAIS, "score", data.gais),
+        (SATISFACTION, "score", data.satisfaction),
+    ):
+        if value is not None:
+            scores.append({"scale": scale, "scale_version": version, "item": item, "score": value})
+    if data.vss is not None:
+        for item in VSS_ITEMS:
+            scores.append(
+                {
+                    "scale": VSS[0],
+                    "scale_version": VSS[1],
+                    "item": item,
+                    "score": getattr(data.vss, item),
+                }
+            )
+    return scores
+
+
 def session_values(data: SessionData) -> SessionValues:
     values = {name: getattr(data, name) for name in SESSION_SCALARS}
     values["indications"] = join_codes(data.indications)
@@ -223,24 +246,7 @@ def session_values(data: SessionData) -> SessionValues:
     screening = [
         {"item": a.item.value, "present": a.present, "since": a.since} for a in data.screening
     ]
-    scores: list[dict[str, Any]] = []
-    for (scale, version), item, value in (
-        (GOODMAN_BARON, "grade", data.scar_grade),
-        (GAIS, "score", data.gais),
-        (SATISFACTION, "score", data.satisfaction),
-    ):
-        if value is not None:
-            scores.append({"scale": scale, "scale_version": version, "item": item, "score": value})
-    if data.vss is not None:
-        for item in VSS_ITEMS:
-            scores.append(
-                {
-                    "scale": VSS[0],
-                    "scale_version": VSS[1],
-                    "item": item,
-                    "score": getattr(data.vss, item),
-                }
-            )
+    scores = score_rows(data)
     return SessionValues(values, areas, products, screening, scores)
 
 
