@@ -36,6 +36,7 @@ _STATE_TEXT = {
     CourseState.OVERDUE: "Overdue",
     CourseState.COMPLETE: "Course complete",
     CourseState.MAINTENANCE_DUE: "Maintenance session due",
+    CourseState.INTERRUPTED: "Course interrupted",
 }
 
 
@@ -83,8 +84,10 @@ def _summary(c: content.ReportContent) -> list[Flowable]:
             f" (planned {c.interval_min_weeks} to {c.interval_max_weeks} weeks)"
         )
     state = _STATE_TEXT[s.state]
-    if s.state is CourseState.OVERDUE and s.days_overdue:
-        state += f" by {s.days_overdue} days"
+    if s.days_overdue:  # counted from the due date, as in the list and the record
+        state += f", {s.days_overdue} days overdue"
+    if s.state is CourseState.INTERRUPTED:
+        state += f" after {s.sessions_in_course} of {s.planned} sessions"
     if s.sessions_in_course <= s.planned:
         done = f"{s.sessions_in_course} of {s.planned} planned"
     else:
@@ -98,7 +101,12 @@ def _summary(c: content.ReportContent) -> list[Flowable]:
         ("Treated for", ", ".join(treated) or "Not recorded"),
         ("Course status", state),
         ("Sessions done", done),
-        ("Next due", f"<b>{st.fmt_date(s.next_due)}</b>"),
+        (
+            "Next due",
+            "A new course, when the patient returns"
+            if s.state is CourseState.INTERRUPTED
+            else f"<b>{st.fmt_date(s.next_due)}</b>",
+        ),
         ("First session", st.fmt_date(c.history[0].data.performed_at.date())),
         ("Latest session", st.fmt_date(c.history[-1].data.performed_at.date())),
         ("Intervals", intervals),

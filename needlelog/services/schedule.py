@@ -16,7 +16,12 @@ from needlelog.services.settings import protocol_in
 from needlelog.store.database import Database
 from needlelog.store.models import PatientRow
 
-ATTENTION = (CourseState.DUE, CourseState.OVERDUE, CourseState.MAINTENANCE_DUE)
+ATTENTION = (
+    CourseState.DUE,
+    CourseState.OVERDUE,
+    CourseState.MAINTENANCE_DUE,
+    CourseState.INTERRUPTED,
+)
 
 
 @dataclass(frozen=True)
@@ -76,5 +81,12 @@ def due_list(
                 st.next_due and st.next_due <= today + timedelta(days=horizon_days)
             ):
                 entries.append(DueEntry(patient, st))
-    entries.sort(key=lambda e: (-e.status.days_overdue, e.status.next_due or today))
+    # Most overdue first; interrupted courses (to offer a restart) after those due.
+    entries.sort(
+        key=lambda e: (
+            e.status.state is CourseState.INTERRUPTED,
+            -e.status.days_overdue,
+            e.status.next_due or today,
+        )
+    )
     return entries

@@ -337,11 +337,18 @@ def get(db: Database, session_id: int) -> TreatmentSession:
         return session_from_row(row)
 
 
-def _flags(data: SessionData, previous: SessionData | None, protocol: Protocol) -> tuple[str, ...]:
+def _flags(
+    data: SessionData,
+    previous: SessionData | None,
+    protocol: Protocol,
+    course_done: bool = False,
+) -> tuple[str, ...]:
+    """A session's flags; ``course_done`` says ``previous`` completed its course, so
+    this session is maintenance and cannot be late."""
     flags: list[str] = []
     if previous is not None:
         flag = course.interval_flag(
-            previous.performed_at.date(), data.performed_at.date(), protocol
+            previous.performed_at.date(), data.performed_at.date(), protocol, course_done
         )
         if flag is not None:
             flags.append(flag.value)
@@ -375,7 +382,9 @@ def _history_statements() -> tuple[Select[Any], dict[str, Select[Any]]]:
 
 
 _HISTORY_SESSIONS, _HISTORY_CHILDREN = _history_statements()
-_PATIENT_EXISTS = select(PatientRow.id).where(PatientRow.id == bindparam("patient_id"))
+_PATIENT_EXISTS = select(PatientRow.id, PatientRow.planned_sessions).where(
+    PatientRow.id == bindparam("patient_id")
+)
 _NONE: list[tuple[Any, ...]] = []
 first = itemgetter(0)
 
@@ -387,9 +396,11 @@ def history(db: Database, patient_id: int, newest_first: bool = True) -> list[Tr
     built straight into records: a long history opens without ORM objects."""
     params = {"patient_id": patient_id}
     with db.direct() as conn:
-        if conn.execute(_PATIENT_EXISTS, params).first() is None:
+        found = conn.execute(_PATIENT_EXISTS, params).first()
+        if found is None:
             raise NotFound(f"no patient with id {patient_id}")
         protocol = protocol_in(conn)
+        planned = found[1] or protocol.planned_sessions
         rows = conn.execute(_HISTORY_SESSIONS, params).all()
         # Child rows arrive grouped by session: one group per session, no per-row lookups.
         children = [
@@ -399,9 +410,14 @@ def history(db: Database, patient_id: int, newest_first: bool = True) -> list[Tr
     areas, products, screening, assessments = children
     out: list[TreatmentSession] = []
     previous: list[SessionData | None] = [None]
+    position = [0]  # of the previous session in its course
 
     def flags(data: SessionData) -> tuple[str, ...]:
-        found = _flags(data, previous[0], protocol)
+        before = previous[0]
+        found = _flags(data, before, protocol, course_done=position[0] >= planned)
+        gap = None if before is None else data.performed_at.date() - before.performed_at.date()
+        new_course = gap is None or gap > course.COURSE_BREAK
+        position[0] = 1 if new_course else position[0] + 1
         previous[0] = data
         return found
 

@@ -204,6 +204,8 @@ class PatientListModel(HeaderedTableModel):
             return fmt.day(patient.last_session_on)
         if column == 4:
             return fmt.sessions_in_course(patient, self._protocol.planned_sessions)
+        if patient.next_due is not None and self._status(patient).state is CourseState.INTERRUPTED:
+            return fmt.STATE_WORDS[CourseState.INTERRUPTED]
         return fmt.day(patient.next_due)
 
 
@@ -293,5 +295,7 @@ class DueListModel(HeaderedTableModel):
         if column == 3:
             return fmt.day(status.last_on)
         if column == 4:
+            if status.state is CourseState.INTERRUPTED:
+                return "Restart a course"
             return fmt.day(status.next_due)
         return str(status.days_overdue) if status.days_overdue else ""

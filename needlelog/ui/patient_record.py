@@ -219,6 +219,12 @@ class PatientRecordView(QWidget):
         self.status_label.setObjectName("courseStatus")
         self.status_label.setWordWrap(True)
         self.status_label.setMargin(6)
+        # An interrupted course is not "overdue": the record offers to start a new one.
+        self.restart_button = QPushButton("Restart course…")
+        self.restart_button.setObjectName("restartCourse")
+        self.restart_button.setToolTip("Log a session that starts a new course")
+        self.restart_button.clicked.connect(self.new_session_requested)
+        self.restart_button.hide()
 
         self.new_session_button = QPushButton("New session…")
         self.new_session_button.setToolTip("Log today's session, pre-filled from the previous one")
@@ -274,7 +280,10 @@ class PatientRecordView(QWidget):
 
         layout = QVBoxLayout(page)
         layout.addLayout(top)
-        layout.addWidget(self.status_label)
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.status_label, 1)
+        status_row.addWidget(self.restart_button)
+        layout.addLayout(status_row)
         layout.addWidget(history_title)
         layout.addWidget(self.history, 1)
         self.pages.addWidget(page)
@@ -351,7 +360,11 @@ class PatientRecordView(QWidget):
         overdue = status.state is CourseState.OVERDUE or (
             status.state is CourseState.MAINTENANCE_DUE and status.days_overdue > 0
         )
-        due = status.state in (CourseState.DUE, CourseState.MAINTENANCE_DUE)
+        due = status.state in (
+            CourseState.DUE,
+            CourseState.MAINTENANCE_DUE,
+            CourseState.INTERRUPTED,
+        )
         if overdue:
             style = "background:#fbe4e2; color:#8c1d18; font-weight:600; border-radius:3px;"
         elif due:
@@ -360,6 +373,9 @@ class PatientRecordView(QWidget):
             style = "background:#eef2f6; color:#2b3440; border-radius:3px;"
         self.status_label.setStyleSheet(style)
         self.status_label.setText(text)
+        self.restart_button.setVisible(
+            status.state is CourseState.INTERRUPTED and not patient.archived
+        )
 
     def _size_history(self) -> None:
         metrics = self.history.fontMetrics()
