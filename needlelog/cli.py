@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -54,6 +55,13 @@ def _seed(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-03-02") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="needlelog", description="Microneedling treatment records.")
     parser.add_argument("--version", action="version", version=f"needlelog {__version__}")
@@ -92,6 +100,16 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("file", type=Path, metavar="FILE")
 
     command("check", "check the database for damage and inconsistencies")
+
+    handout = command("handout", "write the aftercare handout of a session as PDF")
+    handout.add_argument("record_no", metavar="RECORD_NO")
+    handout.add_argument(
+        "--session",
+        type=_day,
+        metavar="YYYY-MM-DD",
+        help="the date of the session (default: the latest)",
+    )
+    handout.add_argument("--out", required=True, type=Path, metavar="FILE.pdf")
     return parser
 
 
@@ -160,6 +178,36 @@ def cmd_report(args: argparse.Namespace, url: str) -> int:
     return EXIT_OK
 
 
+def cmd_handout(args: argparse.Namespace, url: str) -> int:
+    from needlelog.reports.handout import write_session_handout
+    from needlelog.services import patients, sessions
+
+    db = _open(url)
+    try:
+        try:
+            patient = patients.find_by_record_no(db, args.record_no)
+        except NotFound:
+            raise UsageError(f"no patient with record number {args.record_no}") from None
+        if args.session is None:
+            visit = sessions.latest(db, patient.id)
+            if visit is None:
+                raise UsageError(f"patient {args.record_no} has no sessions yet")
+        else:
+            visit = sessions.on_day(db, patient.id, args.session)
+            if visit is None:
+                raise UsageError(
+                    f"patient {args.record_no} has no session on {args.session.isoformat()}"
+                )
+        try:
+            write_session_handout(db, visit.id, args.out)
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    finally:
+        db.dispose()
+    print(f"Wrote {args.out}")
+    return EXIT_OK
+
+
 def _on_open_database(url: str, work: Callable[[Database], str]) -> int:
     db = _open(url)
     try:
@@ -203,6 +251,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, str], int]] = {
     "import": cmd_import,
     "backup": cmd_backup,
     "restore": cmd_restore,
+    "handout": cmd_handout,
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -442,6 +442,24 @@ def latest(db: Database, patient_id: int) -> TreatmentSession | None:
         row = s.scalar(
             select(SessionRow)
             .where(SessionRow.patient_id == patient_id)
+            .order_by(desc(SessionRow.performed_at), desc(SessionRow.id))
+            .limit(1)
+            .options(*_LOAD)
+        )
+        return None if row is None else session_from_row(row)
+
+
+def on_day(db: Database, patient_id: int, day: date) -> TreatmentSession | None:
+    """The patient's session on ``day`` (the last of that day if there were several)."""
+    start = datetime.combine(day, datetime.min.time())
+    with db.read() as s:
+        row = s.scalar(
+            select(SessionRow)
+            .where(
+                SessionRow.patient_id == patient_id,
+                SessionRow.performed_at >= start,
+                SessionRow.performed_at < start + timedelta(days=1),
+            )
             .order_by(desc(SessionRow.performed_at), desc(SessionRow.id))
             .limit(1)
             .options(*_LOAD)

@@ -204,6 +204,7 @@ class MainWindow(QMainWindow):
         self.record.new_session_requested.connect(self.new_session)
         self.record.edit_patient_requested.connect(self.edit_patient)
         self.record.open_session_requested.connect(self.open_session)
+        self.record.handout_requested.connect(self.make_handout)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
@@ -636,6 +637,17 @@ class MainWindow(QMainWindow):
         name = self._current.full_name if self._current else ""
         self.reload()
         self.show_status(f"Session saved for {name}".strip())
+        if self._current is not None and self._current.id == session.patient_id:
+            self.record.offer_handout(session)
+
+    def make_handout(self, session: TreatmentSession) -> None:
+        """Show the aftercare handout of ``session``, ready to print or save."""
+        from needlelog.ui.report_actions import preview_session_handout
+
+        try:
+            preview_session_handout(self, self.db, session.id)
+        except (NotFound, StoreError) as exc:
+            QMessageBox.warning(self, "The handout could not be made", str(exc))
 
     # --- errors, settings, closing ----------------------------------------------
     def _store_failed(self, exc: StoreError) -> None:

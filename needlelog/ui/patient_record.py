@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
     Qt,
     Signal,
 )
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QPushButton,
     QSizePolicy,
     QStackedWidget,
@@ -181,6 +183,7 @@ class PatientRecordView(QWidget):
     new_session_requested = Signal()
     edit_patient_requested = Signal()
     open_session_requested = Signal(object)
+    handout_requested = Signal(object)  # a TreatmentSession
 
     def __init__(self, db: Database | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -275,10 +278,35 @@ class PatientRecordView(QWidget):
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         # "activated" is a double-click, or Enter for keyboard users (once each).
         self.history.activated.connect(self._open_session)
+        self.history.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.history.customContextMenuRequested.connect(self._history_menu_at)
         history_title = QLabel("Session history (newest first, double-click to amend)")
         history_title.setStyleSheet("font-weight:600;")
 
+        # After a save: the handout is offered here, without stopping the work.
+        self.saved_offer = QFrame()
+        self.saved_offer.setObjectName("savedOffer")
+        self.saved_offer.setStyleSheet(
+            "#savedOffer { background:#e6f2e8; border:1px solid #a9d0b0; border-radius:3px; }"
+        )
+        self.saved_offer_label = QLabel()
+        self.saved_offer_label.setWordWrap(True)
+        self.handout_button = QPushButton("Aftercare handout…")
+        self.handout_button.setObjectName("offerHandout")
+        self.handout_button.setToolTip("Print or save the aftercare advice for the patient")
+        self.handout_button.clicked.connect(self._hand_out_offered)
+        close_offer = QPushButton("Dismiss")
+        close_offer.clicked.connect(self.clear_offer)
+        offer_row = QHBoxLayout(self.saved_offer)
+        offer_row.setContentsMargins(6, 3, 6, 3)
+        offer_row.addWidget(self.saved_offer_label, 1)
+        offer_row.addWidget(self.handout_button)
+        offer_row.addWidget(close_offer)
+        self.saved_offer.hide()
+        self._offered: TreatmentSession | None = None
+
         layout = QVBoxLayout(page)
+        layout.addWidget(self.saved_offer)
         layout.addLayout(top)
         status_row = QHBoxLayout()
         status_row.addWidget(self.status_label, 1)
@@ -294,7 +322,45 @@ class PatientRecordView(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     # --- showing a patient ------------------------------------------------
+    def offer_handout(self, session: TreatmentSession) -> None:
+        """Say the session is saved and offer its aftercare handout (non-blocking)."""
+        self._offered = session
+        when = fmt.day(session.data.performed_at)
+        self.saved_offer_label.setText(
+            f"Session of {when} saved. Give the patient their aftercare?"
+        )
+        self.saved_offer.show()
+
+    def clear_offer(self) -> None:
+        self._offered = None
+        self.saved_offer.hide()
+
+    def _hand_out_offered(self) -> None:
+        if self._offered is not None:
+            self.handout_requested.emit(self._offered)
+
+    def history_menu(self, session: TreatmentSession) -> QMenu:
+        """What can be done with one session of the history."""
+        menu = QMenu(self)
+        handout = menu.addAction("Aftercare handout…")
+        handout.triggered.connect(lambda: self.handout_requested.emit(session))
+        amend = menu.addAction("Open to amend…")
+        amend.triggered.connect(lambda: self.open_session_requested.emit(session))
+        return menu
+
+    def _history_menu_at(self, point: QPoint) -> None:
+        index = self.history.indexAt(point)
+        session = self.history_model.session_at(index.row()) if index.isValid() else None
+        if session is None:
+            return
+        self.history.selectRow(index.row())
+        menu = self.history_menu(session)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(self.history.viewport().mapToGlobal(point))
+
     def show_patient(self, patient: Patient | None) -> None:
+        if self.patient is not None and (patient is None or patient.id != self.patient.id):
+            self.clear_offer()  # the offer belongs to the patient it was made for
         self.patient = patient
         if patient is None:
             self.status = None

@@ -293,6 +293,38 @@ def save_session_handout(parent: QWidget | None, db: Database, session_id: int) 
     )
 
 
+def _handout_bytes(db: Database, session_id: int) -> Callable[[TaskControl], bytes]:
+    def work(control: TaskControl) -> bytes:
+        from needlelog.reports.handout import build_session_handout
+
+        control.check()
+        buffer = io.BytesIO()
+        build_session_handout(db, session_id, buffer)
+        return buffer.getvalue()
+
+    return work
+
+
+def preview_session_handout(parent: QWidget | None, db: Database, session_id: int) -> Task:
+    """Make the aftercare handout of a session in the background, then show it ready to
+    print or save."""
+    from needlelog.services import sessions
+
+    visit = sessions.get(db, session_id)
+    suggestion = _suggested_name(
+        db, visit.patient_id, f"aftercare-{visit.data.performed_at:%Y-%m-%d}"
+    )
+
+    def show(data: bytes) -> None:
+        dialog = ReportPreview(data, suggestion, parent)
+        dialog.setWindowTitle("Aftercare handout")
+        dialog.setObjectName("handoutPreview")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+
+    return _in_background(parent, "Preparing the handout…", _handout_bytes(db, session_id), show)
+
+
 def _patient_id(window: Any) -> int | None:
     current = window.current_patient()
     if current is None:
@@ -328,6 +360,29 @@ def install(window: Any) -> None:
         window.patient_menu.addAction(action)
         window.toolbar.addAction(action)
         window.report_actions.append(action)
+
+    handout_action = QAction("Aftercare &handout…", window)
+    handout_action.setStatusTip(
+        "The aftercare handout of the session chosen in the history (else the latest)"
+    )
+
+    def handout() -> None:
+        from needlelog.services import sessions
+
+        patient_id = _patient_id(window)
+        if patient_id is None:
+            return
+        record = getattr(window, "record", None)  # the history's chosen session, if any
+        chosen = record.selected_session() if record is not None else None
+        visit = chosen or sessions.latest(window.db, patient_id)
+        if visit is None:
+            window.show_status("This patient has no session yet: nothing to hand out.")
+            return
+        preview_session_handout(window, window.db, visit.id)
+
+    handout_action.triggered.connect(handout)
+    window.patient_menu.addAction(handout_action)
+    window.handout_action = handout_action
 
     settings_action = QAction("Clinic settings…", window)
     settings_action.setStatusTip("Letterhead, confidentiality line and aftercare advice")
