@@ -110,6 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="the date of the session (default: the latest)",
     )
     handout.add_argument("--out", required=True, type=Path, metavar="FILE.pdf")
+
+    lots = command("lots", "list the patients who received a product or cartridge lot")
+    lots.add_argument("lot", metavar="LOT")
+    lots.add_argument("--out", type=Path, metavar="FILE.csv", help="write the list as CSV")
     return parser
 
 
@@ -208,6 +212,40 @@ def cmd_handout(args: argparse.Namespace, url: str) -> int:
     return EXIT_OK
 
 
+def cmd_lots(args: argparse.Namespace, url: str) -> int:
+    from needlelog.exchange.lot_recall import write_csv
+    from needlelog.services import sessions
+
+    lot = args.lot.strip()
+    if not lot:
+        raise UsageError("the lot must not be empty")
+    db = _open(url)
+    try:
+        uses = sessions.lot_uses(db, lot)
+    finally:
+        db.dispose()
+    if args.out is not None:
+        try:
+            write_csv(uses, args.out)
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    if not uses:
+        print(f"No session used lot {lot}: nobody to recall.")
+    else:
+        people = len({u.patient_id for u in uses})
+        print(f"Lot {lot}: {len(uses)} session(s) of {people} patient(s).")
+        if args.out is None:
+            for u in uses:
+                contact = " · ".join(x for x in (u.phone, u.email) if x) or "no contact"
+                print(
+                    f"{u.performed_at:%Y-%m-%d}  {u.record_no}  {u.family_name}, {u.given_name}"
+                    f"  {contact}  {u.product}  {', '.join(u.areas)}"
+                )
+    if args.out is not None:
+        print(f"Wrote {args.out}")
+    return EXIT_OK
+
+
 def _on_open_database(url: str, work: Callable[[Database], str]) -> int:
     db = _open(url)
     try:
@@ -252,6 +290,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, str], int]] = {
     "backup": cmd_backup,
     "restore": cmd_restore,
     "handout": cmd_handout,
+    "lots": cmd_lots,
 }
 
 

@@ -130,6 +130,16 @@ def main() -> int:
             _save(window, args.out / "due-list.png")
             window.tabs.setCurrentIndex(0)
 
+            latest = sessions.latest(db, target.id)
+            lot = next((p.lot for p in latest.data.products if p.lot), "") if latest else ""
+            window.find_lot_action.trigger()
+            recall = window.lot_recall_dialog
+            recall.lot_edit.setText(lot)
+            recall.find()
+            _settle(app)
+            _save(recall, args.out / "lot-recall.png")
+            recall.close()
+
             dialog = PatientDialog(db, target, window)
             dialog.show()
             _settle(app)

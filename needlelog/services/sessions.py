@@ -17,13 +17,14 @@ from sqlalchemy import (
     desc,
     func,
     insert,
+    literal,
     select,
     update,
 )
 from sqlalchemy.orm import Session, selectinload
 
 from needlelog.domain import course
-from needlelog.domain.codes import Grade
+from needlelog.domain.codes import Area, Grade
 from needlelog.domain.errors import InvalidRecord, Violation
 from needlelog.domain.protocol import Protocol
 from needlelog.domain.records import Product, SessionData, TreatmentSession
@@ -465,6 +466,112 @@ def on_day(db: Database, patient_id: int, day: date) -> TreatmentSession | None:
             .options(*_LOAD)
         )
         return None if row is None else session_from_row(row)
+
+
+@dataclass(frozen=True)
+class LotUse:
+    """One use of a lot: who received it, how to reach them, when and where."""
+
+    patient_id: int
+    record_no: str
+    family_name: str
+    given_name: str
+    phone: str
+    email: str
+    archived: bool
+    session_id: int
+    performed_at: datetime
+    product: str  # the product's name, or "Cartridge" with the device for a cartridge lot
+    lot: str
+    expiry: date | None
+    areas: tuple[str, ...]  # the treated areas as the practitioner reads them
+
+
+def _lot_key(column: Any) -> Any:
+    return func.upper(func.trim(column))
+
+
+def lot_uses(db: Database, lot: str) -> list[LotUse]:
+    """Every session that used ``lot``, as a product's lot or a device cartridge's lot,
+    oldest first (a manufacturer's recall). Case and surrounding spaces are ignored:
+    a recall notice and a typed lot must not miss each other over them."""
+    key = lot.strip().upper()
+    if not key:
+        return []
+    people = (
+        PatientRow.id,
+        PatientRow.record_no,
+        PatientRow.family_name,
+        PatientRow.given_name,
+        PatientRow.phone,
+        PatientRow.email,
+        PatientRow.archived,
+        SessionRow.id,
+        SessionRow.performed_at,
+    )
+    products = (
+        select(*people, ProductRow.name, ProductRow.lot, ProductRow.expiry, SessionRow.device)
+        .join(SessionRow, SessionRow.id == ProductRow.session_id)
+        .join(PatientRow, PatientRow.id == SessionRow.patient_id)
+        .where(_lot_key(ProductRow.lot) == key)
+    )
+    cartridges = (
+        select(
+            *people,
+            literal(None).label("name"),
+            SessionRow.cartridge_lot,
+            literal(None).label("expiry"),
+            SessionRow.device,
+        )
+        .join(PatientRow, PatientRow.id == SessionRow.patient_id)
+        .where(_lot_key(SessionRow.cartridge_lot) == key)
+    )
+    with db.read() as s:
+        found = s.execute(products.union_all(cartridges)).all()
+        ids = sorted({row[7] for row in found})
+        areas: dict[int, list[str]] = {}
+        for sid, code, label in s.execute(
+            select(TreatedAreaRow.session_id, TreatedAreaRow.area, TreatedAreaRow.label)
+            .where(TreatedAreaRow.session_id.in_(ids))
+            .order_by(TreatedAreaRow.session_id, TreatedAreaRow.position)
+        ):
+            areas.setdefault(sid, []).append(label.strip() or Area(code).label)
+    uses = []
+    for (
+        pid,
+        rec,
+        family,
+        given,
+        phone,
+        email,
+        archived,
+        sid,
+        at,
+        name,
+        used,
+        expiry,
+        device,
+    ) in found:
+        product = name if name is not None else f"Cartridge ({device})" if device else "Cartridge"
+        uses.append(
+            LotUse(
+                pid,
+                rec,
+                family,
+                given,
+                phone,
+                email,
+                bool(archived),
+                sid,
+                at,
+                product,
+                used,
+                expiry,
+                tuple(areas.get(sid, ())),
+            )
+        )
+    uses.sort(key=lambda u: (u.performed_at, u.record_no, u.session_id, u.product))
+    return uses
 
 
 def known_products(db: Database, limit: int = 200) -> list[Product]:
