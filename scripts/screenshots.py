@@ -24,8 +24,9 @@ from PySide6.QtGui import QFont, QFontDatabase, QImage  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from needlelog import config  # noqa: E402
+from needlelog.domain.recall import ContactOutcome  # noqa: E402
 from needlelog.domain.search import fold  # noqa: E402
-from needlelog.services import demo, patients, sessions  # noqa: E402
+from needlelog.services import demo, patients, recall, sessions  # noqa: E402
 from needlelog.store.migrate import open_database  # noqa: E402
 from needlelog.ui.app import create_main_window, prepare_application  # noqa: E402
 from needlelog.ui.main_window import MainWindow  # noqa: E402
@@ -127,18 +128,29 @@ def main() -> int:
             window.tabs.setCurrentIndex(1)
             window.due_view.selectRow(0)
             _settle(app)
+            entry = window.due_model.entry_at(0)
+            if entry is not None:  # one logged call, so the recall log shows in the picture
+                recall.log_contact(
+                    db,
+                    entry.patient.id,
+                    ContactOutcome.MESSAGE_LEFT,
+                    "Reception",
+                    note="voicemail; prefers mornings",
+                )
+                window.reload()
+                _settle(app)
             _save(window, args.out / "due-list.png")
             window.tabs.setCurrentIndex(0)
 
             latest = sessions.latest(db, target.id)
             lot = next((p.lot for p in latest.data.products if p.lot), "") if latest else ""
             window.find_lot_action.trigger()
-            recall = window.lot_recall_dialog
-            recall.lot_edit.setText(lot)
-            recall.find()
+            lots = window.lot_recall_dialog
+            lots.lot_edit.setText(lot)
+            lots.find()
             _settle(app)
-            _save(recall, args.out / "lot-recall.png")
-            recall.close()
+            _save(lots, args.out / "lot-recall.png")
+            lots.close()
 
             dialog = PatientDialog(db, target, window)
             dialog.show()

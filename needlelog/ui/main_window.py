@@ -183,7 +183,18 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("patientTabs")
         self.tabs.addTab(self.patient_view, "&All patients")
-        self.tabs.addTab(self.due_view, "&Due and overdue")
+        from needlelog.ui.recall import RecallPanel
+
+        self.recall_panel = RecallPanel()
+        self.recall_panel.contact_logged.connect(self._on_contact_logged)
+        self.recall_panel.export_requested.connect(self.export_due_list)
+        due_page = QWidget()
+        due_box = QVBoxLayout(due_page)
+        due_box.setContentsMargins(0, 0, 0, 0)
+        due_box.setSpacing(4)
+        due_box.addWidget(self.due_view, 1)
+        due_box.addWidget(self.recall_panel)
+        self.tabs.addTab(due_page, "&Due and overdue")
         self.tabs.currentChanged.connect(self._on_tab_changed)
 
         self.count_label = QLabel()
@@ -256,6 +267,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{APP_NAME} — {name}")
         self.patient_model.attach(db)
         self.record.db = db
+        self.recall_panel.db = db
         self._add_menu_icons()
         # The features work on the records, so they join once the records are open;
         # Quit stays last in the File menu, below what they add.
@@ -485,6 +497,7 @@ class MainWindow(QMainWindow):
                 return  # the window closed while the list was loading
             self.due_model.set_entries(entries)  # type: ignore[arg-type]
             self._select_current()
+            self._show_recall()
             self._update_count()
 
         def failed(exc: BaseException, _trace: str) -> None:
@@ -500,6 +513,25 @@ class MainWindow(QMainWindow):
     def _on_tab_changed(self, index: int) -> None:
         self._select_current()
 
+    def _show_recall(self) -> None:
+        """The recall panel follows the chosen patient when they are in the due list."""
+        row = None if self._current is None else self.due_model.row_of(self._current.id)
+        self.recall_panel.show_entry(None if row is None else self.due_model.entry_at(row))
+
+    def _on_contact_logged(self, attempt: object) -> None:
+        outcome = getattr(attempt, "outcome", None)
+        word = outcome.label.lower() if outcome is not None else "logged"
+        name = self._current.full_name if self._current else ""
+        self._load_due()
+        self.show_status(f"Contact logged for {name}: {word}".strip())
+
+    def export_due_list(self) -> None:
+        from needlelog.ui.recall import export_due_list
+
+        out = export_due_list(self, self.due_model.entries)
+        if out is not None:
+            self.show_status(f"Saved the due list to {out.name}")
+
     def _active_view(self) -> QTableView:
         return self.due_view if self.tabs.currentIndex() == DUE_TAB else self.patient_view
 
@@ -514,6 +546,7 @@ class MainWindow(QMainWindow):
             self._show_current()
             # The other list follows, so switching tabs never picks another patient.
             self._select_current()
+            self._show_recall()
 
     def _on_row_activated(self, _index: QModelIndex) -> None:
         self.record.history.setFocus()
