@@ -11,6 +11,8 @@ from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
 from needlelog.domain.records import Patient
+from needlelog.services import settings
+from needlelog.services.settings import ClinicInfo
 from needlelog.store.database import Database
 from needlelog.ui import report_actions, tasks
 from needlelog.ui.report_actions import ReportPreview
@@ -20,6 +22,8 @@ from tests.ui.fake_window import FakeWindow
 
 @pytest.fixture
 def patient(db: Database) -> Patient:
+    # A named clinic: the question about an unset name has its own tests.
+    settings.set_clinic(db, ClinicInfo(name="Harbour Skin Clinic"), "test")
     return patient_with_sessions(db, 12, "P-0007")
 
 
