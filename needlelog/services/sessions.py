@@ -302,9 +302,10 @@ def amend(
     expected_version: int,
     actor: str,
     now: datetime | None = None,
+    reason: str = "",
 ) -> TreatmentSession:
     """Save a correction of a session opened at ``expected_version``; the previous values
-    stay in the audit trail."""
+    stay in the audit trail, with ``reason`` (why it was amended) in the same event."""
     with db.write() as s:
         row = s.get(SessionRow, session_id, options=_LOAD)
         if row is None:
@@ -325,6 +326,8 @@ def amend(
         s.flush()
         changes = audit.diff(before, as_dict(data))
         if changes:
+            if reason.strip():
+                changes["reason"] = [None, reason.strip()]
             audit.append(s, actor, "session", row.id, "amend", changes)
         refresh_summary(s, row.patient_id, protocol)
         return session_from_row(row)

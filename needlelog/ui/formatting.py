@@ -51,10 +51,6 @@ def day_time(value: datetime) -> str:
     return f"{day(value)} {value:%H:%M}"
 
 
-def short_day(value: date) -> str:
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year % 100:02d}"
-
-
 def list_name(patient: Patient) -> str:
     """Family name first, as the list is sorted."""
     data = patient.data

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -653,13 +654,48 @@ class MainWindow(QMainWindow):
         self._open_session_form(patient, None)
 
     def open_session(self, session: TreatmentSession) -> None:
-        if self._current is not None:
-            self._open_session_form(self._current, session)
+        """Open a session to amend it; a past session first asks why (kept in the audit
+        trail with the amendment)."""
+        if self._current is None:
+            return
+        reason = self.ask_amend_reason(session)
+        if reason is None:
+            return
+        self._open_session_form(self._current, session, reason)
 
-    def _open_session_form(self, patient: Patient, session: TreatmentSession | None) -> None:
+    def ask_amend_reason(self, session: TreatmentSession) -> str | None:
+        """Why a past session is amended ("" for today's own session); None to stop."""
+        from needlelog.services import clock
+        from needlelog.ui import formatting as fmt
+
+        if session.data.performed_at.date() >= clock.today():
+            return ""
+        when = fmt.day(session.data.performed_at)
+        text, ok = QInputDialog.getText(
+            self,
+            "Amend a past session",
+            f"Why is the session of {when} being amended?\n"
+            "The reason is kept in the audit trail with the change.",
+        )
+        if not ok:
+            return None
+        if not text.strip():
+            QMessageBox.information(
+                self,
+                "A reason is needed",
+                "A past session is amended only with a reason; nothing was opened.",
+            )
+            return None
+        return text.strip()
+
+    def _open_session_form(
+        self, patient: Patient, session: TreatmentSession | None, amend_reason: str = ""
+    ) -> None:
         from needlelog.ui.session_form import SessionForm  # the form is its own module
 
         form = SessionForm(self.db, patient, session=session, parent=self)
+        # Passed on by the form to sessions.amend(..., reason=...).
+        form.amend_reason = amend_reason  # type: ignore[attr-defined]
         form.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         form.saved.connect(self._on_session_saved)
         form.finished.connect(lambda _r, f=form: self._forget(f))

@@ -133,6 +133,9 @@ class HistoryModel(HeaderedTableModel):
             tips = []
             if column == self.VSS and session.data.vss is not None:
                 tips.append(vss_detail(session.data.vss))
+            if column == self.AREAS and session.data.bleeding_reached:
+                where = ", ".join(session.data.bleeding_reached)
+                tips.append(f"Endpoint pinpoint bleeding: {where}")
             words = flag_words(session)
             if words:
                 tips.append("Attention: " + "; ".join(words))

@@ -58,8 +58,8 @@ class ProgressChart(QWidget):
         self.update()
 
     def _describe(self) -> str:
-        scar = [f"{fmt.short_day(p.on)}: {p.scar_grade}" for p in self._points if p.scar_grade]
-        gais = [f"{fmt.short_day(p.on)}: {p.gais}" for p in self._points if p.gais]
+        scar = [f"{fmt.day(p.on)}: {p.scar_grade}" for p in self._points if p.scar_grade]
+        gais = [f"{fmt.day(p.on)}: {p.gais}" for p in self._points if p.gais]
         lines = []
         if scar:
             lines.append("Scar grade (1-4, lower is better): " + ", ".join(scar))
@@ -163,7 +163,7 @@ class ProgressChart(QWidget):
         gap = metrics.averageCharWidth() * 2
         next_left = float(self.width())
         for i in range(len(self._points) - 1, -1, -1):
-            text = fmt.short_day(self._points[i].on)
+            text = fmt.day(self._points[i].on)
             w = metrics.horizontalAdvance(text)
             x = min(max(self._x(plot, i) - w / 2, plot.left()), self.width() - w - 1)
             if x + w + gap > next_left:
