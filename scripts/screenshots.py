@@ -4,7 +4,9 @@
 
 Builds a throw-away database of 60 demo patients, opens the real windows
 and saves PNGs of the patient list, a patient record with several sessions,
-and the patient dialog, so the pictures stay true as the app changes.
+the due list with its recall panel, the lot recall window, the patient dialog,
+and the record at the window's default size, 1366x768 and 1280x720, so the
+pictures stay true as the app changes.
 """
 
 from __future__ import annotations
@@ -29,11 +31,12 @@ from needlelog.domain.search import fold  # noqa: E402
 from needlelog.services import demo, patients, recall, sessions  # noqa: E402
 from needlelog.store.migrate import open_database  # noqa: E402
 from needlelog.ui.app import create_main_window, prepare_application  # noqa: E402
-from needlelog.ui.main_window import MainWindow  # noqa: E402
+from needlelog.ui.main_window import MainWindow, app_settings  # noqa: E402
 from needlelog.ui.patient_dialog import PatientDialog  # noqa: E402
 from needlelog.ui.tasks import wait_for_all  # noqa: E402
 
 WIDTH, HEIGHT = 1600, 900
+SIZES = (("default", None), ("1366x768", (1366, 768)), ("1280x720", (1280, 720)))
 MAX_BYTES = 300 * 1024
 
 
@@ -159,6 +162,21 @@ def main() -> int:
             dialog.reject()
             window.close()
             _settle(app)
+
+            # The record as a first start shows it at the window's own size and on
+            # the laptop screens clinics use.
+            for name, size in SIZES:
+                app_settings().clear()  # a first start: no remembered geometry
+                window = create_main_window(db)
+                if size is not None:
+                    window.resize(*size)
+                window.show()
+                _settle(app)
+                window.patient_view.selectRow(window.patient_model.row_of(target.id) or 0)
+                _settle(app)
+                _save(window, args.out / f"record-{name}.png")
+                window.close()
+                _settle(app)
         finally:
             db.dispose()
     for png in sorted(args.out.glob("*.png")):

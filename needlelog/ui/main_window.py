@@ -93,6 +93,25 @@ class ListView(QTableView):
         self._placeholder.setStyleSheet("color:#5f6670;")
         self._placeholder.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self._placeholder.hide()
+        # Columns measured for their content, and those that give way, in order, when
+        # the pane is narrower (a laptop screen): the rest stay whole, never cut.
+        self.natural_widths: list[int] = []
+        self.hide_when_narrow: tuple[int, ...] = ()
+
+    def fit_columns(self) -> None:
+        if not self.natural_widths:
+            return
+        room = self.viewport().width()
+        total = sum(self.natural_widths)
+        hidden: set[int] = set()
+        for column in self.hide_when_narrow:
+            if total <= room:
+                break
+            hidden.add(column)
+            total -= self.natural_widths[column]
+        for column in range(len(self.natural_widths)):
+            if self.isColumnHidden(column) != (column in hidden):
+                self.setColumnHidden(column, column in hidden)
 
     def placeholder(self) -> str:
         return self._placeholder.text() if self._placeholder.isVisibleTo(self) else ""
@@ -105,6 +124,7 @@ class ListView(QTableView):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._place_placeholder()
+        self.fit_columns()
 
     def _place_placeholder(self) -> None:
         if self._placeholder.isVisibleTo(self):
@@ -734,6 +754,7 @@ class MainWindow(QMainWindow):
             (self.due_view, self.due_model),
         ):
             header_metrics = view.horizontalHeader().fontMetrics()
+            view.natural_widths = []
             for column, (title, sample) in enumerate(
                 zip(model.HEADERS, model.SAMPLES, strict=True)
             ):
@@ -741,14 +762,18 @@ class MainWindow(QMainWindow):
                     header_metrics.horizontalAdvance(title), metrics.horizontalAdvance(sample)
                 )
                 view.setColumnWidth(column, width + pad)
+                view.natural_widths.append(width + pad)
+        # What gives way on a narrow screen: the date of birth and the course count
+        # (both in the record); in the due list the last contact and the phone (both in
+        # the recall panel below it). Next due always stays.
+        self.patient_view.hide_when_narrow = (2, 4)
+        self.due_view.hide_when_narrow = (DueListModel.CONTACT, DueListModel.PHONE)
 
     def list_width(self) -> int:
         """Width the patient list and the due list need to show every column."""
         widest = 0
         for view in (self.patient_view, self.due_view):
-            model = view.model()
-            columns = sum(view.columnWidth(c) for c in range(model.columnCount()))
-            widest = max(widest, columns)
+            widest = max(widest, sum(view.natural_widths))
         scroll = self.patient_view.verticalScrollBar().sizeHint().width()
         return widest + scroll + self.patient_view.frameWidth() * 2 + 24
 

@@ -52,6 +52,45 @@ def flag_words(session: TreatmentSession) -> list[str]:
     return [fmt.FLAG_WORDS.get(f, f.replace("_", " ")) for f in session.flags]
 
 
+def details_html(session: TreatmentSession, latest: bool = True) -> str:
+    """One session in full, as the details pane shows it."""
+    from html import escape
+
+    d = session.data
+    areas = ", ".join(
+        f"{escape(a.label.strip() or a.area.label)} {fmt.depth(a.depth_mm)} mm" for a in d.areas
+    )
+    products = "; ".join(
+        escape(p.name)
+        + (
+            f" (lot {escape(p.lot)}" + (f", exp. {fmt.day(p.expiry)}" if p.expiry else "") + ")"
+            if p.lot
+            else ""
+        )
+        for p in d.products
+    )
+    reactions = ", ".join(
+        f"{what} {fmt.grade(value)}"
+        for what, value in (
+            ("redness", d.redness),
+            ("bruising", d.bruising),
+            ("swelling", d.swelling),
+        )
+        if value is not None
+    )
+    if d.pain is not None:
+        reactions += (" · " if reactions else "") + f"pain {d.pain}/10"
+    title = "Latest session" if latest else "Chosen session"
+    lines = [
+        f"<b>{title}: {fmt.day(d.performed_at)}</b> · {escape(d.practitioner)}",
+        f"<b>Areas:</b> {areas or '—'}",
+        f"<b>Serums:</b> {products or '—'}",
+    ]
+    if reactions:
+        lines.append(f"<b>Reactions:</b> {reactions}")
+    return "<br/>".join(lines)
+
+
 class HistoryModel(HeaderedTableModel):
     """A patient's sessions, newest first, with everything a practitioner scans for."""
 
@@ -285,6 +324,22 @@ class PatientRecordView(QWidget):
         self.history.customContextMenuRequested.connect(self._history_menu_at)
         history_title = QLabel("Session history (newest first, double-click to amend)")
         history_title.setStyleSheet("font-weight:600;")
+        # The latest (or the chosen) session in full, wrapped to the pane's width: its
+        # areas, depths and serums read at any window size, with no column to widen.
+        self.session_details = QLabel()
+        self.session_details.setObjectName("sessionDetails")
+        self.session_details.setWordWrap(True)
+        self.session_details.setTextFormat(Qt.TextFormat.RichText)
+        self.session_details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.session_details.setStyleSheet(
+            "#sessionDetails { background:#f6f8fa; border:1px solid #dde3ea; "
+            "border-radius:3px; padding:4px; }"
+        )
+        self.history.selectionModel().currentRowChanged.connect(
+            lambda current, _previous: self._show_details(
+                self.history_model.session_at(current.row())
+            )
+        )
 
         # After a save: the handout is offered here, without stopping the work.
         self.saved_offer = QFrame()
@@ -316,6 +371,7 @@ class PatientRecordView(QWidget):
         status_row.addWidget(self.restart_button)
         layout.addLayout(status_row)
         layout.addWidget(history_title)
+        layout.addWidget(self.session_details)
         layout.addWidget(self.history, 1)
         self.pages.addWidget(page)
 
@@ -383,8 +439,20 @@ class PatientRecordView(QWidget):
         # Most courses never use the VSS: its column shows only for a patient scored on it.
         self.history.setColumnHidden(HistoryModel.VSS, not self.history_model.has_vss())
         self.chart.set_points(points_from(rows))
+        self._show_details(rows[0] if rows else None)
         self._size_history()
         self.new_session_button.setEnabled(not patient.archived)
+
+    def _show_details(self, session: TreatmentSession | None) -> None:
+        self.session_details.setVisible(session is not None)
+        if session is None:
+            self.session_details.clear()
+            return
+        self.session_details.setText(details_html(session, latest=self._is_latest(session)))
+
+    def _is_latest(self, session: TreatmentSession) -> bool:
+        newest = self.history_model.session_at(0)
+        return newest is not None and newest.id == session.id
 
     def _fill_profile(self, patient: Patient) -> None:
         from html import escape
