@@ -11,7 +11,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QIcon
+from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -518,7 +518,9 @@ class PatientRecordView(QWidget):
         metrics = self.history.fontMetrics()
         char = metrics.averageCharWidth()
         # Widths in characters, so they scale with the font and the screen's DPI.
-        widths = (20, 19, 14, 20, 19, 4, 4, 4, 5, 15)
+        # Dates, names and flags wrap onto a second line rather than take the width the
+        # areas and serums need.
+        widths = (18, 19, 14, 20, 17, 4, 4, 4, 5, 12)
         header = self.history.horizontalHeader()
         for column, chars in enumerate(widths):
             self.history.setColumnWidth(column, char * chars + char * 2)
@@ -528,7 +530,27 @@ class PatientRecordView(QWidget):
         for column in (HistoryModel.AREAS, HistoryModel.SERUMS):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
+        self._fit_history()
         self.history.resizeRowsToContents()
+
+    def _fit_history(self) -> None:
+        """On a narrow pane the depth range gives way (each area's depth is in the areas
+        column and the details above), so areas and serums keep room to be read."""
+        char = self.history.fontMetrics().averageCharWidth()
+        fixed = sum(
+            self.history.columnWidth(c)
+            for c in range(HistoryModel.ATTENTION + 1)
+            if c not in (HistoryModel.AREAS, HistoryModel.SERUMS, HistoryModel.RANGE)
+            and not self.history.isColumnHidden(c)
+        )
+        range_width = char * 16  # as _size_history sets it (hidden, it reads 0)
+        wanted = fixed + range_width + 2 * 20 * char
+        self.history.setColumnHidden(HistoryModel.RANGE, self.history.viewport().width() < wanted)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.patient is not None:
+            self._fit_history()
 
     def _open_session(self, index: QModelIndex) -> None:
         session = self.history_model.session_at(index.row())

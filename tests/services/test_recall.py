@@ -107,3 +107,14 @@ def test_the_due_list_csv_for_a_text_message_service(
         "last_contact_on": "2026-05-30",
     }
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+def test_removing_the_demo_clinic_takes_its_contact_log_too(db: Database) -> None:
+    from needlelog.services import demo
+
+    demo.fill(db, 5, seed=1)
+    first = patients.find_by_record_no(db, "DEMO-000001").id
+    recall.log_contact(db, first, ContactOutcome.CALLED, "reception", today=TODAY)
+    assert demo.remove(db) == 5
+    with db.read() as s:
+        assert s.scalars(select(ContactAttemptRow)).all() == []

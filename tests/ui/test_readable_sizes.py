@@ -130,3 +130,17 @@ def test_a_narrow_chart_puts_its_caption_on_a_line_of_its_own(qtbot: QtBot) -> N
     caption = layout.pop("lower is better")
     assert all(caption.top() >= r.bottom() for r in layout.values())
     assert isinstance(caption, QRectF)
+
+
+@pytest.mark.parametrize("sized", [(1280, 720)], indirect=True, ids=["1280x720"])
+def test_on_a_narrow_pane_the_depth_range_gives_way_to_areas_and_serums(
+    qtbot: QtBot, sized: MainWindow
+) -> None:
+    from needlelog.ui.patient_record import HistoryModel
+
+    history = sized.record.history
+    assert history.isColumnHidden(HistoryModel.RANGE)
+    char = history.fontMetrics().averageCharWidth()
+    assert history.columnWidth(HistoryModel.AREAS) >= 12 * char
+    sized.resize(1920, 1080)
+    qtbot.waitUntil(lambda: not history.isColumnHidden(HistoryModel.RANGE))
