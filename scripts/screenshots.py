@@ -145,8 +145,9 @@ def main() -> int:
             _save(window, args.out / "due-list.png")
             window.tabs.setCurrentIndex(0)
 
-            latest = sessions.latest(db, target.id)
-            lot = next((p.lot for p in latest.data.products if p.lot), "") if latest else ""
+            # The target's lot that most patients shared, as a recall would find it.
+            lots = {p.lot for t in sessions.history(db, target.id) for p in t.data.products}
+            lot = max(sorted(lots), key=lambda x: len(sessions.lot_uses(db, x)), default="")
             window.find_lot_action.trigger()
             lots = window.lot_recall_dialog
             lots.lot_edit.setText(lot)

@@ -250,7 +250,8 @@ def _patient(rng: random.Random, number: int, today: date) -> PatientData:
             ),
         )
     # Accents folded ("Thị Lan" gives "thi.lan"); a name in another script gives none.
-    folded = unicodedata.normalize("NFKD", f"{given}.{family}".lower().replace(" ", "."))
+    letters = f"{given}.{family}".lower().replace(" ", ".").replace("ł", "l")
+    folded = unicodedata.normalize("NFKD", letters)
     plain = "".join(c for c in folded if (c.isascii() and c.isalnum()) or c == ".")
     email = f"{plain.strip('.') or 'patient'}{number}@example.org"
     return PatientData(

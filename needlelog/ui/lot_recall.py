@@ -121,7 +121,7 @@ class LotRecallDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
         line = self.fontMetrics().lineSpacing()
-        self.resize(line * 62, line * 26)
+        self.resize(line * 76, line * 26)
 
     @property
     def pending(self) -> bool:
