@@ -355,10 +355,13 @@ def _handout_bytes(db: Database, session_id: int) -> Callable[[TaskControl], byt
     return work
 
 
-def preview_session_handout(parent: QWidget | None, db: Database, session_id: int) -> Task:
+def preview_session_handout(parent: QWidget | None, db: Database, session_id: int) -> Task | None:
     """Make the aftercare handout of a session in the background, then show it ready to
-    print or save."""
+    print or save (after the one question about an unnamed clinic: it is headed alike)."""
     from needlelog.services import sessions
+
+    if not clinic_named(parent, db):
+        return None
 
     visit = sessions.get(db, session_id)
     suggestion = _suggested_name(

@@ -113,3 +113,16 @@ def test_a_named_clinic_is_not_asked(
     report_actions.save_report_as(window, db, window.patient.id)
     qtbot.waitUntil(lambda: "Saved d.pdf" in window.statuses, timeout=20_000)
     assert asked == []
+
+
+def test_the_handout_asks_the_same_one_question(
+    window: FakeWindow, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from needlelog.services import sessions
+
+    visit = sessions.latest(db, window.patient.id)
+    assert visit is not None
+    asked: list[str] = []
+    _answer(monkeypatch, "cancel", asked)
+    assert report_actions.preview_session_handout(window, db, visit.id) is None
+    assert len(asked) == 1

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from needlelog.domain.records import Patient
-from needlelog.services import sessions
+from needlelog.services import sessions, settings
+from needlelog.services.settings import ClinicInfo
 from needlelog.store.database import Database
 from needlelog.ui.main_window import MainWindow
 from needlelog.ui.report_actions import ReportPreview
@@ -23,6 +24,7 @@ MakeWindow = Callable[[Database], MainWindow]
 
 @pytest.fixture
 def patient(db: Database) -> Patient:
+    settings.set_clinic(db, ClinicInfo(name="Harbour Skin Clinic"), "test")
     return patient_with_sessions(db, 3, "P-0007")
 
 
@@ -61,6 +63,7 @@ def test_a_save_offers_the_handout_without_blocking(
     assert preview.page_count == 1
     (text,) = page_texts(preview.data)
     assert "After your treatment today" in text and shown(when.date()) in text
+    assert text.startswith("Harbour Skin Clinic")
     preview.close()
     # Another patient chosen: the offer goes with the patient it was made for.
     window.record.show_patient(None)
