@@ -34,9 +34,10 @@ fi
 # The files the program finds at run time must be in the folder as files.
 for needed in \
   _internal/LICENSE \
-  _internal/resources/maps/face_body.svg \
-  _internal/resources/icons/needlelog.svg \
-  _internal/resources/fonts/DejaVuSans.ttf \
+  _internal/needlelog/resources/maps/face_body.svg \
+  _internal/needlelog/resources/maps/zones.json \
+  _internal/needlelog/resources/icons/needlelog.svg \
+  _internal/needlelog/resources/fonts/DejaVuSans.ttf \
   _internal/needlelog/store/migrations/env.py \
   _internal/needlelog/store/migrations/versions/0001_initial_schema.py \
   _internal/PySide6/Qt/plugins/platforms/libqoffscreen.so \

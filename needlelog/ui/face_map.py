@@ -27,7 +27,7 @@ from PySide6.QtGui import (
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from needlelog import config
+from needlelog import resource_files
 from needlelog.domain.codes import Area
 
 SELECTED_TINT = QColor(14, 116, 144, 150)  # teal, the form's accent colour
@@ -36,11 +36,11 @@ SELECTED_OUTLINE = QColor(8, 80, 100)
 
 
 def map_path() -> Path:
-    return config.resources_dir() / "maps" / "face_body.svg"
+    return resource_files.path("maps", "face_body.svg")
 
 
 def zones_path() -> Path:
-    return config.resources_dir() / "maps" / "zones.json"
+    return resource_files.path("maps", "zones.json")
 
 
 @dataclass
