@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from needlelog import __version__, config
-from needlelog.resource_files import ResourceMissing
+from needlelog.resource_files import ResourceError
 
 if TYPE_CHECKING:
     from logging import Handler
@@ -58,7 +58,7 @@ def log_path() -> Path:
 def describe(exc: BaseException) -> str:
     """What went wrong, as a clause a user can read (no trace, one line)."""
     message = _one_line(str(exc))
-    if isinstance(exc, ResourceMissing):
+    if isinstance(exc, ResourceError):
         return message
     kind = type(exc).__name__
     detail = f"{kind}: {message}" if message else kind

@@ -16,8 +16,16 @@ from pathlib import Path
 PACKAGE = "needlelog.resources"
 
 
-class ResourceMissing(Exception):
-    """A file that comes with needlelog is not where its installation put it."""
+class ResourceError(Exception):
+    """A file that comes with needlelog is missing or cannot be read."""
+
+
+def damaged(parts: tuple[str, ...], problem: object) -> ResourceError:
+    """The error for a shipped file that is there but cannot be read as what it is."""
+    return ResourceError(
+        f"needlelog's installation is damaged: {'/'.join(parts)} cannot be read "
+        f"({problem}) (reinstall needlelog)"
+    )
 
 
 def root() -> Path:
@@ -28,12 +36,12 @@ def root() -> Path:
     try:
         folder = resources.files(PACKAGE)
     except ModuleNotFoundError:
-        raise ResourceMissing(
+        raise ResourceError(
             "needlelog is not completely installed: its resources folder is missing "
             "(reinstall needlelog)"
         ) from None
     if not isinstance(folder, Path):  # an import from a zip archive: Qt and fonts need files
-        raise ResourceMissing(
+        raise ResourceError(
             f"needlelog's resources are inside an archive ({folder}); install it as files"
         )
     return folder
@@ -42,12 +50,12 @@ def root() -> Path:
 def path(*parts: str) -> Path:
     """The shipped file ``parts``, e.g. ``path("maps", "zones.json")``.
 
-    Raises ResourceMissing, with the file named, when the installation lacks it.
+    Raises ResourceError, with the file named, when the installation lacks it.
     """
     folder = root()
     file = folder.joinpath(*parts)
     if not file.is_file():
-        raise ResourceMissing(
+        raise ResourceError(
             f"needlelog is not completely installed: {'/'.join(parts)} is missing "
             f"from {folder} (reinstall needlelog)"
         )

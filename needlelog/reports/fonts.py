@@ -18,7 +18,7 @@ import threading
 from xml.sax.saxutils import escape
 
 from reportlab.pdfbase import pdfmetrics, ttfonts
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
 from needlelog import resource_files
 
@@ -48,7 +48,11 @@ def register() -> None:
             return
         for name, filename in _FILES.items():
             font_file = resource_files.path("fonts", filename)
-            pdfmetrics.registerFont(TTFont(name, str(font_file), shapable=True))
+            try:
+                font = TTFont(name, str(font_file), shapable=True)
+            except TTFError as exc:
+                raise resource_files.damaged(("fonts", filename), exc) from exc
+            pdfmetrics.registerFont(font)
         pdfmetrics.registerFontFamily(
             BASE, normal=BASE, bold=BOLD, italic=ITALIC, boldItalic=BOLD_ITALIC
         )

@@ -70,8 +70,13 @@ class FaceMapWidget(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._renderer = QSvgRenderer(str(map_path()), self)
+        if not self._renderer.isValid():
+            raise resource_files.damaged(("maps", "face_body.svg"), "not a drawing Qt can show")
         self._view = self._renderer.viewBoxF()
-        centres = json.loads(zones_path().read_text(encoding="utf-8"))
+        try:
+            centres = json.loads(zones_path().read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise resource_files.damaged(("maps", "zones.json"), exc) from exc
         # Document order is paint order, so the last zone is the one on top.
         self._zones: list[Area] = [
             Area(code) for code in centres if self._renderer.elementExists(code)

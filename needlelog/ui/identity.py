@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtGui import QGuiApplication, QIcon
 
 from needlelog import APP_NAME, __version__, resource_files
-from needlelog.resource_files import ResourceMissing
+from needlelog.resource_files import ResourceError
 
 DISPLAY_NAME = "needlelog"
 
@@ -18,7 +18,7 @@ def app_icon() -> QIcon:
         # installed-wheel and bundle smoke tests make sure the icons ship.)
         try:
             icon.addFile(str(resource_files.path("icons", name)))
-        except ResourceMissing:
+        except ResourceError:
             continue
     return icon
 
