@@ -626,7 +626,15 @@ class MainWindow(QMainWindow):
     def _open_session_form(self, patient: Patient, session: TreatmentSession | None) -> None:
         from needlelog.ui.session_form import SessionForm  # the form is its own module
 
-        form = SessionForm(self.db, patient, session=session, parent=self)
+        before = set(self.findChildren(SessionForm))
+        try:
+            form = SessionForm(self.db, patient, session=session, parent=self)
+        except BaseException:
+            # A form that failed half-way (the app's failure box says why) does not
+            # stay behind, hidden, among the window's children.
+            for half_built in set(self.findChildren(SessionForm)) - before:
+                half_built.deleteLater()
+            raise
         form.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         form.saved.connect(self._on_session_saved)
         form.finished.connect(lambda _r, f=form: self._forget(f))
