@@ -124,9 +124,15 @@ def test_bundle_extra_ci_and_smoke_script_hang_together() -> None:
         dep.startswith("pyinstaller")
         for dep in project["project"]["optional-dependencies"]["bundle"]
     )
-    smoke = ROOT / "scripts" / "smoke_bundle.sh"
-    assert os.access(smoke, os.X_OK)
-    assert "scripts/smoke_bundle.sh" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    for script in ("smoke_bundle.sh", "smoke_wheel.sh"):
+        assert os.access(ROOT / "scripts" / script, os.X_OK)
+        assert f"bash scripts/{script}" in ci
+    # The build tool is no dependency of needlelog: the wheel check brings its own.
+    dependencies = [*project["project"]["dependencies"]]
+    for extra in project["project"]["optional-dependencies"].values():
+        dependencies += extra
+    assert not any(dep.split(">")[0].split("[")[0].strip() == "build" for dep in dependencies)
     assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")
 
 
