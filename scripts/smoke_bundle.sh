@@ -87,6 +87,9 @@ else
   echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!" >&2
 fi
 
-NEEDLELOG_SMOKE_EXIT_AFTER_MS=1500 run window "smoke: main window shown:" -- --db "$DB"
+# The main window, then a new session form with its face map (the shipped map
+# and zones file, found in the bundle's needlelog/resources).
+NEEDLELOG_SMOKE_EXIT_AFTER_MS=1500 NEEDLELOG_SMOKE_SESSION_FORM=1 \
+  run window "smoke: session form shown with" -- --db "$DB"
 
 echo "bundle OK: $(du -sh "$DIST" | cut -f1) in $DIST"

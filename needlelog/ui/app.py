@@ -227,4 +227,4 @@ def run_app(url: str) -> int:
         wait_for_all()
         if startup is not None and startup.db is not None:
             startup.db.dispose()
-    return 1 if startup.failed else code
+    return 1 if startup is not None and startup.failed else code

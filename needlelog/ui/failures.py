@@ -37,10 +37,12 @@ def show_failure(
     parent: QWidget | None,
     exc: BaseException,
     trace: str | None = None,
-    action: str = "That",
+    action: str | None = None,
 ) -> failures.Failure:
-    """Log ``exc`` with its trace and say in one message box that ``action`` failed."""
-    failure = failures.record(exc, f"{APP_NAME}: {action}", trace)
+    """Log ``exc`` with its trace and say in one message box that ``action`` (e.g.
+    "The report"; None: whatever the user just did) did not work."""
+    doing = action or "an action in the window"
+    failure = failures.record(exc, f"{APP_NAME}: {doing}", trace)
     # The same sentence as the command line's, for a start from a terminal.
     print(f"{APP_NAME}: error: {failure.what}; {failure.details}", file=sys.stderr, flush=True)
     global _showing
@@ -52,7 +54,7 @@ def show_failure(
         QMessageBox.critical(
             parent or _active_window(),
             APP_NAME,
-            f"{action} did not work: {failure.what}.\n\n{details}.",
+            f"{action or 'That'} did not work: {failure.what}.\n\n{details}.",
         )
     finally:
         _showing = False

@@ -64,7 +64,7 @@ def test_a_session_form_without_its_face_map_data_says_so_and_names_the_log(
         )
     ]
     text = log.read_text("utf-8")
-    assert "needlelog: That failed" in text
+    assert "needlelog: an action in the window failed" in text
     assert "in _open_session_form" in text and "in zones_path" in text
     assert "ResourceError: needlelog is not completely installed" in text
     qtbot.waitUntil(lambda: not _session_forms())  # no half-built form left behind
