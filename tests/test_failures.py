@@ -145,3 +145,34 @@ def test_refusals_of_bad_input_are_not_logged(
         "needlelog report: error: no patient with record number NOPE-1\n"
     )
     assert not failures.log_path().exists()
+
+
+def test_ctrl_c_is_one_line_too(
+    clinic: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from needlelog.services import check
+
+    def interrupted(_db: object) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(check, "run", interrupted)
+    assert cli.main(["--db", str(clinic), "check"]) == 1
+    assert capsys.readouterr().err == "needlelog check: stopped (Ctrl+C)\n"
+
+
+def test_a_window_that_cannot_start_is_one_sentence_on_the_command_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from needlelog.ui import app
+
+    def no_qt(_url: str) -> int:
+        raise ImportError("libEGL.so.1: cannot open shared object file: No such file or directory")
+
+    monkeypatch.setattr(app, "run_app", no_qt)
+    assert cli.main([]) == 1
+    log = failures.log_path()
+    assert capsys.readouterr().err == (
+        "needlelog: error: an unexpected error stopped it (ImportError: libEGL.so.1: cannot "
+        f"open shared object file: No such file or directory); the details are in {log}\n"
+    )
+    assert "needlelog failed" in log.read_text("utf-8")
