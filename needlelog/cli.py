@@ -208,12 +208,12 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, str], int]] = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    url = config.resolve_db_url(args.db)
-    if args.command is None:
-        from needlelog.ui.app import run_app
-
-        return run_app(url)
     try:
+        url = config.resolve_db_url(args.db)
+        if args.command is None:
+            from needlelog.ui.app import run_app
+
+            return run_app(url)
         return COMMANDS[args.command](args, url)
     except UsageError as exc:
         print(f"needlelog {args.command}: error: {exc}", file=sys.stderr)
@@ -224,6 +224,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreError as exc:
         print(f"needlelog {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except KeyboardInterrupt:
+        print(f"{_prog(args)}: stopped (Ctrl+C)", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:  # anything unforeseen: one sentence here, the trace in the log
+        return _unexpected(args, exc)
+
+
+def _prog(args: argparse.Namespace) -> str:
+    return "needlelog" if args.command is None else f"needlelog {args.command}"
+
+
+def _unexpected(args: argparse.Namespace, exc: Exception) -> int:
+    from needlelog import failures
+
+    failure = failures.record(exc, _prog(args))
+    print(f"{_prog(args)}: error: {failure.what}; {failure.details}", file=sys.stderr)
+    return EXIT_FAILED
 
 
 if __name__ == "__main__":

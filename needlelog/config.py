@@ -10,7 +10,6 @@ from __future__ import annotations
 import getpass
 import os
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -92,11 +91,3 @@ def current_user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
-
-
-def resources_dir() -> Path:
-    """The ``resources`` folder: inside the desktop bundle, or beside the package."""
-    bundle = getattr(sys, "_MEIPASS", None)
-    if bundle is not None:
-        return Path(bundle) / "resources"
-    return Path(__file__).resolve().parent.parent / "resources"
