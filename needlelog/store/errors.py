@@ -38,6 +38,39 @@ class DatabaseUnavailable(StoreError):
     pass
 
 
+class DatabaseReplaced(StoreError):
+    """The file was replaced by a restore elsewhere: this copy must stop saving."""
+
+
+class DatabaseInUse(StoreError):
+    """Another needlelog (process or PC) has the database open."""
+
+
+class NoDatabase(StoreError):
+    """There is no needlelog database where the user pointed (a read-only command)."""
+
+
+class ForeignDatabase(StoreError):
+    """The file is a database of another program: needlelog does not change it."""
+
+
+class BadDatabaseUrl(StoreError):
+    """The database URL names an unknown kind of database or a driver not installed."""
+
+
+# How drivers say the server is not there (psycopg 2 and 3, pg8000).
+_UNREACHABLE = (
+    "could not connect",
+    "connection failed",
+    "connection refused",
+    "could not translate host name",
+    "name or service not known",
+    "timeout expired",
+    "server closed the connection",
+    "can't create a connection",
+)
+
+
 def translate(exc: BaseException, where: str = "the database") -> StoreError | None:
     """Map a driver error to a known, user-facing error, or None if it is a bug."""
     # Imported here: the app's start path catches StoreError before SQLAlchemy is loaded.
@@ -76,6 +109,10 @@ def translate(exc: BaseException, where: str = "the database") -> StoreError | N
             return DiskFull(f"The disk holding {where} failed to write: nothing was saved.")
         if code == sqlite3.SQLITE_CANTOPEN or "unable to open" in text:
             return DatabaseUnavailable(f"{where} cannot be opened: check that the folder exists.")
-    if isinstance(exc, OperationalError) and "could not connect" in text:
-        return DatabaseUnavailable(f"{where} server cannot be reached: {orig}")
+    if isinstance(exc, OperationalError) and any(sign in text for sign in _UNREACHABLE):
+        first = str(orig).strip().splitlines()[0] if str(orig).strip() else ""
+        return DatabaseUnavailable(
+            f"the server of {where} cannot be reached ({first[:200]}); check that it "
+            "is running and the address is right"
+        )
     return None
