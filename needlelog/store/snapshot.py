@@ -6,6 +6,8 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+from needlelog.store.files import sqlite_readonly_uri
+
 
 def copy_sqlite(
     source: Path,
@@ -25,7 +27,7 @@ def copy_sqlite(
     partial.unlink(missing_ok=True)
     step = None if check is None else (lambda _status, _left, _total: check())
     try:
-        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+        src = sqlite3.connect(sqlite_readonly_uri(source), uri=True, timeout=30)
         try:
             dst = sqlite3.connect(partial)
             try:
