@@ -45,8 +45,13 @@ def paths() -> Paths:
     return Paths(data, Path(dirs.user_log_dir), data / "backups")
 
 
+# Characters of a file name that mean something in a URL; SQLAlchemy decodes them back.
+_URL_ESCAPES = str.maketrans({"%": "%25", "?": "%3F", "#": "%23"})
+
+
 def sqlite_url(path: Path) -> str:
-    return f"sqlite:///{path}"
+    """The SQLAlchemy URL of a SQLite file; any name a file system allows survives it."""
+    return "sqlite:///" + str(path).translate(_URL_ESCAPES)
 
 
 # SQLAlchemy's own URL grammar (sqlalchemy.engine.url), so the answer is the same

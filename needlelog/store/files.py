@@ -191,7 +191,7 @@ def output_error(exc: OSError, target: Path) -> OutputError:
         return exc
     failed = exc.errno in _FULL or exc.errno == errno.EIO
     return OutputError(
-        f"{target} could not be written: {describe_os_error(exc)}; nothing was written",
+        f"cannot write {target}: {exc.strerror or describe_os_error(exc)}",
         usage=not failed,
         code=exc.errno or 0,
     )
@@ -248,9 +248,16 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def sqlite_readonly_uri(path: Path) -> str:
-    """A SQLite URI that opens ``path`` read-only, whatever characters its name holds."""
-    return Path(os.path.abspath(path)).as_uri() + "?mode=ro"
+def sqlite_readonly_uri(path: Path, untouched: bool = False) -> str:
+    """A SQLite URI that opens ``path`` read-only, whatever characters its name holds.
+
+    ``untouched``: not even a ``-shm`` file is created beside it (while there is no
+    ``-wal`` file, all of the database is in the file itself).
+    """
+    uri = Path(os.path.abspath(path)).as_uri() + "?mode=ro"
+    if untouched and not Path(f"{path}-wal").exists():
+        uri += "&immutable=1"
+    return uri
 
 
 # Working folders and partial files named with the id of the process that made them.

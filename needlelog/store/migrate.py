@@ -150,7 +150,7 @@ def inspect_sqlite_file(path: Path, create: bool) -> None:
             raise NoDatabase(f"no needlelog database at {where} (the file is empty)")
         return
     try:
-        conn = sqlite3.connect(sqlite_readonly_uri(path), uri=True, timeout=10)
+        conn = sqlite3.connect(sqlite_readonly_uri(path, untouched=True), uri=True, timeout=10)
         try:
             tables = {
                 r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")

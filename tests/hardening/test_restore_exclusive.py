@@ -79,7 +79,7 @@ def test_a_window_whose_database_was_replaced_stops_saving(clinic: Path, tmp_pat
         # A restore from a place whose locks this process cannot see (another PC).
         restore_backup(f"sqlite:///{clinic}", tmp_path / "good.zip")
         restored = sha256(clinic)
-        with pytest.raises(DatabaseReplaced, match="was replaced .* nothing more is saved"):
+        with pytest.raises(DatabaseReplaced, match=r"was replaced .* nothing more is saved"):
             patients.register(window, make_patient("P-LATE"), "nurse")
         with pytest.raises(DatabaseReplaced):
             sessions.record(window, patient.id, make_session(practitioner="Dr. B"), "nurse")
