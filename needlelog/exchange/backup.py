@@ -34,7 +34,13 @@ from needlelog import __version__, config
 from needlelog.config import sqlite_url
 from needlelog.exchange.files import OutputError, atomic_path, check_output
 from needlelog.store.database import Database
-from needlelog.store.errors import DatabaseInUse, ForeignDatabase, StoreError, translate
+from needlelog.store.errors import (
+    DatabaseInUse,
+    DiskFull,
+    ForeignDatabase,
+    StoreError,
+    translate,
+)
 from needlelog.store.files import (
     KEPT_MARK,
     SIDE_FILES,
@@ -156,7 +162,13 @@ def make_backup(
         except OSError as exc:
             raise output_error(exc, out) from None
         except sqlite3.Error as exc:
-            known = translate(exc, f"the copy of {db.display_name}")
+            known = translate(exc, db.display_name)
+            if isinstance(known, DiskFull):  # the working copy could not be written
+                raise OutputError(
+                    f"cannot write {out}: the disk holding the database is full or failing "
+                    "(the backup's working copy is made beside it); nothing was written",
+                    usage=False,
+                ) from None
             if known is not None:
                 raise known from None
             raise
