@@ -6,6 +6,7 @@ The schema is only ever created or changed by the Alembic revisions in
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
 from datetime import UTC, datetime
@@ -23,7 +24,12 @@ from needlelog.store.errors import (
     NoDatabase,
     translate,
 )
-from needlelog.store.files import clean_leftovers, private_dir, sqlite_readonly_uri
+from needlelog.store.files import (
+    PRIVATE_FILE,
+    clean_leftovers,
+    private_dir,
+    sqlite_readonly_uri,
+)
 from needlelog.store.snapshot import copy_sqlite
 
 if TYPE_CHECKING:
@@ -192,6 +198,10 @@ def open_database(url: str, backup_dir: Path | None = None, create: bool = True)
         if not path.exists():
             try:
                 private_dir(path.parent)
+                # SQLite gives its -wal and -shm files the database file's mode.
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+            except FileExistsError:
+                pass
             except OSError as exc:
                 raise NoDatabase(
                     f"the folder for the database {path} cannot be created: {exc.strerror or exc}"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from needlelog.store.files import sqlite_readonly_uri
+from needlelog.store.files import PRIVATE_FILE, sqlite_readonly_uri
 
 
 def copy_sqlite(
@@ -25,6 +26,8 @@ def copy_sqlite(
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
+    # Created private before a single record is copied into it.
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
     step = None if check is None else (lambda _status, _left, _total: check())
     try:
         src = sqlite3.connect(sqlite_readonly_uri(source), uri=True, timeout=30)
