@@ -16,8 +16,13 @@ from typing import TYPE_CHECKING, NoReturn
 from needlelog import __version__, config
 from needlelog.domain.errors import InvalidRecord
 from needlelog.services.errors import NotFound
-from needlelog.store.errors import BadDatabaseUrl, ForeignDatabase, NoDatabase, StoreError
-from needlelog.store.files import OutputError
+from needlelog.store.errors import (
+    BadDatabaseUrl,
+    ForeignDatabase,
+    NoDatabase,
+    OutputError,
+    StoreError,
+)
 
 if TYPE_CHECKING:
     from needlelog.store.database import Database
@@ -208,9 +213,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, str], int]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from needlelog.store.files import make_private_process
-
-    make_private_process()
+    config.make_private_process()
     args = build_parser().parse_args(argv)
     url = config.resolve_db_url(args.db)
     if args.command is None:

@@ -92,6 +92,13 @@ def resolve_db_url(cli_value: str | None = None) -> str:
     return sqlite_url(Path(value).expanduser().resolve())
 
 
+def make_private_process() -> None:
+    """Files and folders this process creates are its user's alone (POSIX umask 077):
+    health records are not for the other users of a shared PC."""
+    if os.name == "posix":
+        os.umask(0o077)
+
+
 def current_user() -> str:
     try:
         return getpass.getuser()

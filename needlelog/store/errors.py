@@ -54,6 +54,26 @@ class ForeignDatabase(StoreError):
     """The file is a database of another program: needlelog does not change it."""
 
 
+class OutputError(OSError):
+    """A file could not be written; ``str()`` is one sentence for a person.
+
+    ``usage`` is True when the path itself is wrong (exit 2), False when the
+    writing failed (a full or failing disk: exit 1).
+    """
+
+    def __init__(self, message: str, usage: bool = True, code: int = 0) -> None:
+        super().__init__(code, message)
+        self.message = message
+        self.usage = usage
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class OutputRefused(OutputError):
+    """The target must not be written (the database, a kept copy, a link, a device...)."""
+
+
 class BadDatabaseUrl(StoreError):
     """The database URL names an unknown kind of database or a driver not installed."""
 

@@ -24,6 +24,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from needlelog.store.errors import OutputError, OutputRefused
+
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
 # Journal files SQLite keeps beside a database.
@@ -35,34 +37,8 @@ UPGRADE_MARK = "-before-upgrade-"
 _databases: set[Path] = set()
 
 
-class OutputError(OSError):
-    """A file could not be written; ``str()`` is one sentence for a person.
-
-    ``usage`` is True when the path itself is wrong (exit 2), False when the
-    writing failed (a full or failing disk: exit 1).
-    """
-
-    def __init__(self, message: str, usage: bool = True, code: int = 0) -> None:
-        super().__init__(code, message)
-        self.message = message
-        self.usage = usage
-
-    def __str__(self) -> str:
-        return self.message
-
-
-class OutputRefused(OutputError):
-    """The target must not be written (the database, a kept copy, a link, a device...)."""
-
-
 def is_posix() -> bool:
     return os.name == "posix"
-
-
-def make_private_process() -> None:
-    """Files and folders this process creates are its user's alone (POSIX umask 077)."""
-    if is_posix():
-        os.umask(0o077)
 
 
 def private_dir(path: Path) -> Path:
