@@ -42,6 +42,7 @@ from needlelog.store.errors import (
     translate,
 )
 from needlelog.store.files import (
+    AUTO_BACKUP_PREFIX,
     KEPT_MARK,
     SIDE_FILES,
     describe_os_error,
@@ -58,7 +59,7 @@ FORMAT = "needlelog-backup"
 FORMAT_VERSION = 1
 DB_MEMBER = "needlelog.sqlite3"
 MANIFEST = "manifest.json"
-AUTO_PREFIX = "needlelog-auto-"
+AUTO_PREFIX = AUTO_BACKUP_PREFIX
 SUFFIX = ".zip"
 CHUNK = 1 << 20
 MAX_MANIFEST_BYTES = 64 * 1024

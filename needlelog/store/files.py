@@ -32,6 +32,10 @@ PRIVATE_FILE = 0o600
 SIDE_FILES = ("-wal", "-shm", "-journal")
 KEPT_MARK = ".replaced-"
 UPGRADE_MARK = "-before-upgrade-"
+AUTO_BACKUP_PREFIX = "needlelog-auto-"
+# Working folders earlier versions made in the system's temp folder for a backup.
+OLD_STAGING_PREFIX = "needlelog-backup-"
+OLD_STAGING_AGE_S = 24 * 3600
 
 # Every SQLite database this process opened: outputs never land on them.
 _databases: set[Path] = set()
@@ -99,6 +103,8 @@ def _protected_reason(target: Path, databases: set[Path]) -> str | None:
                 return "it is a copy of the database kept by a restore"
     if UPGRADE_MARK in real.name and real.suffix == ".sqlite3":
         return "it is a copy of the database kept before an upgrade"
+    if real.name.startswith(AUTO_BACKUP_PREFIX) and real.suffix == ".zip" and real.exists():
+        return "it is one of the automatic daily backups"
     return None
 
 
@@ -240,12 +246,40 @@ def sqlite_readonly_uri(path: Path, untouched: bool = False) -> str:
 _LEFTOVER = re.compile(r"^(?:\.needlelog-backup-|\.restore-)(\d+)-|^\..+\.partial-(\d+)$")
 
 
+def _old_temp_copies() -> list[Path]:
+    """Plain database copies earlier versions staged in the shared temp folder and left
+    there when killed: this user's, untouched for a day."""
+    import tempfile
+    import time
+
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(tempfile.gettempdir()))
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        if not entry.name.startswith(OLD_STAGING_PREFIX):
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+            if not stat.S_ISDIR(st.st_mode) or now - st.st_mtime < OLD_STAGING_AGE_S:
+                continue
+            if hasattr(os, "getuid") and st.st_uid != os.getuid():
+                continue
+            shutil.rmtree(entry.path)
+        except OSError:
+            continue
+        removed.append(Path(entry.path))
+    return removed
+
+
 def clean_leftovers(*folders: Path) -> list[Path]:
     """Remove what a killed backup, restore or export left in ``folders``; the removed paths.
 
     Only leftovers of processes that no longer run are touched.
     """
-    removed: list[Path] = []
+    removed = _old_temp_copies()
     for folder in folders:
         try:
             entries = list(os.scandir(folder))

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from needlelog.store.files import PRIVATE_FILE, sqlite_readonly_uri
+from needlelog.store.files import PRIVATE_FILE, private_dir, sqlite_readonly_uri
 
 
 def copy_sqlite(
@@ -23,7 +23,7 @@ def copy_sqlite(
     ``check`` runs between steps; whatever it raises stops the copy, and the
     partial file is removed.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
     # Created private before a single record is copied into it.

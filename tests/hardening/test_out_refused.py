@@ -124,3 +124,14 @@ def test_a_link_put_in_place_while_writing_is_not_followed(tmp_path: Path) -> No
         temp.write_text("data", encoding="utf-8")
         target.symlink_to(victim)
     assert victim.read_text(encoding="utf-8") == "keep" and target.is_symlink()
+
+
+def test_an_automatic_backup_is_not_overwritten(
+    capsys: pytest.CaptureFixture[str], clinic: Path, tmp_path: Path
+) -> None:
+    auto = tmp_path / "backups" / "needlelog-auto-20260301T101500Z.zip"
+    auto.parent.mkdir()
+    auto.write_bytes(b"yesterday's records")
+    err = _refused(capsys, clinic, auto, WRITERS[2])
+    assert "automatic daily backups" in err
+    assert auto.read_bytes() == b"yesterday's records"

@@ -152,3 +152,28 @@ def test_the_reports_properties_carry_no_patient_name(db_path: Path, tmp_path: P
     assert "P-PRIV" in info
     assert "Hartwell" not in info and "Imogen" not in info
     assert b"Hartwell" not in pdf  # the name is on the pages, in compressed streams only
+
+
+def test_an_old_versions_copy_in_the_temp_folder_is_removed(
+    capsys: pytest.CaptureFixture[str],
+    clinic: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import tempfile
+    import time
+
+    system_temp = tmp_path / "system-temp"
+    old = system_temp / "needlelog-backup-abc123"
+    recent = system_temp / "needlelog-backup-def456"
+    other = system_temp / "someone-elses"
+    for folder in (old, recent, other):
+        folder.mkdir(parents=True)
+        (folder / "needlelog.sqlite3").write_bytes(b"records")
+    day_ago = time.time() - 2 * 24 * 3600
+    os.utime(old, (day_ago, day_ago))
+    monkeypatch.setattr(tempfile, "tempdir", str(system_temp))
+    code, _out, err = run(capsys, "--db", str(clinic), "check")
+    assert code == 0, err
+    assert not old.exists()  # a day untouched: what a killed earlier version left
+    assert recent.exists() and other.exists()  # may belong to a backup under way
