@@ -94,9 +94,19 @@ def resolve_db_url(cli_value: str | None = None) -> str:
 
 def make_private_process() -> None:
     """Files and folders this process creates are its user's alone (POSIX umask 077):
-    health records are not for the other users of a shared PC."""
-    if os.name == "posix":
-        os.umask(0o077)
+    health records are not for the other users of a shared PC. needlelog's own
+    folders made open by an earlier version are closed to others as well."""
+    if os.name != "posix":
+        return
+    os.umask(0o077)
+    where = paths()
+    for folder in (where.data, where.backups, where.logs):
+        try:
+            st = folder.stat()
+            if st.st_uid == os.getuid() and st.st_mode & 0o077:
+                folder.chmod(0o700)
+        except OSError:
+            continue
 
 
 def current_user() -> str:

@@ -177,3 +177,16 @@ def test_an_old_versions_copy_in_the_temp_folder_is_removed(
     assert code == 0, err
     assert not old.exists()  # a day untouched: what a killed earlier version left
     assert recent.exists() and other.exists()  # may belong to a backup under way
+
+
+def test_folders_an_earlier_version_left_open_are_closed(
+    capsys: pytest.CaptureFixture[str], isolated_home: Path
+) -> None:
+    data = isolated_home / "data"
+    backups = isolated_home / "backups"
+    for folder in (data, backups):
+        folder.mkdir(parents=True)
+        folder.chmod(0o755)
+    code, _out, err = run(capsys, "demo", "--patients", "1")
+    assert code == 0, err
+    assert _mode(data) == 0o700 and _mode(backups) == 0o700
