@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from needlelog.domain.errors import InvalidRecord, Violation
 from needlelog.domain.records import PatientData, SessionData
-from needlelog.domain.validation import patient_violations, session_violations
+from needlelog.domain.validation import excerpt, patient_violations, session_violations
 from needlelog.services import audit, clock, patients, sessions
 from needlelog.services.mapping import patient_data, session_data
 from needlelog.services.settings import protocol_in, put_in, stored_keys
@@ -270,7 +270,7 @@ def _load_in(
                     row.row_number,
                     "record_no",
                     record_no,
-                    f"record number {record_no} is also on row {seen_rows[record_no]}; "
+                    f"record number {excerpt(record_no)} is also on row {seen_rows[record_no]}; "
                     "allowed: each patient once",
                 )
             )
@@ -322,7 +322,7 @@ def _load_in(
                         srow.row_number,
                         "record_no",
                         srow.record_no,
-                        f"no patient with record number {srow.record_no!r} in the database "
+                        f"no patient with record number {excerpt(srow.record_no)} in the database "
                         f"or in {patients_file}",
                     )
                 )

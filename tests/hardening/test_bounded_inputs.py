@@ -109,3 +109,19 @@ def test_a_huge_depth_from_json_or_a_form_is_named_without_its_digits() -> None:
     found = depth_violations("areas.0.depth_mm", "Chin", Decimal("1e999999999"), Protocol())
     assert len(found) == 1 and "out of range" in found[0].message
     assert len(found[0].message) < 200
+
+
+def test_an_unknown_huge_record_number_is_quoted_in_part(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "patients.csv").write_text("record_no,family_name\nP-1,Smith\n", encoding="utf-8")
+    (tmp_path / "sessions.csv").write_text(
+        f"record_no,performed_on,practitioner,areas\n{'Q' * 100_000},2026-01-05,A,chin:0.5\n",
+        encoding="utf-8",
+    )
+    code, _out, err = run(capsys, "--db", str(tmp_path / "c.sqlite3"), "import", "--patients",
+                          str(tmp_path / "patients.csv"), "--sessions",
+                          str(tmp_path / "sessions.csv"))  # fmt: skip
+    assert code == 2
+    assert "no patient with record number 'QQQQ" in err and "(100,000 characters)" in err
+    assert len(err) < 1_000
