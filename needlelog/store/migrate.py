@@ -215,8 +215,11 @@ def open_database(url: str, backup_dir: Path | None = None, create: bool = True)
             if known is not None:
                 raise known from exc
             raise
-        if stored is None and path is None and inspect(db.engine).get_table_names():
-            raise _foreign(db.display_name)
+        if stored is None and path is None:  # a server (or a SQLite URI): ask it
+            if inspect(db.engine).get_table_names():
+                raise _foreign(db.display_name)
+            if not create:
+                raise NoDatabase(f"no needlelog database at {db.display_name}")
         if stored != HEAD:
             upgrade(db, backup_dir=backup_dir)
         if "patients" not in inspect(db.engine).get_table_names():

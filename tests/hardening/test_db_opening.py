@@ -152,3 +152,20 @@ def test_a_newer_database_keeps_its_bytes(clinic: Path) -> None:
         assert done.stderr.count("\n") == 1
     assert sha256(clinic) == before
     assert sorted(p.name for p in clinic.parent.iterdir()) == [clinic.name]
+
+
+def test_an_empty_server_database_is_not_filled_by_a_read_only_command(tmp_path: Path) -> None:
+    # A SQLite URI takes the path a server database takes: asked over its connection.
+    empty = tmp_path / "empty.sqlite3"
+    sqlite3.connect(empty).close()
+    url = f"sqlite:///file:{empty}?uri=true"
+    with pytest.raises(NoDatabase, match="no needlelog database at"):
+        open_database(url, create=False)
+    conn = sqlite3.connect(empty)
+    try:
+        assert conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+    finally:
+        conn.close()
+    _other_app(tmp_path / "other.sqlite3")
+    with pytest.raises(ForeignDatabase):
+        open_database(f"sqlite:///file:{tmp_path / 'other.sqlite3'}?uri=true")
