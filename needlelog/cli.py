@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, NoReturn
 from needlelog import __version__, config
 from needlelog.domain.errors import InvalidRecord
 from needlelog.services.errors import NotFound
-from needlelog.store.errors import StoreError
+from needlelog.store.errors import (
+    BadDatabaseUrl,
+    ForeignDatabase,
+    NoDatabase,
+    OutputError,
+    StoreError,
+)
 
 if TYPE_CHECKING:
     from needlelog.store.database import Database
@@ -95,16 +101,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _open(url: str) -> Database:
+def _open(url: str, create: bool = False) -> Database:
+    """Open the database; only commands that fill it (``create``) may make a new one."""
     from needlelog.store.migrate import open_database
 
-    return open_database(url, backup_dir=config.paths().backups)
+    return open_database(url, backup_dir=config.paths().backups, create=create)
 
 
 def cmd_demo(args: argparse.Namespace, url: str) -> int:
     from needlelog.services import demo
 
-    db = _open(url)
+    db = _open(url, create=True)
     try:
         result = demo.fill(db, args.patients, args.seed)
     finally:
@@ -150,18 +157,15 @@ def cmd_report(args: argparse.Namespace, url: str) -> int:
             patient = patients.find_by_record_no(db, args.record_no)
         except NotFound:
             raise UsageError(f"no patient with record number {args.record_no}") from None
-        try:
-            write_progress_report(db, patient.id, args.out)
-        except OSError as exc:
-            raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+        write_progress_report(db, patient.id, args.out)
     finally:
         db.dispose()
     print(f"Wrote {args.out}")
     return EXIT_OK
 
 
-def _on_open_database(url: str, work: Callable[[Database], str]) -> int:
-    db = _open(url)
+def _on_open_database(url: str, work: Callable[[Database], str], create: bool = False) -> int:
+    db = _open(url, create)
     try:
         message = work(db)
     finally:
@@ -179,7 +183,9 @@ def cmd_export(args: argparse.Namespace, url: str) -> int:
 def cmd_import(args: argparse.Namespace, url: str) -> int:
     from needlelog.exchange.commands import import_command
 
-    return _on_open_database(url, lambda db: import_command(db, args.patients, args.sessions))
+    return _on_open_database(
+        url, lambda db: import_command(db, args.patients, args.sessions), create=True
+    )
 
 
 def cmd_backup(args: argparse.Namespace, url: str) -> int:
@@ -207,6 +213,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, str], int]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    config.make_private_process()
     args = build_parser().parse_args(argv)
     try:
         url = config.resolve_db_url(args.db)
@@ -221,9 +228,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InvalidRecord as exc:
         print(f"needlelog {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except (NoDatabase, ForeignDatabase, BadDatabaseUrl) as exc:
+        print(f"needlelog {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except StoreError as exc:
         print(f"needlelog {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except OutputError as exc:
+        print(f"needlelog {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE if exc.usage else EXIT_FAILED
     except KeyboardInterrupt:
         print(f"{_prog(args)}: stopped (Ctrl+C)", file=sys.stderr)
         return EXIT_FAILED

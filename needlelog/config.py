@@ -44,8 +44,13 @@ def paths() -> Paths:
     return Paths(data, Path(dirs.user_log_dir), data / "backups")
 
 
+# Characters of a file name that mean something in a URL; SQLAlchemy decodes them back.
+_URL_ESCAPES = str.maketrans({"%": "%25", "?": "%3F", "#": "%23"})
+
+
 def sqlite_url(path: Path) -> str:
-    return f"sqlite:///{path}"
+    """The SQLAlchemy URL of a SQLite file; any name a file system allows survives it."""
+    return "sqlite:///" + str(path).translate(_URL_ESCAPES)
 
 
 # SQLAlchemy's own URL grammar (sqlalchemy.engine.url), so the answer is the same
@@ -84,6 +89,23 @@ def resolve_db_url(cli_value: str | None = None) -> str:
     if "://" in value:
         return value
     return sqlite_url(Path(value).expanduser().resolve())
+
+
+def make_private_process() -> None:
+    """Files and folders this process creates are its user's alone (POSIX umask 077):
+    health records are not for the other users of a shared PC. needlelog's own
+    folders made open by an earlier version are closed to others as well."""
+    if os.name != "posix":
+        return
+    os.umask(0o077)
+    where = paths()
+    for folder in (where.data, where.backups, where.logs):
+        try:
+            st = folder.stat()
+            if st.st_uid == os.getuid() and st.st_mode & 0o077:
+                folder.chmod(0o700)
+        except OSError:
+            continue
 
 
 def current_user() -> str:

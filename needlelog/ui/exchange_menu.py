@@ -447,6 +447,7 @@ class ExchangeActions(QObject):
         def work(control: TaskControl) -> Any:
             control.check()
             info = backups.restore_backup(url, file)
+            db.adopt_file()  # the new file is this window's own: it may save into it
             # A backup from an older version is brought up to this schema at once.
             upgrade(db, backup_dir=config.paths().backups)
             return info
