@@ -69,9 +69,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from needlelog import resource_files
 from needlelog.domain.codes import Area, Indication
 
-FONTS = Path(__file__).resolve().parent.parent / "resources" / "fonts"
 REGULAR, BOLD = "PlainDejaVuSans", "PlainDejaVuSans-Bold"
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 16 * mm, 16 * mm, 22 * mm
 WIDTH = A4[0] - 2 * MARGIN_X
@@ -106,8 +106,12 @@ _registered = False
 def _register() -> None:
     global _registered
     if not _registered:
-        pdfmetrics.registerFont(TTFont(REGULAR, str(FONTS / "DejaVuSans.ttf")))
-        pdfmetrics.registerFont(TTFont(BOLD, str(FONTS / "DejaVuSans-Bold.ttf")))
+        pdfmetrics.registerFont(
+            TTFont(REGULAR, str(resource_files.path("fonts", "DejaVuSans.ttf")))
+        )
+        pdfmetrics.registerFont(
+            TTFont(BOLD, str(resource_files.path("fonts", "DejaVuSans-Bold.ttf")))
+        )
         pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD)
         _registered = True
 

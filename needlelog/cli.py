@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, NoReturn
 from needlelog import __version__, config
 from needlelog.domain.errors import InvalidRecord
 from needlelog.services.errors import NotFound
-from needlelog.store.errors import StoreError
+from needlelog.store.errors import (
+    BadDatabaseUrl,
+    ForeignDatabase,
+    NoDatabase,
+    OutputError,
+    StoreError,
+)
 
 if TYPE_CHECKING:
     from needlelog.store.database import Database
@@ -117,16 +123,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _open(url: str) -> Database:
+def _open(url: str, create: bool = False) -> Database:
+    """Open the database; only commands that fill it (``create``) may make a new one."""
     from needlelog.store.migrate import open_database
 
-    return open_database(url, backup_dir=config.paths().backups)
+    return open_database(url, backup_dir=config.paths().backups, create=create)
 
 
 def cmd_demo(args: argparse.Namespace, url: str) -> int:
     from needlelog.services import demo
 
-    db = _open(url)
+    db = _open(url, create=True)
     try:
         result = demo.fill(db, args.patients, args.seed)
     finally:
@@ -172,10 +179,7 @@ def cmd_report(args: argparse.Namespace, url: str) -> int:
             patient = patients.find_by_record_no(db, args.record_no)
         except NotFound:
             raise UsageError(f"no patient with record number {args.record_no}") from None
-        try:
-            write_progress_report(db, patient.id, args.out)
-        except OSError as exc:
-            raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+        write_progress_report(db, patient.id, args.out)
     finally:
         db.dispose()
     print(f"Wrote {args.out}")
@@ -202,10 +206,7 @@ def cmd_handout(args: argparse.Namespace, url: str) -> int:
                 raise UsageError(
                     f"patient {args.record_no} has no session on {args.session.isoformat()}"
                 )
-        try:
-            write_session_handout(db, visit.id, args.out)
-        except OSError as exc:
-            raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+        write_session_handout(db, visit.id, args.out)  # OutputError: one line, exit 2 or 1
     finally:
         db.dispose()
     print(f"Wrote {args.out}")
@@ -225,10 +226,7 @@ def cmd_lots(args: argparse.Namespace, url: str) -> int:
     finally:
         db.dispose()
     if args.out is not None:
-        try:
-            write_csv(uses, args.out)
-        except OSError as exc:
-            raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+        write_csv(uses, args.out)  # OutputError: one line, exit 2 (1 for a full disk)
     if not uses:
         print(f"No session used lot {lot}: nobody to recall.")
     else:
@@ -246,8 +244,8 @@ def cmd_lots(args: argparse.Namespace, url: str) -> int:
     return EXIT_OK
 
 
-def _on_open_database(url: str, work: Callable[[Database], str]) -> int:
-    db = _open(url)
+def _on_open_database(url: str, work: Callable[[Database], str], create: bool = False) -> int:
+    db = _open(url, create)
     try:
         message = work(db)
     finally:
@@ -265,7 +263,9 @@ def cmd_export(args: argparse.Namespace, url: str) -> int:
 def cmd_import(args: argparse.Namespace, url: str) -> int:
     from needlelog.exchange.commands import import_command
 
-    return _on_open_database(url, lambda db: import_command(db, args.patients, args.sessions))
+    return _on_open_database(
+        url, lambda db: import_command(db, args.patients, args.sessions), create=True
+    )
 
 
 def cmd_backup(args: argparse.Namespace, url: str) -> int:
@@ -295,13 +295,14 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, str], int]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    config.make_private_process()
     args = build_parser().parse_args(argv)
-    url = config.resolve_db_url(args.db)
-    if args.command is None:
-        from needlelog.ui.app import run_app
-
-        return run_app(url)
     try:
+        url = config.resolve_db_url(args.db)
+        if args.command is None:
+            from needlelog.ui.app import run_app
+
+            return run_app(url)
         return COMMANDS[args.command](args, url)
     except UsageError as exc:
         print(f"needlelog {args.command}: error: {exc}", file=sys.stderr)
@@ -309,9 +310,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InvalidRecord as exc:
         print(f"needlelog {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except (NoDatabase, ForeignDatabase, BadDatabaseUrl) as exc:
+        print(f"needlelog {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except StoreError as exc:
         print(f"needlelog {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except OutputError as exc:
+        print(f"needlelog {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE if exc.usage else EXIT_FAILED
+    except KeyboardInterrupt:
+        print(f"{_prog(args)}: stopped (Ctrl+C)", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:  # anything unforeseen: one sentence here, the trace in the log
+        return _unexpected(args, exc)
+
+
+def _prog(args: argparse.Namespace) -> str:
+    return "needlelog" if args.command is None else f"needlelog {args.command}"
+
+
+def _unexpected(args: argparse.Namespace, exc: Exception) -> int:
+    from needlelog import failures
+
+    failure = failures.record(exc, _prog(args))
+    print(f"{_prog(args)}: error: {failure.what}; {failure.details}", file=sys.stderr)
+    return EXIT_FAILED
 
 
 if __name__ == "__main__":

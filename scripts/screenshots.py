@@ -25,7 +25,7 @@ from PySide6.QtCore import QSettings, Qt  # noqa: E402
 from PySide6.QtGui import QFont, QFontDatabase, QImage  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
-from needlelog import config  # noqa: E402
+from needlelog import resource_files  # noqa: E402
 from needlelog.domain.recall import ContactOutcome  # noqa: E402
 from needlelog.domain.search import fold  # noqa: E402
 from needlelog.services import demo, patients, recall, sessions  # noqa: E402
@@ -67,15 +67,12 @@ def _search(app: QApplication, window: MainWindow, text: str) -> None:
 def _use_bundled_font(app: QApplication) -> None:
     # The offscreen platform has no desktop font settings: use the bundled
     # DejaVu Sans so the pictures look the same on every machine.
-    fonts = config.resources_dir() / "fonts"
     family = None
     for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DroidSansFallbackFull.ttf"):
-        path = fonts / name
-        if path.exists():
-            font_id = QFontDatabase.addApplicationFont(str(path))
-            families = QFontDatabase.applicationFontFamilies(font_id)
-            if family is None and families:
-                family = families[0]
+        font_id = QFontDatabase.addApplicationFont(str(resource_files.path("fonts", name)))
+        families = QFontDatabase.applicationFontFamilies(font_id)
+        if family is None and families:
+            family = families[0]
     if family:
         app.setFont(QFont(family, 9))
 

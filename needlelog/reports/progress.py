@@ -438,7 +438,9 @@ def build_progress_report(
     pages = document.render(
         story,
         out,
-        title=f"Treatment progress report — {c.patient.full_name}",
+        # Document properties travel with the file (mail previews, file indexes):
+        # the record number identifies the report, the name stays on the pages.
+        title=f"Treatment progress report — record {c.patient.record_no}",
         footer_left=fonts.markup(c.clinic.confidentiality),
         footer_note=f"{st.generated_line(c.generated_at)} · {name}",
         header=f"<b>{fonts.markup(c.clinic.name)}</b> · Treatment progress report · {name}",

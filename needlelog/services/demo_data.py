@@ -281,8 +281,11 @@ def _gap(rng: random.Random) -> int:
     )[0]
 
 
-def _at(rng: random.Random, day: date) -> datetime:
-    return datetime.combine(day, time(rng.randint(8, 17), rng.choice((0, 15, 30, 45))))
+def _at(rng: random.Random, day: date, today: date) -> datetime:
+    """A session time in opening hours; never today, whose later hours have not come
+    yet (an import of the demo's export would refuse them as being in the future)."""
+    at = time(rng.randint(8, 17), rng.choice((0, 15, 30, 45)))
+    return datetime.combine(min(day, today - timedelta(days=1)), at)
 
 
 def _course_dates(rng: random.Random, count: int, today: date) -> list[datetime]:
@@ -294,7 +297,7 @@ def _course_dates(rng: random.Random, count: int, today: date) -> list[datetime]
             day += timedelta(days=_gap(rng))
         if day > today:
             break
-        out.append(_at(rng, day))
+        out.append(_at(rng, day, today))
     return out
 
 
@@ -307,7 +310,7 @@ def _exact_course_dates(rng: random.Random, count: int, today: date) -> list[dat
     out: list[datetime] = []
     for gap in [0, *gaps]:
         day += timedelta(days=gap)
-        out.append(_at(rng, day))
+        out.append(_at(rng, day, today))
     return out
 
 

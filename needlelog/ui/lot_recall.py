@@ -189,7 +189,7 @@ class LotRecallDialog(QDialog):
         try:
             count = write_csv(self.model.uses, out)
         except OSError as exc:
-            QMessageBox.warning(self, "The list could not be saved", f"{out}: {exc.strerror}")
+            QMessageBox.warning(self, "The list could not be saved", str(exc))
             return None
         self.message.setText(f"Saved {count} row(s) to {out.name}.")
         return out

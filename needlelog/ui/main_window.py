@@ -52,6 +52,7 @@ from PySide6.QtWidgets import (
 from needlelog import APP_NAME, config
 from needlelog.services.errors import NotFound
 from needlelog.store.errors import StoreError
+from needlelog.ui.failures import show_failure
 from needlelog.ui.features import install_features
 from needlelog.ui.latest_only import LatestOnly
 from needlelog.ui.patient_models import DueListModel, FirstPage, PatientListModel, PatientRole
@@ -462,11 +463,11 @@ class MainWindow(QMainWindow):
         model = self.patient_model
         self._searches.request(lambda: model.first_page(text, archived))
 
-    def _search_failed(self, exc: object, _trace: str) -> None:
+    def _search_failed(self, exc: object, trace: str) -> None:
         if isinstance(exc, StoreError):
             self._store_failed(exc)
-        else:
-            self.show_status(f"The search could not be run: {exc}")
+        elif isinstance(exc, BaseException):
+            show_failure(self, exc, trace, "The search")
 
     def _search_now(self) -> None:
         """Enter in the search box: answer at once and go to the first match."""
@@ -521,13 +522,13 @@ class MainWindow(QMainWindow):
             self._show_recall()
             self._update_count()
 
-        def failed(exc: BaseException, _trace: str) -> None:
+        def failed(exc: BaseException, trace: str) -> None:
             if not shiboken6.isValid(self):
                 return
             if isinstance(exc, StoreError):
                 self._store_failed(exc)
             else:
-                self.show_status(f"The due list could not be loaded: {exc}")
+                show_failure(self, exc, trace, "Loading the due list")
 
         self._due_task = run_task(work, done, failed)
 
@@ -713,7 +714,15 @@ class MainWindow(QMainWindow):
     ) -> None:
         from needlelog.ui.session_form import SessionForm  # the form is its own module
 
-        form = SessionForm(self.db, patient, session=session, parent=self)
+        before = set(self.findChildren(SessionForm))
+        try:
+            form = SessionForm(self.db, patient, session=session, parent=self)
+        except BaseException:
+            # A form that failed half-way (the app's failure box says why) does not
+            # stay behind, hidden, among the window's children.
+            for half_built in set(self.findChildren(SessionForm)) - before:
+                half_built.deleteLater()
+            raise
         # Passed on by the form to sessions.amend(..., reason=...).
         form.amend_reason = amend_reason  # type: ignore[attr-defined]
         form.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

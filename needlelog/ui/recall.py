@@ -200,6 +200,6 @@ def export_due_list(parent: QWidget | None, entries: list[DueEntry]) -> Path | N
     try:
         write_csv(entries, out)
     except OSError as exc:
-        QMessageBox.warning(parent, "The list could not be saved", f"{out}: {exc.strerror}")
+        QMessageBox.warning(parent, "The list could not be saved", str(exc))
         return None
     return out

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from needlelog.services import patients
 from needlelog.store.database import Database
+from needlelog.ui.failures import show_failure, told_in_words
 from needlelog.ui.tasks import Task, TaskCancelled, TaskControl, run_task
 
 
@@ -112,11 +113,14 @@ def _in_background(
         dialog.deleteLater()
         on_ready(result)
 
-    def failed(exc: BaseException, _trace: str) -> None:
+    def failed(exc: BaseException, trace: str) -> None:
         dialog.close()
         dialog.deleteLater()
         if isinstance(exc, TaskCancelled):
             _status(parent, "Report cancelled; nothing was written.")
+            return
+        if not told_in_words(exc):  # a font that cannot be read, a bug: to the log
+            show_failure(parent, exc, trace, "The report")
             return
         QMessageBox.warning(parent, "The report could not be made", str(exc) or repr(exc))
 
