@@ -17,6 +17,7 @@ from PySide6.QtCore import (
     QEvent,
     QItemSelectionModel,
     QModelIndex,
+    QPoint,
     QSettings,
     Qt,
     QTimer,
@@ -40,6 +41,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
     QTableView,
@@ -210,6 +212,8 @@ class MainWindow(QMainWindow):
         self.recall_panel = RecallPanel()
         self.recall_panel.contact_logged.connect(self._on_contact_logged)
         self.recall_panel.export_requested.connect(self.export_due_list)
+        self.due_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.due_view.customContextMenuRequested.connect(self._due_menu_at)
         due_page = QWidget()
         due_box = QVBoxLayout(due_page)
         due_box.setContentsMargins(0, 0, 0, 0)
@@ -539,6 +543,29 @@ class MainWindow(QMainWindow):
         """The recall panel follows the chosen patient when they are in the due list."""
         row = None if self._current is None else self.due_model.row_of(self._current.id)
         self.recall_panel.show_entry(None if row is None else self.due_model.entry_at(row))
+
+    def due_menu(self, entry: DueEntry) -> QMenu:
+        """What reception does with a patient of the due list: log a contact, and book
+        the next session (a new course for an interrupted one)."""
+        from needlelog.domain.course import CourseState
+
+        menu = QMenu(self)
+        log = menu.addAction("Log contact…")
+        log.triggered.connect(self.recall_panel.log_contact)
+        interrupted = entry.status.state is CourseState.INTERRUPTED
+        book = menu.addAction("Restart course…" if interrupted else "New session…")
+        book.triggered.connect(self.new_session)
+        return menu
+
+    def _due_menu_at(self, point: QPoint) -> None:
+        index = self.due_view.indexAt(point)
+        entry = self.due_model.entry_at(index.row()) if index.isValid() else None
+        if entry is None:
+            return
+        self.due_view.selectRow(index.row())  # the record and the panel follow
+        menu = self.due_menu(entry)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(self.due_view.viewport().mapToGlobal(point))
 
     def _on_contact_logged(self, attempt: object) -> None:
         outcome = getattr(attempt, "outcome", None)

@@ -32,6 +32,7 @@ from needlelog.services import clock
 from needlelog.services.errors import NotFound
 from needlelog.store.errors import StoreError
 from needlelog.ui import formatting as fmt
+from needlelog.ui.form_widgets import DATE_FORMAT, DATE_LOCALE
 
 if TYPE_CHECKING:
     from needlelog.domain.recall import ContactAttempt
@@ -59,7 +60,8 @@ class ContactDialog(QDialog):
         self.on = QDateEdit()
         self.on.setObjectName("contactDate")
         self.on.setCalendarPopup(True)
-        self.on.setDisplayFormat("d MMM yyyy")  # the house style of every date shown
+        self.on.setLocale(DATE_LOCALE)
+        self.on.setDisplayFormat(DATE_FORMAT)  # the house style of every date shown
         today = clock.today()
         self.on.setDate(QDate(today.year, today.month, today.day))
         self.note = QLineEdit()

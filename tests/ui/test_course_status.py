@@ -7,6 +7,7 @@ import io
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from needlelog.reports.progress import build_progress_report
@@ -60,6 +61,10 @@ def test_an_abandoned_course_is_interrupted_with_a_restart_not_maintenance_overd
     assert row[status_col] == "Course interrupted"
     assert row[DueListModel.DAYS] == ""
     assert row[DueListModel.HEADERS.index("Next due")] == "Restart"
+    # The patient list says so too, instead of a long-past due date in red.
+    window.tabs.setCurrentIndex(0)
+    list_row = window.patient_model.row_of(window.due_model.patient_at(0).id)  # type: ignore[union-attr]
+    assert window.patient_model.index(list_row, 5).data() == "Course interrupted"
     _choose(qtbot, window, "INT-1")
     text = window.record.status_label.text()
     assert text.startswith("Course interrupted after 1 of 3 sessions")
@@ -83,3 +88,30 @@ def test_days_overdue_are_the_same_in_list_record_and_report(
     buffer = io.BytesIO()
     build_progress_report(db, pid, buffer)
     assert "92 days overdue" in page_texts(buffer.getvalue())[0]
+
+
+def test_the_due_list_offers_to_restart_an_interrupted_course(
+    qtbot: QtBot, db: Database, make_window: MakeWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _patient_treated_days_ago(db, "INT-2", 300)
+    _patient_treated_days_ago(db, "OVR-2", 50)
+    opened: list[tuple[str, object]] = []
+    monkeypatch.setattr(
+        MainWindow,
+        "_open_session_form",
+        lambda self, patient, session, reason="": opened.append((patient.record_no, session)),
+    )
+    window = make_window(db)
+    _choose(qtbot, window, "INT-2")
+    entry = window.due_model.entry_at(window.due_model.row_of(window.current_patient().id))  # type: ignore[arg-type, union-attr]
+    assert entry is not None
+    menu = window.due_menu(entry)
+    assert [a.text() for a in menu.actions()] == ["Log contact…", "Restart course…"]
+    menu.actions()[1].trigger()
+    assert opened == [("INT-2", None)]  # a new session: it starts the new course
+    _choose(qtbot, window, "OVR-2")
+    entry = window.due_model.entry_at(window.due_model.row_of(window.current_patient().id))  # type: ignore[arg-type, union-attr]
+    assert [a.text() for a in window.due_menu(entry).actions()] == [  # type: ignore[arg-type]
+        "Log contact…",
+        "New session…",
+    ]
