@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QComboBox, QDateEdit, QLabel, QMessageBox, QSpinBo
 # The house style of every date shown (7 Mar 2026, as the list, record and report
 # write it), in English month names whatever the system's language, like the rest.
 DATE_FORMAT = "d MMM yyyy"
-DATE_LOCALE = QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom)
+DATE_LOCALE = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)  # "Sep", not "Sept"
 _EMPTY_DATE = QDate(1900, 1, 1)
 
 
