@@ -60,6 +60,8 @@ def test_a_date_reads_the_same_in_list_record_report_and_form(
     qtbot.addWidget(edit)
     edit.set_value(date(2026, 3, 2))
     assert edit.text() == HOUSE
+    edit.set_value(date(2027, 9, 30))
+    assert edit.text() == "30 Sep 2027"  # as fmt.day writes it, whatever the system language
     assert _product_text(Product("PRP", "P1", date(2027, 7, 25))) == (
         "PRP  ·  lot P1  ·  exp. 25 Jul 2027"
     )
