@@ -12,6 +12,8 @@ from pytestqt.qtbot import QtBot
 
 from needlelog import failures
 from needlelog.domain.records import Patient
+from needlelog.services import settings
+from needlelog.services.settings import ClinicInfo
 from needlelog.store.database import Database
 from needlelog.ui import report_actions, tasks
 from needlelog.ui.report_actions import ReportPreview
@@ -21,6 +23,8 @@ from tests.ui.fake_window import FakeWindow
 
 @pytest.fixture
 def patient(db: Database) -> Patient:
+    # A named clinic: the question about an unset name has its own tests.
+    settings.set_clinic(db, ClinicInfo(name="Harbour Skin Clinic"), "test")
     return patient_with_sessions(db, 12, "P-0007")
 
 
@@ -41,8 +45,14 @@ def action(win: FakeWindow, text: str) -> Any:
 
 def test_install_adds_the_report_actions_to_menu_and_toolbar(window: FakeWindow) -> None:
     names = [a.text() for a in window.patient_menu.actions()]
-    assert names == ["Preview report…", "Print report…", "Save report as PDF…"]
-    assert [a.text() for a in window.toolbar.actions()] == names
+    assert names == [
+        "Preview report…",
+        "Print report…",
+        "Save report as PDF…",
+        "Aftercare &handout…",
+    ]
+    # The handout is a menu item; the toolbar keeps the report's three buttons.
+    assert [a.text() for a in window.toolbar.actions()] == names[:3]
     assert action(window, "Print report…").shortcut() == QKeySequence(
         QKeySequence.StandardKey.Print
     )
