@@ -410,7 +410,9 @@ def prepare_bytes(data: bytes, name: str) -> PreparedPhoto:
                     f"{name} is a {kind or 'kind of'} file; allowed: JPEG, PNG, TIFF, HEIC/HEIF"
                 )
             exif = im.getexif()
-            orientation = int(exif.get(0x0112) or 1)
+            # pillow-heif applies a HEIF's rotation while decoding and keeps what the
+            # camera said as "original_orientation".
+            orientation = int(im.info.get("original_orientation") or exif.get(0x0112) or 1)
             if orientation not in range(1, 9):
                 orientation = 1
             capture = capture_info(exif)
