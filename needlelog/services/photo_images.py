@@ -448,7 +448,11 @@ def prepare_bytes(data: bytes, name: str) -> PreparedPhoto:
         if str(exc).startswith(name):
             raise
         raise UnreadableImage(f"{name}: {exc}") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, struct.error) as exc:
+    except UnidentifiedImageError:
+        raise UnreadableImage(
+            f"{name} is not a readable image; allowed: JPEG, PNG, TIFF, HEIC/HEIF"
+        ) from None
+    except (OSError, SyntaxError, ValueError, struct.error) as exc:
         raise UnreadableImage(f"{name} is not a readable image ({exc})") from None
     except Image.DecompressionBombError:
         raise UnreadableImage(f"{name} has more than {MAX_PIXELS:,} pixels") from None
