@@ -99,3 +99,49 @@ def test_a_backup_without_photos_is_as_before(db: Database, tmp_path: Path) -> N
     with zipfile.ZipFile(tmp_path / "b.zip") as zf:
         assert zf.namelist() == ["manifest.json", "needlelog.sqlite3"]
     assert not (tmp_path / "needlelog-photos").exists()
+
+
+def test_json_lists_photos_by_checksum_and_fhir_adds_media(db: Database, tmp_path: Path) -> None:
+    from fhir.resources.R4B.media import Media
+
+    from needlelog.domain.photos import PhotoUse
+    from needlelog.exchange.fhir_export import export_fhir, urn
+    from needlelog.exchange.json_export import export_json
+
+    shas = _with_photos(db, tmp_path, count=2)
+    pid = patients.find_by_record_no(db, "P-0").id
+    photos.set_uses(db, pid, [PhotoUse.CLINICAL_RECORD, PhotoUse.TEACHING], "t")
+    withdrawn = photos.for_patient(db, pid)[1]
+    photos.withdraw(db, withdrawn.id, "blurred", "t")
+    export_json(db, tmp_path / "r.json")
+    doc = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert doc["counts"]["photos"] == 2
+    first, second = doc["photos"]
+    assert first["sha256"] == shas[0] and first["record_no"] == "P-0"
+    assert (first["view"], first["timing"], first["ext"], first["orientation"]) == (
+        "front", "before", "jpg", 6,
+    )  # fmt: skip
+    assert first["capture"]["camera"] == "NIKON D850" and first["capture"]["flash_fired"] is False
+    assert first["capture"]["exposure_time_s"] == pytest.approx(1 / 125)
+    assert second["withdrawn"]["reason"] == "blurred"
+    assert doc["photo_uses"] == [{"record_no": "P-0", "uses": ["clinical_record", "teaching"]}]
+    # a patient's own export holds only their photos
+    other = _with_photos(db, tmp_path, count=1, first=20)
+    export_json(db, tmp_path / "one.json", record_no="P-20")
+    one = json.loads((tmp_path / "one.json").read_text(encoding="utf-8"))
+    assert [p["sha256"] for p in one["photos"]] == other
+
+    export_fhir(db, tmp_path / "f.json")
+    bundle = json.loads((tmp_path / "f.json").read_text(encoding="utf-8"))
+    urls = {e["fullUrl"] for e in bundle["entry"]}
+    media = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Media"]
+    assert len(media) == 2  # the withdrawn photo is left out
+    for m in media:
+        Media.parse_obj(m)
+        assert m["subject"]["reference"] in urls
+        assert m["partOf"][0]["reference"] in urls and m["encounter"]["reference"] in urls
+    m = next(m for m in media if m["identifier"][0]["value"] == shas[0])
+    assert m["subject"]["reference"] == urn("patient", pid)
+    assert (m["width"], m["height"]) == (480, 640)
+    assert m["view"]["coding"][0]["code"] == "front"
+    assert m["content"]["contentType"] == "image/jpeg"
