@@ -93,6 +93,16 @@ def one(conn: Connection, photo_id: int) -> Photo:
     return build(row)
 
 
+def session_patient(conn: Connection, session_id: int) -> int:
+    """The patient of a session; ``NotFound`` when there is no such session."""
+    found = conn.execute(
+        select(_sessions.c.patient_id).where(_sessions.c.id == session_id)
+    ).scalar()
+    if found is None:
+        raise NotFound(f"no session with id {session_id}")
+    return int(found)
+
+
 def for_session(conn: Connection, session_id: int, include_withdrawn: bool = False) -> list[Photo]:
     """A session's photos, by view, before first."""
     stmt = _base().where(_photos.c.session_id == session_id)

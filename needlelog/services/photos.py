@@ -261,6 +261,7 @@ def add(
     records in one transaction. Answers the photos as every read gives them."""
     with _transaction(db) as conn:
         _check_view(conn, view)
+        photo_query.session_patient(conn, session_id)  # NotFound before anything is stored
     store = store or photo_store(db)
     for item in prepared:
         store.put(item.data)
