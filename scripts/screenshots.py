@@ -28,9 +28,9 @@ from needlelog.domain.search import fold  # noqa: E402
 from needlelog.services import demo, patients, sessions  # noqa: E402
 from needlelog.store.migrate import open_database  # noqa: E402
 from needlelog.ui.app import create_main_window, prepare_application  # noqa: E402
+from needlelog.ui.background import wait_for_all  # noqa: E402
 from needlelog.ui.main_window import MainWindow  # noqa: E402
 from needlelog.ui.patient_dialog import PatientDialog  # noqa: E402
-from needlelog.ui.tasks import wait_for_all  # noqa: E402
 
 WIDTH, HEIGHT = 1600, 900
 MAX_BYTES = 300 * 1024

@@ -29,7 +29,9 @@ def main() -> int:
     parser.add_argument(
         "--scroll-to", default="areas", help="a section title, or 'areas' for the map"
     )
+    parser.add_argument("--size", default="1000x800", help="window size, WIDTHxHEIGHT")
     args = parser.parse_args()
+    width, height = (int(n) for n in args.size.lower().split("x"))
     app = QApplication.instance() or QApplication(sys.argv)
     with tempfile.TemporaryDirectory() as folder:
         db = open_database(f"sqlite:///{Path(folder) / 'demo.sqlite3'}")
@@ -38,7 +40,7 @@ def main() -> int:
         candidates = [p for p in patients.search(db, "", limit=40) if p.sessions_total >= 2]
         patient = candidates[0]
         form = SessionForm(db, patient)
-        form.resize(1000, 800)
+        form.resize(width, height)
         form.show()
         app.processEvents()
         chosen = form.face_map.selected_areas()

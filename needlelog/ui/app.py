@@ -25,10 +25,10 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from needlelog import APP_NAME, config
 from needlelog.store.errors import StoreError
+from needlelog.ui.background import TaskControl, cancel_all, run_task, wait_for_all
 from needlelog.ui.identity import app_icon, apply_identity
 from needlelog.ui.main_window import MainWindow
 from needlelog.ui.smoke import arm_smoke_exit
-from needlelog.ui.tasks import TaskControl, cancel_all, run_task, wait_for_all
 
 if TYPE_CHECKING:
     from needlelog.store.database import Database

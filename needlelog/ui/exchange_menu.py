@@ -1,6 +1,6 @@
 """File menu entries for exports, CSV import, backup and restore.
 
-Every long job runs through ``tasks.run_task`` with a progress dialog whose
+Every long job runs through ``background.run_task`` with a progress dialog whose
 Cancel stops the work between batches: an export or backup then removes
 its partial file, an import rolls its one transaction back. An import is
 first run as a dry run and its report (what would be added, every problem)
@@ -48,7 +48,7 @@ from needlelog.exchange.fhir_export import export_fhir
 from needlelog.exchange.json_export import export_json
 from needlelog.services import settings
 from needlelog.store.migrate import upgrade
-from needlelog.ui.tasks import Task, TaskCancelled, TaskControl, run_task
+from needlelog.ui.background import Task, TaskCancelled, TaskControl, run_task
 
 FORMATS = (
     ("csv", "Spreadsheet (CSV: patients.csv and sessions.csv in a folder)"),

@@ -36,8 +36,8 @@ from PySide6.QtWidgets import (
 
 from needlelog import config
 from needlelog.ui.about import show_about
+from needlelog.ui.background import Task, run_task
 from needlelog.ui.identity import app_icon
-from needlelog.ui.tasks import Task, run_task
 
 if TYPE_CHECKING:
     from needlelog.store.database import Database

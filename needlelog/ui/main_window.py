@@ -51,11 +51,10 @@ from PySide6.QtWidgets import (
 from needlelog import APP_NAME, config
 from needlelog.services.errors import NotFound
 from needlelog.store.errors import StoreError
+from needlelog.ui.background import LatestOnly, Task, run_task
 from needlelog.ui.features import install_features
-from needlelog.ui.latest_only import LatestOnly
 from needlelog.ui.patient_models import DueListModel, FirstPage, PatientListModel, PatientRole
 from needlelog.ui.patient_record import EMPTY_HINT, PatientRecordView
-from needlelog.ui.tasks import Task, run_task
 
 if TYPE_CHECKING:
     from needlelog.domain.records import Patient, TreatmentSession

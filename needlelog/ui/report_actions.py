@@ -1,6 +1,6 @@
 """Preview, print and save a patient's progress report, and save a session handout.
 
-The PDF is made on a pool thread (``tasks.run_task``) behind a progress
+The PDF is made on a pool thread (``background.run_task``) behind a progress
 dialog; the window stays responsive and the user can cancel. The preview
 shows the very bytes that are printed or saved.
 """
@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from needlelog.services import patients
 from needlelog.store.database import Database
-from needlelog.ui.tasks import Task, TaskCancelled, TaskControl, run_task
+from needlelog.ui.background import Task, TaskCancelled, TaskControl, run_task
 
 
 # ReportLab is imported on first use: the main window should not pay for it at start.

@@ -15,7 +15,7 @@ from needlelog.services import clock, patients
 from needlelog.services.demo_data import generate
 from needlelog.store.database import Database
 from needlelog.store.migrate import open_database
-from needlelog.ui import tasks
+from needlelog.ui import background
 from needlelog.ui.app import create_main_window
 from needlelog.ui.form_widgets import DISCARD_BUTTON
 from needlelog.ui.main_window import MainWindow
@@ -27,7 +27,7 @@ def isolated_qsettings(tmp_path: Path) -> Iterator[Path]:
     folder = tmp_path / "qsettings"
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
     yield folder
-    assert tasks.wait_for_all(30_000), "background tasks still running at teardown"
+    assert background.wait_for_all(30_000), "background tasks still running at teardown"
 
 
 @pytest.fixture(autouse=True)
@@ -94,7 +94,7 @@ def make_window(qtbot: QtBot) -> Iterator[object]:
 
     yield make
     for window in opened:
-        tasks.wait_for_all()
+        background.wait_for_all()
         window.close()
 
 

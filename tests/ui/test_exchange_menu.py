@@ -13,7 +13,7 @@ from needlelog import config
 from needlelog.domain.records import Patient
 from needlelog.services import patients, sessions
 from needlelog.store.database import Database
-from needlelog.ui import exchange_menu, tasks
+from needlelog.ui import background, exchange_menu
 from tests.factories import make_patient, make_session
 
 
@@ -45,7 +45,7 @@ def window(qtbot: Any, db: Database) -> Iterator[FakeWindow]:
     qtbot.addWidget(win)
     exchange_menu.install(win)
     yield win
-    tasks.wait_for_all()
+    background.wait_for_all()
     qtbot.wait(10)
 
 
@@ -105,7 +105,7 @@ def test_cancelled_export_leaves_nothing(
     patients.register(window.db, make_patient(), "t")
     original = exchange_menu._progress_hook
 
-    def cancelling(control: tasks.TaskControl) -> Any:
+    def cancelling(control: background.TaskControl) -> Any:
         control.cancel()  # as if Cancel was pressed before the first batch
         return original(control)
 
@@ -234,7 +234,7 @@ def test_restore_refuses_a_foreign_file(
 
 
 def test_daily_backup_waits_for_start_up_then_runs(window: FakeWindow, qtbot: Any) -> None:
-    tasks.wait_for_all()
+    background.wait_for_all()
     folder = config.paths().backups
     assert not list(folder.glob("needlelog-auto-*.zip"))  # not while the window opens
     window.exchange_actions.start_auto_backup(delay_ms=0)
@@ -256,7 +256,7 @@ def test_cancelled_import_writes_nothing(
     original = exchange_menu._progress_hook
     calls: list[str] = []
 
-    def cancel_the_commit(control: tasks.TaskControl) -> Any:
+    def cancel_the_commit(control: background.TaskControl) -> Any:
         calls.append("run")
         hook = original(control)
 

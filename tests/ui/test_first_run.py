@@ -12,7 +12,7 @@ from needlelog.services import demo, patients
 from needlelog.services.errors import NotFound
 from needlelog.services.settings import ClinicInfo, get_clinic
 from needlelog.store.database import Database
-from needlelog.ui import first_run, tasks
+from needlelog.ui import background, first_run
 from needlelog.ui.first_run import (
     DEMO_PATIENTS,
     FirstRunChoices,
@@ -169,7 +169,7 @@ def test_apply_in_background_keeps_the_window_live_and_reports_back(
         window, db, FirstRunChoices("Riverside", add_demo=True), lambda: done.append(True)
     )
     qtbot.waitUntil(lambda: bool(done), timeout=60_000)
-    assert tasks.wait_for_all()
+    assert background.wait_for_all()
     assert demo.count_demo(db) == DEMO_PATIENTS
     assert get_clinic(db).name == "Riverside"
 

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from needlelog.domain.records import Patient
 from needlelog.services import clock, patients, sessions
 from needlelog.store.database import Database
-from needlelog.ui import tasks
+from needlelog.ui import background
 from needlelog.ui.main_window import ALL_TAB, DUE_TAB, MainWindow
 from needlelog.ui.patient_models import PAGE_SIZE, FirstPage
 from tests.factories import make_patient, make_session
@@ -88,7 +88,7 @@ def test_keys_typed_together_show_only_the_answer_to_the_last(
     # Each key starts its search at once; the answers to "s" and "sm" arrive after the
     # text changed again and are dropped, so the list never flickers through them.
     qtbot.waitUntil(lambda: _names(window) == ["Smith, Emma"])
-    tasks.wait_for_all()
+    background.wait_for_all()
     qtbot.wait(50)
     assert shown == ["smi"]
 

@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from needlelog.domain.records import Patient
 from needlelog.store.database import Database
-from needlelog.ui import report_actions, tasks
+from needlelog.ui import background, report_actions
 from needlelog.ui.report_actions import ReportPreview
 from tests.reports.helpers import page_texts, patient_with_sessions
 from tests.ui.fake_window import FakeWindow
@@ -29,7 +29,7 @@ def window(qtbot: QtBot, db: Database, patient: Patient) -> Iterator[FakeWindow]
     qtbot.addWidget(win)
     report_actions.install(win)
     yield win
-    tasks.wait_for_all()
+    background.wait_for_all()
 
 
 def action(win: FakeWindow, text: str) -> Any:
@@ -81,7 +81,7 @@ def test_cancelled_save_dialog_writes_nothing(
 ) -> None:
     monkeypatch.setattr(report_actions.QFileDialog, "getSaveFileName", lambda *a: ("", ""))
     action(window, "Save report as PDF…").trigger()
-    tasks.wait_for_all()
+    background.wait_for_all()
     assert not list(tmp_path.glob("*.pdf"))
 
 

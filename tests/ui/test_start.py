@@ -23,7 +23,7 @@ from needlelog.services.demo_data import DEMO_PREFIX
 from needlelog.services.settings import get_clinic
 from needlelog.store.database import Database
 from needlelog.ui import app as app_module
-from needlelog.ui import first_run, tasks
+from needlelog.ui import background, first_run
 from needlelog.ui.app import CANNOT_OPEN, Startup, run_app, start_app
 from needlelog.ui.main_window import OPENING_RECORDS, MainWindow
 from needlelog.ui.patient_dialog import PatientDialog
@@ -96,10 +96,10 @@ def started(qtbot: QtBot) -> Iterator[list[Startup]]:
     """Startups made by a test; their windows close and their databases close at the end."""
     made: list[Startup] = []
     yield made
-    tasks.wait_for_all()
+    background.wait_for_all()
     for startup in made:
         startup.window.close()
-        tasks.wait_for_all()
+        background.wait_for_all()
         if startup.db is not None:
             startup.db.dispose()
 
@@ -253,7 +253,7 @@ def test_attaching_twice_is_refused(qtbot: QtBot, db: Database) -> None:
     qtbot.addWidget(window)
     with pytest.raises(RuntimeError, match="already attached"):
         window.attach(db)
-    tasks.wait_for_all()
+    background.wait_for_all()
 
 
 def test_a_failing_open_hides_the_window_explains_and_exits_1(

@@ -8,8 +8,8 @@ import threading
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
-from needlelog.ui import tasks
-from needlelog.ui.latest_only import LatestOnly
+from needlelog.ui import background
+from needlelog.ui.background import LatestOnly
 
 
 def test_only_the_latest_answer_arrives_even_when_an_older_one_comes_later(
@@ -42,12 +42,12 @@ def test_a_failure_is_delivered_only_for_the_latest_request(qtbot: QtBot) -> Non
         raise RuntimeError(text)
 
     runner.request(lambda: broken("older"))
-    tasks.wait_for_all()
+    background.wait_for_all()
     qtbot.waitUntil(lambda: not runner.pending)
     assert failures == ["older"]
     runner.request(lambda: broken("old"))
     runner.request(lambda: "fine")
-    tasks.wait_for_all()
+    background.wait_for_all()
     qtbot.waitUntil(lambda: not runner.pending)
     assert failures == ["older"]
 
@@ -58,7 +58,7 @@ def test_supersede_drops_answers_already_on_their_way(qtbot: QtBot) -> None:
     runner.answered.connect(answers.append)
     runner.request(lambda: "typed")
     runner.supersede()  # e.g. Enter answered at once on the GUI thread
-    tasks.wait_for_all()
+    background.wait_for_all()
     qtbot.waitUntil(lambda: not runner.pending)
     assert answers == []
 
@@ -73,7 +73,7 @@ def test_an_answer_after_its_owner_is_gone_is_dropped_quietly(qtbot: QtBot) -> N
     owner.deleteLater()
     qtbot.waitUntil(lambda: not _alive(owner))
     release.set()
-    tasks.wait_for_all()
+    background.wait_for_all()
     qtbot.wait(50)
     assert answers == []
 
@@ -82,3 +82,51 @@ def _alive(obj: QWidget) -> bool:
     import shiboken6
 
     return shiboken6.isValid(obj)
+
+
+def test_a_task_delivers_its_result_on_the_gui_thread(qtbot: QtBot) -> None:
+    threads: list[object] = []
+
+    def work(_control: background.TaskControl) -> str:
+        threads.append(threading.current_thread())
+        return "done"
+
+    results: list[object] = []
+    task = background.run_task(work, lambda r: results.append((r, threading.current_thread())))
+    qtbot.waitUntil(lambda: task.done)
+    assert threads != [threading.main_thread()]
+    assert results == [("done", threading.main_thread())]
+
+
+def test_a_task_that_outlasts_the_waiting_time_says_it_is_waiting(qtbot: QtBot) -> None:
+    release = threading.Event()
+    said: list[str] = []
+    task = background.run_task(
+        lambda _c: release.wait(5), on_waiting=lambda: said.append("waiting")
+    )
+    qtbot.waitUntil(lambda: said == ["waiting"], timeout=3000)
+    assert not task.done
+    release.set()
+    qtbot.waitUntil(lambda: task.done)
+    assert said == ["waiting"]
+
+
+def test_a_quick_task_never_says_it_is_waiting(qtbot: QtBot) -> None:
+    said: list[str] = []
+    task = background.run_task(lambda _c: 1, on_waiting=lambda: said.append("waiting"))
+    qtbot.waitUntil(lambda: task.done)
+    qtbot.wait(background.WAITING_MS + 50)
+    assert said == []
+
+
+def test_a_task_whose_owner_is_gone_delivers_nothing(qtbot: QtBot) -> None:
+    owner = QWidget()
+    release = threading.Event()
+    results: list[object] = []
+    background.run_task(lambda _c: release.wait(5) and "late", results.append, parent=owner)
+    owner.deleteLater()
+    qtbot.waitUntil(lambda: not _alive(owner))
+    release.set()
+    background.wait_for_all()
+    qtbot.wait(50)
+    assert results == []

@@ -1,0 +1,217 @@
+"""The one way the window reaches the database or runs a long job: off the GUI thread.
+
+The shape is Anki's ``QueryOp``/``CollectionOp``: the work function runs on a pool
+thread and never touches widgets; its result, or its error, comes back on the GUI
+thread, where the callbacks may update widgets. Two modes:
+
+- ``run_task(work, on_done, on_error, parent)``: one piece of work (open, save,
+  archive, report, export, backup). ``work`` receives a ``TaskControl`` to report
+  progress and to check whether the user cancelled. If the work is still running
+  after ``WAITING_MS`` (another PC holds the write lock, a slow server), the task
+  emits ``waiting`` so the window can say so instead of looking frozen.
+- ``LatestOnly``: work asked for again and again (a search per keystroke), where only
+  the answer to the latest request matters; older answers are dropped on arrival.
+
+Callbacks are tied to ``parent``: when it is gone (a dialog closed meanwhile), the
+outcome is dropped quietly. An error without an ``on_error`` is raised again on the
+GUI thread, so it is never hidden.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+
+# Work still running after this long is waiting on something (the write lock of
+# another PC, a slow server): long enough that a normal save never mentions it.
+WAITING_MS = 250
+
+
+class TaskCancelled(Exception):
+    """Raised by work that stopped because the user cancelled it."""
+
+
+class _Relay(QObject):
+    """Carries outcomes from pool threads to the GUI thread (it lives there).
+
+    It has no parent: a job still running when its owner is gone emits into a live
+    object, and Qt has already cut the relay's links to the departed owner."""
+
+    answered = Signal(int, object)
+    failed = Signal(int, object, str)
+    progress = Signal(int, int, str)
+
+
+class TaskControl:
+    """Handed to the work function: report progress, check for cancellation."""
+
+    def __init__(self, relay: _Relay) -> None:
+        self._relay = relay
+        self._cancel = threading.Event()
+
+    def progress(self, done: int, total: int, message: str = "") -> None:
+        self._relay.progress.emit(done, total, message)
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def check(self) -> None:
+        if self._cancel.is_set():
+            raise TaskCancelled()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+
+class _Job(QRunnable):
+    def __init__(
+        self, number: int, work: Callable[[TaskControl], Any], control: TaskControl, relay: _Relay
+    ) -> None:
+        super().__init__()
+        self._number, self._work, self._control, self._relay = number, work, control, relay
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            result = self._work(self._control)
+        except BaseException as exc:  # handed to the GUI thread, which decides what to show
+            self._relay.failed.emit(self._number, exc, traceback.format_exc())
+        else:
+            self._relay.answered.emit(self._number, result)
+
+
+def _start(work: Callable[[TaskControl], Any], number: int, control: TaskControl) -> None:
+    QThreadPool.globalInstance().start(_Job(number, work, control, control._relay))
+
+
+class Task(QObject):
+    """One running piece of background work; ``run_task`` keeps it alive until it ends."""
+
+    finished = Signal(object)
+    failed = Signal(object, str)
+    progress = Signal(int, int, str)
+    waiting = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._relay = _Relay()
+        self.control = TaskControl(self._relay)
+        self.done = False
+        # Bound to this object, so the relay's outcome is queued to the GUI thread and
+        # Qt cuts the link when this task goes with its owner.
+        self._relay.answered.connect(self._on_answered)
+        self._relay.failed.connect(self._on_failed)
+        self._relay.progress.connect(self.progress)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(WAITING_MS)
+        self._timer.timeout.connect(self.waiting)
+
+    def _on_answered(self, _number: int, result: object) -> None:
+        self._end()
+        self.finished.emit(result)
+
+    def _on_failed(self, _number: int, exc: object, trace: str) -> None:
+        self._end()
+        self.failed.emit(exc, trace)
+
+    def _end(self) -> None:
+        self.done = True
+        self._timer.stop()
+        _running.discard(self)
+
+    def cancel(self) -> None:
+        self.control.cancel()
+
+
+_running: set[Task] = set()
+
+
+def _raise_again(exc: BaseException, _trace: str) -> None:
+    raise exc
+
+
+def run_task(
+    work: Callable[[TaskControl], Any],
+    on_done: Callable[[Any], None] | None = None,
+    on_error: Callable[[BaseException, str], None] | None = None,
+    parent: QObject | None = None,
+    on_waiting: Callable[[], None] | None = None,
+) -> Task:
+    """Run ``work(control)`` on a pool thread; the callbacks run on the GUI thread, and
+    only while ``parent`` (if given) still exists."""
+    task = Task(parent)
+    _running.add(task)
+    # A task that goes with its owner before its work ends is forgotten then.
+    task.destroyed.connect(lambda _obj=None: _running.discard(task))
+    if on_done is not None:
+        task.finished.connect(on_done)
+    task.failed.connect(on_error if on_error is not None else _raise_again)
+    if on_waiting is not None:
+        task.waiting.connect(on_waiting)
+    task._timer.start()
+    _start(work, 0, task.control)
+    return task
+
+
+class LatestOnly(QObject):
+    """Runs requests off the GUI thread and delivers only the latest one's outcome.
+
+    One long-lived relay serves every request: a keystroke costs one small runnable,
+    its answer one signal, and the list never flickers through text typed over."""
+
+    answered = Signal(object)
+    failed = Signal(object, str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._latest = 0
+        self._open = 0  # requests started and not answered yet
+        self._relay = _Relay()
+        self._control = TaskControl(self._relay)
+        self._relay.answered.connect(self._on_answered)
+        self._relay.failed.connect(self._on_failed)
+
+    def request(self, work: Callable[[], Any]) -> None:
+        """Run ``work()`` on a pool thread; its outcome is delivered only if no newer
+        request was made (or ``supersede`` called) meanwhile."""
+        self._latest += 1
+        self._open += 1
+        _start(lambda _control: work(), self._latest, self._control)
+
+    def supersede(self) -> None:
+        """Drop the outcome of every request made so far (a newer answer is shown)."""
+        self._latest += 1
+
+    @property
+    def pending(self) -> bool:
+        """Whether any request is still running."""
+        return self._open > 0
+
+    def _on_answered(self, number: int, result: object) -> None:
+        self._open -= 1
+        if number == self._latest:
+            self.answered.emit(result)
+
+    def _on_failed(self, number: int, exc: object, trace: str) -> None:
+        self._open -= 1
+        if number == self._latest:
+            self.failed.emit(exc, trace)
+
+
+def cancel_all() -> None:
+    """Ask every running task to stop at its next step (the application is closing)."""
+    for task in list(_running):
+        if shiboken6.isValid(task):
+            task.cancel()
+
+
+def wait_for_all(timeout_ms: int = 30_000) -> bool:
+    """Block until every piece of work ended (tests and application shutdown)."""
+    return QThreadPool.globalInstance().waitForDone(timeout_ms)
