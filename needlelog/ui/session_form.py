@@ -51,9 +51,10 @@ from needlelog.domain.records import (
 )
 from needlelog.domain.validation import screening_violations
 from needlelog.services import sessions, settings
-from needlelog.services.errors import StaleRecord
+from needlelog.services.errors import NotFound, StaleRecord
 from needlelog.store.database import Database
 from needlelog.store.errors import StoreError
+from needlelog.ui.background import Task, TaskControl, run_task
 from needlelog.ui.face_map import FaceMapWidget
 from needlelog.ui.form_widgets import (
     DATE_FORMAT,
@@ -87,6 +88,7 @@ GAIS_CHOICES: list[tuple[str, object]] = [
     ("4  No change", 4),
     ("5  Worse", 5),
 ]
+WAITING_TEXT = "Waiting for another computer to finish saving…"
 SECTIONS = (
     "Screening",
     "Preparation",
@@ -150,6 +152,7 @@ class SessionForm(QDialog):
         self._session = session
         self._protocol = settings.get_protocol(db)
         self._previous = sessions.latest(db, patient.id) if session is None else None
+        self._save_task: Task | None = None
         self._known_products = sessions.known_products(db)
         self._known_practitioners = sessions.known_practitioners(db)
         self._area_defaults: dict[Area, TreatedArea] = {}
@@ -824,7 +827,7 @@ class SessionForm(QDialog):
             has_avoid or bool(result.caution) or self.override_reason.isVisible()
         )
         problems = screening_violations(self._screening_probe(answers), self._protocol)
-        self.save_button.setEnabled(not problems)
+        self.save_button.setEnabled(not problems and self._save_task is None)
         self.blocked_note.setText(
             "Saving is blocked: " + " ".join(sentence(p.message) for p in problems)
             if problems
@@ -984,8 +987,16 @@ class SessionForm(QDialog):
 
     # ---- saving -----------------------------------------------------------
 
-    def save(self) -> TreatmentSession | None:
-        """Save through the services; on refusal show each message by its field."""
+    @property
+    def saving(self) -> bool:
+        """Whether a save is on its way to the database."""
+        return self._save_task is not None
+
+    def save(self) -> None:
+        """Save through the services, off the GUI thread; on refusal show each message
+        by its field. The form keeps every entry until the save has landed."""
+        if self._save_task is not None:
+            return  # one save at a time: Ctrl+S pressed again while waiting
         if not self.save_button.isEnabled():
             # Ctrl+S while screening blocks saving: show where the answer is missing.
             self.scroll.ensureWidgetVisible(self._screening_alert)
@@ -993,45 +1004,76 @@ class SessionForm(QDialog):
                 self.override_reason if self.override_reason.isVisible() else self.cautions_reviewed
             )
             target.setFocus(Qt.FocusReason.ShortcutFocusReason)
-            return None
+            return
         data = self.collect()
+        db, patient_id, session = self._db, self._patient.id, self._session
         actor = config.current_user()
-        try:
-            if self._session is None:
-                stored = sessions.record(self._db, self._patient.id, data, actor)
-            else:
-                stored = sessions.amend(
-                    self._db, self._session.id, data, self._session.version, actor
-                )
-        except InvalidRecord as refused:
-            self._show_violations(refused)
-            return None
-        except StaleRecord as stale:
-            self._show_banner(
-                f"Not saved: {stale}. “Reload” replaces your edits in this form with the "
-                "stored session.",
-                reload=True,
-            )
-            return None
-        except StoreError as failed:
-            # Busy, read-only or full: the edits stay in the form so nothing typed is lost.
-            self._show_banner(f"Not saved: {sentence(str(failed))} Your entries are still here.")
-            return None
+
+        def work(_control: TaskControl) -> TreatmentSession:
+            if session is None:
+                return sessions.record(db, patient_id, data, actor)
+            return sessions.amend(db, session.id, data, session.version, actor)
+
+        self.save_button.setEnabled(False)
+        self._save_task = run_task(
+            work, self._save_landed, self._save_refused, parent=self, on_waiting=self._waiting
+        )
+
+    def _waiting(self) -> None:
+        """The save outlasts a normal one: another PC holds the write lock. Say so, and
+        hold the entries still until it lands (nothing typed now could be lost)."""
+        self.blocked_note.setText(WAITING_TEXT)
+        self.scroll.widget().setEnabled(False)
+
+    def _save_ended(self) -> None:
+        self._save_task = None
+        self.scroll.widget().setEnabled(True)
+        self._screening_changed()  # the Save button and the footer note as they were
+
+    def _save_landed(self, stored: TreatmentSession) -> None:
+        self._save_ended()
         self._clear_errors()
         self._baseline = self.collect()
         self.saved.emit(stored)
         self.accept()
-        return stored
+
+    def _save_refused(self, exc: BaseException, _trace: str) -> None:
+        self._save_ended()
+        if isinstance(exc, InvalidRecord):
+            self._show_violations(exc)
+        elif isinstance(exc, StaleRecord):
+            self._show_banner(
+                f"Not saved: {exc}. “Reload” replaces your edits in this form with the "
+                "stored session.",
+                reload=True,
+            )
+        elif isinstance(exc, StoreError):
+            # Busy, read-only or full: the edits stay in the form so nothing typed is lost.
+            self._show_banner(f"Not saved: {sentence(str(exc))} Your entries are still here.")
+        else:
+            raise exc
 
     def reload(self) -> None:
         """After a conflict: show the session as it is stored now."""
         if self._session is None:
             return
-        self._session = sessions.get(self._db, self._session.id)
+        db, session_id = self._db, self._session.id
+        self.reload_button.setEnabled(False)
+        run_task(lambda _c: sessions.get(db, session_id), self._reloaded, self._reload_failed, self)
+
+    def _reloaded(self, stored: TreatmentSession) -> None:
+        self.reload_button.setEnabled(True)
+        self._session = stored
         self._clear_errors()
-        self._next_due_auto = self._session.data.next_due is None
+        self._next_due_auto = stored.data.next_due is None
         self._fill()
         self._baseline = self.collect()
+
+    def _reload_failed(self, exc: BaseException, _trace: str) -> None:
+        self.reload_button.setEnabled(True)
+        if not isinstance(exc, StoreError | NotFound):
+            raise exc
+        self._show_banner(f"Not reloaded: {sentence(str(exc))} Your entries are still here.")
 
     def _clear_errors(self) -> None:
         for label in self._field_errors.values():
@@ -1090,6 +1132,8 @@ class SessionForm(QDialog):
 
     def reject(self) -> None:
         """Esc, Cancel and the window's close button: never drop edits without asking."""
+        if self._save_task is not None:
+            return  # the save is on its way: its outcome decides what happens
         if self.is_dirty() and not confirm_discard(self, "this session"):
             return
         super().reject()

@@ -64,7 +64,9 @@ def _click(qtbot: QtBot, form: SessionForm, widget: QWidget) -> None:
 
 
 def _save(qtbot: QtBot, form: SessionForm) -> None:
+    """Click Save and wait for its outcome (the save runs off the GUI thread)."""
     qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not form.saving)
 
 
 def test_a_session_logged_through_the_form_is_in_the_history(
@@ -375,7 +377,7 @@ def test_amending_a_session_changed_elsewhere_shows_the_conflict(
     assert sessions.get(db, stored.id).data.notes == "Colleague's note"
 
     qtbot.mouseClick(form.reload_button, Qt.MouseButton.LeftButton)
-    assert form.notes.toPlainText() == "Colleague's note"
+    qtbot.waitUntil(lambda: form.notes.toPlainText() == "Colleague's note")
     assert not form.error_banner.isVisible()
     assert not form.is_dirty()
     form.notes.setPlainText("Colleague's note, checked")

@@ -1,0 +1,163 @@
+"""Saving while another PC holds the write lock: the window keeps painting, says it is
+waiting, and keeps what was typed.
+
+The lock is held the way another needlelog holds it while it saves: ``BEGIN IMMEDIATE``
+on a second, raw sqlite3 connection to the same file. The busy timeout is shortened
+for these tests (it is 10 s in the app) so they run in a few seconds.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QObject, Qt, QTimer
+from pytestqt.qtbot import QtBot
+
+from needlelog.domain.codes import Area
+from needlelog.domain.records import Patient
+from needlelog.services import patients, sessions
+from needlelog.store import database
+from needlelog.store.database import Database
+from needlelog.store.migrate import open_database
+from needlelog.ui.session_form import WAITING_TEXT, SessionForm
+from tests.factories import make_patient
+
+pytest_plugins = ["tests.ui.form_fixtures"]
+
+BUSY_TIMEOUT_MS = 2_000
+LONGEST_STALL_MS = 50
+
+
+class StallProbe(QObject):
+    """A timer that should fire every few milliseconds: the longest gap between two
+    ticks is the longest time the event loop could not paint or answer a key."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.longest_ms = 0.0
+        self._last = time.perf_counter()
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(5)
+        self._timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self._last = time.perf_counter()
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+        self._tick()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.longest_ms = max(self.longest_ms, (now - self._last) * 1000)
+        self._last = now
+
+
+@pytest.fixture
+def locked_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
+    """A clinic database whose connections give up after ``BUSY_TIMEOUT_MS``."""
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", BUSY_TIMEOUT_MS)
+    db = open_database(f"sqlite:///{tmp_path / 'clinic.sqlite3'}")
+    yield db
+    db.dispose()
+
+
+class OtherPc:
+    """Holds the write lock as another PC's save does, until released."""
+
+    def __init__(self, path: Path) -> None:
+        self._conn = sqlite3.connect(path, isolation_level=None)
+
+    def hold(self) -> None:
+        self._conn.execute("BEGIN IMMEDIATE")
+
+    def release(self) -> None:
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+
+
+@pytest.fixture
+def other_pc(locked_db: Database) -> Iterator[OtherPc]:
+    path = locked_db.sqlite_path
+    assert path is not None
+    other = OtherPc(path)
+    yield other
+    other.release()
+    other._conn.close()
+
+
+def _open(qtbot: QtBot, db: Database) -> tuple[SessionForm, Patient]:
+    patient = patients.register(db, make_patient("P-0001"), "test")
+    form = SessionForm(db, patient)
+    qtbot.addWidget(form)
+    form.resize(1000, 800)
+    with qtbot.waitActive(form):
+        form.show()
+        form.activateWindow()
+    form.scroll.ensureWidgetVisible(form.face_map)
+    qtbot.mouseClick(
+        form.face_map, Qt.MouseButton.LeftButton, pos=form.face_map.zone_center(Area.CHIN).toPoint()
+    )
+    form.notes.setPlainText("Typed before saving")
+    return form, patient
+
+
+def test_a_save_waits_for_another_pc_without_freezing_the_window_and_then_lands(
+    qtbot: QtBot, locked_db: Database, other_pc: OtherPc, form_questions: object
+) -> None:
+    form, patient = _open(qtbot, locked_db)
+    probe = StallProbe()
+    with qtbot.waitSignal(form.saved, timeout=10_000) as saved:
+        other_pc.hold()  # a colleague starts saving just before Save is clicked
+        probe.start()
+        qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: form.blocked_note.text() == WAITING_TEXT, timeout=2_000)
+        assert form.isVisible()
+        assert form.notes.toPlainText() == "Typed before saving"
+        assert form.face_map.selected_areas() == [Area.CHIN]
+        qtbot.wait(700)  # the colleague's save goes on a while longer
+        assert form.saving
+        other_pc.release()
+    probe.stop()
+    stored = saved.args[0]
+    assert stored.data.notes == "Typed before saving"
+    assert [s.id for s in sessions.history(locked_db, patient.id)] == [stored.id]
+    assert not form.isVisible()
+    print(f"longest stall while the save waited: {probe.longest_ms:.1f} ms")
+    assert probe.longest_ms < LONGEST_STALL_MS
+
+
+def test_a_save_that_outlasts_the_busy_timeout_says_so_and_keeps_the_entries(
+    qtbot: QtBot, locked_db: Database, other_pc: OtherPc, form_questions: object
+) -> None:
+    form, patient = _open(qtbot, locked_db)
+    other_pc.hold()  # and keeps it past the busy timeout
+    probe = StallProbe()
+    probe.start()
+    with qtbot.assertNotEmitted(form.saved, wait=0):
+        qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: form.blocked_note.text() == WAITING_TEXT, timeout=2_000)
+        qtbot.waitUntil(lambda: not form.saving, timeout=BUSY_TIMEOUT_MS + 5_000)
+    probe.stop()
+    other_pc.release()
+    assert form.isVisible()
+    assert form.error_banner.isVisible()
+    assert form.error_summary.text().startswith("Not saved: The database ")
+    assert "is busy: another needlelog is saving. Try again in a moment." in (
+        form.error_summary.text()
+    )
+    assert form.error_summary.text().endswith("Your entries are still here.")
+    assert form.blocked_note.text() == ""
+    assert form.save_button.isEnabled()
+    assert form.notes.toPlainText() == "Typed before saving"
+    assert form.face_map.selected_areas() == [Area.CHIN]
+    assert form.is_dirty()
+    assert sessions.history(locked_db, patient.id) == []
+    print(f"longest stall while the save waited: {probe.longest_ms:.1f} ms")
+    assert probe.longest_ms < LONGEST_STALL_MS
