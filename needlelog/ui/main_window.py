@@ -9,6 +9,7 @@ here imports the services or the store at start; they are loaded on first use.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 import shiboken6
@@ -61,6 +62,7 @@ if TYPE_CHECKING:
     from needlelog.services.schedule import DueEntry
     from needlelog.store.database import Database
     from needlelog.ui.patient_dialog import PatientDialog
+    from needlelog.ui.session_parts.context import SessionFormContext
 
 # Searches answer in milliseconds at 100,000 patients (benchmarks/), so the list
 # follows every keystroke with no pause; an older answer never replaces a newer one.
@@ -141,6 +143,7 @@ class MainWindow(QMainWindow):
         self._db: Database | None = None
         self._current: Patient | None = None
         self._due_task: Task | None = None
+        self._opening_form = False
         self._searches = LatestOnly(self)
         self._searches.answered.connect(self._show_search)
         self._searches.failed.connect(self._search_failed)
@@ -622,14 +625,37 @@ class MainWindow(QMainWindow):
             self._open_session_form(self._current, session)
 
     def _open_session_form(self, patient: Patient, session: TreatmentSession | None) -> None:
+        """What the form needs is read off the GUI thread; the form opens once it is in."""
+        if self._opening_form:
+            return  # a second click while the first form is on its way
+        from needlelog.ui.session_parts.context import load_context
+
+        db = self.db
+        self._opening_form = True
+        run_task(
+            lambda _c: load_context(db, patient, session, date.today()),
+            self._show_session_form,
+            self._form_not_opened,
+            parent=self,
+        )
+
+    def _show_session_form(self, context: SessionFormContext) -> None:
         from needlelog.ui.session_form import SessionForm  # the form is its own module
 
-        form = SessionForm(self.db, patient, session=session, parent=self)
+        self._opening_form = False
+        form = SessionForm(self.db, context, parent=self)
         form.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         form.saved.connect(self._on_session_saved)
         form.finished.connect(lambda _r, f=form: self._forget(f))
         self._dialogs.append(form)
         form.open()
+
+    def _form_not_opened(self, exc: BaseException, _trace: str) -> None:
+        self._opening_form = False
+        if not isinstance(exc, StoreError | NotFound):
+            raise exc
+        self.show_status(f"The session could not be opened: {exc}")
+        QMessageBox.warning(self, "The session could not be opened", str(exc))
 
     def _on_session_saved(self, session: TreatmentSession) -> None:
         name = self._current.full_name if self._current else ""

@@ -15,12 +15,13 @@ from PySide6.QtWidgets import QDialog, QWidget
 from pytestqt.qtbot import QtBot
 
 from needlelog.domain.codes import Area, Grade
-from needlelog.domain.records import Patient, TreatedArea, TreatmentSession
+from needlelog.domain.records import Patient, TreatedArea
 from needlelog.services import patients, sessions
 from needlelog.store.database import Database
 from needlelog.ui.main_window import MainWindow
 from needlelog.ui.patient_record import SEVERE_BACKGROUND, SOON_BACKGROUND, HistoryModel
 from needlelog.ui.progress_chart import ProgressChart, points_from
+from needlelog.ui.session_parts.context import SessionFormContext
 from tests.factories import make_patient, make_session
 
 MakeWindow = Callable[[Database], MainWindow]
@@ -153,15 +154,13 @@ class _FakeSessionForm(QDialog):
     opened: ClassVar[list[tuple[int, int | None]]] = []
 
     def __init__(
-        self,
-        db: Database,
-        patient: Patient,
-        session: TreatmentSession | None = None,
-        parent: QWidget | None = None,
+        self, db: Database, context: SessionFormContext, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.db, self.patient, self.session = db, patient, session
-        _FakeSessionForm.opened.append((patient.id, session.id if session else None))
+        self.db, self.patient, self.session = db, context.patient, context.session
+        _FakeSessionForm.opened.append(
+            (context.patient.id, context.session.id if context.session else None)
+        )
 
 
 @pytest.fixture
@@ -183,7 +182,7 @@ def test_new_session_opens_the_form_and_a_saved_session_refreshes_the_record(
     window = make_window(db)
     _open_record(qtbot, window)
     qtbot.mouseClick(window.record.new_session_button, Qt.MouseButton.LeftButton)
-    assert fake_form.opened == [(treated.id, None)]
+    qtbot.waitUntil(lambda: fake_form.opened == [(treated.id, None)])
     form = window.findChild(_FakeSessionForm)
     assert form is not None and form.isVisible()
 
@@ -214,7 +213,7 @@ def test_double_click_opens_a_session_for_amendment(
     qtbot.mouseDClick(history.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     expected = window.record.history_model.session_at(1)
     assert expected is not None
-    assert fake_form.opened == [(treated.id, expected.id)]
+    qtbot.waitUntil(lambda: fake_form.opened == [(treated.id, expected.id)])
 
 
 def test_enter_on_a_history_row_opens_it(
@@ -232,7 +231,7 @@ def test_enter_on_a_history_row_opens_it(
     qtbot.keyClick(history, Qt.Key.Key_Return)
     oldest = window.record.history_model.session_at(2)
     assert oldest is not None
-    assert fake_form.opened == [(treated.id, oldest.id)]
+    qtbot.waitUntil(lambda: fake_form.opened == [(treated.id, oldest.id)])
 
 
 def test_archived_patient_cannot_get_a_new_session(

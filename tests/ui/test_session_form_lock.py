@@ -23,10 +23,13 @@ from needlelog.services import patients, sessions
 from needlelog.store import database
 from needlelog.store.database import Database
 from needlelog.store.migrate import open_database
-from needlelog.ui.session_form import WAITING_TEXT, SessionForm
+from needlelog.ui.session_form import SessionForm
+from needlelog.ui.session_parts.footer import WAITING_TEXT
 from tests.factories import make_patient
+from tests.ui.form_context import context_for
 
 pytest_plugins = ["tests.ui.form_fixtures"]
+
 
 BUSY_TIMEOUT_MS = 2_000
 LONGEST_STALL_MS = 50
@@ -94,17 +97,19 @@ def other_pc(locked_db: Database) -> Iterator[OtherPc]:
 
 def _open(qtbot: QtBot, db: Database) -> tuple[SessionForm, Patient]:
     patient = patients.register(db, make_patient("P-0001"), "test")
-    form = SessionForm(db, patient)
+    form = SessionForm(db, context_for(db, patient))
     qtbot.addWidget(form)
     form.resize(1000, 800)
     with qtbot.waitActive(form):
         form.show()
         form.activateWindow()
-    form.scroll.ensureWidgetVisible(form.face_map)
+    form.scroll.ensureWidgetVisible(form.treatment.face_map)
     qtbot.mouseClick(
-        form.face_map, Qt.MouseButton.LeftButton, pos=form.face_map.zone_center(Area.CHIN).toPoint()
+        form.treatment.face_map,
+        Qt.MouseButton.LeftButton,
+        pos=form.treatment.face_map.zone_center(Area.CHIN).toPoint(),
     )
-    form.notes.setPlainText("Typed before saving")
+    form.aftercare.notes.setPlainText("Typed before saving")
     return form, patient
 
 
@@ -116,11 +121,11 @@ def test_a_save_waits_for_another_pc_without_freezing_the_window_and_then_lands(
     with qtbot.waitSignal(form.saved, timeout=10_000) as saved:
         other_pc.hold()  # a colleague starts saving just before Save is clicked
         probe.start()
-        qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: form.blocked_note.text() == WAITING_TEXT, timeout=2_000)
+        qtbot.mouseClick(form.footer.save_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: form.footer.note.text() == WAITING_TEXT, timeout=2_000)
         assert form.isVisible()
-        assert form.notes.toPlainText() == "Typed before saving"
-        assert form.face_map.selected_areas() == [Area.CHIN]
+        assert form.aftercare.notes.toPlainText() == "Typed before saving"
+        assert form.treatment.face_map.selected_areas() == [Area.CHIN]
         qtbot.wait(700)  # the colleague's save goes on a while longer
         assert form.saving
         other_pc.release()
@@ -141,22 +146,22 @@ def test_a_save_that_outlasts_the_busy_timeout_says_so_and_keeps_the_entries(
     probe = StallProbe()
     probe.start()
     with qtbot.assertNotEmitted(form.saved, wait=0):
-        qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: form.blocked_note.text() == WAITING_TEXT, timeout=2_000)
+        qtbot.mouseClick(form.footer.save_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: form.footer.note.text() == WAITING_TEXT, timeout=2_000)
         qtbot.waitUntil(lambda: not form.saving, timeout=BUSY_TIMEOUT_MS + 5_000)
     probe.stop()
     other_pc.release()
     assert form.isVisible()
-    assert form.error_banner.isVisible()
-    assert form.error_summary.text().startswith("Not saved: The database ")
+    assert form.banner.frame.isVisible()
+    assert form.banner.summary.text().startswith("Not saved: The database ")
     assert "is busy: another needlelog is saving. Try again in a moment." in (
-        form.error_summary.text()
+        form.banner.summary.text()
     )
-    assert form.error_summary.text().endswith("Your entries are still here.")
-    assert form.blocked_note.text() == ""
-    assert form.save_button.isEnabled()
-    assert form.notes.toPlainText() == "Typed before saving"
-    assert form.face_map.selected_areas() == [Area.CHIN]
+    assert form.banner.summary.text().endswith("Your entries are still here.")
+    assert form.footer.note.text() == ""
+    assert form.footer.save_button.isEnabled()
+    assert form.aftercare.notes.toPlainText() == "Typed before saving"
+    assert form.treatment.face_map.selected_areas() == [Area.CHIN]
     assert form.is_dirty()
     assert sessions.history(locked_db, patient.id) == []
     print(f"longest stall while the save waited: {probe.longest_ms:.1f} ms")
