@@ -54,20 +54,6 @@ HEALTH_DATA_NOTE = (
 )
 
 
-def database_file(url: str) -> Path | None:
-    """The SQLite file behind ``url``; None for a server or an in-memory database."""
-    return config.sqlite_file(url)
-
-
-def needs_first_run(url: str) -> bool:
-    """True for a SQLite database whose file does not exist yet (a new install).
-
-    A shared server is never a first run: someone set it up on purpose.
-    """
-    path = database_file(url)
-    return path is not None and not path.exists()
-
-
 @dataclass(frozen=True)
 class FirstRunChoices:
     clinic_name: str = ""

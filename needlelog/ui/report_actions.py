@@ -1,4 +1,4 @@
-"""Preview, print and save a patient's progress report, and save a session handout.
+"""Preview, print and save a patient's progress report.
 
 The PDF is made on a pool thread (``background.run_task``) behind a progress
 dialog; the window stays responsive and the user can cancel. The preview
@@ -42,12 +42,6 @@ def build_progress_report(*args: Any, **kwargs: Any) -> int:
 
 def write_progress_report(*args: Any, **kwargs: Any) -> None:
     from needlelog.reports.progress import write_progress_report as write
-
-    write(*args, **kwargs)
-
-
-def write_session_handout(*args: Any, **kwargs: Any) -> None:
-    from needlelog.reports.handout import write_session_handout as write
 
     write(*args, **kwargs)
 
@@ -268,28 +262,6 @@ def save_report_as(parent: QWidget | None, db: Database, patient_id: int) -> Tas
 
     return _in_background(
         parent, "Writing the report…", work, lambda path: _status(parent, f"Saved {path.name}")
-    )
-
-
-def save_session_handout(parent: QWidget | None, db: Database, session_id: int) -> Task | None:
-    """Ask where, then write the one-page aftercare handout of a session."""
-    from needlelog.services import sessions
-
-    visit = sessions.get(db, session_id)
-    suggestion = _suggested_name(
-        db, visit.patient_id, f"aftercare-{visit.data.performed_at:%Y-%m-%d}"
-    )
-    out = _ask_pdf_path(parent, "Save aftercare handout", suggestion)
-    if out is None:
-        return None
-
-    def work(control: TaskControl) -> Path:
-        control.check()
-        write_session_handout(db, session_id, out)
-        return out
-
-    return _in_background(
-        parent, "Writing the handout…", work, lambda path: _status(parent, f"Saved {path.name}")
     )
 
 

@@ -13,15 +13,14 @@ from needlelog.services.errors import NotFound
 from needlelog.services.settings import ClinicInfo, get_clinic
 from needlelog.store.database import Database
 from needlelog.ui import background, first_run
+from needlelog.ui.app import ask_first_run
 from needlelog.ui.first_run import (
     DEMO_PATIENTS,
     FirstRunChoices,
     FirstRunDialog,
     apply_first_run,
     apply_in_background,
-    database_file,
     install,
-    needs_first_run,
     remove_demo_data,
 )
 from tests.factories import make_patient
@@ -75,17 +74,27 @@ def answer(monkeypatch: pytest.MonkeyPatch) -> Answers:
     return answers
 
 
-def test_needs_first_run_only_for_a_sqlite_file_that_does_not_exist(tmp_path: Path) -> None:
+def test_the_welcome_is_asked_only_for_a_sqlite_file_that_does_not_exist(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[Path] = []
+
+    def refuse(dialog: FirstRunDialog) -> int:
+        qtbot.addWidget(dialog)
+        asked.append(Path(dialog.path_label.text()))
+        return 0  # the user quits the welcome
+
+    monkeypatch.setattr(FirstRunDialog, "exec", refuse)
     path = tmp_path / "data" / "needlelog.sqlite3"
-    assert needs_first_run(f"sqlite:///{path}") is True
+    assert ask_first_run(f"sqlite:///{path}") is False
+    assert asked == [path]
     path.parent.mkdir()
     path.write_bytes(b"")
-    assert needs_first_run(f"sqlite:///{path}") is False
-    assert needs_first_run("postgresql+psycopg://nurse@server/clinic") is False
-    assert needs_first_run("sqlite://") is False
-    assert needs_first_run("sqlite:///:memory:") is False
-    assert database_file(f"sqlite:///{path}") == path
-    assert database_file("postgresql+psycopg://nurse@server/clinic") is None
+    assert ask_first_run(f"sqlite:///{path}") is None
+    assert ask_first_run("postgresql+psycopg://nurse@server/clinic") is None
+    assert ask_first_run("sqlite://") is None
+    assert ask_first_run("sqlite:///:memory:") is None
+    assert asked == [path]
 
 
 def test_dialog_says_where_records_live_and_that_they_are_health_data(

@@ -155,23 +155,3 @@ def test_a_failed_report_is_reported_to_the_user(
     qtbot.waitUntil(lambda: bool(warnings), timeout=20_000)
     assert warnings == [("The report could not be made", "the printer spooler is full")]
     assert window.findChild(ReportPreview) is None
-
-
-def test_save_session_handout(
-    qtbot: QtBot,
-    window: FakeWindow,
-    db: Database,
-    patient: Patient,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from needlelog.services import sessions
-
-    visit = sessions.latest(db, patient.id)
-    assert visit is not None
-    out = tmp_path / "handout.pdf"
-    monkeypatch.setattr(report_actions.QFileDialog, "getSaveFileName", lambda *a: (str(out), ""))
-    report_actions.save_session_handout(window, db, visit.id)
-    qtbot.waitUntil(lambda: "Saved handout.pdf" in window.statuses, timeout=20_000)
-    texts = page_texts(out)
-    assert len(texts) == 1 and "After your treatment today" in texts[0]
