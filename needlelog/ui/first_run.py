@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMenu,
     QMessageBox,
     QProgressDialog,
     QVBoxLayout,
@@ -41,6 +40,7 @@ from needlelog.ui.identity import app_icon
 
 if TYPE_CHECKING:
     from needlelog.store.database import Database
+    from needlelog.ui.features import FeatureHost
 
 DEMO_PATIENTS = 25
 # services.demo_data.DEMO_PREFIX, repeated so the welcome needs no services (a test
@@ -241,17 +241,6 @@ def apply_in_background(
     return run_task(lambda _control: apply_first_run(db, choices), finished, failed, parent)
 
 
-class _Window(Protocol):
-    """What install() needs from the main window."""
-
-    db: Database
-    file_menu: QMenu
-    help_menu: QMenu
-
-    def reload(self) -> None: ...
-    def show_status(self, text: str) -> None: ...
-
-
 def remove_demo_data(parent: QWidget | None, db: Database) -> int:
     """Ask, then remove every demo patient (and only those); returns how many went."""
     from needlelog.services import demo
@@ -279,32 +268,32 @@ class InstalledActions:
     about: QAction
 
 
-def install(window: Any) -> InstalledActions:
+def install(host: FeatureHost) -> InstalledActions:
     """Add "Remove demo patients…" (shown while there are some) and "About needlelog"."""
     from needlelog.services import demo
 
-    win: _Window = window
+    window = host.window()
     remove = QAction("Remove demo patients…", window)
     remove.setObjectName("removeDemoAction")
 
     def refresh_visibility() -> None:
-        remove.setVisible(demo.count_demo(win.db) > 0)
+        remove.setVisible(demo.count_demo(host.db) > 0)
 
     def remove_triggered() -> None:
-        removed = remove_demo_data(window, win.db)
+        removed = remove_demo_data(window, host.db)
         if removed:
-            win.reload()
-            win.show_status(f"Removed {removed} demo patients.")
+            host.reload()
+            host.show_status(f"Removed {removed} demo patients.")
         refresh_visibility()
 
     remove.triggered.connect(remove_triggered)
-    win.file_menu.addAction(remove)
-    win.file_menu.aboutToShow.connect(refresh_visibility)
+    host.file_menu.addAction(remove)
+    host.file_menu.aboutToShow.connect(refresh_visibility)
     refresh_visibility()
 
     about = QAction("About needlelog", window)
     about.setObjectName("aboutAction")
     about.setMenuRole(QAction.MenuRole.AboutRole)
     about.triggered.connect(lambda: show_about(window))
-    win.help_menu.addAction(about)
+    host.help_menu.addAction(about)
     return InstalledActions(remove, about)

@@ -53,7 +53,7 @@ from needlelog import APP_NAME, config
 from needlelog.services.errors import NotFound
 from needlelog.store.errors import StoreError
 from needlelog.ui.background import LatestOnly, Task, run_task
-from needlelog.ui.features import install_features
+from needlelog.ui.features import Features, install_features
 from needlelog.ui.patient_models import DueListModel, FirstPage, PatientListModel, PatientRole
 from needlelog.ui.patient_record import EMPTY_HINT, PatientRecordView
 
@@ -144,6 +144,7 @@ class MainWindow(QMainWindow):
         self._current: Patient | None = None
         self._due_task: Task | None = None
         self._opening_form = False
+        self.features: Features | None = None  # installed once the records are open
         self._searches = LatestOnly(self)
         self._searches.answered.connect(self._show_search)
         self._searches.failed.connect(self._search_failed)
@@ -262,7 +263,7 @@ class MainWindow(QMainWindow):
         # Quit stays last in the File menu, below what they add.
         self.file_menu.removeAction(self._quit_separator)
         self.file_menu.removeAction(self.quit_action)
-        install_features(self)
+        self.features = install_features(self)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
         self._set_opening(False)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QAction, QImage, QKeySequence, QPainter
@@ -31,6 +32,9 @@ from PySide6.QtWidgets import (
 from needlelog.services import patients
 from needlelog.store.database import Database
 from needlelog.ui.background import Task, TaskCancelled, TaskControl, run_task
+
+if TYPE_CHECKING:
+    from needlelog.ui.features import FeatureHost
 
 
 # ReportLab is imported on first use: the main window should not pay for it at start.
@@ -265,23 +269,31 @@ def save_report_as(parent: QWidget | None, db: Database, patient_id: int) -> Tas
     )
 
 
-def _patient_id(window: Any) -> int | None:
-    current = window.current_patient()
+@dataclass(frozen=True)
+class ReportActions:
+    reports: list[QAction]  # preview, print, save: in the Patient menu and the toolbar
+    clinic_settings: QAction  # in the File menu
+
+
+def _patient_id(host: FeatureHost) -> int | None:
+    current = host.current_patient()
     if current is None:
-        window.show_status("Select a patient first to make their report.")
+        host.show_status("Select a patient first to make their report.")
         return None
-    return int(getattr(current, "id", current))
+    return current.id
 
 
-def install(window: Any) -> None:
+def install(host: FeatureHost) -> ReportActions:
     """Add the report actions to the Patient menu and toolbar, and Clinic settings to File."""
     from needlelog.ui.clinic_settings import ClinicSettingsDialog
 
+    window = host.window()
+
     def for_patient(action: Callable[[QWidget, Database, int], object]) -> Callable[[], None]:
         def run() -> None:
-            patient_id = _patient_id(window)
+            patient_id = _patient_id(host)
             if patient_id is not None:
-                action(window, window.db, patient_id)
+                action(window, host.db, patient_id)
 
         return run
 
@@ -290,25 +302,25 @@ def install(window: Any) -> None:
         ("Print report…", QKeySequence.StandardKey.Print, print_report, "Print the report"),
         ("Save report as PDF…", None, save_report_as, "Save the report as a PDF file"),
     )
-    window.report_actions = []
+    reports = []
     for text, shortcut, handler, tip in specs:
         action = QAction(text, window)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
         action.setStatusTip(tip)
         action.triggered.connect(for_patient(handler))
-        window.patient_menu.addAction(action)
-        window.toolbar.addAction(action)
-        window.report_actions.append(action)
+        host.patient_menu.addAction(action)
+        host.toolbar.addAction(action)
+        reports.append(action)
 
     settings_action = QAction("Clinic settings…", window)
     settings_action.setStatusTip("Letterhead, confidentiality line and aftercare advice")
 
     def open_settings() -> None:
-        dialog = ClinicSettingsDialog(window.db, window)
+        dialog = ClinicSettingsDialog(host.db, window)
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            window.show_status("Clinic settings saved.")
+            host.show_status("Clinic settings saved.")
 
     settings_action.triggered.connect(open_settings)
-    window.file_menu.addAction(settings_action)
-    window.clinic_settings_action = settings_action
+    host.file_menu.addAction(settings_action)
+    return ReportActions(reports, settings_action)

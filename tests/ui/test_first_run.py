@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QToolBar
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from needlelog.services import demo, patients
@@ -24,30 +24,7 @@ from needlelog.ui.first_run import (
     remove_demo_data,
 )
 from tests.factories import make_patient
-
-
-class FakeMainWindow(QMainWindow):
-    """The attributes the real main window offers to install()."""
-
-    def __init__(self, db: Database) -> None:
-        super().__init__()
-        self.db = db
-        self.file_menu = self.menuBar().addMenu("&File")
-        self.patient_menu = self.menuBar().addMenu("&Patient")
-        self.help_menu = self.menuBar().addMenu("&Help")
-        self.toolbar = QToolBar()
-        self.addToolBar(self.toolbar)
-        self.reloads = 0
-        self.statuses: list[str] = []
-
-    def current_patient(self) -> None:
-        return None
-
-    def show_status(self, text: str) -> None:
-        self.statuses.append(text)
-
-    def reload(self) -> None:
-        self.reloads += 1
+from tests.ui.fake_window import FakeWindow
 
 
 class Answers:
@@ -171,7 +148,7 @@ def test_remove_demo_data_without_demo_patients_says_so(db: Database, answer: An
 def test_apply_in_background_keeps_the_window_live_and_reports_back(
     qtbot: QtBot, db: Database
 ) -> None:
-    window = FakeMainWindow(db)
+    window = FakeWindow(db)
     qtbot.addWidget(window)
     done: list[bool] = []
     apply_in_background(
@@ -186,7 +163,7 @@ def test_apply_in_background_keeps_the_window_live_and_reports_back(
 def test_install_offers_removal_while_demo_patients_exist(
     qtbot: QtBot, db: Database, answer: Answers, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    window = FakeMainWindow(db)
+    window = FakeWindow(db)
     qtbot.addWidget(window)
     actions = install(window)
     assert actions.remove_demo in window.file_menu.actions()
