@@ -30,6 +30,8 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 # Work still running after this long is waiting on something (the write lock of
 # another PC, a slow server): long enough that a normal save never mentions it.
 WAITING_MS = 250
+# What the window says meanwhile when the work is a save.
+WAITING_TEXT = "Waiting for another computer to finish saving…"
 
 
 class TaskCancelled(Exception):

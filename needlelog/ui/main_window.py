@@ -52,7 +52,7 @@ from PySide6.QtWidgets import (
 from needlelog import APP_NAME, config
 from needlelog.services.errors import NotFound
 from needlelog.store.errors import StoreError
-from needlelog.ui.background import LatestOnly, Task, run_task
+from needlelog.ui.background import WAITING_TEXT, LatestOnly, Task, run_task
 from needlelog.ui.features import Features, install_features
 from needlelog.ui.patient_models import DueListModel, FirstPage, PatientListModel, PatientRole
 from needlelog.ui.patient_record import EMPTY_HINT, PatientRecordView
@@ -144,6 +144,7 @@ class MainWindow(QMainWindow):
         self._current: Patient | None = None
         self._due_task: Task | None = None
         self._opening_form = False
+        self._jump_to_first = False  # Enter in the search: go to the first match
         self.features: Features | None = None  # installed once the records are open
         self._searches = LatestOnly(self)
         self._searches.answered.connect(self._show_search)
@@ -163,11 +164,11 @@ class MainWindow(QMainWindow):
         self.search_timer = QTimer(self)
         self.search_timer.setSingleShot(True)
         self.search_timer.setInterval(SEARCH_DELAY_MS)
-        self.search_timer.timeout.connect(self._run_search)
+        self.search_timer.timeout.connect(lambda: self._run_search(True))
         # Each keystroke's search starts at once on a worker thread: going through a
         # 0 ms timer cost half a millisecond of waiting for the window's own repaint.
         self.search.textChanged.connect(
-            lambda _t: self.search_timer.start() if SEARCH_DELAY_MS else self._run_search()
+            lambda _t: self.search_timer.start() if SEARCH_DELAY_MS else self._run_search(True)
         )
         self.search.returnPressed.connect(self._search_now)
         self.show_archived.toggled.connect(lambda _on: self._run_search())
@@ -207,6 +208,8 @@ class MainWindow(QMainWindow):
         self.record.new_session_requested.connect(self.new_session)
         self.record.edit_patient_requested.connect(self.edit_patient)
         self.record.open_session_requested.connect(self.open_session)
+        self.record.patient_read.connect(self._patient_read)
+        self.record.read_failed.connect(self._record_failed)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
@@ -388,30 +391,12 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, STATUS_TIMEOUT_MS)
 
     def reload(self) -> None:
-        """Query everything again (after an import, a restore, or another PC's change)."""
+        """Query everything again (after an import, a restore, or another PC's change).
+        Every query runs off the GUI thread; each part of the window follows its answer."""
         self.search_timer.stop()
-        self._searches.supersede()  # an older search answer must not replace this one
-        try:
-            self.patient_model.set_query(self.search.text(), self.show_archived.isChecked())
-        except StoreError as exc:
-            self._store_failed(exc)
-            return
+        self._run_search()
         self._load_due()
-        if self._current is not None:
-            from needlelog.services import patients
-
-            try:
-                self._current = patients.get(self.db, self._current.id)
-            except NotFound:
-                self._current = None
-            except StoreError as exc:
-                self._store_failed(exc)
-                return
-        self._show_current()
-        self._select_current()
-        self._update_count()
-        if self.statusBar().currentMessage() == OPENING_LIST:
-            self.statusBar().clearMessage()
+        self._show_current()  # the record reads the patient as stored now
 
     @property
     def due_pending(self) -> bool:
@@ -423,41 +408,42 @@ class MainWindow(QMainWindow):
         self.search.selectAll()
 
     # --- searching and choosing -------------------------------------------
-    def _run_search(self) -> None:
+    def _run_search(self, typed: bool = False) -> None:
         """Search on a worker thread: typing never waits for the database, and only
-        the answer to the latest text is shown."""
+        the answer to the latest text is shown. ``typed``: asked for by typing (the
+        answer then brings the full list forward)."""
         self.search_timer.stop()
         text, archived = self.search.text(), self.show_archived.isChecked()
         model = self.patient_model
-        self._searches.request(lambda: model.first_page(text, archived))
+        self._searches.request(lambda: (model.first_page(text, archived), typed))
 
     def _search_failed(self, exc: object, _trace: str) -> None:
+        self._jump_to_first = False
         if isinstance(exc, StoreError):
             self._store_failed(exc)
         else:
             self.show_status(f"The search could not be run: {exc}")
 
     def _search_now(self) -> None:
-        """Enter in the search box: answer at once and go to the first match."""
-        self.search_timer.stop()
-        self._searches.supersede()
-        try:
-            page = self.patient_model.first_page(self.search.text(), self.show_archived.isChecked())
-        except StoreError as exc:
-            self._store_failed(exc)
-            return
-        self._show_search(page)
-        if self.patient_model.rowCount():
-            self.tabs.setCurrentIndex(ALL_TAB)
-            self.patient_view.setFocus()
-            self.patient_view.selectRow(0)
+        """Enter in the search box: go to the first match once the answer is in."""
+        self._jump_to_first = True
+        self._run_search(True)
 
-    def _show_search(self, page: FirstPage) -> None:
+    def _show_search(self, answer: tuple[FirstPage, bool]) -> None:
+        page, typed = answer
         self.patient_model.show_first_page(page)
-        if self.tabs.currentIndex() != ALL_TAB and self.search.hasFocus():
+        if typed and self.tabs.currentIndex() != ALL_TAB and self.search.hasFocus():
             self.tabs.setCurrentIndex(ALL_TAB)
         self._select_current()
         self._update_count()
+        if self.statusBar().currentMessage() == OPENING_LIST:
+            self.statusBar().clearMessage()
+        if self._jump_to_first:
+            self._jump_to_first = False
+            if self.patient_model.rowCount():
+                self.tabs.setCurrentIndex(ALL_TAB)
+                self.patient_view.setFocus()
+                self.patient_view.selectRow(0)
 
     @property
     def search_pending(self) -> bool:
@@ -546,14 +532,25 @@ class MainWindow(QMainWindow):
             view.scrollTo(index)
 
     def _show_current(self) -> None:
-        try:
-            self.record.show_patient(self._current)
-        except NotFound:
-            self._current = None
-            self.record.show_patient(None)
-        except StoreError as exc:
-            self._store_failed(exc)
+        self.record.show_patient(self._current)
         self._update_actions()
+
+    def _patient_read(self, patient: Patient) -> None:
+        """The record read the chosen patient as stored now (maybe changed elsewhere)."""
+        if self._current is not None and self._current.id == patient.id:
+            if patient != self._current:
+                self._current = patient
+                self._update_actions()
+            self._select_current()
+
+    def _record_failed(self, exc: object) -> None:
+        if isinstance(exc, NotFound):  # removed meanwhile (a restore, another PC)
+            self._current = None
+            self._show_current()
+        elif isinstance(exc, StoreError):
+            self._store_failed(exc)
+        else:
+            raise exc  # type: ignore[misc]
 
     # --- patients -------------------------------------------------------------
     def new_patient(self) -> None:
@@ -602,17 +599,28 @@ class MainWindow(QMainWindow):
                 return
         from needlelog.services import patients
 
-        try:
-            stored = patients.set_archived(self.db, patient.id, archive, config.current_user())
-        except (NotFound, StoreError) as exc:
+        db, actor = self.db, config.current_user()
+
+        def archived(stored: Patient) -> None:
+            self._current = (
+                stored if stored.archived is False or self.show_archived.isChecked() else None
+            )
+            self.reload()
+            verb = "archived" if archive else "brought back from the archive"
+            self.show_status(f"Patient {verb}: {patient.full_name}")
+
+        def refused(exc: BaseException, _trace: str) -> None:
+            if not isinstance(exc, NotFound | StoreError):
+                raise exc
             QMessageBox.warning(self, "Not changed", str(exc))
-            return
-        self._current = (
-            stored if stored.archived is False or self.show_archived.isChecked() else None
+
+        run_task(
+            lambda _c: patients.set_archived(db, patient.id, archive, actor),
+            archived,
+            refused,
+            parent=self,
+            on_waiting=lambda: self.statusBar().showMessage(WAITING_TEXT),
         )
-        self.reload()
-        verb = "archived" if archive else "brought back from the archive"
-        self.show_status(f"Patient {verb}: {patient.full_name}")
 
     # --- sessions (the form lives in its own module) ------------------------
     def new_session(self) -> None:

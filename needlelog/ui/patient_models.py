@@ -101,14 +101,6 @@ class PatientListModel(HeaderedTableModel):
     def text(self) -> str:
         return self._text
 
-    def set_query(self, text: str, include_archived: bool | None = None) -> None:
-        """Start over with new search text (and archive filter): first page only."""
-        archived = self._include_archived if include_archived is None else include_archived
-        self.show_first_page(self.first_page(text, archived))
-
-    def refresh(self) -> None:
-        self.set_query(self._text)
-
     def first_page(self, text: str, include_archived: bool) -> FirstPage:
         """Query the first page; touches no widget, so it may run on a worker thread."""
         from needlelog.services import patients, settings

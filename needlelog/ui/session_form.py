@@ -24,13 +24,13 @@ from needlelog.services import sessions
 from needlelog.services.errors import NotFound, StaleRecord
 from needlelog.store.database import Database
 from needlelog.store.errors import StoreError
-from needlelog.ui.background import LatestOnly, Task, TaskControl, run_task
+from needlelog.ui.background import WAITING_TEXT, LatestOnly, Task, TaskControl, run_task
 from needlelog.ui.form_widgets import FieldError, confirm_discard, sentence
 from needlelog.ui.session_parts.aftercare import AftercareSection
 from needlelog.ui.session_parts.assessment import AssessmentSection
 from needlelog.ui.session_parts.banner import ErrorBanner
 from needlelog.ui.session_parts.context import SessionFormContext, load_stored
-from needlelog.ui.session_parts.footer import WAITING_TEXT, FormFooter
+from needlelog.ui.session_parts.footer import FormFooter
 from needlelog.ui.session_parts.header import SessionHeader
 from needlelog.ui.session_parts.page import SectionPage
 from needlelog.ui.session_parts.preparation import PreparationSection

@@ -56,6 +56,7 @@ def treated(db: Database) -> Patient:
 def _open_record(qtbot: QtBot, window: MainWindow) -> None:
     window.patient_view.selectRow(0)
     qtbot.waitUntil(lambda: window.current_patient() is not None)
+    qtbot.waitUntil(lambda: not window.record.loading)
 
 
 def _cell(model: HistoryModel, row: int, column: int, role: int = Qt.ItemDataRole.DisplayRole):  # type: ignore[no-untyped-def]
@@ -192,9 +193,9 @@ def test_new_session_opens_the_form_and_a_saved_session_refreshes_the_record(
     form.saved.emit(stored)
     form.accept()
 
-    assert window.record.history_model.rowCount() == 4
+    qtbot.waitUntil(lambda: window.record.history_model.rowCount() == 4)
     assert window.statusBar().currentMessage() == "Session saved for Zoë Lefèvre"
-    assert window.patient_model.index(0, 3).data() == "1 Apr 2026"
+    qtbot.waitUntil(lambda: window.patient_model.index(0, 3).data() == "1 Apr 2026")
 
 
 def test_double_click_opens_a_session_for_amendment(

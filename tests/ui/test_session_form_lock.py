@@ -23,8 +23,8 @@ from needlelog.services import patients, sessions
 from needlelog.store import database
 from needlelog.store.database import Database
 from needlelog.store.migrate import open_database
+from needlelog.ui.background import WAITING_TEXT
 from needlelog.ui.session_form import SessionForm
-from needlelog.ui.session_parts.footer import WAITING_TEXT
 from tests.factories import make_patient
 from tests.ui.form_context import context_for
 

@@ -204,6 +204,7 @@ def test_the_history_shows_a_vss_column_only_for_a_patient_scored_on_it(
 
     window.patient_view.selectRow(0)
     qtbot.waitUntil(lambda: window.current_patient() is not None)
+    qtbot.waitUntil(lambda: not window.record.loading)
     assert window.current_patient().id == scored.id
     assert model.headerData(HistoryModel.VSS, Qt.Orientation.Horizontal) == "VSS"
     assert not table.isColumnHidden(HistoryModel.VSS)
@@ -217,4 +218,5 @@ def test_the_history_shows_a_vss_column_only_for_a_patient_scored_on_it(
 
     window.patient_view.selectRow(1)
     qtbot.waitUntil(lambda: window.current_patient().id == plain.id)
+    qtbot.waitUntil(lambda: not window.record.loading)
     assert table.isColumnHidden(HistoryModel.VSS)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
-WAITING_TEXT = "Waiting for another computer to finish saving…"
-
 
 class FormFooter(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
