@@ -31,9 +31,11 @@ from PySide6.QtWidgets import (
 
 from needlelog.services import patients
 from needlelog.store.database import Database
+from needlelog.store.errors import StoreError
 from needlelog.ui.background import Task, TaskCancelled, TaskControl, run_task
 
 if TYPE_CHECKING:
+    from needlelog.ui.clinic_settings import ClinicSettings
     from needlelog.ui.features import FeatureHost
 
 
@@ -285,7 +287,7 @@ def _patient_id(host: FeatureHost) -> int | None:
 
 def install(host: FeatureHost) -> ReportActions:
     """Add the report actions to the Patient menu and toolbar, and Clinic settings to File."""
-    from needlelog.ui.clinic_settings import ClinicSettingsDialog
+    from needlelog.ui.clinic_settings import ClinicSettingsDialog, read_clinic_settings
 
     window = host.window()
 
@@ -316,10 +318,20 @@ def install(host: FeatureHost) -> ReportActions:
     settings_action = QAction("Clinic settings…", window)
     settings_action.setStatusTip("Letterhead, confidentiality line and aftercare advice")
 
+    def show_settings(current: ClinicSettings) -> None:
+        dialog = ClinicSettingsDialog(host.db, current, window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: host.show_status("Clinic settings saved."))
+        dialog.open()
+
+    def not_read(exc: BaseException, _trace: str) -> None:
+        if not isinstance(exc, StoreError):
+            raise exc
+        QMessageBox.warning(window, "Clinic settings", str(exc))
+
     def open_settings() -> None:
-        dialog = ClinicSettingsDialog(host.db, window)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            host.show_status("Clinic settings saved.")
+        db = host.db
+        run_task(lambda _c: read_clinic_settings(db), show_settings, not_read, parent=window)
 
     settings_action.triggered.connect(open_settings)
     host.file_menu.addAction(settings_action)

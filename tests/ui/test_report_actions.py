@@ -155,3 +155,20 @@ def test_a_failed_report_is_reported_to_the_user(
     qtbot.waitUntil(lambda: bool(warnings), timeout=20_000)
     assert warnings == [("The report could not be made", "the printer spooler is full")]
     assert window.findChild(ReportPreview) is None
+
+
+def test_clinic_settings_open_with_what_is_stored_and_saving_says_so(
+    qtbot: QtBot, window: FakeWindow, db: Database
+) -> None:
+    from needlelog.services import settings
+    from needlelog.ui.clinic_settings import ClinicSettingsDialog
+
+    action(window, "Clinic settings…").trigger()  # read off the GUI thread, then opened
+    qtbot.waitUntil(lambda: window.findChild(ClinicSettingsDialog) is not None)
+    dialog = window.findChild(ClinicSettingsDialog)
+    assert dialog.isVisible()
+    assert dialog.name.text() == settings.get_clinic(db).name
+    dialog.name.setText("Riverside Skin Clinic")
+    dialog.accept()
+    qtbot.waitUntil(lambda: window.statuses == ["Clinic settings saved."])
+    assert settings.get_clinic(db).name == "Riverside Skin Clinic"
