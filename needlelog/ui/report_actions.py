@@ -29,12 +29,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from needlelog.services import patients
 from needlelog.store.database import Database
 from needlelog.store.errors import StoreError
 from needlelog.ui.background import Task, TaskCancelled, TaskControl, run_task
 
 if TYPE_CHECKING:
+    from needlelog.domain.records import Patient
     from needlelog.ui.clinic_settings import ClinicSettings
     from needlelog.ui.features import FeatureHost
 
@@ -62,8 +62,8 @@ PDF_FILTER = "PDF documents (*.pdf)"
 PRINT_DPI_CAP = 300  # enough for text on paper; keeps one page's image small
 
 
-def _suggested_name(db: Database, patient_id: int, what: str) -> str:
-    record_no = patients.get(db, patient_id).record_no
+def _suggested_name(patient: Patient, what: str) -> str:
+    record_no = patient.record_no
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in record_no)
     return f"{what}-{safe}.pdf"
 
@@ -228,19 +228,19 @@ class ReportPreview(QDialog):
         return self.document.pageCount()
 
 
-def preview_report(parent: QWidget | None, db: Database, patient_id: int) -> Task:
+def preview_report(parent: QWidget | None, db: Database, patient: Patient) -> Task:
     """Make the report in the background, then show it in a preview window."""
-    suggestion = _suggested_name(db, patient_id, "progress-report")
+    suggestion = _suggested_name(patient, "progress-report")
 
     def show(data: bytes) -> None:
         dialog = ReportPreview(data, suggestion, parent)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
 
-    return _in_background(parent, "Preparing the report…", _report_bytes(db, patient_id), show)
+    return _in_background(parent, "Preparing the report…", _report_bytes(db, patient.id), show)
 
 
-def print_report(parent: QWidget | None, db: Database, patient_id: int) -> Task:
+def print_report(parent: QWidget | None, db: Database, patient: Patient) -> Task:
     """Make the report in the background, then print it through the print dialog."""
 
     def send(data: bytes) -> None:
@@ -251,19 +251,17 @@ def print_report(parent: QWidget | None, db: Database, patient_id: int) -> Task:
         finally:
             document.deleteLater()
 
-    return _in_background(parent, "Preparing the report…", _report_bytes(db, patient_id), send)
+    return _in_background(parent, "Preparing the report…", _report_bytes(db, patient.id), send)
 
 
-def save_report_as(parent: QWidget | None, db: Database, patient_id: int) -> Task | None:
+def save_report_as(parent: QWidget | None, db: Database, patient: Patient) -> Task | None:
     """Ask where, then write the report there in the background (all of it, or nothing)."""
-    out = _ask_pdf_path(
-        parent, "Save report as PDF", _suggested_name(db, patient_id, "progress-report")
-    )
+    out = _ask_pdf_path(parent, "Save report as PDF", _suggested_name(patient, "progress-report"))
     if out is None:
         return None
 
     def work(control: TaskControl) -> Path:
-        write_progress_report(db, patient_id, out, progress=control.progress, check=control.check)
+        write_progress_report(db, patient.id, out, progress=control.progress, check=control.check)
         return out
 
     return _in_background(
@@ -277,25 +275,19 @@ class ReportActions:
     clinic_settings: QAction  # in the File menu
 
 
-def _patient_id(host: FeatureHost) -> int | None:
-    current = host.current_patient()
-    if current is None:
-        host.show_status("Select a patient first to make their report.")
-        return None
-    return current.id
-
-
 def install(host: FeatureHost) -> ReportActions:
     """Add the report actions to the Patient menu and toolbar, and Clinic settings to File."""
     from needlelog.ui.clinic_settings import ClinicSettingsDialog, read_clinic_settings
 
     window = host.window()
 
-    def for_patient(action: Callable[[QWidget, Database, int], object]) -> Callable[[], None]:
+    def for_patient(action: Callable[[QWidget, Database, Patient], object]) -> Callable[[], None]:
         def run() -> None:
-            patient_id = _patient_id(host)
-            if patient_id is not None:
-                action(window, host.db, patient_id)
+            patient = host.current_patient()
+            if patient is None:
+                host.show_status("Select a patient first to make their report.")
+            else:
+                action(window, host.db, patient)
 
         return run
 
