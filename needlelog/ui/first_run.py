@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from needlelog import config
 from needlelog.ui.about import show_about
-from needlelog.ui.background import Task, run_task
+from needlelog.ui.background import LatestOnly, Task, run_task
 from needlelog.ui.identity import app_icon
 
 if TYPE_CHECKING:
@@ -241,25 +241,37 @@ def apply_in_background(
     return run_task(lambda _control: apply_first_run(db, choices), finished, failed, parent)
 
 
-def remove_demo_data(parent: QWidget | None, db: Database) -> int:
-    """Ask, then remove every demo patient (and only those); returns how many went."""
+def remove_demo_data(parent: QWidget | None, db: Database, on_done: Callable[[int], None]) -> None:
+    """Ask, then remove every demo patient (and only those); ``on_done`` hears how many
+    went. Counting and removing run off the GUI thread."""
     from needlelog.services import demo
+    from needlelog.store.errors import StoreError
 
-    count = demo.count_demo(db)
-    if count == 0:
-        QMessageBox.information(parent, "Remove demo patients", "There are no demo patients.")
-        return 0
-    answer = QMessageBox.question(
-        parent,
-        "Remove demo patients",
-        f"Remove the {count} demo patients ({DEMO_PREFIX}…) and their sessions?\n\n"
-        "Patients you entered yourself are not touched.",
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-        QMessageBox.StandardButton.Cancel,
-    )
-    if answer != QMessageBox.StandardButton.Yes:
-        return 0
-    return demo.remove(db)
+    def failed(exc: BaseException, _trace: str) -> None:
+        if not isinstance(exc, StoreError):
+            raise exc
+        QMessageBox.warning(parent, "Remove demo patients", str(exc))
+        on_done(0)
+
+    def counted(count: int) -> None:
+        if count == 0:
+            QMessageBox.information(parent, "Remove demo patients", "There are no demo patients.")
+            on_done(0)
+            return
+        answer = QMessageBox.question(
+            parent,
+            "Remove demo patients",
+            f"Remove the {count} demo patients ({DEMO_PREFIX}…) and their sessions?\n\n"
+            "Patients you entered yourself are not touched.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            on_done(0)
+            return
+        run_task(lambda _c: demo.remove(db), on_done, failed, parent)
+
+    run_task(lambda _c: demo.count_demo(db), counted, failed, parent)
 
 
 @dataclass
@@ -276,17 +288,21 @@ def install(host: FeatureHost) -> InstalledActions:
     remove = QAction("Remove demo patients…", window)
     remove.setObjectName("removeDemoAction")
 
-    def refresh_visibility() -> None:
-        remove.setVisible(demo.count_demo(host.db) > 0)
+    remove.setVisible(False)  # until the count says there are some
+    counts = LatestOnly(window)
+    counts.answered.connect(lambda count: remove.setVisible(count > 0))
 
-    def remove_triggered() -> None:
-        removed = remove_demo_data(window, host.db)
-        if removed:
+    def refresh_visibility() -> None:
+        db = host.db
+        counts.request(lambda: demo.count_demo(db))
+
+    def removed(count: int) -> None:
+        if count:
             host.reload()
-            host.show_status(f"Removed {removed} demo patients.")
+            host.show_status(f"Removed {count} demo patients.")
         refresh_visibility()
 
-    remove.triggered.connect(remove_triggered)
+    remove.triggered.connect(lambda: remove_demo_data(window, host.db, removed))
     host.file_menu.addAction(remove)
     host.file_menu.aboutToShow.connect(refresh_visibility)
     refresh_visibility()

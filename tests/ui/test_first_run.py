@@ -119,11 +119,21 @@ def test_apply_with_nothing_chosen_changes_nothing(db: Database) -> None:
     assert patients.count(db) == 0
 
 
-def test_remove_demo_data_removes_demo_patients_only(db: Database, answer: Answers) -> None:
+def _remove_demo_data(qtbot: QtBot, db: Database) -> int:
+    """Run the removal (off the GUI thread) and wait for how many went."""
+    done: list[int] = []
+    remove_demo_data(None, db, done.append)
+    qtbot.waitUntil(lambda: bool(done))
+    return done[0]
+
+
+def test_remove_demo_data_removes_demo_patients_only(
+    qtbot: QtBot, db: Database, answer: Answers
+) -> None:
     real = patients.register(db, make_patient("P-0001"), "nurse")
     apply_first_run(db, FirstRunChoices(add_demo=True))
 
-    assert remove_demo_data(None, db) == DEMO_PATIENTS
+    assert _remove_demo_data(qtbot, db) == DEMO_PATIENTS
 
     assert "Patients you entered yourself are not touched" in answer.asked[0]
     assert demo.count_demo(db) == 0
@@ -133,15 +143,19 @@ def test_remove_demo_data_removes_demo_patients_only(db: Database, answer: Answe
         patients.find_by_record_no(db, "DEMO-000001")
 
 
-def test_remove_demo_data_cancelled_keeps_everything(db: Database, answer: Answers) -> None:
+def test_remove_demo_data_cancelled_keeps_everything(
+    qtbot: QtBot, db: Database, answer: Answers
+) -> None:
     apply_first_run(db, FirstRunChoices(add_demo=True))
     answer.button = QMessageBox.StandardButton.Cancel
-    assert remove_demo_data(None, db) == 0
+    assert _remove_demo_data(qtbot, db) == 0
     assert demo.count_demo(db) == DEMO_PATIENTS
 
 
-def test_remove_demo_data_without_demo_patients_says_so(db: Database, answer: Answers) -> None:
-    assert remove_demo_data(None, db) == 0
+def test_remove_demo_data_without_demo_patients_says_so(
+    qtbot: QtBot, db: Database, answer: Answers
+) -> None:
+    assert _remove_demo_data(qtbot, db) == 0
     assert answer.asked == ["There are no demo patients."]
 
 
@@ -168,17 +182,19 @@ def test_install_offers_removal_while_demo_patients_exist(
     actions = install(window)
     assert actions.remove_demo in window.file_menu.actions()
     assert actions.about in window.help_menu.actions()
+    background.wait_for_all()
+    qtbot.wait(10)  # the count's answer is delivered
     assert actions.remove_demo.isVisible() is False  # no demo data: nothing to remove
 
     apply_first_run(db, FirstRunChoices(add_demo=True))
     window.file_menu.aboutToShow.emit()
-    assert actions.remove_demo.isVisible() is True
+    qtbot.waitUntil(lambda: actions.remove_demo.isVisible())
 
     actions.remove_demo.trigger()
+    qtbot.waitUntil(lambda: window.reloads == 1)
     assert demo.count_demo(db) == 0
-    assert window.reloads == 1
     assert window.statuses == [f"Removed {DEMO_PATIENTS} demo patients."]
-    assert actions.remove_demo.isVisible() is False
+    qtbot.waitUntil(lambda: not actions.remove_demo.isVisible())
 
     shown: list[object] = []
     monkeypatch.setattr(first_run, "show_about", shown.append)
