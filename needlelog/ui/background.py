@@ -13,8 +13,9 @@ thread, where the callbacks may update widgets. Two modes:
   the answer to the latest request matters; older answers are dropped on arrival.
 
 Callbacks are tied to ``parent``: when it is gone (a dialog closed meanwhile), the
-outcome is dropped quietly. An error without an ``on_error`` is raised again on the
-GUI thread, so it is never hidden.
+outcome is dropped quietly. An error nobody handles (no ``on_error``, nothing
+connected to ``LatestOnly.failed``) is raised again on the GUI thread, so it is
+never hidden.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+from PySide6.QtCore import SIGNAL, QObject, QRunnable, QThreadPool, QTimer, Signal
 
 # Work still running after this long is waiting on something (the write lock of
 # another PC, a slow server): long enough that a normal save never mentions it.
@@ -203,8 +204,11 @@ class LatestOnly(QObject):
 
     def _on_failed(self, number: int, exc: object, trace: str) -> None:
         self._open -= 1
-        if number == self._latest:
-            self.failed.emit(exc, trace)
+        if number != self._latest:
+            return
+        if self.receivers(SIGNAL("failed(PyObject,QString)")) == 0:
+            raise exc  # type: ignore[misc]  # nobody handles it: never hidden
+        self.failed.emit(exc, trace)
 
 
 def cancel_all() -> None:

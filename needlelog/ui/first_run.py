@@ -292,6 +292,15 @@ def install(host: FeatureHost) -> InstalledActions:
     counts = LatestOnly(window)
     counts.answered.connect(lambda count: remove.setVisible(count > 0))
 
+    def not_counted(exc: BaseException, _trace: str) -> None:
+        from needlelog.store.errors import StoreError
+
+        if not isinstance(exc, StoreError):
+            raise exc
+        host.show_status(str(exc))
+
+    counts.failed.connect(not_counted)
+
     def refresh_visibility() -> None:
         db = host.db
         counts.request(lambda: demo.count_demo(db))

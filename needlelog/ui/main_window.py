@@ -174,6 +174,7 @@ class MainWindow(QMainWindow):
         self.show_archived.toggled.connect(lambda _on: self._run_search())
 
         self.patient_model = PatientListModel()
+        self.patient_model.page_failed.connect(lambda exc: self._search_failed(exc, ""))
         self.patient_view = _table("patientList")
         self.patient_view.setModel(self.patient_model)
         self.due_model = DueListModel()

@@ -130,3 +130,15 @@ def test_a_task_whose_owner_is_gone_delivers_nothing(qtbot: QtBot) -> None:
     background.wait_for_all()
     qtbot.wait(50)
     assert results == []
+
+
+def test_a_failure_nobody_handles_is_raised_on_the_gui_thread(qtbot: QtBot) -> None:
+    def broken(_control: object = None) -> object:
+        raise ZeroDivisionError("bug")
+
+    runner = LatestOnly()
+    with qtbot.captureExceptions() as caught:
+        runner.request(broken)
+        task = background.run_task(broken)
+        qtbot.waitUntil(lambda: not runner.pending and task.done)
+    assert [type(exc) for _type, exc, _tb in caught] == [ZeroDivisionError] * 2
