@@ -9,7 +9,6 @@ verdict next to the field concerned.
 
 from __future__ import annotations
 
-import itertools
 from datetime import date
 from functools import partial
 
@@ -21,7 +20,7 @@ from needlelog import config
 from needlelog.domain.errors import InvalidRecord
 from needlelog.domain.records import SessionData, TreatmentSession
 from needlelog.services import sessions
-from needlelog.services.errors import NotFound, StaleRecord
+from needlelog.services.errors import NotFound
 from needlelog.store.database import Database
 from needlelog.store.errors import StoreError
 from needlelog.ui.background import WAITING_TEXT, LatestOnly, Task, TaskControl, run_task
@@ -77,7 +76,7 @@ class SessionForm(QDialog):
         self.treatment.date_changed.connect(self._date_changed)
         self.treatment.rows_changed.connect(self._relink_tab_order)
         self.products.rows_changed.connect(self._relink_tab_order)
-        self.assessment.show_wanted.connect(self._bring_into_view)
+        self.assessment.show_wanted.connect(lambda w: self.page.bring_into_view(w))
         # The next due date follows the session's date: asked for off the GUI thread.
         self._dues = LatestOnly(self)
         self._dues.answered.connect(self.aftercare.suggest)
@@ -113,7 +112,7 @@ class SessionForm(QDialog):
         self._fill(context.default_due)
         self._baseline = self.collect()
         # The first field of a session is the screening; start the keyboard there.
-        QTimer.singleShot(0, self, self._focus_first)
+        QTimer.singleShot(0, self, self.page.focus_first)
 
     # ---- filling and keeping the sections in step ---------------------------
 
@@ -152,18 +151,7 @@ class SessionForm(QDialog):
         self.footer.show_blocked([sentence(p.message) for p in problems])
 
     def _relink_tab_order(self) -> None:
-        """Rows come and go; keep Tab moving down the form in the order it reads."""
-        chain = [w for s in self.sections for w in s.focus_widgets()]
-        for before, after in itertools.pairwise(
-            [*chain, self.footer.cancel_button, self.footer.save_button]
-        ):
-            QWidget.setTabOrder(before, after)
-
-    def _focus_first(self) -> None:
-        self.screening.first_field().setFocus(Qt.FocusReason.TabFocusReason)
-
-    def _bring_into_view(self, widget: QWidget) -> None:
-        QTimer.singleShot(0, self, lambda: self.scroll.ensureWidgetVisible(widget))
+        self.page.relink_tab_order([self.footer.cancel_button, self.footer.save_button])
 
     # ---- reading ------------------------------------------------------------
 
@@ -235,17 +223,11 @@ class SessionForm(QDialog):
     def _save_refused(self, exc: BaseException, _trace: str) -> None:
         self._save_ended()
         if isinstance(exc, InvalidRecord):
-            self._show_violations(exc)
-        elif isinstance(exc, StaleRecord):
-            self.banner.say(
-                f"Not saved: {exc}. “Reload” replaces your edits in this form with the "
-                "stored session.",
-                reload=True,
-            )
-        elif isinstance(exc, StoreError):
-            # Busy, read-only or full: the edits stay in the form so nothing typed is lost.
-            self.banner.say(f"Not saved: {sentence(str(exc))} Your entries are still here.")
-        else:
+            self._clear_errors()
+            first = self.banner.show_refusal(exc, self.error_label)
+            if first is not None:
+                self.page.bring_into_view(first, 50, 80)
+        elif not self.banner.show_not_saved(exc):
             raise exc
 
     def reload(self) -> None:
@@ -274,12 +256,6 @@ class SessionForm(QDialog):
         for section in self.sections:
             section.clear_errors()
         self.banner.clear()
-
-    def _show_violations(self, refused: InvalidRecord) -> None:
-        self._clear_errors()
-        first = self.banner.show_refusal(refused, self.error_label)
-        if first is not None:
-            QTimer.singleShot(0, self, lambda: self.scroll.ensureWidgetVisible(first, 50, 80))
 
     # ---- closing ----------------------------------------------------------
 

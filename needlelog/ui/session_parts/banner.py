@@ -8,6 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from needlelog.domain.errors import InvalidRecord
+from needlelog.services.errors import StaleRecord
+from needlelog.store.errors import StoreError
 from needlelog.ui.form_widgets import FieldError, sentence
 
 
@@ -59,6 +61,21 @@ class ErrorBanner(QWidget):
         )
         first = next(iter(by_label.values()), None)
         return first[0] if first is not None else None
+
+    def show_not_saved(self, exc: BaseException) -> bool:
+        """Why the records refused the save, in words; False for an error that is a bug."""
+        if isinstance(exc, StaleRecord):
+            self.say(
+                f"Not saved: {exc}. “Reload” replaces your edits in this form with the "
+                "stored session.",
+                reload=True,
+            )
+        elif isinstance(exc, StoreError):
+            # Busy, read-only or full: the edits stay in the form so nothing typed is lost.
+            self.say(f"Not saved: {sentence(str(exc))} Your entries are still here.")
+        else:
+            return False
+        return True
 
     def clear(self) -> None:
         self.hide()

@@ -3,7 +3,9 @@ click a step (or press Alt+number) to go there; the list follows the scrolling."
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import itertools
+
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -56,6 +58,22 @@ class SectionPage(QWidget):
         self.scroll.verticalScrollBar().valueChanged.connect(self._track)
         body.addWidget(self.scroll, 1)
         self.steps.setCurrentRow(0)
+
+    def relink_tab_order(self, after: list[QWidget]) -> None:
+        """Rows come and go; keep Tab moving down the page in the order it reads, then
+        on to ``after`` (the form's buttons)."""
+        chain = [w for s in self.sections for w in s.focus_widgets()]
+        for before, following in itertools.pairwise([*chain, *after]):
+            QWidget.setTabOrder(before, following)
+
+    def focus_first(self) -> None:
+        self.sections[0].first_field().setFocus(Qt.FocusReason.TabFocusReason)
+
+    def bring_into_view(self, widget: QWidget, x_margin: int = 50, y_margin: int = 50) -> None:
+        """Scroll ``widget`` into view once the layout has placed what just appeared."""
+        QTimer.singleShot(
+            0, self, lambda: self.scroll.ensureWidgetVisible(widget, x_margin, y_margin)
+        )
 
     def go_to(self, index: int) -> None:
         """Scroll a section to the top and put the keyboard in its first field."""
