@@ -205,7 +205,7 @@ class SessionForm(QDialog):
     def _waiting(self) -> None:
         """The save outlasts a normal one: another PC holds the write lock. Say so, and
         hold the entries still until it lands (nothing typed now could be lost)."""
-        self.footer.note.setText(WAITING_TEXT)
+        self.footer.show_waiting(WAITING_TEXT)
         self.scroll.widget().setEnabled(False)
 
     def _save_ended(self) -> None:

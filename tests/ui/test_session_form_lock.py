@@ -124,6 +124,7 @@ def test_a_save_waits_for_another_pc_without_freezing_the_window_and_then_lands(
         qtbot.mouseClick(form.footer.save_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: form.footer.note.text() == WAITING_TEXT, timeout=2_000)
         assert form.isVisible()
+        assert not form.footer.cancel_button.isEnabled()  # the save decides what happens
         assert form.aftercare.notes.toPlainText() == "Typed before saving"
         assert form.treatment.face_map.selected_areas() == [Area.CHIN]
         qtbot.wait(700)  # the colleague's save goes on a while longer
@@ -160,6 +161,7 @@ def test_a_save_that_outlasts_the_busy_timeout_says_so_and_keeps_the_entries(
     assert form.banner.summary.text().endswith("Your entries are still here.")
     assert form.footer.note.text() == ""
     assert form.footer.save_button.isEnabled()
+    assert form.footer.cancel_button.isEnabled()
     assert form.aftercare.notes.toPlainText() == "Typed before saving"
     assert form.treatment.face_map.selected_areas() == [Area.CHIN]
     assert form.is_dirty()

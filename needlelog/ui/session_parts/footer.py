@@ -25,4 +25,12 @@ class FormFooter(QFrame):
 
     def show_blocked(self, reasons: list[str]) -> None:
         """Why saving is blocked (the screening is not answered yet), or nothing."""
+        self.note.setStyleSheet("")
         self.note.setText("Saving is blocked: " + " ".join(reasons) if reasons else "")
+        self.cancel_button.setEnabled(True)
+
+    def show_waiting(self, text: str) -> None:
+        """A save is waiting (not an error: grey, not red); it ends with the save."""
+        self.note.setStyleSheet("color: #5b6b70;")
+        self.note.setText(text)
+        self.cancel_button.setEnabled(False)
