@@ -8,91 +8,20 @@ for these tests (it is 10 s in the app) so they run in a few seconds.
 
 from __future__ import annotations
 
-import sqlite3
-import time
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from needlelog.domain.codes import Area
 from needlelog.domain.records import Patient
 from needlelog.services import patients, sessions
-from needlelog.store import database
 from needlelog.store.database import Database
-from needlelog.store.migrate import open_database
 from needlelog.ui.background import WAITING_TEXT
 from needlelog.ui.session_form import SessionForm
 from tests.factories import make_patient
 from tests.ui.form_context import context_for
+from tests.ui.lock_helpers import BUSY_TIMEOUT_MS, LONGEST_STALL_MS, OtherPc, StallProbe
 
 pytest_plugins = ["tests.ui.form_fixtures"]
-
-
-BUSY_TIMEOUT_MS = 2_000
-LONGEST_STALL_MS = 50
-
-
-class StallProbe(QObject):
-    """A timer that should fire every few milliseconds: the longest gap between two
-    ticks is the longest time the event loop could not paint or answer a key."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.longest_ms = 0.0
-        self._last = time.perf_counter()
-        self._timer = QTimer(self)
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.setInterval(5)
-        self._timer.timeout.connect(self._tick)
-
-    def start(self) -> None:
-        self._last = time.perf_counter()
-        self._timer.start()
-
-    def stop(self) -> None:
-        self._timer.stop()
-        self._tick()
-
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        self.longest_ms = max(self.longest_ms, (now - self._last) * 1000)
-        self._last = now
-
-
-@pytest.fixture
-def locked_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
-    """A clinic database whose connections give up after ``BUSY_TIMEOUT_MS``."""
-    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", BUSY_TIMEOUT_MS)
-    db = open_database(f"sqlite:///{tmp_path / 'clinic.sqlite3'}")
-    yield db
-    db.dispose()
-
-
-class OtherPc:
-    """Holds the write lock as another PC's save does, until released."""
-
-    def __init__(self, path: Path) -> None:
-        self._conn = sqlite3.connect(path, isolation_level=None)
-
-    def hold(self) -> None:
-        self._conn.execute("BEGIN IMMEDIATE")
-
-    def release(self) -> None:
-        if self._conn.in_transaction:
-            self._conn.execute("ROLLBACK")
-
-
-@pytest.fixture
-def other_pc(locked_db: Database) -> Iterator[OtherPc]:
-    path = locked_db.sqlite_path
-    assert path is not None
-    other = OtherPc(path)
-    yield other
-    other.release()
-    other._conn.close()
 
 
 def _open(qtbot: QtBot, db: Database) -> tuple[SessionForm, Patient]:
