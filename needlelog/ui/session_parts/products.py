@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QWidget
 
 from needlelog.domain.records import Product, SessionData
 from needlelog.ui.form_widgets import FieldError
-from needlelog.ui.session_parts.section import FormSection
+from needlelog.ui.session_parts.section import FormSection, row_label
 from needlelog.ui.session_rows import ProductRows
 
 
@@ -48,13 +48,10 @@ class ProductsSection(FormSection):
         return self.product_rows.focus_widgets()
 
     def label_for(self, field: str) -> FieldError | None:
-        """ "products.<n>" is the n-th product as last given back: its own row's label."""
-        parts = field.split(".")
-        if parts[0] == "products" and len(parts) > 1 and parts[1].isdigit():
-            index = int(parts[1])
-            if index < len(self._order):
-                return self.product_rows.rows[self._order[index]].error
-        return super().label_for(field)
+        """A message about the n-th product as last given back lands on its own row."""
+        rows = [self.product_rows.rows[i].error for i in self._order]
+        label = row_label(field, "products", rows)
+        return label if label is not None else super().label_for(field)
 
     def clear_errors(self) -> None:
         super().clear_errors()

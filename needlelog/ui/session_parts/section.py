@@ -76,6 +76,15 @@ class FormSection(QWidget):
             label.clear_message()
 
 
+def row_label(field: str, rows: str, labels: list[FieldError]) -> FieldError | None:
+    """For a rule message about "<rows>.<n>..." (the n-th area or product as last given
+    back), that row's own label; None for any other field."""
+    parts = field.split(".")
+    if parts[0] == rows and len(parts) > 1 and parts[1].isdigit() and int(parts[1]) < len(labels):
+        return labels[int(parts[1])]
+    return None
+
+
 def text_box(placeholder: str, height: int = 64) -> QPlainTextEdit:
     box = QPlainTextEdit()
     box.setPlaceholderText(placeholder)

@@ -25,7 +25,7 @@ from needlelog.domain.protocol import Protocol
 from needlelog.domain.records import SessionData, TreatedArea
 from needlelog.ui.face_map import FaceMapWidget
 from needlelog.ui.form_widgets import DATE_FORMAT, FieldError, OptionalSpinBox
-from needlelog.ui.session_parts.section import FormSection, subheading
+from needlelog.ui.session_parts.section import FormSection, row_label, subheading
 from needlelog.ui.session_rows import AreaRows
 
 
@@ -250,13 +250,10 @@ class TreatmentSection(FormSection):
         ]
 
     def label_for(self, field: str) -> FieldError | None:
-        """ "areas.<n>" is the n-th area as last given back: its own row's label."""
-        parts = field.split(".")
-        if parts[0] == "areas" and len(parts) > 1 and parts[1].isdigit():
-            index = int(parts[1])
-            if index < len(self._area_order):
-                return self.area_rows.rows[self._area_order[index]].error
-        return super().label_for(field)
+        """A message about the n-th area as last given back lands on its own row."""
+        rows = [self.area_rows.rows[area].error for area in self._area_order]
+        label = row_label(field, "areas", rows)
+        return label if label is not None else super().label_for(field)
 
     def clear_errors(self) -> None:
         super().clear_errors()
