@@ -89,8 +89,16 @@ class _Job(QRunnable):
             self._relay.answered.emit(self._number, result)
 
 
+# Most of this work waits (on the disk, on another PC's lock) rather than computes: a
+# save waiting for the lock must not leave the searches queued behind it on a 2-core PC.
+MIN_THREADS = 4
+
+
 def _start(work: Callable[[TaskControl], Any], number: int, control: TaskControl) -> None:
-    QThreadPool.globalInstance().start(_Job(number, work, control, control._relay))
+    pool = QThreadPool.globalInstance()
+    if pool.maxThreadCount() < MIN_THREADS:
+        pool.setMaxThreadCount(MIN_THREADS)
+    pool.start(_Job(number, work, control, control._relay))
 
 
 class Task(QObject):

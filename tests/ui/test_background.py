@@ -142,3 +142,18 @@ def test_a_failure_nobody_handles_is_raised_on_the_gui_thread(qtbot: QtBot) -> N
         task = background.run_task(broken)
         qtbot.waitUntil(lambda: not runner.pending and task.done)
     assert [type(exc) for _type, exc, _tb in caught] == [ZeroDivisionError] * 2
+
+
+def test_a_search_is_answered_while_other_work_waits(qtbot: QtBot) -> None:
+    # Saves waiting on another PC's lock hold their threads; a search still runs.
+    release = threading.Event()
+    waiting = [
+        background.run_task(lambda _c: release.wait(10)) for _ in range(background.MIN_THREADS - 1)
+    ]
+    runner = LatestOnly()
+    answers: list[object] = []
+    runner.answered.connect(answers.append)
+    runner.request(lambda: "found")
+    qtbot.waitUntil(lambda: answers == ["found"], timeout=3000)
+    release.set()
+    qtbot.waitUntil(lambda: all(task.done for task in waiting))
