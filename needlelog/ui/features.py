@@ -12,7 +12,7 @@ is handed back (``Features``), not hung on the window.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMenu, QToolBar, QWidget
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from needlelog.ui.report_actions import ReportActions
 
 
+@runtime_checkable
 class FeatureHost(Protocol):
     """What a feature module may use of the main window."""
 

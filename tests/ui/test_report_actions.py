@@ -172,3 +172,19 @@ def test_clinic_settings_open_with_what_is_stored_and_saving_says_so(
     dialog.accept()
     qtbot.waitUntil(lambda: window.statuses == ["Clinic settings saved."])
     assert settings.get_clinic(db).name == "Riverside Skin Clinic"
+
+
+def test_the_main_window_and_its_stand_in_are_feature_hosts(
+    window: FakeWindow, db: Database, make_window: Any
+) -> None:
+    from needlelog.ui.features import FeatureHost
+
+    real = make_window(db)
+    assert isinstance(real, FeatureHost)
+    assert isinstance(window, FeatureHost)
+    assert real.features is not None
+    assert [a.text() for a in real.features.reports.reports] == [
+        "Preview report…",
+        "Print report…",
+        "Save report as PDF…",
+    ]
