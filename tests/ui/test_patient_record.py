@@ -252,3 +252,33 @@ def test_archived_patient_cannot_get_a_new_session(
     assert window.archive_action.text() == "Bring back from a&rchive"
     window.new_session()
     assert fake_form.opened == []
+
+
+def test_a_form_that_cannot_be_read_is_explained_and_can_be_tried_again(
+    qtbot: QtBot,
+    treated: Patient,
+    db: Database,
+    make_window: MakeWindow,
+    fake_form: type[_FakeSessionForm],
+    message_boxes: list[tuple[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from needlelog.store.errors import DatabaseBusy
+
+    window = make_window(db)
+    _open_record(qtbot, window)
+    busy = "the database clinic.sqlite3 is busy: another needlelog is saving"
+    real = sessions.known_products
+
+    def refused(*_args: object, **_kwargs: object) -> object:
+        raise DatabaseBusy(busy)
+
+    monkeypatch.setattr(sessions, "known_products", refused)
+    qtbot.mouseClick(window.record.new_session_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ("warning", busy) in message_boxes)
+    assert window.statusBar().currentMessage() == f"The session could not be opened: {busy}"
+    assert fake_form.opened == []
+
+    monkeypatch.setattr(sessions, "known_products", real)
+    qtbot.mouseClick(window.record.new_session_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: fake_form.opened == [(treated.id, None)])
