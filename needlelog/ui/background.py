@@ -171,6 +171,46 @@ def run_task(
     return task
 
 
+class OneAtATime(QObject):
+    """A form's save: one at a time, off the GUI thread. A start while one is on its way
+    is ignored (Ctrl+S pressed twice); ``waiting`` says it outlasts a normal save, and
+    ``ended`` comes before the outcome's callback, so the form can recover first."""
+
+    waiting = Signal()
+    ended = Signal()
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self._task: Task | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None
+
+    def start(
+        self,
+        work: Callable[[TaskControl], Any],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[BaseException, str], None],
+    ) -> None:
+        if self._task is not None:
+            return
+
+        def done(result: object) -> None:
+            self._end()
+            on_done(result)
+
+        def failed(exc: BaseException, trace: str) -> None:
+            self._end()
+            on_error(exc, trace)
+
+        self._task = run_task(work, done, failed, parent=self, on_waiting=self.waiting.emit)
+
+    def _end(self) -> None:
+        self._task = None
+        self.ended.emit()
+
+
 class LatestOnly(QObject):
     """Runs requests off the GUI thread and delivers only the latest one's outcome.
 

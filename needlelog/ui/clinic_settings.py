@@ -26,7 +26,7 @@ from needlelog.services import settings
 from needlelog.services.settings import DEFAULT_AFTERCARE, ClinicInfo
 from needlelog.store.database import Database
 from needlelog.store.errors import StoreError
-from needlelog.ui.background import WAITING_TEXT, Task, run_task
+from needlelog.ui.background import WAITING_TEXT, OneAtATime
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg)"
 
@@ -53,7 +53,8 @@ class ClinicSettingsDialog(QDialog):
         self.setWindowTitle("Clinic settings")
         self.resize(560, 620)
         self._db = db
-        self._save_task: Task | None = None
+        self._saves = OneAtATime(self)
+        self._saves.ended.connect(self._save_ended)
         clinic = current.clinic
 
         self.name = QLineEdit(clinic.name)
@@ -108,6 +109,7 @@ class ClinicSettingsDialog(QDialog):
         layout.addWidget(self.error)
         self.waiting_note = QLabel(WAITING_TEXT)
         self.waiting_note.hide()
+        self._saves.waiting.connect(self.waiting_note.show)
         layout.addWidget(self.waiting_note)
         layout.addWidget(buttons)
 
@@ -148,11 +150,11 @@ class ClinicSettingsDialog(QDialog):
     @property
     def saving(self) -> bool:
         """Whether a save is on its way to the database."""
-        return self._save_task is not None
+        return self._saves.running
 
     def accept(self) -> None:
         """Save off the GUI thread; the dialog closes once the settings are stored."""
-        if self._save_task is not None:
+        if self._saves.running:
             return
         problem = self.problem()
         if problem is not None:
@@ -162,29 +164,24 @@ class ClinicSettingsDialog(QDialog):
         db, info, aftercare = self._db, self.info(), self.aftercare.toPlainText()
         actor = config.current_user()
         self.save_button.setEnabled(False)
-        self._save_task = run_task(
+        self._saves.start(
             lambda _c: settings.set_clinic_and_aftercare(db, info, aftercare, actor),
             self._saved,
             self._refused,
-            parent=self,
-            on_waiting=self.waiting_note.show,
         )
 
     def _save_ended(self) -> None:
-        self._save_task = None
         self.waiting_note.hide()
         self.save_button.setEnabled(True)
 
     def _saved(self, _result: object) -> None:
-        self._save_ended()
         super().accept()
 
     def _refused(self, exc: BaseException, _trace: str) -> None:
-        self._save_ended()
         if not isinstance(exc, StoreError):
             raise exc
         QMessageBox.warning(self, "Settings not saved", str(exc))
 
     def reject(self) -> None:
-        if self._save_task is None:  # while saving, the outcome decides
+        if not self._saves.running:  # while saving, the outcome decides
             super().reject()

@@ -37,7 +37,7 @@ from needlelog.services import clock, patients
 from needlelog.services.errors import NotFound, StaleRecord
 from needlelog.store.database import Database
 from needlelog.store.errors import StoreError
-from needlelog.ui.background import WAITING_TEXT, Task, TaskControl, run_task
+from needlelog.ui.background import WAITING_TEXT, OneAtATime, TaskControl
 from needlelog.ui.form_widgets import confirm_discard
 
 ERROR_STYLE = "color: #b3261e;"
@@ -174,7 +174,9 @@ class PatientDialog(QDialog):
         self.general_error = FieldError()
         self.waiting_note = QLabel()
         self.waiting_note.hide()
-        self._save_task: Task | None = None
+        self._saves = OneAtATime(self)
+        self._saves.waiting.connect(self._waiting)
+        self._saves.ended.connect(self._save_ended)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -310,11 +312,11 @@ class PatientDialog(QDialog):
     @property
     def saving(self) -> bool:
         """Whether a save is on its way to the database."""
-        return self._save_task is not None
+        return self._saves.running
 
     def save(self) -> None:
         """Save off the GUI thread; the entries stay until the save has landed."""
-        if self._save_task is not None:
+        if self._saves.running:
             return  # one save at a time: Ctrl+S pressed again while waiting
         self.clear_errors()
         try:
@@ -330,28 +332,23 @@ class PatientDialog(QDialog):
             return patients.update(db, patient.id, data, patient.version, actor, today)
 
         self.save_button.setEnabled(False)
-        self._save_task = run_task(
-            work, self._saved, self._refused, parent=self, on_waiting=self._waiting
-        )
+        self._saves.start(work, self._saved, self._refused)
 
     def _waiting(self) -> None:
         self.waiting_note.setText(WAITING_TEXT)
         self.waiting_note.show()
 
     def _save_ended(self) -> None:
-        self._save_task = None
         self.waiting_note.hide()
         self.save_button.setEnabled(True)
 
     def _saved(self, stored: Patient) -> None:
-        self._save_ended()
         self.patient = stored
         self._initial = self._snapshot()
         self.saved.emit(stored)
         self.accept()
 
     def _refused(self, exc: BaseException, _trace: str) -> None:
-        self._save_ended()
         if isinstance(exc, InvalidRecord):
             self.show_errors(exc)
         elif isinstance(exc, StaleRecord | NotFound | StoreError):
@@ -360,7 +357,7 @@ class PatientDialog(QDialog):
             raise exc
 
     def reject(self) -> None:
-        if self._save_task is not None:
+        if self._saves.running:
             return  # the save is on its way: its outcome decides what happens
         if self.is_dirty() and not confirm_discard(self, "this patient"):
             return

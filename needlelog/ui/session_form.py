@@ -23,7 +23,7 @@ from needlelog.services import sessions
 from needlelog.services.errors import NotFound
 from needlelog.store.database import Database
 from needlelog.store.errors import StoreError
-from needlelog.ui.background import WAITING_TEXT, LatestOnly, Task, TaskControl, run_task
+from needlelog.ui.background import WAITING_TEXT, LatestOnly, OneAtATime, TaskControl, run_task
 from needlelog.ui.form_widgets import FieldError, confirm_discard, sentence
 from needlelog.ui.session_parts.aftercare import AftercareSection
 from needlelog.ui.session_parts.assessment import AssessmentSection
@@ -54,7 +54,7 @@ class SessionForm(QDialog):
         self._session = context.session
         self._previous = context.previous
         self._loading = False
-        self._save_task: Task | None = None
+        self._saves = OneAtATime(self)
         p = context.protocol
         self.screening = ScreeningSection(p, self._patient.data.contraindications)
         self.preparation = PreparationSection()
@@ -78,6 +78,8 @@ class SessionForm(QDialog):
         self.products.rows_changed.connect(self._relink_tab_order)
         self.assessment.show_wanted.connect(lambda w: self.page.bring_into_view(w))
         # The next due date follows the session's date: asked for off the GUI thread.
+        self._saves.waiting.connect(self._waiting)
+        self._saves.ended.connect(self._save_ended)
         self._dues = LatestOnly(self)
         self._dues.answered.connect(self.aftercare.suggest)
 
@@ -147,7 +149,7 @@ class SessionForm(QDialog):
         if self._loading:
             return
         problems = self.screening.judge(self.treatment.when())
-        self.footer.save_button.setEnabled(not problems and self._save_task is None)
+        self.footer.save_button.setEnabled(not problems and not self._saves.running)
         self.footer.show_blocked([sentence(p.message) for p in problems])
 
     def _relink_tab_order(self) -> None:
@@ -176,12 +178,12 @@ class SessionForm(QDialog):
     @property
     def saving(self) -> bool:
         """Whether a save is on its way to the database."""
-        return self._save_task is not None
+        return self._saves.running
 
     def save(self) -> None:
         """Save through the services, off the GUI thread; on refusal show each message
         by its field. The form keeps every entry until the save has landed."""
-        if self._save_task is not None:
+        if self._saves.running:
             return  # one save at a time: Ctrl+S pressed again while waiting
         if not self.footer.save_button.isEnabled():
             # Ctrl+S while screening blocks saving: show where the answer is missing.
@@ -198,9 +200,7 @@ class SessionForm(QDialog):
             return sessions.amend(db, session.id, data, session.version, actor)
 
         self.footer.save_button.setEnabled(False)
-        self._save_task = run_task(
-            work, self._save_landed, self._save_refused, parent=self, on_waiting=self._waiting
-        )
+        self._saves.start(work, self._save_landed, self._save_refused)
 
     def _waiting(self) -> None:
         """The save outlasts a normal one: another PC holds the write lock. Say so, and
@@ -209,19 +209,16 @@ class SessionForm(QDialog):
         self.scroll.widget().setEnabled(False)
 
     def _save_ended(self) -> None:
-        self._save_task = None
         self.scroll.widget().setEnabled(True)
         self._judge_screening()  # the Save button and the footer note as they were
 
     def _save_landed(self, stored: TreatmentSession) -> None:
-        self._save_ended()
         self._clear_errors()
         self._baseline = self.collect()
         self.saved.emit(stored)
         self.accept()
 
     def _save_refused(self, exc: BaseException, _trace: str) -> None:
-        self._save_ended()
         if isinstance(exc, InvalidRecord):
             self._clear_errors()
             first = self.banner.show_refusal(exc, self.error_label)
@@ -261,7 +258,7 @@ class SessionForm(QDialog):
 
     def reject(self) -> None:
         """Esc, Cancel and the window's close button: never drop edits without asking."""
-        if self._save_task is not None:
+        if self._saves.running:
             return  # the save is on its way: its outcome decides what happens
         if self.is_dirty() and not confirm_discard(self, "this session"):
             return
