@@ -2,7 +2,7 @@
 
 The shape is Anki's ``QueryOp``/``CollectionOp``: the work function runs on a pool
 thread and never touches widgets; its result, or its error, comes back on the GUI
-thread, where the callbacks may update widgets. Two modes:
+thread, where the callbacks may update widgets. Three ways in:
 
 - ``run_task(work, on_done, on_error, parent)``: one piece of work (open, save,
   archive, report, export, backup). ``work`` receives a ``TaskControl`` to report
@@ -11,6 +11,7 @@ thread, where the callbacks may update widgets. Two modes:
   emits ``waiting`` so the window can say so instead of looking frozen.
 - ``LatestOnly``: work asked for again and again (a search per keystroke), where only
   the answer to the latest request matters; older answers are dropped on arrival.
+- ``OneAtATime``: a form's save, through ``run_task``, never two at once.
 
 Callbacks are tied to ``parent``: when it is gone (a dialog closed meanwhile), the
 outcome is dropped quietly. An error nobody handles (no ``on_error``, nothing
