@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer
@@ -20,11 +21,18 @@ LONGEST_STALL_MS = 50
 
 class StallProbe(QObject):
     """A timer that should fire every few milliseconds: the longest gap between two
-    ticks is the longest time the event loop could not paint or answer a key."""
+    ticks is the longest time the event loop could not paint or answer a key.
 
-    def __init__(self) -> None:
+    ``waiting`` (optional) tells whether the work under test is still waiting: a gap
+    that began while it waited counts in ``longest_waiting_ms`` too, so the wait and
+    the handling of its outcome can be told apart."""
+
+    def __init__(self, waiting: Callable[[], bool] | None = None) -> None:
         super().__init__()
         self.longest_ms = 0.0
+        self.longest_waiting_ms = 0.0
+        self._waiting = waiting
+        self._was_waiting = False
         self._last = time.perf_counter()
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -33,6 +41,7 @@ class StallProbe(QObject):
 
     def start(self) -> None:
         self._last = time.perf_counter()
+        self._was_waiting = self._waiting is not None and self._waiting()
         self._timer.start()
 
     def stop(self) -> None:
@@ -41,8 +50,12 @@ class StallProbe(QObject):
 
     def _tick(self) -> None:
         now = time.perf_counter()
-        self.longest_ms = max(self.longest_ms, (now - self._last) * 1000)
+        gap = (now - self._last) * 1000
+        self.longest_ms = max(self.longest_ms, gap)
+        if self._was_waiting:
+            self.longest_waiting_ms = max(self.longest_waiting_ms, gap)
         self._last = now
+        self._was_waiting = self._waiting is not None and self._waiting()
 
 
 class OtherPc:

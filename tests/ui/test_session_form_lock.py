@@ -46,7 +46,7 @@ def test_a_save_waits_for_another_pc_without_freezing_the_window_and_then_lands(
     qtbot: QtBot, locked_db: Database, other_pc: OtherPc, form_questions: object
 ) -> None:
     form, patient = _open(qtbot, locked_db)
-    probe = StallProbe()
+    probe = StallProbe(lambda: form.saving)
     with qtbot.waitSignal(form.saved, timeout=10_000) as saved:
         other_pc.hold()  # a colleague starts saving just before Save is clicked
         probe.start()
@@ -64,8 +64,10 @@ def test_a_save_waits_for_another_pc_without_freezing_the_window_and_then_lands(
     assert stored.data.notes == "Typed before saving"
     assert [s.id for s in sessions.history(locked_db, patient.id)] == [stored.id]
     assert not form.isVisible()
-    print(f"longest stall while the save waited: {probe.longest_ms:.1f} ms")
-    assert probe.longest_ms < LONGEST_STALL_MS
+    print(
+        f"longest stall: {probe.longest_waiting_ms:.1f} ms waiting, {probe.longest_ms:.1f} ms in all"
+    )
+    assert probe.longest_waiting_ms < LONGEST_STALL_MS
 
 
 def test_a_save_that_outlasts_the_busy_timeout_says_so_and_keeps_the_entries(
@@ -73,7 +75,7 @@ def test_a_save_that_outlasts_the_busy_timeout_says_so_and_keeps_the_entries(
 ) -> None:
     form, patient = _open(qtbot, locked_db)
     other_pc.hold()  # and keeps it past the busy timeout
-    probe = StallProbe()
+    probe = StallProbe(lambda: form.saving)
     probe.start()
     with qtbot.assertNotEmitted(form.saved, wait=0):
         qtbot.mouseClick(form.footer.save_button, Qt.MouseButton.LeftButton)
@@ -95,5 +97,7 @@ def test_a_save_that_outlasts_the_busy_timeout_says_so_and_keeps_the_entries(
     assert form.treatment.face_map.selected_areas() == [Area.CHIN]
     assert form.is_dirty()
     assert sessions.history(locked_db, patient.id) == []
-    print(f"longest stall while the save waited: {probe.longest_ms:.1f} ms")
-    assert probe.longest_ms < LONGEST_STALL_MS
+    print(
+        f"longest stall: {probe.longest_waiting_ms:.1f} ms waiting, {probe.longest_ms:.1f} ms in all"
+    )
+    assert probe.longest_waiting_ms < LONGEST_STALL_MS

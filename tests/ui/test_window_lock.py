@@ -32,7 +32,7 @@ def test_a_patient_saved_while_another_pc_saves_waits_and_lands(
     assert isinstance(dialog, PatientDialog)
     dialog.family_name.setText("Dubois")
 
-    probe = StallProbe()
+    probe = StallProbe(lambda: dialog.saving)
     other_pc.hold()
     probe.start()
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
@@ -45,7 +45,10 @@ def test_a_patient_saved_while_another_pc_saves_waits_and_lands(
     qtbot.waitUntil(lambda: window.patient_model.index(0, 1).data() == "Dubois, Zoë")
     probe.stop()
     assert patients.find_by_record_no(locked_db, "P-0001").data.family_name == "Dubois"
-    assert probe.longest_ms < LONGEST_STALL_MS
+    print(
+        f"longest stall: {probe.longest_waiting_ms:.1f} ms waiting, {probe.longest_ms:.1f} ms in all"
+    )
+    assert probe.longest_waiting_ms < LONGEST_STALL_MS
 
 
 def test_archiving_while_another_pc_saves_says_it_waits(
@@ -61,7 +64,9 @@ def test_archiving_while_another_pc_saves_says_it_waits(
     window.patient_view.selectRow(0)
     qtbot.waitUntil(lambda: window.current_patient() is not None)
 
-    probe = StallProbe()
+    said: list[str] = []
+    window.statusBar().messageChanged.connect(said.append)
+    probe = StallProbe(lambda: "Patient archived: Zoë Lefèvre" not in said)
     other_pc.hold()
     probe.start()
     window.archive_action.trigger()
@@ -71,4 +76,7 @@ def test_archiving_while_another_pc_saves_says_it_waits(
     qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "Patient archived: Zoë Lefèvre")
     probe.stop()
     assert patients.find_by_record_no(locked_db, "P-0001").archived
-    assert probe.longest_ms < LONGEST_STALL_MS
+    print(
+        f"longest stall: {probe.longest_waiting_ms:.1f} ms waiting, {probe.longest_ms:.1f} ms in all"
+    )
+    assert probe.longest_waiting_ms < LONGEST_STALL_MS
