@@ -126,9 +126,6 @@ class PatientListModel(HeaderedTableModel):
         self._more = len(self._rows) == self._page_size
         self.endResetModel()
 
-    def patient_at(self, row: int) -> Patient | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
     def row_of(self, patient_id: int) -> int | None:
         return next((i for i, p in enumerate(self._rows) if p.id == patient_id), None)
 
@@ -253,9 +250,6 @@ class DueListModel(HeaderedTableModel):
         self._today = clock.today()
         self._entries = list(entries)
         self.endResetModel()
-
-    def patient_at(self, row: int) -> Patient | None:
-        return self._entries[row].patient if 0 <= row < len(self._entries) else None
 
     def row_of(self, patient_id: int) -> int | None:
         return next((i for i, e in enumerate(self._entries) if e.patient.id == patient_id), None)

@@ -223,10 +223,6 @@ class ReportPreview(QDialog):
         layout.addWidget(self.view, 1)
         layout.addWidget(buttons)
 
-    @property
-    def page_count(self) -> int:
-        return self.document.pageCount()
-
 
 def preview_report(parent: QWidget | None, db: Database, patient: Patient) -> Task:
     """Make the report in the background, then show it in a preview window."""

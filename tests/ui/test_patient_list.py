@@ -15,7 +15,7 @@ from needlelog.services import clock, patients, sessions
 from needlelog.store.database import Database
 from needlelog.ui import background
 from needlelog.ui.main_window import ALL_TAB, DUE_TAB, MainWindow
-from needlelog.ui.patient_models import PAGE_SIZE, FirstPage
+from needlelog.ui.patient_models import PAGE_SIZE, FirstPage, PatientRole
 from tests.factories import make_patient, make_session
 
 MakeWindow = Callable[[Database], MainWindow]
@@ -139,7 +139,7 @@ def test_the_list_fetches_more_rows_as_it_scrolls(
             qtbot.waitUntil(lambda end=end: bar.maximum() > end)
     assert model.rowCount() == 1000
     assert not model.canFetchMore()
-    shown = [model.patient_at(r).id for r in range(1000)]  # type: ignore[union-attr]
+    shown = [model.index(r, 0).data(PatientRole).id for r in range(1000)]  # type: ignore[union-attr]
     assert len(set(shown)) == 1000
     everyone = patients.search(big_db, "", limit=2000)
     assert shown == [p.id for p in everyone]
@@ -151,7 +151,7 @@ def test_search_on_a_big_list_starts_again_from_the_first_page(
     window = make_window(big_db)
     window.patient_view.scrollToBottom()
     qtbot.waitUntil(lambda: window.patient_model.rowCount() > PAGE_SIZE)
-    record_no = window.patient_model.patient_at(PAGE_SIZE + 3).record_no  # type: ignore[union-attr]
+    record_no = window.patient_model.index(PAGE_SIZE + 3, 0).data(PatientRole).record_no  # type: ignore[union-attr]
     _search(qtbot, window, record_no, [record_no])
 
 

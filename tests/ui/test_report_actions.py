@@ -95,8 +95,8 @@ def test_preview_shows_every_page_and_saves_the_same_pdf(
     qtbot.waitUntil(lambda: window.findChild(ReportPreview) is not None, timeout=20_000)
     preview = window.findChild(ReportPreview)
     assert preview.isVisible()
-    assert preview.page_count > 1
-    assert preview.page_count == len(page_texts(preview.data))
+    assert preview.document.pageCount() > 1
+    assert preview.document.pageCount() == len(page_texts(preview.data))
     assert preview.print_button.text() == "Print…"
 
     saved = tmp_path / "copy.pdf"

@@ -27,6 +27,7 @@ from needlelog.ui import background, first_run
 from needlelog.ui.app import CANNOT_OPEN, Startup, run_app, start_app
 from needlelog.ui.main_window import OPENING_RECORDS, MainWindow
 from needlelog.ui.patient_dialog import PatientDialog
+from needlelog.ui.patient_models import PatientRole
 from tests.ui.conftest import settle
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -147,7 +148,7 @@ def test_start_shows_the_main_window_opening_then_the_records(
     assert not QApplication.windowIcon().isNull()  # set once the window had painted
     assert not window.new_patient_action.icon().isNull()  # the menus' icons, likewise
     assert window.patient_model.rowCount() > 0
-    first = window.patient_model.patient_at(0)
+    first = window.patient_model.index(0, 0).data(PatientRole)
     assert first is not None
     assert first == patients.search(big_db, "", limit=1)[0]
     assert window.patient_view.placeholder() == ""
@@ -169,7 +170,7 @@ def test_start_shows_the_main_window_opening_then_the_records(
     qtbot.waitUntil(lambda: not window.search_pending)
     assert window.patient_model.rowCount() > 0
     for row in range(window.patient_model.rowCount()):
-        shown_patient = window.patient_model.patient_at(row)
+        shown_patient = window.patient_model.index(row, 0).data(PatientRole)
         assert shown_patient is not None
         assert family.lower() in shown_patient.full_name.lower()
 
@@ -192,7 +193,7 @@ def test_a_new_install_opens_with_the_choices_of_the_welcome_applied(
 
     assert path.exists()
     assert get_clinic(window.db).name == "Riverside Skin Clinic"
-    patient = window.patient_model.patient_at(0)
+    patient = window.patient_model.index(0, 0).data(PatientRole)
     assert patient is not None and patient.record_no.startswith(DEMO_PREFIX)
 
 
