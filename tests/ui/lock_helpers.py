@@ -8,6 +8,7 @@ on a second, raw sqlite3 connection to the same file. The busy timeout is shorte
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import time
 from collections.abc import Callable
@@ -40,6 +41,8 @@ class StallProbe(QObject):
         self._timer.timeout.connect(self._tick)
 
     def start(self) -> None:
+        # The garbage earlier tests left is collected now, not in the middle of the wait.
+        gc.collect()
         self._last = time.perf_counter()
         self._was_waiting = self._waiting is not None and self._waiting()
         self._timer.start()
