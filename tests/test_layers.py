@@ -17,7 +17,7 @@ ALLOWED: dict[str, set[str]] = {
     "domain": set(),
     "store": {"domain", "config"},
     "services": {"store", "domain", "config", "resources"},
-    "reports": {"services", "store", "domain", "config", "resources"},
+    "reports": {"services", "store", "domain", "config", "resources", "resource_files"},
     "exchange": {"services", "store", "domain", "config"},
 }
 

@@ -25,9 +25,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from needlelog.domain.errors import InvalidRecord, Violation
 from needlelog.domain.records import PatientData, SessionData
-from needlelog.domain.validation import patient_violations, session_violations
+from needlelog.domain.validation import excerpt, patient_violations, session_violations
 from needlelog.services import audit, clock, patients, sessions
-from needlelog.services.mapping import patient_data
+from needlelog.services.mapping import patient_data, session_data
 from needlelog.services.settings import protocol_in, put_in, stored_keys
 from needlelog.store.database import Database
 from needlelog.store.models import PatientRow, SessionRow
@@ -270,7 +270,7 @@ def _load_in(
                     row.row_number,
                     "record_no",
                     record_no,
-                    f"record number {record_no} is also on row {seen_rows[record_no]}; "
+                    f"record number {excerpt(record_no)} is also on row {seen_rows[record_no]}; "
                     "allowed: each patient once",
                 )
             )
@@ -302,7 +302,7 @@ def _load_in(
         if row.archived:
             to_archive.append(added.id)
 
-    keys: set[tuple] = set()
+    keys: dict[tuple, tuple[int, SessionData]] = {}
     touched: set[int] = set()
     for srow in session_rows:
         tick()
@@ -322,7 +322,7 @@ def _load_in(
                         srow.row_number,
                         "record_no",
                         srow.record_no,
-                        f"no patient with record number {srow.record_no!r} in the database "
+                        f"no patient with record number {excerpt(srow.record_no)} in the database "
                         f"or in {patients_file}",
                     )
                 )
@@ -336,10 +336,21 @@ def _load_in(
                 problems += _more(sessions_file, srow.row_number, srow.problems, found, True)
             continue
         key = _session_key(patient_id, srow.data)
-        if key in keys or _stored_duplicate(s, key):
+        earlier = keys.get(key)
+        stored = None if earlier is not None else _stored_duplicate(s, key)
+        if earlier is not None or stored is not None:
             result.sessions_skipped += 1
+            other = earlier[1] if earlier is not None else session_data(stored)  # type: ignore[arg-type]
+            differ = _differing_columns(other, srow.data)
+            if differ:
+                where = f"row {earlier[0]} of {sessions_file}" if earlier else "the stored one"
+                result.notes.append(
+                    f"{sessions_file} row {srow.row_number}: skipped as already present "
+                    f"({srow.record_no}, {srow.data.performed_at.isoformat(sep=' ')}), but it "
+                    f"differs from {where} in {', '.join(differ)}"
+                )
             continue
-        keys.add(key)
+        keys[key] = (srow.row_number, srow.data)
         try:
             sessions.add_in(
                 s, patient_id, srow.data, actor, now=now, protocol=protocol, refresh=False
@@ -365,13 +376,41 @@ def _load_in(
     return problems
 
 
-def _stored_duplicate(s: Session, key: tuple) -> bool:
+def _stored_duplicate(s: Session, key: tuple) -> SessionRow | None:
+    """The stored session equal in patient, date-time and areas, if there is one."""
     patient_id, performed_at, areas = key
     rows = s.scalars(
         select(SessionRow)
         .where(SessionRow.patient_id == patient_id, SessionRow.performed_at == performed_at)
         .options(selectinload(SessionRow.areas))
     )
-    return any(
-        frozenset((a.area, a.label.strip().casefold()) for a in row.areas) == areas for row in rows
-    )
+    for row in rows:
+        if frozenset((a.area, a.label.strip().casefold()) for a in row.areas) == areas:
+            return row
+    return None
+
+
+def _comparable(data: SessionData, name: str) -> object:
+    value = getattr(data, name)
+    if name == "areas":  # the same areas in another order are the same session
+        return sorted(
+            ((a.area.value, a.label.strip().casefold(), a.depth_mm, a.passes, a.endpoint)
+             for a in value),
+            key=str,
+        )  # fmt: skip
+    if name in ("products", "screening", "indications"):
+        return sorted(map(str, value))
+    return value
+
+
+def _differing_columns(stored: SessionData, incoming: SessionData) -> list[str]:
+    """The columns in which a session skipped as already present differs from the kept one."""
+    out: list[str] = []
+    for f in fields(SessionData):
+        if f.name == "next_due" and incoming.next_due is None:
+            continue  # left empty, the app works it out from the course: not a difference
+        if _comparable(stored, f.name) != _comparable(incoming, f.name):
+            column = column_for(f.name, session=True)
+            if column not in out:
+                out.append(column)
+    return out

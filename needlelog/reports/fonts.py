@@ -18,9 +18,9 @@ import threading
 from xml.sax.saxutils import escape
 
 from reportlab.pdfbase import pdfmetrics, ttfonts
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
-from needlelog import config
+from needlelog import resource_files
 
 BASE = "DejaVuSans"
 BOLD = "DejaVuSans-Bold"
@@ -46,9 +46,13 @@ def register() -> None:
     with _lock:
         if _registered:
             return
-        folder = config.resources_dir() / "fonts"
         for name, filename in _FILES.items():
-            pdfmetrics.registerFont(TTFont(name, str(folder / filename), shapable=True))
+            font_file = resource_files.path("fonts", filename)
+            try:
+                font = TTFont(name, str(font_file), shapable=True)
+            except TTFError as exc:
+                raise resource_files.damaged(("fonts", filename), exc) from exc
+            pdfmetrics.registerFont(font)
         pdfmetrics.registerFontFamily(
             BASE, normal=BASE, bold=BOLD, italic=ITALIC, boldItalic=BOLD_ITALIC
         )

@@ -15,6 +15,7 @@ from needlelog.store.database import Database
 from needlelog.store.models import (
     AssessmentRow,
     AuditEventRow,
+    ContactAttemptRow,
     NameTokenRow,
     PatientRow,
     ProductRow,
@@ -103,6 +104,7 @@ def remove(db: Database) -> int:
             s.execute(delete(child).where(child.session_id.in_(sids)))
         s.execute(delete(SessionRow).where(SessionRow.patient_id.in_(ids)))
         s.execute(delete(NameTokenRow).where(NameTokenRow.patient_id.in_(ids)))
+        s.execute(delete(ContactAttemptRow).where(ContactAttemptRow.patient_id.in_(ids)))
         s.execute(delete(PatientRow).where(PatientRow.id.in_(ids)))
         s.add(
             AuditEventRow(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -17,13 +17,14 @@ from sqlalchemy import (
     desc,
     func,
     insert,
+    literal,
     select,
     update,
 )
 from sqlalchemy.orm import Session, selectinload
 
 from needlelog.domain import course
-from needlelog.domain.codes import Grade
+from needlelog.domain.codes import Area, Grade
 from needlelog.domain.errors import InvalidRecord, Violation
 from needlelog.domain.protocol import Protocol
 from needlelog.domain.records import Product, SessionData, TreatmentSession
@@ -301,9 +302,10 @@ def amend(
     expected_version: int,
     actor: str,
     now: datetime | None = None,
+    reason: str = "",
 ) -> TreatmentSession:
     """Save a correction of a session opened at ``expected_version``; the previous values
-    stay in the audit trail."""
+    stay in the audit trail, with ``reason`` (why it was amended) in the same event."""
     with db.write() as s:
         row = s.get(SessionRow, session_id, options=_LOAD)
         if row is None:
@@ -324,6 +326,8 @@ def amend(
         s.flush()
         changes = audit.diff(before, as_dict(data))
         if changes:
+            if reason.strip():
+                changes["reason"] = [None, reason.strip()]
             audit.append(s, actor, "session", row.id, "amend", changes)
         refresh_summary(s, row.patient_id, protocol)
         return session_from_row(row)
@@ -337,11 +341,18 @@ def get(db: Database, session_id: int) -> TreatmentSession:
         return session_from_row(row)
 
 
-def _flags(data: SessionData, previous: SessionData | None, protocol: Protocol) -> tuple[str, ...]:
+def _flags(
+    data: SessionData,
+    previous: SessionData | None,
+    protocol: Protocol,
+    course_done: bool = False,
+) -> tuple[str, ...]:
+    """A session's flags; ``course_done`` says ``previous`` completed its course, so
+    this session is maintenance and cannot be late."""
     flags: list[str] = []
     if previous is not None:
         flag = course.interval_flag(
-            previous.performed_at.date(), data.performed_at.date(), protocol
+            previous.performed_at.date(), data.performed_at.date(), protocol, course_done
         )
         if flag is not None:
             flags.append(flag.value)
@@ -375,7 +386,9 @@ def _history_statements() -> tuple[Select[Any], dict[str, Select[Any]]]:
 
 
 _HISTORY_SESSIONS, _HISTORY_CHILDREN = _history_statements()
-_PATIENT_EXISTS = select(PatientRow.id).where(PatientRow.id == bindparam("patient_id"))
+_PATIENT_EXISTS = select(PatientRow.id, PatientRow.planned_sessions).where(
+    PatientRow.id == bindparam("patient_id")
+)
 _NONE: list[tuple[Any, ...]] = []
 first = itemgetter(0)
 
@@ -387,9 +400,11 @@ def history(db: Database, patient_id: int, newest_first: bool = True) -> list[Tr
     built straight into records: a long history opens without ORM objects."""
     params = {"patient_id": patient_id}
     with db.direct() as conn:
-        if conn.execute(_PATIENT_EXISTS, params).first() is None:
+        found = conn.execute(_PATIENT_EXISTS, params).first()
+        if found is None:
             raise NotFound(f"no patient with id {patient_id}")
         protocol = protocol_in(conn)
+        planned = found[1] or protocol.planned_sessions
         rows = conn.execute(_HISTORY_SESSIONS, params).all()
         # Child rows arrive grouped by session: one group per session, no per-row lookups.
         children = [
@@ -399,9 +414,14 @@ def history(db: Database, patient_id: int, newest_first: bool = True) -> list[Tr
     areas, products, screening, assessments = children
     out: list[TreatmentSession] = []
     previous: list[SessionData | None] = [None]
+    position = [0]  # of the previous session in its course
 
     def flags(data: SessionData) -> tuple[str, ...]:
-        found = _flags(data, previous[0], protocol)
+        before = previous[0]
+        found = _flags(data, before, protocol, course_done=position[0] >= planned)
+        gap = None if before is None else data.performed_at.date() - before.performed_at.date()
+        new_course = gap is None or gap > course.COURSE_BREAK
+        position[0] = 1 if new_course else position[0] + 1
         previous[0] = data
         return found
 
@@ -431,6 +451,130 @@ def latest(db: Database, patient_id: int) -> TreatmentSession | None:
             .options(*_LOAD)
         )
         return None if row is None else session_from_row(row)
+
+
+def on_day(db: Database, patient_id: int, day: date) -> TreatmentSession | None:
+    """The patient's session on ``day`` (the last of that day if there were several)."""
+    start = datetime.combine(day, datetime.min.time())
+    with db.read() as s:
+        row = s.scalar(
+            select(SessionRow)
+            .where(
+                SessionRow.patient_id == patient_id,
+                SessionRow.performed_at >= start,
+                SessionRow.performed_at < start + timedelta(days=1),
+            )
+            .order_by(desc(SessionRow.performed_at), desc(SessionRow.id))
+            .limit(1)
+            .options(*_LOAD)
+        )
+        return None if row is None else session_from_row(row)
+
+
+@dataclass(frozen=True)
+class LotUse:
+    """One use of a lot: who received it, how to reach them, when and where."""
+
+    patient_id: int
+    record_no: str
+    family_name: str
+    given_name: str
+    phone: str
+    email: str
+    archived: bool
+    session_id: int
+    performed_at: datetime
+    product: str  # the product's name, or "Cartridge" with the device for a cartridge lot
+    lot: str
+    expiry: date | None
+    areas: tuple[str, ...]  # the treated areas as the practitioner reads them
+
+
+def _lot_key(column: Any) -> Any:
+    return func.upper(func.trim(column))
+
+
+def lot_uses(db: Database, lot: str) -> list[LotUse]:
+    """Every session that used ``lot``, as a product's lot or a device cartridge's lot,
+    oldest first (a manufacturer's recall). Case and surrounding spaces are ignored:
+    a recall notice and a typed lot must not miss each other over them."""
+    key = lot.strip().upper()
+    if not key:
+        return []
+    people = (
+        PatientRow.id,
+        PatientRow.record_no,
+        PatientRow.family_name,
+        PatientRow.given_name,
+        PatientRow.phone,
+        PatientRow.email,
+        PatientRow.archived,
+        SessionRow.id,
+        SessionRow.performed_at,
+    )
+    products = (
+        select(*people, ProductRow.name, ProductRow.lot, ProductRow.expiry, SessionRow.device)
+        .join(SessionRow, SessionRow.id == ProductRow.session_id)
+        .join(PatientRow, PatientRow.id == SessionRow.patient_id)
+        .where(_lot_key(ProductRow.lot) == key)
+    )
+    cartridges = (
+        select(
+            *people,
+            literal(None).label("name"),
+            SessionRow.cartridge_lot,
+            literal(None).label("expiry"),
+            SessionRow.device,
+        )
+        .join(PatientRow, PatientRow.id == SessionRow.patient_id)
+        .where(_lot_key(SessionRow.cartridge_lot) == key)
+    )
+    with db.read() as s:
+        found = s.execute(products.union_all(cartridges)).all()
+        ids = sorted({row[7] for row in found})
+        areas: dict[int, list[str]] = {}
+        for sid, code, label in s.execute(
+            select(TreatedAreaRow.session_id, TreatedAreaRow.area, TreatedAreaRow.label)
+            .where(TreatedAreaRow.session_id.in_(ids))
+            .order_by(TreatedAreaRow.session_id, TreatedAreaRow.position)
+        ):
+            areas.setdefault(sid, []).append(label.strip() or Area(code).label)
+    uses = []
+    for (
+        pid,
+        rec,
+        family,
+        given,
+        phone,
+        email,
+        archived,
+        sid,
+        at,
+        name,
+        used,
+        expiry,
+        device,
+    ) in found:
+        product = name if name is not None else f"Cartridge ({device})" if device else "Cartridge"
+        uses.append(
+            LotUse(
+                pid,
+                rec,
+                family,
+                given,
+                phone,
+                email,
+                bool(archived),
+                sid,
+                at,
+                product,
+                used,
+                expiry,
+                tuple(areas.get(sid, ())),
+            )
+        )
+    uses.sort(key=lambda u: (u.performed_at, u.record_no, u.session_id, u.product))
+    return uses
 
 
 def known_products(db: Database, limit: int = 200) -> list[Product]:

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from needlelog import config
 from needlelog.ui.about import show_about
 from needlelog.ui.background import LatestOnly, Task, run_task
+from needlelog.ui.failures import show_failure, told_in_words
 from needlelog.ui.identity import app_icon
 
 if TYPE_CHECKING:
@@ -231,10 +232,13 @@ def apply_in_background(
         if on_done is not None:
             on_done()
 
-    def failed(exc: BaseException, _trace: str) -> None:
+    def failed(exc: BaseException, trace: str) -> None:
         progress.close()
         progress.deleteLater()
-        QMessageBox.warning(parent, "needlelog", f"Setting up did not finish: {exc}")
+        if told_in_words(exc):
+            QMessageBox.warning(parent, "needlelog", f"Setting up did not finish: {exc}")
+        else:
+            show_failure(parent, exc, trace, "Setting up")
         if on_done is not None:
             on_done()
 
@@ -247,10 +251,11 @@ def remove_demo_data(parent: QWidget | None, db: Database, on_done: Callable[[in
     from needlelog.services import demo
     from needlelog.store.errors import StoreError
 
-    def failed(exc: BaseException, _trace: str) -> None:
+    def failed(exc: BaseException, trace: str) -> None:
         if not isinstance(exc, StoreError):
-            raise exc
-        QMessageBox.warning(parent, "Remove demo patients", str(exc))
+            show_failure(parent, exc, trace, "Removing the demo patients")
+        else:
+            QMessageBox.warning(parent, "Remove demo patients", str(exc))
         on_done(0)
 
     def counted(count: int) -> None:
@@ -292,11 +297,12 @@ def install(host: FeatureHost) -> InstalledActions:
     counts = LatestOnly(window)
     counts.answered.connect(lambda count: remove.setVisible(count > 0))
 
-    def not_counted(exc: BaseException, _trace: str) -> None:
+    def not_counted(exc: BaseException, trace: str) -> None:
         from needlelog.store.errors import StoreError
 
         if not isinstance(exc, StoreError):
-            raise exc
+            show_failure(window, exc, trace, "Counting the demo patients")
+            return
         host.show_status(str(exc))
 
     counts.failed.connect(not_counted)

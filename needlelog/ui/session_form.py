@@ -24,6 +24,7 @@ from needlelog.services.errors import NotFound
 from needlelog.store.database import Database
 from needlelog.store.errors import StoreError
 from needlelog.ui.background import WAITING_TEXT, LatestOnly, OneAtATime, TaskControl, run_task
+from needlelog.ui.failures import show_failure
 from needlelog.ui.form_widgets import FieldError, confirm_discard, sentence
 from needlelog.ui.session_parts.aftercare import AftercareSection
 from needlelog.ui.session_parts.assessment import AssessmentSection
@@ -46,10 +47,18 @@ class SessionForm(QDialog):
     saved = Signal(object)
 
     def __init__(
-        self, db: Database, context: SessionFormContext, parent: QWidget | None = None
+        self,
+        db: Database,
+        context: SessionFormContext,
+        parent: QWidget | None = None,
+        *,
+        amend_reason: str = "",
     ) -> None:
+        """``amend_reason``: why a stored session is amended (asked by the window before
+        a past session opens); it goes with the amendment into the audit trail."""
         super().__init__(parent)
         self._db = db
+        self.amend_reason = amend_reason
         self._patient = context.patient
         self._session = context.session
         self._previous = context.previous
@@ -192,12 +201,12 @@ class SessionForm(QDialog):
             return
         data = self.collect()
         db, patient_id, session = self._db, self._patient.id, self._session
-        actor = config.current_user()
+        actor, reason = config.current_user(), self.amend_reason
 
         def work(_control: TaskControl) -> TreatmentSession:
             if session is None:
                 return sessions.record(db, patient_id, data, actor)
-            return sessions.amend(db, session.id, data, session.version, actor)
+            return sessions.amend(db, session.id, data, session.version, actor, reason=reason)
 
         self.footer.save_button.setEnabled(False)
         self._saves.start(work, self._save_landed, self._save_refused)
@@ -218,14 +227,15 @@ class SessionForm(QDialog):
         self.saved.emit(stored)
         self.accept()
 
-    def _save_refused(self, exc: BaseException, _trace: str) -> None:
+    def _save_refused(self, exc: BaseException, trace: str) -> None:
         if isinstance(exc, InvalidRecord):
             self._clear_errors()
             first = self.banner.show_refusal(exc, self.error_label)
             if first is not None:
                 self.page.bring_into_view(first, 50, 80)
         elif not self.banner.show_not_saved(exc):
-            raise exc
+            # Unforeseen: the one message box naming the log; the entries stay here.
+            show_failure(self, exc, trace, "Saving the session")
 
     def reload(self) -> None:
         """After a conflict: show the session as it is stored now."""
@@ -243,10 +253,11 @@ class SessionForm(QDialog):
         self._fill(due)
         self._baseline = self.collect()
 
-    def _reload_failed(self, exc: BaseException, _trace: str) -> None:
+    def _reload_failed(self, exc: BaseException, trace: str) -> None:
         self.banner.reload_button.setEnabled(True)
         if not isinstance(exc, StoreError | NotFound):
-            raise exc
+            show_failure(self, exc, trace, "Reloading the session")
+            return
         self.banner.say(f"Not reloaded: {sentence(str(exc))} Your entries are still here.")
 
     def _clear_errors(self) -> None:

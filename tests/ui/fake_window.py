@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMainWindow
 
-from needlelog.domain.records import Patient
+from needlelog.domain.records import Patient, TreatmentSession
 from needlelog.store.database import Database
 
 
@@ -15,6 +15,7 @@ class FakeWindow(QMainWindow):
         super().__init__()
         self.db = db
         self.patient = patient
+        self.session: TreatmentSession | None = None  # chosen in the history
         self.statuses: list[str] = []
         self.reloads = 0
         self.file_menu = self.menuBar().addMenu("&File")
@@ -24,6 +25,9 @@ class FakeWindow(QMainWindow):
 
     def current_patient(self) -> Patient | None:
         return self.patient
+
+    def chosen_session(self) -> TreatmentSession | None:
+        return self.session
 
     def show_status(self, text: str) -> None:
         self.statuses.append(text)

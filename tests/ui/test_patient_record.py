@@ -135,7 +135,7 @@ def test_progress_chart_plots_the_course_oldest_first(
     history = sessions.history(db, treated.id)
     chart.set_points(points_from(history))
     assert [(p.scar_grade, p.gais) for p in chart.points] == [(4, None), (3, 3), (3, 2)]
-    assert "Scar grade (1-4, lower is better): 5 Jan 26: 4, 9 Feb 26: 3, 23 Feb 26: 3" in (
+    assert "Scar grade (1-4, lower is better): 5 Jan 2026: 4, 9 Feb 2026: 3, 23 Feb 2026: 3" in (
         chart.toolTip()
     )
     chart.resize(chart.sizeHint())
@@ -155,10 +155,16 @@ class _FakeSessionForm(QDialog):
     opened: ClassVar[list[tuple[int, int | None]]] = []
 
     def __init__(
-        self, db: Database, context: SessionFormContext, parent: QWidget | None = None
+        self,
+        db: Database,
+        context: SessionFormContext,
+        parent: QWidget | None = None,
+        *,
+        amend_reason: str = "",
     ) -> None:
         super().__init__(parent)
         self.db, self.patient, self.session = db, context.patient, context.session
+        self.amend_reason = amend_reason
         _FakeSessionForm.opened.append(
             (context.patient.id, context.session.id if context.session else None)
         )
