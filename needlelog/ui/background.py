@@ -15,12 +15,16 @@ thread, where the callbacks may update widgets. Three ways in:
 
 Callbacks are tied to ``parent``: when it is gone (a dialog closed meanwhile), the
 outcome is dropped quietly. An error nobody handles (no ``on_error``, nothing
-connected to ``LatestOnly.failed``) is raised again on the GUI thread, so it is
-never hidden.
+connected to ``LatestOnly.failed``) goes to ``sys.excepthook`` on the GUI thread with
+the work's own trace, so it is never hidden: in the app that is ``ui.failures``' one
+message box naming the log file (the trace goes to the log); in a test it fails the
+test. Callers that handle the errors a user can act on hand the others to
+``ui.failures.show_failure``, which says the same with the action's name.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 import traceback
 from collections.abc import Callable
@@ -145,8 +149,10 @@ class Task(QObject):
 _running: set[Task] = set()
 
 
-def _raise_again(exc: BaseException, _trace: str) -> None:
-    raise exc
+def unhandled(exc: BaseException, _trace: str) -> None:
+    """Where work's error goes when nobody handles it: ``sys.excepthook``, as for an
+    exception escaping a slot (the exception carries the work thread's traceback)."""
+    sys.excepthook(type(exc), exc, exc.__traceback__)
 
 
 def run_task(
@@ -164,7 +170,7 @@ def run_task(
     task.destroyed.connect(lambda _obj=None: _running.discard(task))
     if on_done is not None:
         task.finished.connect(on_done)
-    task.failed.connect(on_error if on_error is not None else _raise_again)
+    task.failed.connect(on_error if on_error is not None else unhandled)
     if on_waiting is not None:
         task.waiting.connect(on_waiting)
     task._timer.start()
@@ -256,7 +262,8 @@ class LatestOnly(QObject):
         if number != self._latest:
             return
         if self.receivers(SIGNAL("failed(PyObject,QString)")) == 0:
-            raise exc  # type: ignore[misc]  # nobody handles it: never hidden
+            unhandled(exc, trace)  # type: ignore[arg-type]  # nobody handles it: never hidden
+            return
         self.failed.emit(exc, trace)
 
 

@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from needlelog import failures
 from needlelog.services import patients
 from needlelog.store.database import Database
+from needlelog.ui import background
 from needlelog.ui import failures as ui_failures
 from needlelog.ui.app import run_app
 from needlelog.ui.main_window import MainWindow
@@ -140,3 +141,22 @@ def test_the_running_app_answers_a_failing_action_with_one_box_and_keeps_running
     for window in QApplication.topLevelWidgets():
         if isinstance(window, MainWindow):
             window.deleteLater()
+
+
+def test_background_work_that_fails_unexpectedly_says_so_in_the_one_box(
+    qtbot: QtBot, hook_installed: None, message_boxes: list[tuple[str, str]]
+) -> None:
+    def broken_work(_control: object) -> None:
+        raise ZeroDivisionError("division by zero")
+
+    task = background.run_task(broken_work)  # no on_error: nobody foresaw this one
+    qtbot.waitUntil(lambda: task.done)
+    log = failures.log_path()
+    assert message_boxes == [
+        (
+            "critical",
+            "That did not work: an unexpected error stopped it (ZeroDivisionError: division "
+            f"by zero).\n\nThe details are in {log}.",
+        )
+    ]
+    assert "in broken_work" in log.read_text("utf-8")  # the work thread's own trace
