@@ -88,6 +88,7 @@ def test_a_future_date_is_refused_in_the_dialog_and_nothing_is_logged(
     tomorrow = clock.today() + timedelta(days=1)
     dialog.on.setDate(QDate(tomorrow.year, tomorrow.month, tomorrow.day))
     dialog.save()
+    qtbot.waitUntil(lambda: not dialog.saving)
     assert dialog.isVisible()
     assert dialog.error.text().startswith("Not saved: contact date ")
     assert "is in the future" in dialog.error.text()
