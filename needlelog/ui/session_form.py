@@ -23,6 +23,7 @@ from needlelog.services import sessions
 from needlelog.services.errors import NotFound
 from needlelog.store.database import Database
 from needlelog.store.errors import StoreError
+from needlelog.ui import formatting as fmt
 from needlelog.ui.background import WAITING_TEXT, LatestOnly, OneAtATime, TaskControl, run_task
 from needlelog.ui.failures import show_failure
 from needlelog.ui.form_widgets import FieldError, confirm_discard, sentence
@@ -95,7 +96,7 @@ class SessionForm(QDialog):
         self.setObjectName("sessionForm")
         self.setStyleSheet(STYLE)
         name = self._patient.full_name
-        when = f"{self._session.data.performed_at:%Y-%m-%d}" if self._session else ""
+        when = fmt.day(self._session.data.performed_at) if self._session else ""
         self.setWindowTitle(f"Session of {when} — {name}" if when else f"New session — {name}")
         self.setSizeGripEnabled(True)
         self.resize(1040, 820)

@@ -7,13 +7,14 @@ from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from needlelog.domain.codes import Grade
 from needlelog.domain.records import Patient, TreatmentSession
+from needlelog.ui import formatting as fmt
 from needlelog.ui.vss_part import vss_text
 
 
 def previous_summary(previous: TreatmentSession) -> str:
     """The last session on one line: date, depth, reactions (a severe one in red), scores."""
     d = previous.data
-    parts = [f"Last session {d.performed_at:%Y-%m-%d}"]
+    parts = [f"Last session {fmt.day(d.performed_at)}"]
     if d.shallowest_mm is not None and d.deepest_mm is not None:
         parts.append(
             f"{d.shallowest_mm:.2f} mm"
@@ -62,9 +63,9 @@ class SessionHeader(QFrame):
         layout.addWidget(name)
         facts = [f"Record {data.record_no}"]
         if data.date_of_birth:
-            facts.append(f"born {data.date_of_birth.isoformat()}")
+            facts.append(f"born {fmt.day(data.date_of_birth)}")
         if data.fitzpatrick:
-            facts.append(f"Fitzpatrick {data.fitzpatrick}")
+            facts.append(f"Fitzpatrick {fmt.fitzpatrick(data.fitzpatrick)}")
         line = QLabel("  ·  ".join(facts))
         line.setObjectName("patientLine")
         layout.addWidget(line)

@@ -24,7 +24,7 @@ from needlelog.domain.codes import Area, Indication
 from needlelog.domain.protocol import Protocol
 from needlelog.domain.records import SessionData, TreatedArea
 from needlelog.ui.face_map import FaceMapWidget
-from needlelog.ui.form_widgets import DATE_FORMAT, FieldError, OptionalSpinBox
+from needlelog.ui.form_widgets import DATE_FORMAT, DATE_LOCALE, FieldError, OptionalSpinBox
 from needlelog.ui.session_parts.section import FormSection, row_label, subheading
 from needlelog.ui.session_rows import AreaRows
 
@@ -54,6 +54,7 @@ class TreatmentSection(FormSection):
         grid.setVerticalSpacing(4)
         grid.addWidget(QLabel("Date and time"), 0, 0)
         self.performed_at = QDateTimeEdit()
+        self.performed_at.setLocale(DATE_LOCALE)  # as the shared date field: "Sep", not "Sept"
         self.performed_at.setDisplayFormat(f"{DATE_FORMAT}  HH:mm")
         self.performed_at.setCalendarPopup(True)
         self.performed_at.setAccessibleName("Date and time of the session")
