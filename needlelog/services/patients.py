@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    Connection,
     Select,
     and_,
     bindparam,
@@ -26,18 +27,10 @@ from needlelog.domain.errors import InvalidRecord, Violation
 from needlelog.domain.records import Patient, PatientData
 from needlelog.domain.search import PatientQuery, name_words, parse_query
 from needlelog.domain.validation import check_patient
-from needlelog.services import audit, clock
+from needlelog.services import audit, clock, patient_query
 from needlelog.services.errors import NotFound, StaleRecord
-from needlelog.services.mapping import (
-    PATIENT_COLUMNS,
-    as_dict,
-    patient_data,
-    patient_from_columns,
-    patient_from_row,
-    patient_to_row,
-)
+from needlelog.services.mapping import as_dict, patient_data, patient_to_row
 from needlelog.store.database import Database
-from needlelog.store.driver import DriverConnection
 from needlelog.store.models import NameTokenRow, PatientRow
 
 # Above any character a name can hold: "abc" <= x < "abc" + TOP is a prefix match
@@ -93,7 +86,7 @@ def register(db: Database, data: PatientData, actor: str, today: date | None = N
     """Create a patient; refuses invalid data and duplicate record numbers."""
     with db.write() as s:
         row = add_in(s, data, actor, today or clock.today())
-        return patient_from_row(row)
+        return patient_query.build(row)
 
 
 def update(
@@ -126,7 +119,7 @@ def update(
         s.flush()
         if changes:
             audit.append(s, actor, "patient", row.id, "update", changes)
-        return patient_from_row(row)
+        return patient_query.build(row)
 
 
 def set_archived(db: Database, patient_id: int, archived: bool, actor: str) -> Patient:
@@ -145,27 +138,17 @@ def set_archived(db: Database, patient_id: int, archived: bool, actor: str) -> P
                 "archive" if archived else "unarchive",
                 {"archived": [not archived, archived]},
             )
-        return patient_from_row(row)
-
-
-_PATIENT = select(*(PatientRow.__table__.c[name] for name in PATIENT_COLUMNS))
-_BY_ID = _PATIENT.where(PatientRow.id == bindparam("patient_id"))
+        return patient_query.build(row)
 
 
 def get(db: Database, patient_id: int) -> Patient:
-    with db.direct() as conn:
-        row = conn.execute(_BY_ID, {"patient_id": patient_id}).first()
-    if row is None:
-        raise NotFound(f"no patient with id {patient_id}")
-    return patient_from_columns(row)
+    with db.transaction() as conn:
+        return patient_query.by_id(conn, patient_id)
 
 
 def find_by_record_no(db: Database, record_no: str) -> Patient:
-    with db.read() as s:
-        row = s.scalar(select(PatientRow).where(PatientRow.record_no == record_no))
-        if row is None:
-            raise NotFound(f"no patient with record number {record_no}")
-        return patient_from_row(row)
+    with db.transaction() as conn:
+        return patient_query.by_record_no(conn, record_no)
 
 
 # Above this many candidate matches, walking the name-ordered index and testing
@@ -271,7 +254,7 @@ def _counts_statement(words: int, birth: bool) -> Select[Any]:
     return select(*(part.scalar_subquery() for part in parts))
 
 
-def _matches_at_most(conn: DriverConnection, query: PatientQuery, params: dict[str, Any]) -> int:
+def _matches_at_most(conn: Connection, query: PatientQuery, params: dict[str, Any]) -> int:
     """How many patients can match at most (capped at about ``DENSE``), from counts
     that each read one index range: a patient matches by record number, by date of
     birth, or by every word, so the sum of the first two and the least word count
@@ -305,7 +288,7 @@ def _search_statement(
     """One page of matches in name order (``shape`` None: every patient)."""
     # Plain rows, not ORM objects: a page of 100 is read twice as fast, and a list
     # needs no change tracking.
-    stmt = _PATIENT
+    stmt = patient_query.SELECT
     if not include_archived:
         stmt = stmt.where(PatientRow.archived.is_(False))
     if shape is not None:
@@ -342,7 +325,7 @@ def search(
         params.update(
             after_family=after.family_name, after_given=after.given_name, after_id=after.id
         )
-    with db.direct() as conn:
+    with db.transaction() as conn:
         shape = None
         dense = False
         if not query.is_empty:
@@ -354,7 +337,7 @@ def search(
             dense = at_most >= DENSE
         stmt = _search_statement(shape, dense, after is not None, include_archived, limit)
         rows = conn.execute(stmt, params).all()
-    return list(map(patient_from_columns, rows))
+    return list(map(patient_query.build, rows))
 
 
 def page_key(patient: Patient) -> PageKey:
@@ -377,5 +360,5 @@ def count(db: Database, text: str = "", include_archived: bool = False) -> int:
     shape = None if query.is_empty else _shape(query)
     stmt = _count_statement(shape, include_archived)
     params = {} if query.is_empty else _params(query)
-    with db.direct() as conn:
+    with db.transaction() as conn:
         return int(conn.execute(stmt, params).scalar() or 0)

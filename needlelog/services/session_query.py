@@ -1,0 +1,318 @@
+"""The one reader of treatment sessions.
+
+Every read of a session (the window's history, the form's "previous session", the
+report, every export, the record a save returns) runs one of the statements here
+and builds its records with ``build``: so a derived fact (too soon, late, severe
+reaction, avoid overridden) is the same on a record however it was read. Rows are
+read by column name; the columns are those of the tables themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from itertools import groupby
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    bindparam,
+    desc,
+    func,
+    or_,
+    select,
+    true,
+    type_coerce,
+)
+from sqlalchemy.types import DateTime
+
+from needlelog.domain import course
+from needlelog.domain.codes import Grade
+from needlelog.domain.protocol import Protocol
+from needlelog.domain.records import Product, SessionData, TreatmentSession
+from needlelog.services.errors import NotFound
+from needlelog.services.mapping import session_data
+from needlelog.services.settings import protocol_in
+from needlelog.store.models import (
+    AssessmentRow,
+    PatientRow,
+    ProductRow,
+    ScreeningRow,
+    SessionRow,
+    TreatedAreaRow,
+)
+
+FLAG_SEVERE = "severe_reaction"
+FLAG_AVOID_OVERRIDDEN = "avoid_overridden"
+BATCH = 1000
+
+_sessions = SessionRow.__table__
+_patients = PatientRow.__table__
+_earlier = _sessions.alias("earlier")
+
+# When the patient's session before this one (by time, then id) took place: the
+# interval flags depend on it, so every statement that reads sessions selects it.
+_PREVIOUS_AT = (
+    select(type_coerce(_earlier.c.performed_at, DateTime))
+    .where(
+        _earlier.c.patient_id == _sessions.c.patient_id,
+        _earlier.c.performed_at <= _sessions.c.performed_at,
+        or_(
+            _earlier.c.performed_at < _sessions.c.performed_at,
+            _earlier.c.id < _sessions.c.id,
+        ),
+    )
+    .order_by(desc(_earlier.c.performed_at), desc(_earlier.c.id))
+    .limit(1)
+    .scalar_subquery()
+    .label("previous_at")
+)
+_SELECT = select(_sessions, _patients.c.record_no, _PREVIOUS_AT).join(
+    _patients, _patients.c.id == _sessions.c.patient_id
+)
+# Each child table, its rows in the order a record lists them.
+_CHILDREN = (
+    (TreatedAreaRow.__table__, ("position",)),
+    (ProductRow.__table__, ("position",)),
+    (ScreeningRow.__table__, ("item",)),
+    (AssessmentRow.__table__, ("scale", "item")),
+)
+
+
+def _children_of(where: Any) -> tuple[Select[Any], ...]:
+    """One statement per child table for the sessions whose id ``where`` selects."""
+    return tuple(
+        select(table)
+        .where(where(table.c.session_id))
+        .order_by(table.c.session_id, *(table.c[name] for name in order))
+        for table, order in _CHILDREN
+    )
+
+
+_OF_PATIENT = _sessions.c.patient_id == bindparam("patient_id")
+_HISTORY = _SELECT.where(_OF_PATIENT).order_by(_sessions.c.performed_at, _sessions.c.id)
+_HISTORY_CHILDREN = _children_of(
+    lambda sid: sid.in_(select(_sessions.c.id).where(_OF_PATIENT).scalar_subquery())
+)
+_ONE = _SELECT.where(_sessions.c.id == bindparam("session_id"))
+_ONE_CHILDREN = _children_of(lambda sid: sid == bindparam("session_id"))
+_LATEST_ID = (
+    select(_sessions.c.id)
+    .where(_OF_PATIENT)
+    .order_by(desc(_sessions.c.performed_at), desc(_sessions.c.id))
+    .limit(1)
+)
+_PATIENT_EXISTS = select(_patients.c.id).where(_patients.c.id == bindparam("patient_id"))
+
+
+# --- the one builder ----------------------------------------------------------------
+
+
+def flags(data: SessionData, previous_at: datetime | None, protocol: Protocol) -> tuple[str, ...]:
+    """What a session is flagged for: its interval after the patient's previous session
+    (too soon, late), a severe reaction, a contraindication answered but treated anyway."""
+    found: list[str] = []
+    if previous_at is not None:
+        flag = course.interval_flag(previous_at.date(), data.performed_at.date(), protocol)
+        if flag is not None:
+            found.append(flag.value)
+    if Grade.SEVERE in (data.redness, data.bruising, data.swelling):
+        found.append(FLAG_SEVERE)
+    if data.override_reason.strip():
+        found.append(FLAG_AVOID_OVERRIDDEN)
+    return tuple(found)
+
+
+_NONE: list[Any] = []
+
+
+def build(
+    row: Any,
+    areas: Sequence[Any],
+    products: Sequence[Any],
+    screening: Sequence[Any],
+    assessments: Sequence[Any],
+    protocol: Protocol,
+) -> TreatmentSession:
+    """A stored session from a row of ``_SELECT`` and its child rows (read by name)."""
+    data = session_data(row, areas, products, screening, assessments)
+    return TreatmentSession(
+        id=row.id,
+        patient_id=row.patient_id,
+        data=data,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        flags=flags(data, row.previous_at, protocol),
+    )
+
+
+def _grouped(rows: Iterable[Any]) -> dict[int, list[Any]]:
+    return {sid: list(group) for sid, group in groupby(rows, lambda r: r.session_id)}
+
+
+def _build_all(
+    conn: Connection,
+    rows: Sequence[Any],
+    children: tuple[Select[Any], ...],
+    params: dict[str, Any],
+    protocol: Protocol,
+) -> list[TreatmentSession]:
+    if not rows:
+        return []
+    areas, products, screening, assessments = (
+        _grouped(conn.execute(stmt, params)) for stmt in children
+    )
+    return [
+        build(
+            row,
+            areas.get(row.id, _NONE),
+            products.get(row.id, _NONE),
+            screening.get(row.id, _NONE),
+            assessments.get(row.id, _NONE),
+            protocol,
+        )
+        for row in rows
+    ]
+
+
+# --- reads --------------------------------------------------------------------------
+
+
+def history(conn: Connection, patient_id: int) -> list[TreatmentSession]:
+    """All sessions of a patient, oldest first."""
+    params = {"patient_id": patient_id}
+    if conn.execute(_PATIENT_EXISTS, params).first() is None:
+        raise NotFound(f"no patient with id {patient_id}")
+    protocol = protocol_in(conn)
+    rows = conn.execute(_HISTORY, params).all()
+    return _build_all(conn, rows, _HISTORY_CHILDREN, params, protocol)
+
+
+def one(conn: Connection, session_id: int) -> TreatmentSession:
+    params = {"session_id": session_id}
+    rows = conn.execute(_ONE, params).all()
+    if not rows:
+        raise NotFound(f"no session with id {session_id}")
+    (found,) = _build_all(conn, rows, _ONE_CHILDREN, params, protocol_in(conn))
+    return found
+
+
+def latest(conn: Connection, patient_id: int) -> TreatmentSession | None:
+    """The patient's most recent session."""
+    sid = conn.execute(_LATEST_ID, {"patient_id": patient_id}).scalar()
+    return None if sid is None else one(conn, sid)
+
+
+# --- every session, for exports -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Exported:
+    """A stored session with its patient's record number (what exports write)."""
+
+    record_no: str
+    session: TreatmentSession
+
+
+def _one_patient(whole: bool) -> ColumnElement[bool]:
+    return true() if whole else _patients.c.record_no == bindparam("record_no")
+
+
+@lru_cache(maxsize=2)
+def _batch_statements(whole: bool) -> tuple[Select[Any], tuple[Select[Any], ...]]:
+    sessions = (
+        _SELECT.where(_sessions.c.id > bindparam("last"), _one_patient(whole))
+        .order_by(_sessions.c.id)
+        .limit(bindparam("limit"))
+    )
+    in_range = _sessions.c.id.between(bindparam("lo"), bindparam("hi"))
+    if whole:
+        # A whole-table batch holds every id from its first to its last: a range scan.
+        children = _children_of(lambda sid: sid.between(bindparam("lo"), bindparam("hi")))
+    else:
+        ids = (
+            select(_sessions.c.id)
+            .join(_patients, _patients.c.id == _sessions.c.patient_id)
+            .where(_one_patient(whole), in_range)
+            .scalar_subquery()
+        )
+        children = _children_of(lambda sid: sid.in_(ids))
+    return sessions, children
+
+
+def count(conn: Connection, record_no: str | None = None) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(_sessions.join(_patients, _patients.c.id == _sessions.c.patient_id))
+        .where(_one_patient(record_no is None))
+    )
+    return int(conn.execute(stmt, _scope(record_no)).scalar() or 0)
+
+
+def _scope(record_no: str | None, **values: Any) -> dict[str, Any]:
+    return values if record_no is None else {"record_no": record_no, **values}
+
+
+def every(
+    conn: Connection, record_no: str | None = None, batch: int | None = None
+) -> Iterator[Exported]:
+    """Every session (of one patient, given ``record_no``) in id order, read in keyset
+    batches with their children: memory stays flat however many there are."""
+    sessions, children = _batch_statements(record_no is None)
+    protocol = protocol_in(conn)
+    last = 0
+    while True:
+        rows = conn.execute(sessions, _scope(record_no, last=last, limit=batch or BATCH)).all()
+        if not rows:
+            return
+        span = _scope(record_no, lo=rows[0].id, hi=rows[-1].id)
+        built = _build_all(conn, rows, children, span, protocol)
+        for row, stored in zip(rows, built, strict=True):
+            yield Exported(row.record_no, stored)
+        last = rows[-1].id
+
+
+# --- facts a save or a form needs -------------------------------------------------------
+
+_COURSE = (
+    select(_sessions.c.id, _sessions.c.performed_at, _sessions.c.next_due)
+    .where(_OF_PATIENT)
+    .order_by(_sessions.c.performed_at, _sessions.c.id)
+)
+
+
+def course_rows(conn: Connection, patient_id: int) -> list[tuple[int, datetime, date | None]]:
+    """(id, performed_at, next_due) of each of the patient's sessions in date order: what
+    the course summary and a default next due date are computed from."""
+    return [
+        (r.id, r.performed_at, r.next_due)
+        for r in conn.execute(_COURSE, {"patient_id": patient_id})
+    ]
+
+
+def known_products(conn: Connection, limit: int = 200) -> list[Product]:
+    """Products with lot and expiry used before, most recently used first."""
+    last_use = func.max(ProductRow.id).label("last_use")
+    stmt = (
+        select(ProductRow.name, ProductRow.lot, ProductRow.expiry, last_use)
+        .group_by(ProductRow.name, ProductRow.lot, ProductRow.expiry)
+        .order_by(desc(last_use))
+        .limit(limit)
+    )
+    return [Product(r.name, r.lot, r.expiry) for r in conn.execute(stmt)]
+
+
+def known_practitioners(conn: Connection, limit: int = 50) -> list[str]:
+    last_use = func.max(SessionRow.id).label("last_use")
+    stmt = (
+        select(SessionRow.practitioner, last_use)
+        .group_by(SessionRow.practitioner)
+        .order_by(desc(last_use))
+        .limit(limit)
+    )
+    return [r.practitioner for r in conn.execute(stmt)]
