@@ -1,0 +1,95 @@
+"""A stored session is the same record, flags included, however it is read: the
+window's history, the form's previous session, the value a save or a correction
+answers, the report and every export."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from needlelog.domain.codes import Grade
+from needlelog.domain.records import TreatmentSession
+from needlelog.exchange import source
+from needlelog.reports import content
+from needlelog.services import patients, session_query, sessions
+from needlelog.store.database import Database
+from tests.factories import make_patient, make_session
+
+NOW = datetime(2026, 6, 1, 12, 0)
+TOO_SOON = ("too_soon", sessions.FLAG_SEVERE, sessions.FLAG_AVOID_OVERRIDDEN)
+
+
+def _three_sessions(db: Database) -> tuple[int, list[TreatmentSession]]:
+    """A first session, a second a week later (too soon) with a severe reaction and a
+    reason to treat anyway, and a third eight weeks after that (late)."""
+    patient = patients.register(db, make_patient(), "test")
+    first = sessions.record(
+        db, patient.id, make_session(performed_at=datetime(2026, 1, 5, 10), next_due=None), "t", NOW
+    )
+    second = sessions.record(
+        db,
+        patient.id,
+        make_session(
+            performed_at=datetime(2026, 1, 12, 10),
+            next_due=None,
+            redness=Grade.SEVERE,
+            override_reason="Patient insisted; informed of the risk.",
+        ),
+        "t",
+        NOW,
+    )
+    third = sessions.record(
+        db, patient.id, make_session(performed_at=datetime(2026, 3, 9, 10), next_due=None), "t", NOW
+    )
+    return patient.id, [first, second, third]
+
+
+def test_every_read_gives_the_same_flags(db: Database) -> None:
+    patient_id, saved = _three_sessions(db)
+    expected = [(), TOO_SOON, ("late",)]
+    history = sessions.history(db, patient_id, newest_first=False)
+
+    assert [s.flags for s in saved] == expected  # what each save answered
+    assert [s.flags for s in history] == expected
+    assert [sessions.get(db, s.id).flags for s in history] == expected
+    assert sessions.latest(db, patient_id) == history[2]
+    with db.transaction() as conn:
+        exported = [e.session for e in session_query.every(conn)]
+        one_patient = [e.session for e in session_query.every(conn, "P-0001", batch=1)]
+    assert [s.flags for s in exported] == expected
+    assert exported == one_patient == history
+    for i, s in enumerate(history):
+        assert sessions.get(db, s.id) == history[i] == saved[i]
+
+
+def test_a_correction_answers_the_record_every_read_gives(db: Database) -> None:
+    patient_id, saved = _three_sessions(db)
+    second = saved[1]
+    amended = sessions.amend(
+        db, second.id, replace(second.data, notes="Checked."), second.version, "t", NOW
+    )
+    assert amended.flags == TOO_SOON
+    assert amended.version == second.version + 1
+    assert amended == sessions.get(db, second.id)
+    assert amended == sessions.history(db, patient_id, newest_first=False)[1]
+
+
+def test_moving_a_session_changes_the_flags_of_the_next_one(db: Database) -> None:
+    _patient_id, saved = _three_sessions(db)
+    first = saved[0]
+    earlier = replace(first.data, performed_at=datetime(2025, 12, 1, 10), next_due=None)
+    moved = sessions.amend(db, first.id, earlier, first.version, "t", NOW)
+    assert moved.flags == ()
+    # Six weeks after the first now: neither too soon nor late.
+    assert sessions.get(db, saved[1].id).flags == TOO_SOON[1:]
+
+
+def test_exports_and_the_report_read_the_records_the_window_shows(db: Database) -> None:
+    patient_id, _saved = _three_sessions(db)
+    history = sessions.history(db, patient_id, newest_first=False)
+    with db.transaction() as conn:
+        stored = list(source.iter_sessions(conn))
+    assert [(s.id, s.data, s.version, s.record_no) for s in stored] == [
+        (h.id, h.data, h.version, "P-0001") for h in history
+    ]
+    assert content.load(db, patient_id, NOW).history == history
