@@ -21,16 +21,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from needlelog.domain.errors import InvalidRecord, Violation
+from needlelog.domain.protocol import Protocol
 from needlelog.domain.records import PatientData, SessionData
 from needlelog.domain.validation import patient_violations, session_violations
-from needlelog.services import audit, clock, patients, sessions
-from needlelog.services.mapping import patient_data
+from needlelog.services import clock, patient_query, patients, session_query, sessions
+from needlelog.services.errors import NotFound
 from needlelog.services.settings import protocol_in, put_in, stored_keys
 from needlelog.store.database import Database
-from needlelog.store.models import PatientRow, SessionRow
+from needlelog.store.models import PatientRow
 
 
 def _needs_the_date(field: str) -> bool:
@@ -276,14 +277,17 @@ def _load_in(
             )
             continue
         seen_rows[record_no] = row.row_number
-        stored = s.scalar(select(PatientRow).where(PatientRow.record_no == record_no))
+        try:
+            stored = patient_query.by_record_no(s.connection(), record_no)
+        except NotFound:
+            stored = None
         if stored is not None:
             ids[record_no] = stored.id
             result.patients_matched += 1
             differ = [
                 f.name
                 for f in fields(PatientData)
-                if getattr(patient_data(stored), f.name) != getattr(row.data, f.name)
+                if getattr(stored.data, f.name) != getattr(row.data, f.name)
             ]
             if differ:
                 result.notes.append(
@@ -336,7 +340,7 @@ def _load_in(
                 problems += _more(sessions_file, srow.row_number, srow.problems, found, True)
             continue
         key = _session_key(patient_id, srow.data)
-        if key in keys or _stored_duplicate(s, key):
+        if key in keys or _stored_duplicate(s, key, protocol):
             result.sessions_skipped += 1
             continue
         keys.add(key)
@@ -357,21 +361,11 @@ def _load_in(
     for patient_id in touched:
         sessions.refresh_summary(s, patient_id, protocol)
     for patient_id in to_archive:
-        row = s.get(PatientRow, patient_id)
-        assert row is not None
-        row.archived = True
-        s.flush()
-        audit.append(s, actor, "patient", patient_id, "archive", {"archived": [False, True]})
+        patients.set_archived_in(s, patient_id, True, actor)
     return problems
 
 
-def _stored_duplicate(s: Session, key: tuple) -> bool:
-    patient_id, performed_at, areas = key
-    rows = s.scalars(
-        select(SessionRow)
-        .where(SessionRow.patient_id == patient_id, SessionRow.performed_at == performed_at)
-        .options(selectinload(SessionRow.areas))
-    )
-    return any(
-        frozenset((a.area, a.label.strip().casefold()) for a in row.areas) == areas for row in rows
-    )
+def _stored_duplicate(s: Session, key: tuple, protocol: Protocol) -> bool:
+    patient_id, performed_at, _areas = key
+    stored = session_query.performed_at(s.connection(), patient_id, performed_at, protocol)
+    return any(_session_key(patient_id, found.data) == key for found in stored)

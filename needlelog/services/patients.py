@@ -125,20 +125,25 @@ def update(
 def set_archived(db: Database, patient_id: int, archived: bool, actor: str) -> Patient:
     """Archive (hide from daily lists) or bring back a patient; nothing is deleted."""
     with db.write() as s:
-        row = _row(s, patient_id)
-        if row.archived != archived:
-            row.archived = archived
-            row.updated_at = clock.utc_now()
-            s.flush()
-            audit.append(
-                s,
-                actor,
-                "patient",
-                row.id,
-                "archive" if archived else "unarchive",
-                {"archived": [not archived, archived]},
-            )
-        return patient_query.build(row)
+        return patient_query.build(set_archived_in(s, patient_id, archived, actor))
+
+
+def set_archived_in(session: Session, patient_id: int, archived: bool, actor: str) -> PatientRow:
+    """Archive or bring back a patient inside an open transaction (also used by imports)."""
+    row = _row(session, patient_id)
+    if row.archived != archived:
+        row.archived = archived
+        row.updated_at = clock.utc_now()
+        session.flush()
+        audit.append(
+            session,
+            actor,
+            "patient",
+            row.id,
+            "archive" if archived else "unarchive",
+            {"archived": [not archived, archived]},
+        )
+    return row
 
 
 def get(db: Database, patient_id: int) -> Patient:

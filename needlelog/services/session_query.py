@@ -208,6 +208,28 @@ def latest(conn: Connection, patient_id: int) -> TreatmentSession | None:
     return None if sid is None else one(conn, sid)
 
 
+_AT = _SELECT.where(_OF_PATIENT, _sessions.c.performed_at == bindparam("at")).order_by(
+    _sessions.c.id
+)
+_AT_CHILDREN = _children_of(
+    lambda sid: sid.in_(
+        select(_sessions.c.id)
+        .where(_OF_PATIENT, _sessions.c.performed_at == bindparam("at"))
+        .scalar_subquery()
+    )
+)
+
+
+def performed_at(
+    conn: Connection, patient_id: int, at: datetime, protocol: Protocol
+) -> list[TreatmentSession]:
+    """The patient's sessions recorded at exactly ``at`` (an import skips a session
+    already stored; it has read the ``protocol`` already)."""
+    params = {"patient_id": patient_id, "at": at}
+    rows = conn.execute(_AT, params).all()
+    return _build_all(conn, rows, _AT_CHILDREN, params, protocol)
+
+
 # --- every session, for exports -------------------------------------------------------
 
 
@@ -293,6 +315,18 @@ def course_rows(conn: Connection, patient_id: int) -> list[tuple[int, datetime, 
         (r.id, r.performed_at, r.next_due)
         for r in conn.execute(_COURSE, {"patient_id": patient_id})
     ]
+
+
+_EVERY_COURSE_ROW = select(
+    _sessions.c.patient_id, _sessions.c.performed_at, _sessions.c.next_due
+).order_by(_sessions.c.patient_id, _sessions.c.performed_at, _sessions.c.id)
+
+
+def every_course_row(conn: Connection) -> Iterator[tuple[int, datetime, date | None]]:
+    """(patient_id, performed_at, next_due) of every session, each patient's in date
+    order (``check`` compares each patient's course summary with them)."""
+    for r in conn.execute(_EVERY_COURSE_ROW):
+        yield r.patient_id, r.performed_at, r.next_due
 
 
 def known_products(conn: Connection, limit: int = 200) -> list[Product]:
