@@ -7,11 +7,14 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
+from needlelog.domain.records import TreatedArea
 from needlelog.exchange import csv_format as f
 from needlelog.exchange import source
 from needlelog.exchange.files import Progress, atomic_path
@@ -46,46 +49,70 @@ def patient_cells(p: source.StoredPatient) -> list[str]:
     return [f.protect(c) for c in cells]
 
 
+# A clinic repeats the same areas, serums, screening answers and code lists session
+# after session, and each of them is an immutable record: the cells of each distinct
+# one are worked out once per export process.
+@lru_cache(maxsize=4096)
+def _area_cells(areas: tuple[TreatedArea, ...]) -> tuple[str, str, str, str, str]:
+    shared = f.common_passes(areas)
+    deepest = max((a.depth_mm for a in areas), default=None)
+    return (
+        f.protect(f.enc_areas(areas)),
+        f.protect(f.enc_depth(deepest)),
+        f.protect(f.enc_int(shared)),
+        ""
+        if shared is not None or len(areas) < 2
+        else f.protect(f.enc_area_values(areas, "passes")),
+        f.protect(f.enc_area_values(areas, "endpoint")),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _cell(encode: Callable[[Any], str], value: Any) -> str:
+    return f.protect(encode(value))
+
+
 def session_cells(s: source.StoredSession) -> list[str]:
     d = s.data
-    shared = f.common_passes(d.areas)
+    areas, deepest, shared, passes, endpoints = _area_cells(d.areas)
     vss = f.enc_vss(d.vss)
-    cells = [
-        s.record_no,
+    protect = f.protect
+    # Dates, times, grade words and yes/no never begin like a formula; text and numbers might.
+    return [
+        protect(s.record_no),
         f.enc_datetime(d.performed_at),
-        d.practitioner,
-        f.enc_codes(d.indications),
-        f.enc_areas(d.areas),
-        f.enc_depth(d.deepest_mm),
-        f.enc_int(shared),
-        f.enc_serums(d.products),
-        f.enc_numbing(d.numbing),
+        protect(d.practitioner),
+        _cell(f.enc_codes, d.indications),
+        areas,
+        deepest,
+        shared,
+        _cell(f.enc_serums, d.products),
+        _cell(f.enc_numbing, d.numbing),
         f.enc_grade(d.redness),
         f.enc_grade(d.bruising),
         f.enc_grade(d.swelling),
-        f.enc_int(d.pain),
-        f.enc_int(d.scar_grade),
-        f.enc_int(d.gais),
-        d.notes,
+        protect(f.enc_int(d.pain)),
+        protect(f.enc_int(d.scar_grade)),
+        protect(f.enc_int(d.gais)),
+        protect(d.notes),
         f.enc_date(d.next_due),
         # extras
-        "" if shared is not None or len(d.areas) < 2 else f.enc_area_values(d.areas, "passes"),
-        f.enc_area_values(d.areas, "endpoint"),
-        d.device,
-        f.enc_int(d.cartridge_needles),
-        d.cartridge_lot,
-        f.enc_int(d.pen_speed),
+        passes,
+        endpoints,
+        protect(d.device),
+        protect(f.enc_int(d.cartridge_needles)),
+        protect(d.cartridge_lot),
+        protect(f.enc_int(d.pen_speed)),
         f.enc_bool(d.pinpoint_bleeding),
         f.enc_bool(d.acne_flare),
-        d.adverse_events,
-        f.enc_int(d.satisfaction),
-        *(vss[c] for c in f.VSS_COLUMNS),
+        protect(d.adverse_events),
+        protect(f.enc_int(d.satisfaction)),
+        *(protect(vss[c]) for c in f.VSS_COLUMNS),
         f.enc_bool(d.aftercare_given),
-        f.enc_screening(d.screening),
+        _cell(f.enc_screening, d.screening),
         f.enc_bool(d.cautions_acknowledged),
-        d.override_reason,
+        protect(d.override_reason),
     ]
-    return [f.protect(c) for c in cells]
 
 
 def _write(

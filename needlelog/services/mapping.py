@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from enum import Enum
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from needlelog.domain.codes import Area, Endpoint, Grade, Indication, Sex
@@ -205,6 +206,13 @@ def _treated_area(
     )
 
 
+@lru_cache(maxsize=4096)
+def _treated_areas(
+    keys: tuple[tuple[str, int, int | None, str | None, str], ...],
+) -> tuple[TreatedArea, ...]:
+    return tuple(_treated_area(*key) for key in keys)
+
+
 @lru_cache(maxsize=1024)
 def _screening(answers: tuple[tuple[str, bool, date | None], ...]) -> tuple[ScreeningAnswer, ...]:
     return tuple(
@@ -224,8 +232,15 @@ def _indications(text: str) -> tuple[Indication, ...]:
 
 
 @lru_cache(maxsize=4096)
-def _product(name: str, lot: str, expiry: date | None) -> Product:
-    return Product(name, lot, expiry)
+def _products(keys: tuple[tuple[str, str, date | None], ...]) -> tuple[Product, ...]:
+    return tuple(Product(*key) for key in keys)
+
+
+# Child rows are read by column name; each key is what one record is built from.
+_AREA_KEY = attrgetter("area", "depth_um", "passes", "endpoint", "label")
+_PRODUCT_KEY = attrgetter("name", "lot", "expiry")
+_ANSWER_KEY = attrgetter("item", "present", "since")
+_SCORE_KEY = attrgetter("scale", "item")
 
 
 def session_data(
@@ -237,16 +252,14 @@ def session_data(
 ) -> SessionData:
     """A session's values from its stored row and the rows of its children, each read
     by column name (areas and products in their order)."""
-    scores = {(a.scale, a.item): a.score for a in assessments}
+    scores = {_SCORE_KEY(a): a.score for a in assessments}
     vss = None
     if any(scale == VSS[0] for scale, _ in scores):
         vss = VancouverScarScale(**{i: scores.get((VSS[0], i), 0) for i in VSS_ITEMS})
     return SessionData(
         performed_at=row.performed_at,
         practitioner=row.practitioner,
-        areas=tuple(
-            _treated_area(a.area, a.depth_um, a.passes, a.endpoint, a.label) for a in areas
-        ),
+        areas=_treated_areas(tuple(map(_AREA_KEY, areas))),
         indications=_indications(row.indications),
         device=row.device,
         cartridge_needles=row.cartridge_needles,
@@ -257,7 +270,7 @@ def session_data(
             if row.numbing_product and row.numbing_minutes is not None
             else None
         ),
-        products=tuple(_product(p.name, p.lot, p.expiry) for p in products),
+        products=_products(tuple(map(_PRODUCT_KEY, products))),
         redness=_grade(row.redness),
         bruising=_grade(row.bruising),
         swelling=_grade(row.swelling),
@@ -272,7 +285,7 @@ def session_data(
         notes=row.notes,
         aftercare_given=bool(row.aftercare_given),
         next_due=row.next_due,
-        screening=_screening(tuple((s.item, bool(s.present), s.since) for s in screening)),
+        screening=_screening(tuple(map(_ANSWER_KEY, screening))),
         cautions_acknowledged=bool(row.cautions_acknowledged),
         override_reason=row.override_reason,
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from itertools import groupby
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -151,8 +152,12 @@ def build(
     )
 
 
+_SESSION_ID = attrgetter("session_id")
+
+
 def _grouped(rows: Iterable[Any]) -> dict[int, list[Any]]:
-    return {sid: list(group) for sid, group in groupby(rows, lambda r: r.session_id)}
+    """Child rows (ordered by session) per session id."""
+    return {sid: list(group) for sid, group in groupby(rows, _SESSION_ID)}
 
 
 def _build_all(
@@ -165,7 +170,7 @@ def _build_all(
     if not rows:
         return []
     areas, products, screening, assessments = (
-        _grouped(conn.execute(stmt, params)) for stmt in children
+        _grouped(conn.execute(stmt, params).all()) for stmt in children
     )
     return [
         build(
