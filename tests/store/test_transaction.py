@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, create_engine, func, insert, select
 
 from needlelog.services import patients, sessions
 from needlelog.store.database import Database
@@ -68,7 +68,9 @@ def test_a_server_restart_costs_nothing_but_the_next_try(db: Database) -> None:
     patients.register(db, make_patient(), "test")
     with db.transaction() as conn:  # the connection that then waits in the pool
         backend = conn.execute(select(func.pg_backend_pid())).scalar_one()
-    with db.engine.connect() as other:
-        other.execute(select(func.pg_terminate_backend(backend)))
+    other = create_engine(SERVER_URL)  # the server's administrator, not one of the app's
+    with other.connect() as admin:
+        admin.execute(select(func.pg_terminate_backend(backend)))
+    other.dispose()
     # The pool checks an idle connection before handing it out, and replaces it.
     assert [p.data.family_name for p in patients.search(db, "lef")] == ["Lefèvre"]
