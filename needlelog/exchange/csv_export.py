@@ -49,10 +49,6 @@ def patient_cells(p: source.StoredPatient) -> list[str]:
     return [f.protect(c) for c in cells]
 
 
-# A clinic repeats the same areas, serums, screening answers and code lists session
-# after session, and each of them is an immutable record: the cells of each distinct
-# one are worked out once per export process.
-@lru_cache(maxsize=4096)
 def _area_cells(areas: tuple[TreatedArea, ...]) -> tuple[str, str, str, str, str]:
     shared = f.common_passes(areas)
     deepest = max((a.depth_mm for a in areas), default=None)
@@ -67,7 +63,9 @@ def _area_cells(areas: tuple[TreatedArea, ...]) -> tuple[str, str, str, str, str
     )
 
 
-@lru_cache(maxsize=4096)
+# A clinic repeats the same screening answers, indications and numbing session after
+# session (immutable records): the cell of each distinct one is worked out once.
+@lru_cache(maxsize=1024)
 def _cell(encode: Callable[[Any], str], value: Any) -> str:
     return f.protect(encode(value))
 
@@ -86,7 +84,7 @@ def session_cells(s: source.StoredSession) -> list[str]:
         areas,
         deepest,
         shared,
-        _cell(f.enc_serums, d.products),
+        protect(f.enc_serums(d.products)),
         _cell(f.enc_numbing, d.numbing),
         f.enc_grade(d.redness),
         f.enc_grade(d.bruising),

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
 from enum import Enum
 from functools import lru_cache
-from operator import attrgetter
 from typing import Any, TypeVar
 
 from needlelog.domain.codes import Area, Endpoint, Grade, Indication, Sex
@@ -65,20 +64,20 @@ def patient_to_row(data: PatientData, row: PatientRow) -> None:
     row.contraindications = join_codes(data.contraindications)
 
 
-def patient_data(row: Any) -> PatientData:
-    """A patient's values from a stored row (a mapped row or a plain one), by name."""
+def patient_data(row: Mapping[str, Any]) -> PatientData:
+    """A patient's values from a stored row, read by column name."""
     return PatientData(
-        record_no=row.record_no,
-        family_name=row.family_name,
-        given_name=row.given_name,
-        date_of_birth=row.date_of_birth,
-        sex=_sex(row.sex) if row.sex else None,
-        phone=row.phone,
-        email=row.email,
-        fitzpatrick=row.fitzpatrick,
-        contraindications=_contraindications(row.contraindications),
-        notes=row.notes,
-        planned_sessions=row.planned_sessions,
+        record_no=row["record_no"],
+        family_name=row["family_name"],
+        given_name=row["given_name"],
+        date_of_birth=row["date_of_birth"],
+        sex=_sex(row["sex"]) if row["sex"] else None,
+        phone=row["phone"],
+        email=row["email"],
+        fitzpatrick=row["fitzpatrick"],
+        contraindications=_contraindications(row["contraindications"]),
+        notes=row["notes"],
+        planned_sessions=row["planned_sessions"],
     )
 
 
@@ -206,13 +205,6 @@ def _treated_area(
     )
 
 
-@lru_cache(maxsize=4096)
-def _treated_areas(
-    keys: tuple[tuple[str, int, int | None, str | None, str], ...],
-) -> tuple[TreatedArea, ...]:
-    return tuple(_treated_area(*key) for key in keys)
-
-
 @lru_cache(maxsize=1024)
 def _screening(answers: tuple[tuple[str, bool, date | None], ...]) -> tuple[ScreeningAnswer, ...]:
     return tuple(
@@ -232,62 +224,58 @@ def _indications(text: str) -> tuple[Indication, ...]:
 
 
 @lru_cache(maxsize=4096)
-def _products(keys: tuple[tuple[str, str, date | None], ...]) -> tuple[Product, ...]:
-    return tuple(Product(*key) for key in keys)
-
-
-# Child rows are read by column name; each key is what one record is built from.
-_AREA_KEY = attrgetter("area", "depth_um", "passes", "endpoint", "label")
-_PRODUCT_KEY = attrgetter("name", "lot", "expiry")
-_ANSWER_KEY = attrgetter("item", "present", "since")
-_SCORE_KEY = attrgetter("scale", "item")
+def _product(name: str, lot: str, expiry: date | None) -> Product:
+    return Product(name, lot, expiry)
 
 
 def session_data(
-    row: Any,
-    areas: Sequence[Any],
-    products: Sequence[Any],
-    screening: Sequence[Any],
-    assessments: Sequence[Any],
+    row: Mapping[str, Any],
+    areas: Sequence[Mapping[str, Any]],
+    products: Sequence[Mapping[str, Any]],
+    screening: Sequence[Mapping[str, Any]],
+    assessments: Sequence[Mapping[str, Any]],
 ) -> SessionData:
-    """A session's values from its stored row and the rows of its children, each read
-    by column name (areas and products in their order)."""
-    scores = {_SCORE_KEY(a): a.score for a in assessments}
+    """A session's values from its stored row and the rows of its children (areas and
+    products in their order), each read by column name."""
+    scores = {(a["scale"], a["item"]): a["score"] for a in assessments}
     vss = None
     if any(scale == VSS[0] for scale, _ in scores):
         vss = VancouverScarScale(**{i: scores.get((VSS[0], i), 0) for i in VSS_ITEMS})
     return SessionData(
-        performed_at=row.performed_at,
-        practitioner=row.practitioner,
-        areas=_treated_areas(tuple(map(_AREA_KEY, areas))),
-        indications=_indications(row.indications),
-        device=row.device,
-        cartridge_needles=row.cartridge_needles,
-        cartridge_lot=row.cartridge_lot,
-        pen_speed=row.pen_speed,
+        performed_at=row["performed_at"],
+        practitioner=row["practitioner"],
+        areas=tuple(
+            _treated_area(a["area"], a["depth_um"], a["passes"], a["endpoint"], a["label"])
+            for a in areas
+        ),
+        indications=_indications(row["indications"]),
+        device=row["device"],
+        cartridge_needles=row["cartridge_needles"],
+        cartridge_lot=row["cartridge_lot"],
+        pen_speed=row["pen_speed"],
         numbing=(
-            Numbing(row.numbing_product, row.numbing_minutes)
-            if row.numbing_product and row.numbing_minutes is not None
+            Numbing(row["numbing_product"], row["numbing_minutes"])
+            if row["numbing_product"] and row["numbing_minutes"] is not None
             else None
         ),
-        products=_products(tuple(map(_PRODUCT_KEY, products))),
-        redness=_grade(row.redness),
-        bruising=_grade(row.bruising),
-        swelling=_grade(row.swelling),
-        pinpoint_bleeding=bool(row.pinpoint_bleeding),
-        acne_flare=bool(row.acne_flare),
-        adverse_events=row.adverse_events,
-        pain=row.pain,
+        products=tuple(_product(p["name"], p["lot"], p["expiry"]) for p in products),
+        redness=_grade(row["redness"]),
+        bruising=_grade(row["bruising"]),
+        swelling=_grade(row["swelling"]),
+        pinpoint_bleeding=row["pinpoint_bleeding"],
+        acne_flare=row["acne_flare"],
+        adverse_events=row["adverse_events"],
+        pain=row["pain"],
         scar_grade=scores.get((GOODMAN_BARON[0], "grade")),
         gais=scores.get((GAIS[0], "score")),
         satisfaction=scores.get((SATISFACTION[0], "score")),
         vss=vss,
-        notes=row.notes,
-        aftercare_given=bool(row.aftercare_given),
-        next_due=row.next_due,
-        screening=_screening(tuple(map(_ANSWER_KEY, screening))),
-        cautions_acknowledged=bool(row.cautions_acknowledged),
-        override_reason=row.override_reason,
+        notes=row["notes"],
+        aftercare_given=row["aftercare_given"],
+        next_due=row["next_due"],
+        screening=_screening(tuple((a["item"], a["present"], a["since"]) for a in screening)),
+        cautions_acknowledged=row["cautions_acknowledged"],
+        override_reason=row["override_reason"],
     )
 
 

@@ -7,7 +7,7 @@ record with ``build``; rows are read by column name.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, Select, bindparam, func, select, true
@@ -24,19 +24,19 @@ _patients = PatientRow.__table__
 SELECT: Select[Any] = select(_patients)
 
 
-def build(row: Any) -> Patient:
-    """A stored patient from a row of the patient table (a mapped row works too)."""
+def build(row: Mapping[str, Any]) -> Patient:
+    """A stored patient from a row of ``SELECT`` (``result.mappings()``), by name."""
     return Patient(
-        id=row.id,
+        id=row["id"],
         data=patient_data(row),
-        archived=bool(row.archived),
-        version=row.version,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        last_session_on=row.last_session_on,
-        course_sessions=row.course_sessions,
-        sessions_total=row.sessions_total,
-        next_due=row.next_due,
+        archived=row["archived"],
+        version=row["version"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        last_session_on=row["last_session_on"],
+        course_sessions=row["course_sessions"],
+        sessions_total=row["sessions_total"],
+        next_due=row["next_due"],
     )
 
 
@@ -45,14 +45,14 @@ _BY_RECORD_NO = SELECT.where(_patients.c.record_no == bindparam("record_no"))
 
 
 def by_id(conn: Connection, patient_id: int) -> Patient:
-    row = conn.execute(_BY_ID, {"patient_id": patient_id}).first()
+    row = conn.execute(_BY_ID, {"patient_id": patient_id}).mappings().first()
     if row is None:
         raise NotFound(f"no patient with id {patient_id}")
     return build(row)
 
 
 def by_record_no(conn: Connection, record_no: str) -> Patient:
-    row = conn.execute(_BY_RECORD_NO, {"record_no": record_no}).first()
+    row = conn.execute(_BY_RECORD_NO, {"record_no": record_no}).mappings().first()
     if row is None:
         raise NotFound(f"no patient with record number {record_no}")
     return build(row)
@@ -82,8 +82,9 @@ def every(
     )
     last = 0
     while True:
-        rows = conn.execute(stmt, _scope(record_no, last=last, limit=batch or BATCH)).all()
+        params = _scope(record_no, last=last, limit=batch or BATCH)
+        rows = conn.execute(stmt, params).mappings().all()
         if not rows:
             return
         yield from map(build, rows)
-        last = rows[-1].id
+        last = rows[-1]["id"]

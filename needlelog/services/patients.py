@@ -29,7 +29,7 @@ from needlelog.domain.search import PatientQuery, name_words, parse_query
 from needlelog.domain.validation import check_patient
 from needlelog.services import audit, clock, patient_query
 from needlelog.services.errors import NotFound, StaleRecord
-from needlelog.services.mapping import as_dict, patient_data, patient_to_row
+from needlelog.services.mapping import as_dict, patient_to_row
 from needlelog.store.database import Database
 from needlelog.store.models import NameTokenRow, PatientRow
 
@@ -86,7 +86,7 @@ def register(db: Database, data: PatientData, actor: str, today: date | None = N
     """Create a patient; refuses invalid data and duplicate record numbers."""
     with db.write() as s:
         row = add_in(s, data, actor, today or clock.today())
-        return patient_query.build(row)
+        return patient_query.by_id(s.connection(), row.id)
 
 
 def update(
@@ -110,7 +110,7 @@ def update(
             select(PatientRow.id).where(PatientRow.record_no == data.record_no)
         ):
             raise _duplicate(data.record_no)
-        before = as_dict(patient_data(row))
+        before = as_dict(patient_query.by_id(s.connection(), patient_id).data)
         with s.no_autoflush:  # one flush, so the version moves by exactly one
             patient_to_row(data, row)
             _set_tokens(row, data)
@@ -119,13 +119,14 @@ def update(
         s.flush()
         if changes:
             audit.append(s, actor, "patient", row.id, "update", changes)
-        return patient_query.build(row)
+        return patient_query.by_id(s.connection(), row.id)
 
 
 def set_archived(db: Database, patient_id: int, archived: bool, actor: str) -> Patient:
     """Archive (hide from daily lists) or bring back a patient; nothing is deleted."""
     with db.write() as s:
-        return patient_query.build(set_archived_in(s, patient_id, archived, actor))
+        set_archived_in(s, patient_id, archived, actor)
+        return patient_query.by_id(s.connection(), patient_id)
 
 
 def set_archived_in(session: Session, patient_id: int, archived: bool, actor: str) -> PatientRow:
@@ -341,7 +342,7 @@ def search(
             shape = _shape(query)
             dense = at_most >= DENSE
         stmt = _search_statement(shape, dense, after is not None, include_archived, limit)
-        rows = conn.execute(stmt, params).all()
+        rows = conn.execute(stmt, params).mappings().all()
     return list(map(patient_query.build, rows))
 
 

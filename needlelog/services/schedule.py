@@ -58,17 +58,17 @@ def due_list(
             .order_by(PatientRow.next_due, PatientRow.id)
             .limit(limit)
         )
-        rows = s.execute(stmt).all()
+        rows = s.execute(stmt).mappings().all()
         entries: list[DueEntry] = []
         for row in rows:
             patient = patient_query.build(row)
             st = course.status_from_summary(
-                row.last_session_on,
-                row.course_sessions,
+                patient.last_session_on,
+                patient.course_sessions,
                 today,
                 protocol,
-                row.planned_sessions,
-                row.next_due,
+                patient.data.planned_sessions,
+                patient.next_due,
             )
             if st.state in ATTENTION or (
                 st.next_due and st.next_due <= today + timedelta(days=horizon_days)

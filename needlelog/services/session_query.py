@@ -9,12 +9,12 @@ read by column name; the columns are those of the tables themselves.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from itertools import groupby
-from operator import attrgetter
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -132,37 +132,37 @@ _NONE: list[Any] = []
 
 
 def build(
-    row: Any,
-    areas: Sequence[Any],
-    products: Sequence[Any],
-    screening: Sequence[Any],
-    assessments: Sequence[Any],
+    row: Mapping[str, Any],
+    areas: Sequence[Mapping[str, Any]],
+    products: Sequence[Mapping[str, Any]],
+    screening: Sequence[Mapping[str, Any]],
+    assessments: Sequence[Mapping[str, Any]],
     protocol: Protocol,
 ) -> TreatmentSession:
-    """A stored session from a row of ``_SELECT`` and its child rows (read by name)."""
+    """A stored session from a row of ``_SELECT`` and its child rows, read by name."""
     data = session_data(row, areas, products, screening, assessments)
     return TreatmentSession(
-        id=row.id,
-        patient_id=row.patient_id,
+        id=row["id"],
+        patient_id=row["patient_id"],
         data=data,
-        version=row.version,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        flags=flags(data, row.previous_at, protocol),
+        version=row["version"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        flags=flags(data, row["previous_at"], protocol),
     )
 
 
-_SESSION_ID = attrgetter("session_id")
+_SESSION_ID = itemgetter("session_id")
 
 
-def _grouped(rows: Iterable[Any]) -> dict[int, list[Any]]:
+def _grouped(rows: Iterable[Mapping[str, Any]]) -> dict[int, list[Mapping[str, Any]]]:
     """Child rows (ordered by session) per session id."""
     return {sid: list(group) for sid, group in groupby(rows, _SESSION_ID)}
 
 
 def _build_all(
     conn: Connection,
-    rows: Sequence[Any],
+    rows: Sequence[Mapping[str, Any]],
     children: tuple[Select[Any], ...],
     params: dict[str, Any],
     protocol: Protocol,
@@ -170,15 +170,15 @@ def _build_all(
     if not rows:
         return []
     areas, products, screening, assessments = (
-        _grouped(conn.execute(stmt, params).all()) for stmt in children
+        _grouped(conn.execute(stmt, params).mappings().all()) for stmt in children
     )
     return [
         build(
             row,
-            areas.get(row.id, _NONE),
-            products.get(row.id, _NONE),
-            screening.get(row.id, _NONE),
-            assessments.get(row.id, _NONE),
+            areas.get(row["id"], _NONE),
+            products.get(row["id"], _NONE),
+            screening.get(row["id"], _NONE),
+            assessments.get(row["id"], _NONE),
             protocol,
         )
         for row in rows
@@ -194,13 +194,13 @@ def history(conn: Connection, patient_id: int) -> list[TreatmentSession]:
     if conn.execute(_PATIENT_EXISTS, params).first() is None:
         raise NotFound(f"no patient with id {patient_id}")
     protocol = protocol_in(conn)
-    rows = conn.execute(_HISTORY, params).all()
+    rows = conn.execute(_HISTORY, params).mappings().all()
     return _build_all(conn, rows, _HISTORY_CHILDREN, params, protocol)
 
 
 def one(conn: Connection, session_id: int) -> TreatmentSession:
     params = {"session_id": session_id}
-    rows = conn.execute(_ONE, params).all()
+    rows = conn.execute(_ONE, params).mappings().all()
     if not rows:
         raise NotFound(f"no session with id {session_id}")
     (found,) = _build_all(conn, rows, _ONE_CHILDREN, params, protocol_in(conn))
@@ -231,7 +231,7 @@ def performed_at(
     """The patient's sessions recorded at exactly ``at`` (an import skips a session
     already stored; it has read the ``protocol`` already)."""
     params = {"patient_id": patient_id, "at": at}
-    rows = conn.execute(_AT, params).all()
+    rows = conn.execute(_AT, params).mappings().all()
     return _build_all(conn, rows, _AT_CHILDREN, params, protocol)
 
 
@@ -294,14 +294,18 @@ def every(
     protocol = protocol_in(conn)
     last = 0
     while True:
-        rows = conn.execute(sessions, _scope(record_no, last=last, limit=batch or BATCH)).all()
+        rows = (
+            conn.execute(sessions, _scope(record_no, last=last, limit=batch or BATCH))
+            .mappings()
+            .all()
+        )
         if not rows:
             return
-        span = _scope(record_no, lo=rows[0].id, hi=rows[-1].id)
+        span = _scope(record_no, lo=rows[0]["id"], hi=rows[-1]["id"])
         built = _build_all(conn, rows, children, span, protocol)
         for row, stored in zip(rows, built, strict=True):
-            yield Exported(row.record_no, stored)
-        last = rows[-1].id
+            yield Exported(row["record_no"], stored)
+        last = rows[-1]["id"]
 
 
 # --- facts a save or a form needs -------------------------------------------------------
@@ -330,8 +334,8 @@ _EVERY_COURSE_ROW = select(
 def every_course_row(conn: Connection) -> Iterator[tuple[int, datetime, date | None]]:
     """(patient_id, performed_at, next_due) of every session, each patient's in date
     order (``check`` compares each patient's course summary with them)."""
-    for r in conn.execute(_EVERY_COURSE_ROW):
-        yield r.patient_id, r.performed_at, r.next_due
+    for r in conn.execute(_EVERY_COURSE_ROW).mappings():
+        yield r["patient_id"], r["performed_at"], r["next_due"]
 
 
 def known_products(conn: Connection, limit: int = 200) -> list[Product]:
