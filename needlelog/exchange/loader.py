@@ -17,10 +17,10 @@ Matching rules (docs/csv-format.md):
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from needlelog.domain.errors import InvalidRecord, Violation
@@ -31,7 +31,6 @@ from needlelog.services import clock, patient_query, patients, session_query, se
 from needlelog.services.errors import NotFound
 from needlelog.services.settings import protocol_in, put_in, stored_keys
 from needlelog.store.database import Database
-from needlelog.store.models import PatientRow
 
 
 def _needs_the_date(field: str) -> bool:
@@ -313,11 +312,10 @@ def _load_in(
         problems += srow.problems
         patient_id = ids.get(srow.record_no)
         if patient_id is None and srow.record_no:
-            patient_id = s.scalar(
-                select(PatientRow.id).where(PatientRow.record_no == srow.record_no)
-            )
-            if patient_id is not None:
-                ids[srow.record_no] = patient_id
+            with contextlib.suppress(NotFound):  # not stored either: reported just below
+                patient_id = ids[srow.record_no] = patient_query.by_record_no(
+                    s.connection(), srow.record_no
+                ).id
         if patient_id is None:
             if srow.record_no not in refused:
                 problems.append(
@@ -333,7 +331,7 @@ def _load_in(
             continue
         if srow.data is None:
             if srow.partial is not None:
-                dob = s.scalar(select(PatientRow.date_of_birth).where(PatientRow.id == patient_id))
+                dob = patient_query.by_id(s.connection(), patient_id).data.date_of_birth
                 found = session_violations(srow.partial, protocol, now.date(), dob, now)
                 if any(p.column == "performed_on" for p in srow.problems):
                     found = [v for v in found if not _needs_the_date(v.field)]

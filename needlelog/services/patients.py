@@ -14,6 +14,7 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    delete,
     exists,
     func,
     intersect,
@@ -127,6 +128,13 @@ def set_archived(db: Database, patient_id: int, archived: bool, actor: str) -> P
     with db.write() as s:
         set_archived_in(s, patient_id, archived, actor)
         return patient_query.by_id(s.connection(), patient_id)
+
+
+def remove_made_up(session: Session, patient_ids: list[int]) -> None:
+    """Delete these patients (their sessions already removed): only for the demo
+    clinic's made-up records; clinical records are archived, never deleted."""
+    session.execute(delete(NameTokenRow).where(NameTokenRow.patient_id.in_(patient_ids)))
+    session.execute(delete(PatientRow).where(PatientRow.id.in_(patient_ids)))
 
 
 def set_archived_in(session: Session, patient_id: int, archived: bool, actor: str) -> PatientRow:

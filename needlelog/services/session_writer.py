@@ -232,3 +232,13 @@ def write(
         )
         _write_summary(conn, patient_id, summary)
     return int(sid)
+
+
+def remove_made_up(conn: Connection, patient_ids: list[int]) -> None:
+    """Delete every session of these patients with its rows: only for the demo clinic's
+    made-up records (clinical sessions are amended, never deleted)."""
+    of = _sessions.c.patient_id.in_(patient_ids)
+    ids = select(_sessions.c.id).where(of).scalar_subquery()
+    for table in _CHILD_TABLES.values():
+        conn.execute(delete(table).where(table.c.session_id.in_(ids)))
+    conn.execute(delete(_sessions).where(of))
