@@ -90,17 +90,18 @@ class Database:
         return str(path) if path else self.engine.url.render_as_string(hide_password=True)
 
     @contextmanager
-    def transaction(self, write: bool = False) -> Iterator[Connection]:
+    def transaction(self, write: bool = False, *, where: str = "") -> Iterator[Connection]:
         """The one way statements run: a connection taken from the engine's pool (checked
         first, so after a server restart the next try simply reconnects) in a transaction
         that commits on success and writes nothing on any error. ``write`` takes the
         write lock up front (BEGIN IMMEDIATE on SQLite). Known database failures leave as
-        the ``StoreError`` a user can read."""
+        the ``StoreError`` a user can read, naming ``where`` (default: "the database
+        PATH")."""
         try:
             with (self._writer if write else self.engine).begin() as conn:
                 yield conn
         except DBAPIError as exc:
-            where = f"the database {self.display_name}"
+            where = where or f"the database {self.display_name}"
             if exc.connection_invalidated:
                 raise DatabaseUnavailable(
                     f"the database server of {self.display_name} cannot be reached: "
