@@ -52,12 +52,13 @@ def create_db_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, pool_pre_ping=True
-        )
+        # No pre-ping: a file has no server that could have gone away meanwhile.
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
+    # Idle connections are checked as they leave the pool: after a server restart
+    # the next statement runs on a fresh connection instead of failing.
     return create_engine(url, pool_pre_ping=True)
 
 
