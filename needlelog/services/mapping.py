@@ -223,11 +223,6 @@ def _indications(text: str) -> tuple[Indication, ...]:
     return tuple(_indication(c) for c in split_codes(text))
 
 
-@lru_cache(maxsize=4096)
-def _product(name: str, lot: str, expiry: date | None) -> Product:
-    return Product(name, lot, expiry)
-
-
 def session_data(
     row: Mapping[str, Any],
     areas: Sequence[Mapping[str, Any]],
@@ -258,7 +253,8 @@ def session_data(
             if row["numbing_product"] and row["numbing_minutes"] is not None
             else None
         ),
-        products=tuple(_product(p["name"], p["lot"], p["expiry"]) for p in products),
+        # Not cached: lots change from box to box, so products seldom repeat exactly.
+        products=tuple(Product(p["name"], p["lot"], p["expiry"]) for p in products),
         redness=_grade(row["redness"]),
         bruising=_grade(row["bruising"]),
         swelling=_grade(row["swelling"]),
