@@ -11,7 +11,7 @@ from needlelog.domain.codes import Grade
 from needlelog.domain.records import TreatmentSession
 from needlelog.exchange import source
 from needlelog.reports import content
-from needlelog.services import patients, session_query, sessions
+from needlelog.services import patient_query, patients, session_query, sessions
 from needlelog.store.database import Database
 from tests.factories import make_patient, make_session
 
@@ -93,3 +93,18 @@ def test_exports_and_the_report_read_the_records_the_window_shows(db: Database) 
         (h.id, h.data, h.version, "P-0001") for h in history
     ]
     assert content.load(db, patient_id, NOW).history == history
+
+
+def test_a_patient_is_the_same_record_however_it_is_read(db: Database) -> None:
+    for i, (family, given) in enumerate([("Müller", "Jörg"), ("Muller", "Ann"), ("Moss", "")]):
+        patients.register(db, make_patient(f"P-{i}", family_name=family, given_name=given), "t")
+    found = patients.search(db, "mu")
+    assert [p.data.family_name for p in found] == ["Muller", "Müller"]
+    assert found == [patients.find_by_record_no(db, p.data.record_no) for p in found]
+    assert found == [patients.get(db, p.id) for p in found]
+    with db.transaction() as conn:
+        exported = {p.id: p for p in patient_query.every(conn)}
+    assert found == [exported[p.id] for p in found]
+    changed = patients.update(db, found[0].id, found[0].data, found[0].version, "t")
+    assert changed == patients.get(db, found[0].id)
+    assert patients.set_archived(db, found[0].id, True, "t") == patients.get(db, found[0].id)

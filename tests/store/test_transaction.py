@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 from sqlalchemy import bindparam, create_engine, func, insert, select
+from sqlalchemy.exc import StatementError
 
 from needlelog.services import patients, sessions
 from needlelog.store.database import Database
@@ -60,6 +61,23 @@ def test_connections_go_back_to_the_pool(db: Database) -> None:
     assert db.engine.pool.checkedout() == 0
     with pytest.raises(RuntimeError), db.transaction():
         raise RuntimeError("stop")
+    assert db.engine.pool.checkedout() == 0
+
+
+def test_a_missing_value_is_named_and_nothing_is_written(db: Database) -> None:
+    before = dump(db)
+    values = _event()
+    del values["actor"]
+    with pytest.raises(StatementError, match="actor"), db.transaction(write=True) as conn:
+        conn.execute(_AUDIT, values)
+    assert dump(db) == before
+
+
+def test_after_dispose_the_database_still_serves(db: Database) -> None:
+    patients.register(db, make_patient(), "test")
+    db.dispose()
+    assert db.engine.pool.checkedout() == 0
+    assert [p.data.family_name for p in patients.search(db, "lef")] == ["Lefèvre"]
     assert db.engine.pool.checkedout() == 0
 
 
