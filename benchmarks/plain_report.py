@@ -69,9 +69,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from needlelog import resource_files
 from needlelog.domain.codes import Area, Indication
 
-FONTS = Path(__file__).resolve().parent.parent / "resources" / "fonts"
 REGULAR, BOLD = "PlainDejaVuSans", "PlainDejaVuSans-Bold"
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 16 * mm, 16 * mm, 22 * mm
 WIDTH = A4[0] - 2 * MARGIN_X
@@ -106,8 +106,12 @@ _registered = False
 def _register() -> None:
     global _registered
     if not _registered:
-        pdfmetrics.registerFont(TTFont(REGULAR, str(FONTS / "DejaVuSans.ttf")))
-        pdfmetrics.registerFont(TTFont(BOLD, str(FONTS / "DejaVuSans-Bold.ttf")))
+        pdfmetrics.registerFont(
+            TTFont(REGULAR, str(resource_files.path("fonts", "DejaVuSans.ttf")))
+        )
+        pdfmetrics.registerFont(
+            TTFont(BOLD, str(resource_files.path("fonts", "DejaVuSans-Bold.ttf")))
+        )
         pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD)
         _registered = True
 
@@ -361,6 +365,7 @@ def plain_report(
     chart: list[tuple[Any, ...]] = []
     treated: list[str] = []
     previous: date | None = None
+    position = 0  # of the previous session in its course: after a full course, no "late"
     for i, s in enumerate(data["sessions"], start=1):
         sid, at, who, indications, numbing, minutes, red, bruise, swell, pain, adverse, notes = s
         day = date.fromisoformat(at[:10])
@@ -369,8 +374,10 @@ def plain_report(
             gap = day - previous
             if gap < timedelta(weeks=short):
                 when += "\ntoo soon"
-            elif timedelta(weeks=long) < gap < timedelta(weeks=26):
+            elif timedelta(weeks=long) < gap <= timedelta(weeks=26) and position < planned:
                 when += "\nlate"
+        new_course = previous is None or day - previous > timedelta(weeks=26)
+        position = 1 if new_course else position + 1
         previous = day
         for code in filter(None, indications.split(",")):
             if Indication(code).label not in treated:

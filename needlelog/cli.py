@@ -10,13 +10,20 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from needlelog import __version__, config
 from needlelog.domain.errors import InvalidRecord
 from needlelog.services.errors import NotFound
-from needlelog.store.errors import StoreError
+from needlelog.store.errors import (
+    BadDatabaseUrl,
+    ForeignDatabase,
+    NoDatabase,
+    OutputError,
+    StoreError,
+)
 
 if TYPE_CHECKING:
     from needlelog.store.database import Database
@@ -52,6 +59,13 @@ def _seed(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-03-02") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,19 +106,34 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("file", type=Path, metavar="FILE")
 
     command("check", "check the database for damage and inconsistencies")
+
+    handout = command("handout", "write the aftercare handout of a session as PDF")
+    handout.add_argument("record_no", metavar="RECORD_NO")
+    handout.add_argument(
+        "--session",
+        type=_day,
+        metavar="YYYY-MM-DD",
+        help="the date of the session (default: the latest)",
+    )
+    handout.add_argument("--out", required=True, type=Path, metavar="FILE.pdf")
+
+    lots = command("lots", "list the patients who received a product or cartridge lot")
+    lots.add_argument("lot", metavar="LOT")
+    lots.add_argument("--out", type=Path, metavar="FILE.csv", help="write the list as CSV")
     return parser
 
 
-def _open(url: str) -> Database:
+def _open(url: str, create: bool = False) -> Database:
+    """Open the database; only commands that fill it (``create``) may make a new one."""
     from needlelog.store.migrate import open_database
 
-    return open_database(url, backup_dir=config.paths().backups)
+    return open_database(url, backup_dir=config.paths().backups, create=create)
 
 
 def cmd_demo(args: argparse.Namespace, url: str) -> int:
     from needlelog.services import demo
 
-    db = _open(url)
+    db = _open(url, create=True)
     try:
         result = demo.fill(db, args.patients, args.seed)
     finally:
@@ -150,18 +179,73 @@ def cmd_report(args: argparse.Namespace, url: str) -> int:
             patient = patients.find_by_record_no(db, args.record_no)
         except NotFound:
             raise UsageError(f"no patient with record number {args.record_no}") from None
-        try:
-            write_progress_report(db, patient.id, args.out)
-        except OSError as exc:
-            raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+        write_progress_report(db, patient.id, args.out)
     finally:
         db.dispose()
     print(f"Wrote {args.out}")
     return EXIT_OK
 
 
-def _on_open_database(url: str, work: Callable[[Database], str]) -> int:
+def cmd_handout(args: argparse.Namespace, url: str) -> int:
+    from needlelog.reports.handout import write_session_handout
+    from needlelog.services import patients, sessions
+
     db = _open(url)
+    try:
+        try:
+            patient = patients.find_by_record_no(db, args.record_no)
+        except NotFound:
+            raise UsageError(f"no patient with record number {args.record_no}") from None
+        if args.session is None:
+            visit = sessions.latest(db, patient.id)
+            if visit is None:
+                raise UsageError(f"patient {args.record_no} has no sessions yet")
+        else:
+            visit = sessions.on_day(db, patient.id, args.session)
+            if visit is None:
+                raise UsageError(
+                    f"patient {args.record_no} has no session on {args.session.isoformat()}"
+                )
+        write_session_handout(db, visit.id, args.out)  # OutputError: one line, exit 2 or 1
+    finally:
+        db.dispose()
+    print(f"Wrote {args.out}")
+    return EXIT_OK
+
+
+def cmd_lots(args: argparse.Namespace, url: str) -> int:
+    from needlelog.exchange.lot_recall import write_csv
+    from needlelog.services import sessions
+
+    lot = args.lot.strip()
+    if not lot:
+        raise UsageError("the lot must not be empty")
+    db = _open(url)
+    try:
+        uses = sessions.lot_uses(db, lot)
+    finally:
+        db.dispose()
+    if args.out is not None:
+        write_csv(uses, args.out)  # OutputError: one line, exit 2 (1 for a full disk)
+    if not uses:
+        print(f"No session used lot {lot}: nobody to recall.")
+    else:
+        people = len({u.patient_id for u in uses})
+        print(f"Lot {lot}: {len(uses)} session(s) of {people} patient(s).")
+        if args.out is None:
+            for u in uses:
+                contact = " · ".join(x for x in (u.phone, u.email) if x) or "no contact"
+                print(
+                    f"{u.performed_at:%Y-%m-%d}  {u.record_no}  {u.family_name}, {u.given_name}"
+                    f"  {contact}  {u.product}  {', '.join(u.areas)}"
+                )
+    if args.out is not None:
+        print(f"Wrote {args.out}")
+    return EXIT_OK
+
+
+def _on_open_database(url: str, work: Callable[[Database], str], create: bool = False) -> int:
+    db = _open(url, create)
     try:
         message = work(db)
     finally:
@@ -179,7 +263,9 @@ def cmd_export(args: argparse.Namespace, url: str) -> int:
 def cmd_import(args: argparse.Namespace, url: str) -> int:
     from needlelog.exchange.commands import import_command
 
-    return _on_open_database(url, lambda db: import_command(db, args.patients, args.sessions))
+    return _on_open_database(
+        url, lambda db: import_command(db, args.patients, args.sessions), create=True
+    )
 
 
 def cmd_backup(args: argparse.Namespace, url: str) -> int:
@@ -203,17 +289,20 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, str], int]] = {
     "import": cmd_import,
     "backup": cmd_backup,
     "restore": cmd_restore,
+    "handout": cmd_handout,
+    "lots": cmd_lots,
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    config.make_private_process()
     args = build_parser().parse_args(argv)
-    url = config.resolve_db_url(args.db)
-    if args.command is None:
-        from needlelog.ui.app import run_app
-
-        return run_app(url)
     try:
+        url = config.resolve_db_url(args.db)
+        if args.command is None:
+            from needlelog.ui.app import run_app
+
+            return run_app(url)
         return COMMANDS[args.command](args, url)
     except UsageError as exc:
         print(f"needlelog {args.command}: error: {exc}", file=sys.stderr)
@@ -221,9 +310,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InvalidRecord as exc:
         print(f"needlelog {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except (NoDatabase, ForeignDatabase, BadDatabaseUrl) as exc:
+        print(f"needlelog {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except StoreError as exc:
         print(f"needlelog {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except OutputError as exc:
+        print(f"needlelog {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE if exc.usage else EXIT_FAILED
+    except KeyboardInterrupt:
+        print(f"{_prog(args)}: stopped (Ctrl+C)", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:  # anything unforeseen: one sentence here, the trace in the log
+        return _unexpected(args, exc)
+
+
+def _prog(args: argparse.Namespace) -> str:
+    return "needlelog" if args.command is None else f"needlelog {args.command}"
+
+
+def _unexpected(args: argparse.Namespace, exc: Exception) -> int:
+    from needlelog import failures
+
+    failure = failures.record(exc, _prog(args))
+    print(f"{_prog(args)}: error: {failure.what}; {failure.details}", file=sys.stderr)
+    return EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ from __future__ import annotations
 import getpass
 import os
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -45,8 +44,13 @@ def paths() -> Paths:
     return Paths(data, Path(dirs.user_log_dir), data / "backups")
 
 
+# Characters of a file name that mean something in a URL; SQLAlchemy decodes them back.
+_URL_ESCAPES = str.maketrans({"%": "%25", "?": "%3F", "#": "%23"})
+
+
 def sqlite_url(path: Path) -> str:
-    return f"sqlite:///{path}"
+    """The SQLAlchemy URL of a SQLite file; any name a file system allows survives it."""
+    return "sqlite:///" + str(path).translate(_URL_ESCAPES)
 
 
 # SQLAlchemy's own URL grammar (sqlalchemy.engine.url), so the answer is the same
@@ -87,16 +91,25 @@ def resolve_db_url(cli_value: str | None = None) -> str:
     return sqlite_url(Path(value).expanduser().resolve())
 
 
+def make_private_process() -> None:
+    """Files and folders this process creates are its user's alone (POSIX umask 077):
+    health records are not for the other users of a shared PC. needlelog's own
+    folders made open by an earlier version are closed to others as well."""
+    if os.name != "posix":
+        return
+    os.umask(0o077)
+    where = paths()
+    for folder in (where.data, where.backups, where.logs):
+        try:
+            st = folder.stat()
+            if st.st_uid == os.getuid() and st.st_mode & 0o077:
+                folder.chmod(0o700)
+        except OSError:
+            continue
+
+
 def current_user() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
-
-
-def resources_dir() -> Path:
-    """The ``resources`` folder: inside the desktop bundle, or beside the package."""
-    bundle = getattr(sys, "_MEIPASS", None)
-    if bundle is not None:
-        return Path(bundle) / "resources"
-    return Path(__file__).resolve().parent.parent / "resources"

@@ -34,9 +34,10 @@ fi
 # The files the program finds at run time must be in the folder as files.
 for needed in \
   _internal/LICENSE \
-  _internal/resources/maps/face_body.svg \
-  _internal/resources/icons/needlelog.svg \
-  _internal/resources/fonts/DejaVuSans.ttf \
+  _internal/needlelog/resources/maps/face_body.svg \
+  _internal/needlelog/resources/maps/zones.json \
+  _internal/needlelog/resources/icons/needlelog.svg \
+  _internal/needlelog/resources/fonts/DejaVuSans.ttf \
   _internal/needlelog/store/migrations/env.py \
   _internal/needlelog/store/migrations/versions/0001_initial_schema.py \
   _internal/PySide6/Qt/plugins/platforms/libqoffscreen.so \
@@ -86,6 +87,9 @@ else
   echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!" >&2
 fi
 
-NEEDLELOG_SMOKE_EXIT_AFTER_MS=1500 run window "smoke: main window shown:" -- --db "$DB"
+# The main window, then a new session form with its face map (the shipped map
+# and zones file, found in the bundle's needlelog/resources).
+NEEDLELOG_SMOKE_EXIT_AFTER_MS=1500 NEEDLELOG_SMOKE_SESSION_FORM=1 \
+  run window "smoke: session form shown with" -- --db "$DB"
 
 echo "bundle OK: $(du -sh "$DIST" | cut -f1) in $DIST"

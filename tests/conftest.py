@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,17 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("NEEDLELOG_HOME", str(home))
     monkeypatch.delenv("NEEDLELOG_DB", raising=False)
     return home
+
+
+@pytest.fixture
+def resource_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the shipped files that the resource lookup now points at, for
+    tests that take a file away or damage it, as a broken installation would."""
+    from needlelog import resource_files
+
+    copy = Path(shutil.copytree(resource_files.root(), tmp_path / "installed-resources"))
+    monkeypatch.setattr(resource_files, "root", lambda: copy)
+    return copy
 
 
 @pytest.fixture

@@ -41,9 +41,22 @@ def spec(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     return namespace
 
 
+def _shipped_resources() -> list[Path]:
+    return [
+        p
+        for p in (ROOT / "resources").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".py"
+    ]
+
+
 def test_spec_ships_resources_and_every_migration_script_as_files(spec: dict[str, Any]) -> None:
     datas = {(Path(src), dest) for src, dest in spec["a"].kwargs["datas"]}
-    assert (ROOT / "resources", "resources") in datas
+    # Where an installed wheel has them: needlelog.resource_files looks there in both.
+    resources = _shipped_resources()
+    assert ROOT / "resources" / "maps" / "zones.json" in resources
+    for file in resources:
+        dest = Path("needlelog/resources") / file.parent.relative_to(ROOT / "resources")
+        assert (file, str(dest)) in datas, file
     migrations = ROOT / "needlelog" / "store" / "migrations"
     scripts = [p for p in migrations.rglob("*.py") if "__pycache__" not in p.parts]
     assert migrations / "env.py" in {p for p in scripts}
@@ -92,7 +105,7 @@ def test_spec_keeps_the_qt_the_app_needs_and_leaves_out_the_rest(spec: dict[str,
         "qml/QtQuick/Controls/qmldir",
     ):
         assert not keep((qt + unwanted, "src", "BINARY")), unwanted
-    assert keep(("resources/translations/needlelog_de.qm", "src", "DATA"))
+    assert keep(("needlelog/resources/translations/needlelog_de.qm", "src", "DATA"))
 
 
 def test_version_is_defined_once_and_the_command_line_reports_it() -> None:
@@ -111,7 +124,37 @@ def test_bundle_extra_ci_and_smoke_script_hang_together() -> None:
         dep.startswith("pyinstaller")
         for dep in project["project"]["optional-dependencies"]["bundle"]
     )
-    smoke = ROOT / "scripts" / "smoke_bundle.sh"
-    assert os.access(smoke, os.X_OK)
-    assert "scripts/smoke_bundle.sh" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    for script in ("smoke_bundle.sh", "smoke_wheel.sh"):
+        assert os.access(ROOT / "scripts" / script, os.X_OK)
+        assert f"bash scripts/{script}" in ci
+    # The build tool is no dependency of needlelog: the wheel check brings its own.
+    dependencies = [*project["project"]["dependencies"]]
+    for extra in project["project"]["optional-dependencies"].values():
+        dependencies += extra
+    assert not any(dep.split(">")[0].split("[")[0].strip() == "build" for dep in dependencies)
     assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")
+
+
+def test_every_package_and_resource_folder_is_installed() -> None:
+    """pyproject.toml lists the packages (resources/ is mapped into needlelog): a new
+    folder missing from the list would be left out of every wheel."""
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+        "setuptools"
+    ]
+    assert setuptools["package-dir"] == {"needlelog.resources": "resources"}
+    folders = {
+        ".".join(d.relative_to(ROOT).parts)
+        for d in [ROOT / "needlelog", *(ROOT / "needlelog").rglob("*")]
+        if d.is_dir() and d.name != "__pycache__"
+    }
+    folders |= {
+        ".".join(("needlelog", *d.relative_to(ROOT).parts))
+        for d in [ROOT / "resources", *(ROOT / "resources").rglob("*")]
+        if d.is_dir() and d.name != "__pycache__"
+    }
+    assert set(setuptools["packages"]) == folders
+    data = setuptools["package-data"]
+    for file in _shipped_resources():
+        package = ".".join(("needlelog", *file.parent.relative_to(ROOT).parts))
+        assert "*" in data.get(package, []), f"{file} is not package data"

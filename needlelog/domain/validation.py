@@ -28,6 +28,64 @@ SHORT_TEXT_MAX = 200
 # A clock a few minutes apart between two clinic PCs must not refuse a save.
 FUTURE_SLACK = timedelta(minutes=10)
 
+# --- text and numbers as typed: shared by the forms, CSV and JSON -----------
+
+# How much of a bad value a message quotes: enough to find it, never the whole cell.
+EXCERPT_MAX = 40
+# A needle depth as written: at most two digits, then at most three decimals
+# ("0.75", "1", "0,5", ".5"); nothing else is read as a number at all.
+DEPTH_TEXT = re.compile(r"^(?:\d{1,2}(?:[.,]\d{0,3})?|[.,]\d{1,3})$")
+# A whole number as written: an optional sign and at most six digits
+# (no "0_3", no "1e3", no "３", no spaces inside).
+WHOLE_TEXT = re.compile(r"^[+-]?[0-9]{1,6}$")
+# Direction overrides, embeddings and isolates make text display in another
+# order than it is stored ("Trojan source"); no field needs them.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Fields that may hold several lines (notes) keep their line breaks and tabs.
+MULTILINE = "\n\r\t"
+
+
+def excerpt(value: object, limit: int = EXCERPT_MAX) -> str:
+    """A short, quoted excerpt of a value for a message: never the whole of a huge cell."""
+    text = value if isinstance(value, str) else str(value)[: limit * 4]
+    if len(text) > limit:
+        return repr(text[:limit]) + f"… ({len(text):,} characters)"
+    return repr(text)
+
+
+class BadNumber(ValueError):
+    """Text that is not a number in the form a field accepts; the message says why."""
+
+
+def parse_depth(text: str, what: str) -> Decimal:
+    """A needle depth in mm from text, checked for its form before it becomes a number."""
+    cleaned = text.strip()
+    if not DEPTH_TEXT.match(cleaned):
+        raise BadNumber(
+            f"needle depth for {what} {excerpt(cleaned)} is not a number in mm; allowed: e.g. 0.75"
+        )
+    return Decimal(cleaned.replace(",", "."))
+
+
+def parse_whole(text: str, what: str) -> int | None:
+    """A whole number from text (None when empty); only its exact form is accepted."""
+    cleaned = text.strip()
+    if not cleaned:
+        return None
+    if not WHOLE_TEXT.match(cleaned):
+        raise BadNumber(f"{what} {excerpt(cleaned)} is not a whole number")
+    return int(cleaned)
+
+
+def bad_characters(value: str, multiline: bool = False) -> str | None:
+    """Why text cannot be stored (a control or direction-override character), or None."""
+    for ch in value:
+        if ch in BIDI_CONTROLS:
+            return f"a direction-override character (U+{ord(ch):04X})"
+        if (ord(ch) < 32 or 127 <= ord(ch) < 160) and not (multiline and ch in MULTILINE):
+            return f"a control character (U+{ord(ch):04X})"
+    return None
+
 
 def _range(field: str, value: int | None, low: int, high: int, what: str) -> Iterator[Violation]:
     if value is None:
@@ -42,7 +100,12 @@ def _range(field: str, value: int | None, low: int, high: int, what: str) -> Ite
 
 
 def _text(
-    field: str, value: str, what: str, limit: int, required: bool = False
+    field: str,
+    value: str,
+    what: str,
+    limit: int,
+    required: bool = False,
+    multiline: bool = False,
 ) -> Iterator[Violation]:
     if required and not value.strip():
         yield Violation(field, value, "not empty", f"{what} is required")
@@ -53,6 +116,20 @@ def _text(
             f"at most {limit} characters",
             f"{what} is {len(value)} characters long; allowed: at most {limit}",
         )
+    else:
+        bad = bad_characters(value, multiline)
+        if bad is not None:
+            lines = (
+                "letters, digits, punctuation and new lines"
+                if multiline
+                else ("letters, digits and punctuation on one line")
+            )
+            yield Violation(
+                field,
+                value[:EXCERPT_MAX],
+                lines,
+                f"{what} holds {bad}; allowed: {lines}",
+            )
 
 
 def patient_violations(data: PatientData, today: date) -> list[Violation]:
@@ -63,7 +140,8 @@ def patient_violations(data: PatientData, today: date) -> list[Violation]:
                 "record_no",
                 data.record_no,
                 "1 to 32 letters, digits, '.', '_', '/' or '-', starting with a letter or digit",
-                f"record number {data.record_no!r} is not valid; allowed: 1 to 32 letters, digits, "
+                f"record number {excerpt(data.record_no)} is not valid; allowed: 1 to 32 letters, "
+                "digits, "
                 "'.', '_', '/' or '-', starting with a letter or digit",
             )
         )
@@ -91,22 +169,32 @@ def patient_violations(data: PatientData, today: date) -> list[Violation]:
                     f"allowed: on or after {EARLIEST_BIRTH.isoformat()}",
                 )
             )
-    if data.email and not EMAIL_PATTERN.match(data.email):
+    bad_email = bad_characters(data.email) if data.email else None
+    if bad_email is not None:
+        found.append(
+            Violation("email", data.email[:EXCERPT_MAX], "an address", f"email holds {bad_email}")
+        )
+    elif data.email and not EMAIL_PATTERN.match(data.email):
         found.append(
             Violation(
                 "email",
                 data.email,
                 "an address like name@example.org",
-                f"email {data.email!r} is not an address like name@example.org",
+                f"email {excerpt(data.email)} is not an address like name@example.org",
             )
         )
-    if data.phone and not PHONE_PATTERN.match(data.phone):
+    bad_phone = bad_characters(data.phone) if data.phone else None
+    if bad_phone is not None:
+        found.append(
+            Violation("phone", data.phone[:EXCERPT_MAX], "digits", f"phone holds {bad_phone}")
+        )
+    elif data.phone and not PHONE_PATTERN.match(data.phone):
         found.append(
             Violation(
                 "phone",
                 data.phone,
                 "digits, spaces, + ( ) . / -",
-                f"phone {data.phone!r} is not valid; allowed: digits, spaces and + ( ) . / -",
+                f"phone {excerpt(data.phone)} is not valid; allowed: digits, spaces and + ( ) . / -",
             )
         )
     if data.fitzpatrick is not None:
@@ -130,7 +218,7 @@ def patient_violations(data: PatientData, today: date) -> list[Violation]:
                 "a contraindication is listed twice",
             )
         )
-    found += _text("notes", data.notes, "notes", TEXT_MAX)
+    found += _text("notes", data.notes, "notes", TEXT_MAX, multiline=True)
     return found
 
 
@@ -148,6 +236,16 @@ def depth_violations(field: str, where: str, depth: Decimal, protocol: Protocol)
                 depth,
                 allowed,
                 f"needle depth for {where} is not a number; allowed: {allowed}",
+            )
+        ]
+    if depth.adjusted() > 3 or depth.adjusted() < -6:
+        # Far outside any depth: said without writing out all its digits.
+        return [
+            Violation(
+                field,
+                excerpt(str(depth)),
+                allowed,
+                f"needle depth for {where} is out of range; allowed: {allowed}",
             )
         ]
     if not protocol.depth_min_mm <= depth <= protocol.depth_max_mm:
@@ -239,6 +337,7 @@ def session_violations(
                 )
             )
         seen.add(key)
+        found += _text(f"areas.{i}.label", ta.label, "area description", SHORT_TEXT_MAX)
         if ta.area is Area.OTHER and not ta.label.strip():
             found.append(
                 Violation(
@@ -295,9 +394,13 @@ def session_violations(
         found += _range("vss.pigmentation", data.vss.pigmentation, 0, 2, "VSS pigmentation")
         found += _range("vss.pliability", data.vss.pliability, 0, 5, "VSS pliability")
         found += _range("vss.height", data.vss.height, 0, 3, "VSS height")
-    found += _text("adverse_events", data.adverse_events, "adverse events", TEXT_MAX)
-    found += _text("notes", data.notes, "notes", TEXT_MAX)
-    found += _text("override_reason", data.override_reason, "override reason", TEXT_MAX)
+    found += _text(
+        "adverse_events", data.adverse_events, "adverse events", TEXT_MAX, multiline=True
+    )
+    found += _text("notes", data.notes, "notes", TEXT_MAX, multiline=True)
+    found += _text(
+        "override_reason", data.override_reason, "override reason", TEXT_MAX, multiline=True
+    )
     if data.next_due is not None and data.next_due <= on:
         found.append(
             Violation(

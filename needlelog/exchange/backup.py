@@ -17,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import shutil
 import sqlite3
 import tempfile
 import zipfile
@@ -29,18 +31,43 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from needlelog import __version__, config
-from needlelog.exchange.files import atomic_path
+from needlelog.config import sqlite_url
+from needlelog.exchange.files import OutputError, atomic_path, check_output
 from needlelog.store.database import Database
-from needlelog.store.migrate import alembic_config
+from needlelog.store.errors import (
+    DatabaseInUse,
+    DiskFull,
+    ForeignDatabase,
+    StoreError,
+    translate,
+)
+from needlelog.store.files import (
+    AUTO_BACKUP_PREFIX,
+    KEPT_MARK,
+    SIDE_FILES,
+    describe_os_error,
+    make_private,
+    output_error,
+    private_dir,
+    sqlite_readonly_uri,
+)
+from needlelog.store.inuse import ensure_unused, in_use_message
+from needlelog.store.migrate import HEAD, alembic_config, inspect_sqlite_file
 from needlelog.store.snapshot import copy_sqlite
 
 FORMAT = "needlelog-backup"
 FORMAT_VERSION = 1
 DB_MEMBER = "needlelog.sqlite3"
 MANIFEST = "manifest.json"
-AUTO_PREFIX = "needlelog-auto-"
+AUTO_PREFIX = AUTO_BACKUP_PREFIX
 SUFFIX = ".zip"
 CHUNK = 1 << 20
+MAX_MANIFEST_BYTES = 64 * 1024
+# The largest database a backup may declare (far above any clinic's records).
+MAX_DATABASE_BYTES = 1 << 40
+# Room left on the disk after a restore has unpacked its database.
+FREE_SPACE_MARGIN = 16 << 20
+STAGING_PREFIX = ".needlelog-backup-"
 
 
 class BackupRefused(Exception):
@@ -94,7 +121,7 @@ def _sqlite_path(url: str) -> Path:
 
 def _facts(path: Path) -> tuple[str | None, int, int]:
     """Schema revision and record counts of a database copy."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = sqlite3.connect(sqlite_readonly_uri(path), uri=True)
     try:
         revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         patients = conn.execute("SELECT count(*) FROM patients").fetchone()[0]
@@ -119,9 +146,33 @@ def make_backup(
     if source is None:
         _sqlite_path(db.url)
         raise BackupUnsupported("this database cannot be backed up as one file")
-    with tempfile.TemporaryDirectory(prefix="needlelog-backup-") as tmp:
+    check_output(out)
+    # The working copy is a plain copy of every record: it stays in the database's
+    # own (private) folder, never in the system's shared temp folder, and the next
+    # start removes it should this process be killed (see ``clean_leftovers``).
+    try:
+        staging = tempfile.TemporaryDirectory(
+            prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=source.parent
+        )
+    except OSError as exc:
+        raise output_error(exc, out) from None
+    with staging as tmp:
         copy = Path(tmp) / DB_MEMBER
-        copy_sqlite(source, copy, check=check)
+        try:
+            copy_sqlite(source, copy, check=check)
+        except OSError as exc:
+            raise output_error(exc, out) from None
+        except sqlite3.Error as exc:
+            known = translate(exc, db.display_name)
+            if isinstance(known, DiskFull):  # the working copy could not be written
+                raise OutputError(
+                    f"cannot write {out}: the disk holding the database is full or failing "
+                    "(the backup's working copy is made beside it); nothing was written",
+                    usage=False,
+                ) from None
+            if known is not None:
+                raise known from None
+            raise
         if progress is not None:
             progress(1, 3)
         revision, patients, sessions = _facts(copy)
@@ -170,71 +221,259 @@ def _refuse(file: Path, why: str) -> BackupRefused:
     )
 
 
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _manifest_problem(manifest: object) -> str | None:
+    """What is wrong with a manifest's shape (types, required keys), or None."""
+    if not isinstance(manifest, dict):
+        return "its manifest is not a JSON object"
+    for key, kind in (("app_version", str), ("created_at", str)):
+        if not isinstance(manifest.get(key), kind):
+            return f"its manifest has no valid {key}"
+    try:
+        datetime.fromisoformat(manifest["created_at"])
+    except ValueError:
+        return "its manifest has no valid created_at"
+    revision = manifest.get("schema_revision")
+    if revision is not None and not (isinstance(revision, str) and 0 < len(revision) <= 64):
+        return "its manifest has no valid schema_revision"
+    counts = manifest.get("counts")
+    if not isinstance(counts, dict) or not all(
+        _count(counts.get(k)) for k in ("patients", "sessions")
+    ):
+        return "its manifest has no valid counts"
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not isinstance(files.get(DB_MEMBER), dict):
+        return "it holds no database"
+    entry = files[DB_MEMBER]
+    if not (isinstance(entry.get("sha256"), str) and _SHA256.match(entry["sha256"])):
+        return "its manifest has no valid checksum for the database"
+    size = entry.get("size")
+    if not _count(size) or size > MAX_DATABASE_BYTES:
+        return "its manifest has no valid size for the database"
+    return None
+
+
 def read_manifest(file: Path) -> dict:
-    """The manifest of a backup file, or ``BackupRefused`` if it is not one."""
+    """The manifest of a backup file, or ``BackupRefused`` if it is not one.
+
+    The manifest is read with a size cap and its shape is validated (types,
+    required keys) before anything trusts it.
+    """
     try:
         with zipfile.ZipFile(file) as zf:
             names = set(zf.namelist())
             if MANIFEST not in names:
                 raise _refuse(file, "it is not a needlelog backup (no manifest)")
-            manifest = json.loads(zf.read(MANIFEST))
+            with zf.open(MANIFEST) as handle:
+                raw = handle.read(MAX_MANIFEST_BYTES + 1)
+            if len(raw) > MAX_MANIFEST_BYTES:
+                raise _refuse(file, "its manifest is too large to be a needlelog manifest")
+            manifest = json.loads(raw)
     except FileNotFoundError:
         raise _refuse(file, "the file does not exist") from None
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError):
+    except IsADirectoryError:
+        raise _refuse(file, "it is a folder, not a backup file") from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error):
         raise _refuse(file, "it is damaged or truncated, or not a backup file") from None
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise _refuse(file, "its manifest is damaged") from None
     except OSError as exc:
-        raise _refuse(file, f"it cannot be read ({exc.strerror})") from None
+        raise _refuse(file, f"it cannot be read ({describe_os_error(exc)})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise _refuse(file, "it is not a needlelog backup")
-    if (
-        not isinstance(manifest.get("format_version"), int)
-        or manifest["format_version"] > FORMAT_VERSION
-    ):
+    version = manifest.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise _refuse(file, "its manifest has no valid format_version")
+    if version > FORMAT_VERSION:
         raise _refuse(file, "it was written by a newer version of needlelog")
-    if DB_MEMBER not in (manifest.get("files") or {}) or DB_MEMBER not in names:
+    problem = _manifest_problem(manifest)
+    if problem is not None:
+        raise _refuse(file, problem)
+    if DB_MEMBER not in names:
         raise _refuse(file, "it holds no database")
     return manifest
 
 
+def _extract(file: Path, target: Path, expected_size: int) -> str:
+    """Extract the database, never more bytes than the manifest declares; its SHA-256."""
+    digest = hashlib.sha256()
+    written = 0
+    try:
+        with zipfile.ZipFile(file) as zf:
+            declared = zf.getinfo(DB_MEMBER).file_size
+            if declared != expected_size:
+                raise _refuse(file, "the database inside does not match its manifest")
+            free = shutil.disk_usage(target.parent).free
+            if expected_size + FREE_SPACE_MARGIN > free:
+                raise OutputError(
+                    f"there is not enough free space beside the database to restore "
+                    f"{file.name} ({expected_size:,} bytes needed, {free:,} free); "
+                    "nothing was changed",
+                    usage=False,
+                )
+            with zf.open(DB_MEMBER) as src, open(target, "wb") as dst:
+                while chunk := src.read(CHUNK):
+                    written += len(chunk)
+                    if written > expected_size:
+                        raise _refuse(file, "the database inside is larger than its manifest says")
+                    digest.update(chunk)
+                    dst.write(chunk)
+    except (zipfile.BadZipFile, EOFError, zlib.error, ValueError, KeyError):
+        raise _refuse(file, "the database inside is damaged or truncated") from None
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise OutputError(
+            f"{file.name} could not be restored: {describe_os_error(exc)} while unpacking "
+            "it; nothing was changed",
+            usage=False,
+        ) from None
+    if written != expected_size:
+        raise _refuse(file, "the database inside does not match its checksum")
+    return digest.hexdigest()
+
+
+def _schema(path: Path) -> dict[str, set[str]]:
+    conn = sqlite3.connect(sqlite_readonly_uri(path), uri=True)
+    try:
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        return {t: {r[1] for r in conn.execute(f"PRAGMA table_info({_quoted(t)})")} for t in tables}
+    finally:
+        conn.close()
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _reference_schema(revision: str, work_dir: Path) -> dict[str, set[str]]:
+    """The tables and columns a database at ``revision`` has, built by its migrations."""
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    reference = work_dir / "reference.sqlite3"
+    engine = create_engine(sqlite_url(reference))
+    try:
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(conn), revision)
+    finally:
+        engine.dispose()
+    try:
+        return _schema(reference)
+    finally:
+        reference.unlink(missing_ok=True)
+
+
+def _missing_schema(found: dict[str, set[str]], wanted: dict[str, set[str]]) -> list[str]:
+    missing = []
+    for table, columns in sorted(wanted.items()):
+        if table not in found:
+            missing.append(f"table {table}")
+        else:
+            missing += [f"{table}.{c}" for c in sorted(columns - found[table])]
+    return missing
+
+
+def _check_copy(file: Path, copy: Path) -> tuple[int, int]:
+    """needlelog's own check on the extracted copy; the counts it measured."""
+    from needlelog.services import check
+
+    probe = Database(sqlite_url(copy))
+    try:
+        report = check.run(probe)
+    except StoreError as exc:
+        raise _refuse(file, f"the database inside fails needlelog's check ({exc})") from None
+    finally:
+        probe.dispose()
+    if not report.ok:
+        first = str(report.problems[0])[:200]
+        raise _refuse(
+            file,
+            f"the database inside fails needlelog's check ({len(report.problems)} "
+            f"problem(s), first: {first})",
+        )
+    return report.patients, report.sessions
+
+
 def verify_backup(file: Path, work_dir: Path) -> tuple[Path, dict]:
-    """Extract and check a backup into ``work_dir``; returns the checked database copy."""
+    """Extract and check a backup into ``work_dir``; returns the checked database copy.
+
+    The returned manifest's ``counts`` are replaced by the counts measured in
+    the copy: nothing the file merely says is reported as fact.
+    """
     manifest = read_manifest(file)
     target = work_dir / DB_MEMBER
-    try:
-        with zipfile.ZipFile(file) as zf, zf.open(DB_MEMBER) as src, open(target, "wb") as dst:
-            while chunk := src.read(CHUNK):
-                dst.write(chunk)
-    except (zipfile.BadZipFile, EOFError, zlib.error, ValueError):
-        raise _refuse(file, "the database inside is damaged or truncated") from None
     expected = manifest["files"][DB_MEMBER]
-    if _sha256(target) != expected.get("sha256") or target.stat().st_size != expected.get("size"):
+    if _extract(file, target, expected["size"]) != expected["sha256"]:
         raise _refuse(file, "the database inside does not match its checksum")
     try:
-        conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
+        conn = sqlite3.connect(sqlite_readonly_uri(target), uri=True)
         try:
             result = [r[0] for r in conn.execute("PRAGMA integrity_check")]
         finally:
             conn.close()
-        revision, _patients, _sessions = _facts(target)
+        if result != ["ok"]:
+            raise _refuse(
+                file, f"the database inside fails SQLite's integrity check ({result[0][:200]})"
+            )
+        tables = _schema(target)
+        if "alembic_version" not in tables:
+            raise _refuse(file, "the database inside is not a needlelog database")
+        revision, patients, sessions = _facts(target)
     except sqlite3.Error as exc:
-        raise _refuse(file, f"the database inside is not readable ({exc})") from None
-    if result != ["ok"]:
-        raise _refuse(file, f"the database inside fails SQLite's integrity check ({result[0]})")
+        raise _refuse(file, f"the database inside is not readable ({str(exc)[:200]})") from None
     if revision is None or not _known_revision(revision):
         raise _refuse(
             file,
-            f"its schema ({revision}) is newer than this version of needlelog knows; "
-            "install that version or newer to restore it",
+            f"its schema ({str(revision)[:64]}) is newer than this version of needlelog "
+            "knows; install that version or newer to restore it",
         )
-    return target, manifest
+    missing = _missing_schema(tables, _reference_schema(revision, work_dir))
+    if missing:
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        raise _refuse(
+            file,
+            f"the database inside is incomplete (missing {', '.join(missing[:3])}{more})",
+        )
+    if revision == HEAD:
+        patients, sessions = _check_copy(file, target)
+    measured = dict(manifest)
+    measured["counts"] = {"patients": patients, "sessions": sessions}
+    return target, measured
+
+
+def _kept_name(target: Path) -> Path:
+    """A name for the replaced database no earlier restore has used, reserved at once."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    for n in range(1, 10_000):
+        tail = "" if n == 1 else f"-{n}"
+        kept = target.with_name(f"{target.stem}{KEPT_MARK}{stamp}{tail}{target.suffix}")
+        if any(Path(f"{kept}{side}").exists() for side in SIDE_FILES):
+            continue
+        try:
+            os.close(os.open(kept, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            continue
+        return kept
+    raise OutputError(f"no free name for the replaced copy of {target}", usage=False)
 
 
 def _set_aside(target: Path, kept: Path) -> None:
     """Keep the database being replaced, with anything still in its WAL."""
     try:
         copy_sqlite(target, kept)
+        make_private(kept)
         conn = sqlite3.connect(target)
         try:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -252,33 +491,62 @@ def _set_aside(target: Path, kept: Path) -> None:
                 os.replace(side, Path(f"{kept}{extra}"))
 
 
+def _not_foreign(target: Path) -> None:
+    """Another program's database is never replaced; a damaged needlelog one may be."""
+    try:
+        inspect_sqlite_file(target, create=True)
+    except ForeignDatabase:
+        raise
+    except StoreError:
+        pass
+
+
 def restore_backup(url: str, backup_file: Path) -> RestoreInfo:
     """Replace the database at ``url`` with a verified backup; the old one is kept aside.
 
-    Close the app on every PC before restoring: a running copy would keep
-    writing to the file that is being replaced.
+    Refused (``DatabaseInUse``) while another needlelog, on this PC or another,
+    has the database open: its saves would go into a file no one reads again.
     """
     target = _sqlite_path(url)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    _not_foreign(target)
+    ensure_unused(target)
+    try:
+        private_dir(target.parent)
+    except OSError as exc:
+        raise output_error(exc, target) from None
     # Extract beside the target so the final rename stays on one file system.
-    with tempfile.TemporaryDirectory(prefix=".restore-", dir=target.parent) as tmp:
+    try:
+        tmp_dir = tempfile.TemporaryDirectory(prefix=f".restore-{os.getpid()}-", dir=target.parent)
+    except OSError as exc:
+        raise output_error(exc, target) from None
+    with tmp_dir as tmp:
         checked, manifest = verify_backup(backup_file, Path(tmp))
+        ensure_unused(target)  # again, at the last moment
         kept: Path | None = None
-        if target.exists():
-            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-            kept = target.with_name(f"{target.stem}.replaced-{stamp}{target.suffix}")
-            _set_aside(target, kept)
-        os.replace(checked, target)
+        try:
+            if target.exists():
+                kept = _kept_name(target)
+                _set_aside(target, kept)
+            make_private(checked)
+            os.replace(checked, target)
+        except PermissionError:  # Windows: a file another program holds open
+            if kept is not None and not target.exists():
+                os.replace(kept, target)
+            raise DatabaseInUse(in_use_message(target)) from None
+        except OSError as exc:
+            raise OutputError(
+                f"{target} could not be replaced: {describe_os_error(exc)}", usage=False
+            ) from None
         # A WAL left from the old file must never be applied to the new one.
-        for extra in ("-wal", "-shm", "-journal"):
+        for extra in SIDE_FILES:
             Path(f"{target}{extra}").unlink(missing_ok=True)
-    counts = manifest.get("counts") or {}
+    counts = manifest["counts"]
     return RestoreInfo(
         target,
         kept,
         str(manifest.get("created_at", "")),
-        int(counts.get("patients", 0)),
-        int(counts.get("sessions", 0)),
+        int(counts["patients"]),
+        int(counts["sessions"]),
     )
 
 
@@ -295,8 +563,7 @@ def auto_backup(
     """
     if db.sqlite_path is None or not db.sqlite_path.exists():
         return None
-    folder = config.paths().backups
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(config.paths().backups)
     day = (today or date.today()).strftime("%Y%m%d")
     existing = sorted(folder.glob(f"{AUTO_PREFIX}*{SUFFIX}"))
     if any(p.name.startswith(f"{AUTO_PREFIX}{day}") for p in existing):

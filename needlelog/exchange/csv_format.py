@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import Enum
 from typing import TypeVar
 
@@ -22,6 +22,7 @@ from needlelog.domain.records import (
     TreatedArea,
     VancouverScarScale,
 )
+from needlelog.domain.validation import BadNumber, excerpt, parse_depth, parse_whole
 
 PATIENTS_FILE = "patients.csv"
 SESSIONS_FILE = "sessions.csv"
@@ -138,7 +139,7 @@ def dec_date(cell: str, what: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise CellError(
-            f"{what} {text!r} is not a date; allowed: an ISO date like 2026-03-02"
+            f"{what} {excerpt(text)} is not a date; allowed: an ISO date like 2026-03-02"
         ) from None
 
 
@@ -156,7 +157,7 @@ def dec_datetime(cell: str, what: str) -> datetime:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise CellError(
-            f"{what} {text!r} is not a date; allowed: an ISO date or date-time like "
+            f"{what} {excerpt(text)} is not a date; allowed: an ISO date or date-time like "
             "2026-03-02 or 2026-03-02T10:30"
         ) from None
     if value.tzinfo is not None:  # stored as the clinic's wall-clock time
@@ -169,13 +170,10 @@ def enc_int(value: int | None) -> str:
 
 
 def dec_int(cell: str, what: str) -> int | None:
-    text = cell.strip()
-    if not text:
-        return None
     try:
-        return int(text)
-    except ValueError:
-        raise CellError(f"{what} {text!r} is not a whole number") from None
+        return parse_whole(cell, what)
+    except BadNumber as exc:
+        raise CellError(str(exc)) from None
 
 
 def enc_bool(value: bool) -> str:
@@ -192,7 +190,7 @@ def dec_bool(cell: str, what: str) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise CellError(f"{what} {cell!r} is not yes or no; allowed: yes, no or empty (no)")
+    raise CellError(f"{what} {excerpt(cell)} is not yes or no; allowed: yes, no or empty (no)")
 
 
 def enc_depth(value: Decimal | None) -> str:
@@ -200,16 +198,11 @@ def enc_depth(value: Decimal | None) -> str:
 
 
 def dec_depth(text: str, what: str) -> Decimal:
-    cleaned = text.strip()
-    if "," in cleaned and "." not in cleaned:
-        cleaned = cleaned.replace(",", ".")  # a decimal comma, as many clinics type it
+    """A depth in mm; a decimal comma is read as many clinics type it ("0,75")."""
     try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise CellError(f"needle depth for {what} {text!r} is not a number in mm") from None
-    if not value.is_finite():
-        raise CellError(f"needle depth for {what} {text!r} is not a number in mm")
-    return value
+        return parse_depth(text, what)
+    except BadNumber as exc:
+        raise CellError(str(exc)) from None
 
 
 def enc_grade(value: Grade | None) -> str:
@@ -224,7 +217,7 @@ def dec_grade(cell: str, what: str) -> Grade | None:
         return Grade.from_word(text)
     except KeyError:
         raise CellError(
-            f"{what} {cell!r} is not a grade; allowed: none, mild, moderate, severe or empty"
+            f"{what} {excerpt(cell)} is not a grade; allowed: none, mild, moderate, severe or empty"
         ) from None
 
 
@@ -237,7 +230,9 @@ def _code(enum: type[E], text: str, what: str) -> E:
         return enum(text.strip().lower())
     except ValueError:
         allowed = ", ".join(str(e.value) for e in enum)  # type: ignore[attr-defined]
-        raise CellError(f"{what} {text.strip()!r} is not known; allowed: {allowed}") from None
+        raise CellError(
+            f"{what} {excerpt(text.strip())} is not known; allowed: {allowed}"
+        ) from None
 
 
 def dec_sex(cell: str) -> Sex | None:
@@ -282,7 +277,7 @@ def _dec_area_key(text: str) -> tuple[Area, str]:
     match = _AREA.match(text.strip())
     if match is None:
         raise CellError(
-            f"area {unescape(text.strip())!r} is not known; allowed: "
+            f"area {excerpt(unescape(text.strip()))} is not known; allowed: "
             + ", ".join(a.value for a in Area)
             + " (other with a description: other(Left shoulder))"
         )
@@ -299,7 +294,7 @@ def area_name(key: str) -> str:
     try:
         area, label = _dec_area_key(key)
     except CellError:
-        return repr(unescape(key.strip()))
+        return excerpt(unescape(key.strip()))
     return label or area.label
 
 
@@ -318,7 +313,7 @@ def dec_areas(
         try:
             if len(parts) > 2:
                 raise CellError(
-                    f"area {unescape(item)!r} has more than one depth; allowed: area:depth"
+                    f"area {excerpt(unescape(item))} has more than one depth; allowed: area:depth"
                 )
             area, label = _dec_area_key(parts[0])
             key = parts[0].strip()
@@ -358,14 +353,17 @@ def enc_area_values(areas: Iterable[TreatedArea], attr: str) -> str:
 
 
 def dec_area_values(cell: str, what: str) -> dict[str, str]:
-    """``cheek_left:3;other(Left shoulder):2`` as {area key: value}."""
+    """``cheek_left:3;other(Left shoulder):2`` as {area key: value}; each area once."""
     out: dict[str, str] = {}
     for item in items(cell):
         parts = split_escaped(item, ":")
         if len(parts) != 2 or not parts[1].strip():
-            raise CellError(f"{what} {unescape(item)!r} is not area:value")
+            raise CellError(f"{what} {excerpt(unescape(item))} is not area:value")
         _dec_area_key(parts[0])
-        out[parts[0].strip()] = parts[1].strip()
+        key = parts[0].strip()
+        if key in out:
+            raise CellError(f"{what}: {area_name(key)} is listed twice; allowed: each area once")
+        out[key] = parts[1].strip()
     return out
 
 
@@ -393,7 +391,7 @@ def dec_serums(cell: str) -> tuple[Product, ...]:
         parts = split_escaped(item, "|")
         if len(parts) > 3:
             raise CellError(
-                f"serum {unescape(item)!r} has too many parts; allowed: name or name|lot|expiry"
+                f"serum {excerpt(unescape(item))} has too many parts; allowed: name or name|lot|expiry"
             )
         parts += [""] * (3 - len(parts))
         name, lot = unescape(parts[0]).strip(), unescape(parts[1]).strip()
@@ -411,7 +409,7 @@ def dec_numbing(cell: str) -> Numbing | None:
     parts = split_escaped(cell.strip(), ":")
     if len(parts) != 2:
         raise CellError(
-            f"numbing {cell.strip()!r} is not product:minutes; allowed: e.g. Lidocaine 5% cream:25"
+            f"numbing {excerpt(cell.strip())} is not product:minutes; allowed: e.g. Lidocaine 5% cream:25"
         )
     minutes = dec_int(parts[1], "numbing minutes")
     if minutes is None:
@@ -435,7 +433,7 @@ def dec_screening(cell: str) -> tuple[ScreeningAnswer, ...]:
         parts = split_escaped(item, ":")
         if len(parts) not in (2, 3):
             raise CellError(
-                f"screening answer {item!r} is not item:yes|no[:since]; "
+                f"screening answer {excerpt(item)} is not item:yes|no[:since]; "
                 "allowed: e.g. isotretinoin:yes:2025-09-01"
             )
         code = _code(Contraindication, parts[0], "screening item")

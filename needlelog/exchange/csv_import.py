@@ -19,6 +19,7 @@ from typing import Any
 from needlelog.domain.codes import Endpoint, Indication
 from needlelog.domain.contraindications import Contraindication
 from needlelog.domain.records import PatientData, SessionData
+from needlelog.domain.validation import excerpt
 from needlelog.exchange import csv_format as f
 from needlelog.exchange.loader import (
     ImportProblem,
@@ -175,7 +176,9 @@ def _endpoints(cell: str) -> dict[str, Endpoint]:
             out[key] = Endpoint(value.strip().lower())
         except ValueError:
             allowed = ", ".join(e.value for e in Endpoint)
-            raise f.CellError(f"endpoint {value!r} is not known; allowed: {allowed}") from None
+            raise f.CellError(
+                f"endpoint {excerpt(value)} is not known; allowed: {allowed}"
+            ) from None
     return out
 
 

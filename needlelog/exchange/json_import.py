@@ -25,6 +25,7 @@ from needlelog.domain.records import (
     TreatedArea,
     VancouverScarScale,
 )
+from needlelog.domain.validation import excerpt, parse_depth
 from needlelog.exchange.json_export import FORMAT, FORMAT_VERSION
 from needlelog.exchange.loader import (
     ImportProblem,
@@ -36,6 +37,23 @@ from needlelog.exchange.loader import (
 )
 from needlelog.services.mapping import GAIS, GOODMAN_BARON, SATISFACTION, VSS, VSS_ITEMS
 from needlelog.store.database import Database
+
+
+def _depth(value: Any, area: Any) -> Decimal:
+    """A depth as text or a JSON number, read in its short form only (never ``1e999999999``)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValueError(f"depth of {excerpt(str(area))} is not a number")
+    return parse_depth(str(value), excerpt(str(area)))
+
+
+def _short(exc: BaseException) -> str:
+    """The error, at most a line long: a bad value is quoted only in part."""
+    text = f"{type(exc).__name__}: {exc}"
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def _record_no(item: Any) -> str:
+    return str(item.get("record_no", ""))[:64] if isinstance(item, dict) else ""
 
 
 def _date(value: Any) -> date | None:
@@ -77,7 +95,7 @@ def session_from_json(item: dict[str, Any]) -> SessionData:
         areas=tuple(
             TreatedArea(
                 area=Area(a["area"]),
-                depth_mm=Decimal(str(a["depth_mm"])),
+                depth_mm=_depth(a["depth_mm"], a["area"]),
                 passes=a.get("passes"),
                 endpoint=Endpoint(a["endpoint"]) if a.get("endpoint") else None,
                 label=a.get("label", ""),
@@ -150,13 +168,25 @@ def import_json(
             ]
         )
 
+    for key, kind, words in (
+        ("patients", list, "a list"),
+        ("sessions", list, "a list"),
+        ("settings", dict, "an object"),
+    ):
+        if key in doc and doc[key] is not None and not isinstance(doc[key], kind):
+            raise ImportRefused(
+                [ImportProblem(name, None, key, "", f"{key} is not {words} in this file")]
+            )
+
     def patients() -> Iterator[PatientIn]:
         for n, item in enumerate(doc.get("patients", []), start=1):
             try:
                 data, archived = patient_from_json(item)
             except _BAD as exc:
-                problem = ImportProblem(name, n, "patients", "", f"patient cannot be read: {exc!r}")
-                yield PatientIn(n, str(item.get("record_no", "")), None, False, (problem,))
+                problem = ImportProblem(
+                    name, n, "patients", "", f"patient cannot be read: {_short(exc)}"
+                )
+                yield PatientIn(n, _record_no(item), None, False, (problem,))
                 continue
             yield PatientIn(n, data.record_no, data, archived)
 
@@ -165,10 +195,12 @@ def import_json(
             try:
                 data = session_from_json(item)
             except _BAD as exc:
-                problem = ImportProblem(name, n, "sessions", "", f"session cannot be read: {exc!r}")
-                yield SessionIn(n, str(item.get("record_no", "")), None, (problem,))
+                problem = ImportProblem(
+                    name, n, "sessions", "", f"session cannot be read: {_short(exc)}"
+                )
+                yield SessionIn(n, _record_no(item), None, (problem,))
                 continue
-            yield SessionIn(n, item.get("record_no", ""), data)
+            yield SessionIn(n, _record_no(item), data)
 
     return load(
         db,

@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 
 from needlelog.domain.errors import InvalidRecord, Violation
 from needlelog.domain.protocol import Protocol
-from needlelog.domain.records import PatientData, SessionData
-from needlelog.domain.validation import patient_violations, session_violations
+from needlelog.domain.records import PatientData, SessionData, TreatmentSession
+from needlelog.domain.validation import excerpt, patient_violations, session_violations
 from needlelog.services import clock, patient_query, patients, session_query, sessions
 from needlelog.services.errors import NotFound
 from needlelog.services.settings import protocol_in, put_in, stored_keys
@@ -270,7 +270,7 @@ def _load_in(
                     row.row_number,
                     "record_no",
                     record_no,
-                    f"record number {record_no} is also on row {seen_rows[record_no]}; "
+                    f"record number {excerpt(record_no)} is also on row {seen_rows[record_no]}; "
                     "allowed: each patient once",
                 )
             )
@@ -305,7 +305,7 @@ def _load_in(
         if row.archived:
             to_archive.append(added.id)
 
-    keys: set[tuple] = set()
+    keys: dict[tuple, tuple[int, SessionData]] = {}
     touched: set[int] = set()
     for srow in session_rows:
         tick()
@@ -324,7 +324,7 @@ def _load_in(
                         srow.row_number,
                         "record_no",
                         srow.record_no,
-                        f"no patient with record number {srow.record_no!r} in the database "
+                        f"no patient with record number {excerpt(srow.record_no)} in the database "
                         f"or in {patients_file}",
                     )
                 )
@@ -338,10 +338,21 @@ def _load_in(
                 problems += _more(sessions_file, srow.row_number, srow.problems, found, True)
             continue
         key = _session_key(patient_id, srow.data)
-        if key in keys or _stored_duplicate(s, key, protocol):
+        earlier = keys.get(key)
+        stored = None if earlier is not None else _stored_duplicate(s, key, protocol)
+        if earlier is not None or stored is not None:
             result.sessions_skipped += 1
+            other = earlier[1] if earlier is not None else stored.data  # type: ignore[union-attr]
+            differ = _differing_columns(other, srow.data)
+            if differ:
+                where = f"row {earlier[0]} of {sessions_file}" if earlier else "the stored one"
+                result.notes.append(
+                    f"{sessions_file} row {srow.row_number}: skipped as already present "
+                    f"({srow.record_no}, {srow.data.performed_at.isoformat(sep=' ')}), but it "
+                    f"differs from {where} in {', '.join(differ)}"
+                )
             continue
-        keys.add(key)
+        keys[key] = (srow.row_number, srow.data)
         try:
             sessions.add_in(
                 s, patient_id, srow.data, actor, now=now, protocol=protocol, refresh=False
@@ -363,7 +374,37 @@ def _load_in(
     return problems
 
 
-def _stored_duplicate(s: Session, key: tuple, protocol: Protocol) -> bool:
+def _stored_duplicate(s: Session, key: tuple, protocol: Protocol) -> TreatmentSession | None:
+    """The stored session equal in patient, date-time and areas, if there is one."""
     patient_id, performed_at, _areas = key
     stored = session_query.performed_at(s.connection(), patient_id, performed_at, protocol)
-    return any(_session_key(patient_id, found.data) == key for found in stored)
+    for found in stored:
+        if _session_key(patient_id, found.data) == key:
+            return found
+    return None
+
+
+def _comparable(data: SessionData, name: str) -> object:
+    value = getattr(data, name)
+    if name == "areas":  # the same areas in another order are the same session
+        return sorted(
+            ((a.area.value, a.label.strip().casefold(), a.depth_mm, a.passes, a.endpoint)
+             for a in value),
+            key=str,
+        )  # fmt: skip
+    if name in ("products", "screening", "indications"):
+        return sorted(map(str, value))
+    return value
+
+
+def _differing_columns(stored: SessionData, incoming: SessionData) -> list[str]:
+    """The columns in which a session skipped as already present differs from the kept one."""
+    out: list[str] = []
+    for f in fields(SessionData):
+        if f.name == "next_due" and incoming.next_due is None:
+            continue  # left empty, the app works it out from the course: not a difference
+        if _comparable(stored, f.name) != _comparable(incoming, f.name):
+            column = column_for(f.name, session=True)
+            if column not in out:
+                out.append(column)
+    return out

@@ -13,6 +13,7 @@ from typing import BinaryIO
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
 from needlelog.reports import fonts, styles
+from needlelog.store.files import check_output, make_private, output_error
 
 # ReportLab keeps per-document subsetting state inside the shared font
 # objects; one document at a time keeps two background reports apart.
@@ -54,15 +55,24 @@ def write_atomically(out: Path, build: Callable[[BinaryIO], object]) -> None:
     """Write through a temporary file in the same folder, then rename over ``out``:
     a failure half-way leaves no partial file behind."""
     out = Path(out)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
+    check_output(out)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
+    except OSError as exc:
+        raise output_error(exc, out) from None
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
             build(handle)
             handle.flush()
             os.fsync(handle.fileno())
-        tmp.chmod(0o644)  # a temporary file starts private; the report is an ordinary file
+        make_private(tmp)  # a patient's report is health data: its owner's alone
+        check_output(out)
         os.replace(tmp, out)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise output_error(exc, out) from None
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()

@@ -18,9 +18,9 @@ import threading
 from xml.sax.saxutils import escape
 
 from reportlab.pdfbase import pdfmetrics, ttfonts
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
-from needlelog import config
+from needlelog import resource_files
 
 BASE = "DejaVuSans"
 BOLD = "DejaVuSans-Bold"
@@ -48,8 +48,13 @@ def _need(*names: str) -> None:
     with _lock:
         for name in names:
             if name not in _loaded:
-                path = config.resources_dir() / "fonts" / _FILES[name]
-                pdfmetrics.registerFont(TTFont(name, str(path), shapable=True))
+                filename = _FILES[name]
+                font_file = resource_files.path("fonts", filename)
+                try:
+                    font = TTFont(name, str(font_file), shapable=True)
+                except TTFError as exc:
+                    raise resource_files.damaged(("fonts", filename), exc) from exc
+                pdfmetrics.registerFont(font)
                 _loaded.add(name)
 
 

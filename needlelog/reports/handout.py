@@ -137,7 +137,7 @@ def build_session_handout(
     return document.render(
         story,
         out,
-        title=f"Aftercare — {patient.full_name}",
+        title=f"Aftercare — record {patient.record_no}",  # no name in the file's properties
         footer_left=fonts.markup(clinic.confidentiality),
         footer_note=f"{st.generated_line(now)} · {name} · record {fonts.markup(patient.record_no)}",
     )

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from needlelog.services import clock, patients, session_writer, sessions
+from needlelog.services import clock, patients, recall, session_writer, sessions
 from needlelog.services.demo_data import DEMO_PREFIX, generate
 from needlelog.services.settings import protocol_in
 from needlelog.store.database import Database
@@ -93,6 +93,7 @@ def remove(db: Database) -> int:
         if not ids:
             return 0
         session_writer.remove_made_up(s.connection(), ids)
+        recall.remove_made_up(s, ids)
         patients.remove_made_up(s, ids)
         s.add(
             AuditEventRow(

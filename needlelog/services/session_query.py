@@ -9,9 +9,9 @@ read by column name; the columns are those of the tables themselves.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from itertools import groupby
 from operator import itemgetter
@@ -24,15 +24,13 @@ from sqlalchemy import (
     bindparam,
     desc,
     func,
-    or_,
+    literal,
     select,
     true,
-    type_coerce,
 )
-from sqlalchemy.types import DateTime
 
 from needlelog.domain import course
-from needlelog.domain.codes import Grade
+from needlelog.domain.codes import Area, Grade
 from needlelog.domain.protocol import Protocol
 from needlelog.domain.records import Product, SessionData, TreatmentSession
 from needlelog.services.errors import NotFound
@@ -53,26 +51,7 @@ BATCH = 1000
 
 _sessions = SessionRow.__table__
 _patients = PatientRow.__table__
-_earlier = _sessions.alias("earlier")
-
-# When the patient's session before this one (by time, then id) took place: the
-# interval flags depend on it, so every statement that reads sessions selects it.
-_PREVIOUS_AT = (
-    select(type_coerce(_earlier.c.performed_at, DateTime))
-    .where(
-        _earlier.c.patient_id == _sessions.c.patient_id,
-        _earlier.c.performed_at <= _sessions.c.performed_at,
-        or_(
-            _earlier.c.performed_at < _sessions.c.performed_at,
-            _earlier.c.id < _sessions.c.id,
-        ),
-    )
-    .order_by(desc(_earlier.c.performed_at), desc(_earlier.c.id))
-    .limit(1)
-    .scalar_subquery()
-    .label("previous_at")
-)
-_SELECT = select(_sessions, _patients.c.record_no, _PREVIOUS_AT).join(
+_SELECT = select(_sessions, _patients.c.record_no, _patients.c.planned_sessions).join(
     _patients, _patients.c.id == _sessions.c.patient_id
 )
 # Each child table, its rows in the order a record lists them.
@@ -108,17 +87,66 @@ _LATEST_ID = (
     .limit(1)
 )
 _PATIENT_EXISTS = select(_patients.c.id).where(_patients.c.id == bindparam("patient_id"))
+_MARK_COLUMNS = (
+    _sessions.c.id,
+    _sessions.c.patient_id,
+    _sessions.c.performed_at,
+    _patients.c.planned_sessions,
+)
+_MARK_ORDER = (_sessions.c.patient_id, _sessions.c.performed_at, _sessions.c.id)
+_PATIENT_MARKS = (
+    select(*_MARK_COLUMNS)
+    .join(_patients, _patients.c.id == _sessions.c.patient_id)
+    .where(_OF_PATIENT)
+    .order_by(*_MARK_ORDER)
+)
+
+
+def _marks_of(conn: Connection, patient_id: int, protocol: Protocol) -> dict[int, Mark]:
+    rows = conn.execute(_PATIENT_MARKS, {"patient_id": patient_id}).mappings()
+    return course_marks(rows, protocol)
 
 
 # --- the one builder ----------------------------------------------------------------
 
 
-def flags(data: SessionData, previous_at: datetime | None, protocol: Protocol) -> tuple[str, ...]:
+# What the interval flags of a session depend on: when the patient's session before it
+# took place (None for a first session), and whether that one completed its course.
+Mark = tuple[datetime | None, bool]
+_FIRST: Mark = (None, False)
+
+
+def course_marks(
+    rows: Iterable[Mapping[str, Any]], protocol: Protocol, wanted: Container[int] | None = None
+) -> dict[int, Mark]:
+    """The ``Mark`` of each session (of those ``wanted``, if given) from rows (id,
+    patient_id, performed_at, planned_sessions) of whole patients, each patient's in
+    date order. Rows are read as they come: one patient's at a time in memory."""
+    marks: dict[int, Mark] = {}
+    for _pid, group in groupby(rows, itemgetter("patient_id")):
+        sessions = list(group)
+        planned = sessions[0]["planned_sessions"] or protocol.planned_sessions
+        positions = course.positions_in_course([r["performed_at"].date() for r in sessions])
+        mark = _FIRST
+        for row, position in zip(sessions, positions, strict=True):
+            if wanted is None or row["id"] in wanted:
+                marks[row["id"]] = mark
+            mark = (row["performed_at"], position >= planned)
+    return marks
+
+
+def flags(
+    data: SessionData, previous_at: datetime | None, protocol: Protocol, course_done: bool
+) -> tuple[str, ...]:
     """What a session is flagged for: its interval after the patient's previous session
-    (too soon, late), a severe reaction, a contraindication answered but treated anyway."""
+    (too soon; late only inside a course: a maintenance session, after a completed
+    course, is never late), a severe reaction, a contraindication answered but treated
+    anyway."""
     found: list[str] = []
     if previous_at is not None:
-        flag = course.interval_flag(previous_at.date(), data.performed_at.date(), protocol)
+        flag = course.interval_flag(
+            previous_at.date(), data.performed_at.date(), protocol, course_done
+        )
         if flag is not None:
             found.append(flag.value)
     if Grade.SEVERE in (data.redness, data.bruising, data.swelling):
@@ -138,8 +166,10 @@ def build(
     screening: Sequence[Mapping[str, Any]],
     assessments: Sequence[Mapping[str, Any]],
     protocol: Protocol,
+    mark: Mark,
 ) -> TreatmentSession:
-    """A stored session from a row of ``_SELECT`` and its child rows, read by name."""
+    """A stored session from a row of ``_SELECT`` and its child rows, read by name;
+    ``mark`` from ``course_marks``."""
     data = session_data(row, areas, products, screening, assessments)
     return TreatmentSession(
         id=row["id"],
@@ -148,7 +178,7 @@ def build(
         version=row["version"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
-        flags=flags(data, row["previous_at"], protocol),
+        flags=flags(data, mark[0], protocol, mark[1]),
     )
 
 
@@ -166,6 +196,7 @@ def _build_all(
     children: tuple[Select[Any], ...],
     params: dict[str, Any],
     protocol: Protocol,
+    marks: dict[int, Mark],
 ) -> list[TreatmentSession]:
     if not rows:
         return []
@@ -180,6 +211,7 @@ def _build_all(
             screening.get(row["id"], _NONE),
             assessments.get(row["id"], _NONE),
             protocol,
+            marks[row["id"]],
         )
         for row in rows
     ]
@@ -195,7 +227,7 @@ def history(conn: Connection, patient_id: int) -> list[TreatmentSession]:
         raise NotFound(f"no patient with id {patient_id}")
     protocol = protocol_in(conn)
     rows = conn.execute(_HISTORY, params).mappings().all()
-    return _build_all(conn, rows, _HISTORY_CHILDREN, params, protocol)
+    return _build_all(conn, rows, _HISTORY_CHILDREN, params, protocol, course_marks(rows, protocol))
 
 
 def one(conn: Connection, session_id: int) -> TreatmentSession:
@@ -203,13 +235,35 @@ def one(conn: Connection, session_id: int) -> TreatmentSession:
     rows = conn.execute(_ONE, params).mappings().all()
     if not rows:
         raise NotFound(f"no session with id {session_id}")
-    (found,) = _build_all(conn, rows, _ONE_CHILDREN, params, protocol_in(conn))
+    protocol = protocol_in(conn)
+    marks = _marks_of(conn, rows[0]["patient_id"], protocol)
+    (found,) = _build_all(conn, rows, _ONE_CHILDREN, params, protocol, marks)
     return found
 
 
 def latest(conn: Connection, patient_id: int) -> TreatmentSession | None:
     """The patient's most recent session."""
     sid = conn.execute(_LATEST_ID, {"patient_id": patient_id}).scalar()
+    return None if sid is None else one(conn, sid)
+
+
+_ON_DAY_ID = (
+    select(_sessions.c.id)
+    .where(
+        _OF_PATIENT,
+        _sessions.c.performed_at >= bindparam("start"),
+        _sessions.c.performed_at < bindparam("end"),
+    )
+    .order_by(desc(_sessions.c.performed_at), desc(_sessions.c.id))
+    .limit(1)
+)
+
+
+def on_day(conn: Connection, patient_id: int, day: date) -> TreatmentSession | None:
+    """The patient's session on ``day`` (the last of that day if there were several)."""
+    start = datetime.combine(day, datetime.min.time())
+    params = {"patient_id": patient_id, "start": start, "end": start + timedelta(days=1)}
+    sid = conn.execute(_ON_DAY_ID, params).scalar()
     return None if sid is None else one(conn, sid)
 
 
@@ -232,7 +286,10 @@ def performed_at(
     already stored; it has read the ``protocol`` already)."""
     params = {"patient_id": patient_id, "at": at}
     rows = conn.execute(_AT, params).mappings().all()
-    return _build_all(conn, rows, _AT_CHILDREN, params, protocol)
+    if not rows:
+        return []
+    marks = _marks_of(conn, patient_id, protocol)
+    return _build_all(conn, rows, _AT_CHILDREN, params, protocol, marks)
 
 
 # --- every session, for exports -------------------------------------------------------
@@ -251,7 +308,9 @@ def _one_patient(whole: bool) -> ColumnElement[bool]:
 
 
 @lru_cache(maxsize=2)
-def _batch_statements(whole: bool) -> tuple[Select[Any], tuple[Select[Any], ...]]:
+def _batch_statements(
+    whole: bool,
+) -> tuple[Select[Any], tuple[Select[Any], ...], Select[Any]]:
     sessions = (
         _SELECT.where(_sessions.c.id > bindparam("last"), _one_patient(whole))
         .order_by(_sessions.c.id)
@@ -269,7 +328,20 @@ def _batch_statements(whole: bool) -> tuple[Select[Any], tuple[Select[Any], ...]
             .scalar_subquery()
         )
         children = _children_of(lambda sid: sid.in_(ids))
-    return sessions, children
+    # The flags of a batch's sessions depend on their patients' other sessions.
+    batch_patients = (
+        select(_sessions.c.patient_id)
+        .join(_patients, _patients.c.id == _sessions.c.patient_id)
+        .where(_one_patient(whole), in_range)
+        .scalar_subquery()
+    )
+    marks = (
+        select(*_MARK_COLUMNS)
+        .join(_patients, _patients.c.id == _sessions.c.patient_id)
+        .where(_sessions.c.patient_id.in_(batch_patients))
+        .order_by(*_MARK_ORDER)
+    )
+    return sessions, children, marks
 
 
 def count(conn: Connection, record_no: str | None = None) -> int:
@@ -290,7 +362,7 @@ def every(
 ) -> Iterator[Exported]:
     """Every session (of one patient, given ``record_no``) in id order, read in keyset
     batches with their children: memory stays flat however many there are."""
-    sessions, children = _batch_statements(record_no is None)
+    sessions, children, mark_rows = _batch_statements(record_no is None)
     protocol = protocol_in(conn)
     last = 0
     while True:
@@ -302,10 +374,132 @@ def every(
         if not rows:
             return
         span = _scope(record_no, lo=rows[0]["id"], hi=rows[-1]["id"])
-        built = _build_all(conn, rows, children, span, protocol)
+        wanted = {row["id"] for row in rows}
+        marks = course_marks(conn.execute(mark_rows, span).mappings(), protocol, wanted)
+        built = _build_all(conn, rows, children, span, protocol, marks)
         for row, stored in zip(rows, built, strict=True):
             yield Exported(row["record_no"], stored)
         last = rows[-1]["id"]
+
+
+# --- a manufacturer's recall of a lot --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LotUse:
+    """One use of a lot: who received it, how to reach them, when and where."""
+
+    patient_id: int
+    record_no: str
+    family_name: str
+    given_name: str
+    phone: str
+    email: str
+    archived: bool
+    session_id: int
+    performed_at: datetime
+    product: str  # the product's name, or "Cartridge" with the device for a cartridge lot
+    lot: str
+    expiry: date | None
+    areas: tuple[str, ...]  # the treated areas as the practitioner reads them
+
+
+def _lot_key(column: Any) -> Any:
+    return func.upper(func.trim(column))
+
+
+def _lot_statements() -> tuple[Select[Any], Select[Any]]:
+    products_t = ProductRow.__table__
+    areas_t = TreatedAreaRow.__table__
+    key = bindparam("lot")
+    people = (
+        _patients.c.id.label("patient_id"),
+        _patients.c.record_no,
+        _patients.c.family_name,
+        _patients.c.given_name,
+        _patients.c.phone,
+        _patients.c.email,
+        _patients.c.archived,
+        _sessions.c.id.label("session_id"),
+        _sessions.c.performed_at,
+    )
+    products = (
+        select(
+            *people,
+            products_t.c.name.label("product"),
+            products_t.c.lot,
+            products_t.c.expiry,
+            _sessions.c.device,
+        )
+        .join(_sessions, _sessions.c.id == products_t.c.session_id)
+        .join(_patients, _patients.c.id == _sessions.c.patient_id)
+        .where(_lot_key(products_t.c.lot) == key)
+    )
+    cartridges = (
+        select(
+            *people,
+            literal(None).label("product"),
+            _sessions.c.cartridge_lot.label("lot"),
+            literal(None).label("expiry"),
+            _sessions.c.device,
+        )
+        .join(_patients, _patients.c.id == _sessions.c.patient_id)
+        .where(_lot_key(_sessions.c.cartridge_lot) == key)
+    )
+    uses = products.union_all(cartridges)
+    ids = select(uses.subquery().c.session_id).scalar_subquery()
+    areas = (
+        select(areas_t.c.session_id, areas_t.c.area, areas_t.c.label)
+        .where(areas_t.c.session_id.in_(ids))
+        .order_by(areas_t.c.session_id, areas_t.c.position)
+    )
+    return uses, areas  # type: ignore[return-value]
+
+
+_LOT_USES, _LOT_AREAS = _lot_statements()
+
+
+def lot_uses(conn: Connection, lot: str) -> list[LotUse]:
+    """Every session that used ``lot``, as a product's lot or a device cartridge's lot,
+    oldest first (a manufacturer's recall). Case and surrounding spaces are ignored:
+    a recall notice and a typed lot must not miss each other over them."""
+    key = lot.strip().upper()
+    if not key:
+        return []
+    params = {"lot": key}
+    found = conn.execute(_LOT_USES, params).mappings().all()
+    areas: dict[int, list[str]] = {}
+    for r in conn.execute(_LOT_AREAS, params).mappings():
+        areas.setdefault(r["session_id"], []).append(r["label"].strip() or Area(r["area"]).label)
+    uses = []
+    for r in found:
+        device = r["device"]
+        product = (
+            r["product"]
+            if r["product"] is not None
+            else f"Cartridge ({device})"
+            if device
+            else "Cartridge"
+        )
+        uses.append(
+            LotUse(
+                r["patient_id"],
+                r["record_no"],
+                r["family_name"],
+                r["given_name"],
+                r["phone"],
+                r["email"],
+                bool(r["archived"]),
+                r["session_id"],
+                r["performed_at"],
+                product,
+                r["lot"],
+                r["expiry"],
+                tuple(areas.get(r["session_id"], ())),
+            )
+        )
+    uses.sort(key=lambda u: (u.performed_at, u.record_no, u.session_id, u.product))
+    return uses
 
 
 # --- facts a save or a form needs -------------------------------------------------------

@@ -167,9 +167,11 @@ def write(
     *,
     amend: tuple[int, int] | None = None,
     refresh: bool = True,
+    reason: str = "",
 ) -> int:
     """Write a new session of ``patient_id``, or with ``amend`` = (session id, version
-    it was opened at) a correction of a stored one; answers the session's id. The caller
+    it was opened at) a correction of a stored one, ``reason`` saying why (kept in the
+    audit event beside the changes); answers the session's id. The caller
     owns the transaction: on any error it writes nothing."""
     before: TreatmentSession | None = None
     if amend is not None:
@@ -216,6 +218,8 @@ def write(
         for stmt in _DELETE_CHILDREN:
             conn.execute(stmt, {"session_id": sid})
         changes = audit.diff(as_dict(before.data), as_dict(data))
+        if changes and reason.strip():
+            changes["reason"] = [None, reason.strip()]
         action = "amend"
     for name, stmt in _INSERT_CHILDREN.items():
         rows = getattr(values, name)

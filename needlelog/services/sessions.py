@@ -10,13 +10,14 @@ from sqlalchemy.orm import Session
 from needlelog.domain.protocol import Protocol
 from needlelog.domain.records import Product, SessionData, TreatmentSession
 from needlelog.services import session_query, session_writer
-from needlelog.services.session_query import FLAG_AVOID_OVERRIDDEN, FLAG_SEVERE
+from needlelog.services.session_query import FLAG_AVOID_OVERRIDDEN, FLAG_SEVERE, LotUse
 from needlelog.services.settings import protocol_in
 from needlelog.store.database import Database
 
 __all__ = [
     "FLAG_AVOID_OVERRIDDEN",
     "FLAG_SEVERE",
+    "LotUse",
     "add_in",
     "amend",
     "default_next_due",
@@ -25,6 +26,8 @@ __all__ = [
     "known_practitioners",
     "known_products",
     "latest",
+    "lot_uses",
+    "on_day",
     "record",
     "refresh_summary",
 ]
@@ -72,13 +75,21 @@ def amend(
     expected_version: int,
     actor: str,
     now: datetime | None = None,
+    reason: str = "",
 ) -> TreatmentSession:
     """Save a correction of a session opened at ``expected_version``; the previous values
-    stay in the audit trail."""
+    stay in the audit trail, with ``reason`` (why it was amended) in the same event."""
     with db.transaction(write=True) as conn:
         protocol = protocol_in(conn)
         session_writer.write(
-            conn, None, data, actor, now, protocol, amend=(session_id, expected_version)
+            conn,
+            None,
+            data,
+            actor,
+            now,
+            protocol,
+            amend=(session_id, expected_version),
+            reason=reason,
         )
         return session_query.one(conn, session_id)
 
@@ -99,6 +110,19 @@ def latest(db: Database, patient_id: int) -> TreatmentSession | None:
     """The patient's most recent session, from which a new one is pre-filled."""
     with db.transaction() as conn:
         return session_query.latest(conn, patient_id)
+
+
+def on_day(db: Database, patient_id: int, day: date) -> TreatmentSession | None:
+    """The patient's session on ``day`` (the last of that day if there were several)."""
+    with db.transaction() as conn:
+        return session_query.on_day(conn, patient_id, day)
+
+
+def lot_uses(db: Database, lot: str) -> list[LotUse]:
+    """Every session that used ``lot``, as a product's lot or a device cartridge's lot,
+    oldest first (a manufacturer's recall)."""
+    with db.transaction() as conn:
+        return session_query.lot_uses(conn, lot)
 
 
 def known_products(db: Database, limit: int = 200) -> list[Product]:

@@ -8,11 +8,17 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session
 
-from needlelog.store.errors import DatabaseUnavailable, translate
+from needlelog.store.errors import (
+    BadDatabaseUrl,
+    DatabaseReplaced,
+    DatabaseUnavailable,
+    translate,
+)
+from needlelog.store.files import remember_database
 from needlelog.store.models import AuditEventRow
 
 BUSY_TIMEOUT_MS = 10_000
@@ -47,19 +53,61 @@ def _guard_audit(session: Session, _ctx: Any, _instances: Any) -> None:
 event.listen(Session, "before_flush", _guard_audit)
 
 
+def _parse(url: str) -> URL:
+    try:
+        return make_url(url)
+    except (ArgumentError, ValueError):
+        shown = url if len(url) <= 60 else url[:57] + "..."
+        raise BadDatabaseUrl(
+            f"{shown!r} is not a database address; allowed: a file path, "
+            "sqlite:///PATH or postgresql://USER@HOST/NAME"
+        ) from None
+
+
+def sqlite_file_of(url: str) -> Path | None:
+    """The SQLite file a URL names; None for a server or an in-memory database."""
+    parsed = _parse(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
 def create_db_engine(url: str) -> Engine:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        # No pre-ping: a file has no server that could have gone away meanwhile.
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    # Idle connections are checked as they leave the pool: after a server restart
-    # the next statement runs on a fresh connection instead of failing.
-    return create_engine(url, pool_pre_ping=True)
+    parsed = _parse(url)
+    where = parsed.render_as_string(hide_password=True)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            # No pre-ping: a file has no server that could have gone away meanwhile.
+            engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
+            return engine
+        # Idle connections are checked as they leave the pool: after a server restart
+        # the next statement runs on a fresh connection instead of failing.
+        return create_engine(parsed, pool_pre_ping=True)
+    except NoSuchModuleError:
+        raise BadDatabaseUrl(
+            f"{where}: {parsed.drivername!r} is not a kind of database needlelog knows; "
+            "allowed: sqlite or postgresql"
+        ) from None
+    except ImportError as exc:
+        raise BadDatabaseUrl(
+            f"{where}: the database driver {exc.name or parsed.drivername!r} is not installed "
+            "(for PostgreSQL: pip install 'needlelog[server]')"
+        ) from None
+    except ArgumentError as exc:
+        raise BadDatabaseUrl(f"{where} is not a usable database address: {exc}") from None
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
 
 
 class Database:
@@ -69,6 +117,13 @@ class Database:
         self.url = url
         self.engine = create_db_engine(url)
         self._writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        # The file this object writes to (device, inode): a restore run elsewhere
+        # replaces it, and then nothing more may be saved into the old one.
+        self._identity: tuple[int, int] | None = None
+        path = self.sqlite_path
+        if path is not None:
+            remember_database(path)
+            self._identity = _file_identity(path)
 
     @property
     def is_sqlite(self) -> bool:
@@ -97,7 +152,10 @@ class Database:
         that commits on success and writes nothing on any error. ``write`` takes the
         write lock up front (BEGIN IMMEDIATE on SQLite). Known database failures leave as
         the ``StoreError`` a user can read, naming ``where`` (default: "the database
-        PATH")."""
+        PATH"). Before a write, the file is checked to be still the one opened
+        (``DatabaseReplaced`` otherwise)."""
+        if write:
+            self.ensure_same_file()
         try:
             with (self._writer if write else self.engine).begin() as conn:
                 yield conn
@@ -121,6 +179,30 @@ class Database:
         ):
             yield s
             s.flush()
+
+    def ensure_same_file(self) -> None:
+        """Raise ``DatabaseReplaced`` if the database file was replaced since it was opened.
+
+        A restore run by another needlelog moves a new file into place; a save
+        into the old one would land in a file no one reads again.
+        """
+        path = self.sqlite_path
+        if path is None:
+            return
+        current = _file_identity(path)
+        if self._identity is None:
+            self._identity = current
+        elif current != self._identity:
+            raise DatabaseReplaced(
+                f"{self.display_name} was replaced (restored from a backup) while this "
+                "window had it open: nothing more is saved. Close needlelog and open it "
+                "again to work on the restored records."
+            )
+
+    def adopt_file(self) -> None:
+        """Accept the file now at the path as this database's own (after its own restore)."""
+        path = self.sqlite_path
+        self._identity = None if path is None else _file_identity(path)
 
     def write(self) -> AbstractContextManager[Session]:
         """Mapped rows in a ``transaction(write=True)``: for the writers of patients and

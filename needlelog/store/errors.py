@@ -38,6 +38,59 @@ class DatabaseUnavailable(StoreError):
     pass
 
 
+class DatabaseReplaced(StoreError):
+    """The file was replaced by a restore elsewhere: this copy must stop saving."""
+
+
+class DatabaseInUse(StoreError):
+    """Another needlelog (process or PC) has the database open."""
+
+
+class NoDatabase(StoreError):
+    """There is no needlelog database where the user pointed (a read-only command)."""
+
+
+class ForeignDatabase(StoreError):
+    """The file is a database of another program: needlelog does not change it."""
+
+
+class OutputError(OSError):
+    """A file could not be written; ``str()`` is one sentence for a person.
+
+    ``usage`` is True when the path itself is wrong (exit 2), False when the
+    writing failed (a full or failing disk: exit 1).
+    """
+
+    def __init__(self, message: str, usage: bool = True, code: int = 0) -> None:
+        super().__init__(code, message)
+        self.message = message
+        self.usage = usage
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class OutputRefused(OutputError):
+    """The target must not be written (the database, a kept copy, a link, a device...)."""
+
+
+class BadDatabaseUrl(StoreError):
+    """The database URL names an unknown kind of database or a driver not installed."""
+
+
+# How drivers say the server is not there (psycopg 2 and 3, pg8000).
+_UNREACHABLE = (
+    "could not connect",
+    "connection failed",
+    "connection refused",
+    "could not translate host name",
+    "name or service not known",
+    "timeout expired",
+    "server closed the connection",
+    "can't create a connection",
+)
+
+
 def translate(exc: BaseException, where: str = "the database") -> StoreError | None:
     """Map a driver error to a known, user-facing error, or None if it is a bug."""
     # Imported here: the app's start path catches StoreError before SQLAlchemy is loaded.
@@ -76,6 +129,10 @@ def translate(exc: BaseException, where: str = "the database") -> StoreError | N
             return DiskFull(f"The disk holding {where} failed to write: nothing was saved.")
         if code == sqlite3.SQLITE_CANTOPEN or "unable to open" in text:
             return DatabaseUnavailable(f"{where} cannot be opened: check that the folder exists.")
-    if isinstance(exc, OperationalError) and "could not connect" in text:
-        return DatabaseUnavailable(f"{where} server cannot be reached: {orig}")
+    if isinstance(exc, OperationalError) and any(sign in text for sign in _UNREACHABLE):
+        first = str(orig).strip().splitlines()[0] if str(orig).strip() else ""
+        return DatabaseUnavailable(
+            f"the server of {where} cannot be reached ({first[:200]}); check that it "
+            "is running and the address is right"
+        )
     return None

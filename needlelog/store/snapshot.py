@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+
+from needlelog.store.files import PRIVATE_FILE, private_dir, sqlite_readonly_uri
 
 
 def copy_sqlite(
@@ -20,12 +23,14 @@ def copy_sqlite(
     ``check`` runs between steps; whatever it raises stops the copy, and the
     partial file is removed.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
+    # Created private before a single record is copied into it.
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
     step = None if check is None else (lambda _status, _left, _total: check())
     try:
-        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+        src = sqlite3.connect(sqlite_readonly_uri(source), uri=True, timeout=30)
         try:
             dst = sqlite3.connect(partial)
             try:

@@ -23,8 +23,9 @@ import shiboken6
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
-from needlelog import APP_NAME, config
+from needlelog import APP_NAME, config, failures
 from needlelog.store.errors import StoreError
+from needlelog.ui import failures as ui_failures
 from needlelog.ui.identity import app_icon, apply_identity
 from needlelog.ui.main_window import MainWindow
 from needlelog.ui.smoke import arm_smoke_exit
@@ -181,12 +182,13 @@ def start_app(url: str, choices: FirstRunChoices | None = None) -> Startup:
         window.hide()
         if isinstance(exc, StoreError):
             text = open_failed_message(exc)
-        else:
+        else:  # the trace goes to the log, the message names it
+            failure = failures.record(exc, "needlelog: opening the records", trace)
             text = (
-                f"An unexpected error stopped needlelog from opening the records:\n{exc}\n\n"
+                f"Opening the records did not work: {failure.what}.\n\n"
+                f"{failure.details[0].upper()}{failure.details[1:]}.\n\n"
                 + RESTORE_HINT.format(backups=config.paths().backups)
             )
-            sys.stderr.write(trace)
         QMessageBox.critical(None, CANNOT_OPEN, text)
         app.exit(1)
 
@@ -209,16 +211,20 @@ def start_app(url: str, choices: FirstRunChoices | None = None) -> Startup:
 def run_app(url: str) -> int:
     """Open the database at ``url`` in the desktop app; returns the exit code."""
     app = prepare_application(icon=False)  # set by start_app; the welcome has its own
-    choices = ask_first_run(url)
-    if choices is False:
-        return 0
-    startup = start_app(url, None if isinstance(choices, bool) else choices)
-    arm_smoke_exit(app)
+    previous_hook = sys.excepthook
+    ui_failures.install()  # an action that fails says so in a message box
+    startup: Startup | None = None
     try:
+        choices = ask_first_run(url)
+        if choices is False:
+            return 0
+        startup = start_app(url, None if isinstance(choices, bool) else choices)
+        arm_smoke_exit(app)
         code = app.exec()
     finally:
+        sys.excepthook = previous_hook
         cancel_all()  # a daily backup under way stops between steps, leaving nothing half-made
         wait_for_all()
-        if startup.db is not None:
+        if startup is not None and startup.db is not None:
             startup.db.dispose()
-    return 1 if startup.failed else code
+    return 1 if startup is not None and startup.failed else code

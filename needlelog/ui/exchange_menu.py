@@ -48,6 +48,7 @@ from needlelog.exchange.fhir_export import export_fhir
 from needlelog.exchange.json_export import export_json
 from needlelog.services import settings
 from needlelog.store.migrate import upgrade
+from needlelog.ui.failures import show_failure, told_in_words
 from needlelog.ui.tasks import Task, TaskCancelled, TaskControl, run_task
 
 FORMATS = (
@@ -233,12 +234,15 @@ class ExchangeActions(QObject):
             finish()
             on_done(result)
 
-        def failed(exc: BaseException, _trace: str) -> None:
+        def failed(exc: BaseException, trace: str) -> None:
             finish()
             if isinstance(exc, TaskCancelled):
                 self.window.show_status(f"{title.rstrip('…')} cancelled; nothing was changed.")
                 return
             if on_error is not None and on_error(exc):
+                return
+            if not told_in_words(exc):
+                show_failure(self.window, exc, trace, title.rstrip("…"))
                 return
             QMessageBox.critical(self.window, "needlelog", f"{title.rstrip('…')} failed: {exc}")
 
@@ -443,6 +447,7 @@ class ExchangeActions(QObject):
         def work(control: TaskControl) -> Any:
             control.check()
             info = backups.restore_backup(url, file)
+            db.adopt_file()  # the new file is this window's own: it may save into it
             # A backup from an older version is brought up to this schema at once.
             upgrade(db, backup_dir=config.paths().backups)
             return info

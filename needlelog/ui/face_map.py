@@ -27,7 +27,7 @@ from PySide6.QtGui import (
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from needlelog import config
+from needlelog import resource_files
 from needlelog.domain.codes import Area
 
 SELECTED_TINT = QColor(14, 116, 144, 150)  # teal, the form's accent colour
@@ -36,11 +36,11 @@ SELECTED_OUTLINE = QColor(8, 80, 100)
 
 
 def map_path() -> Path:
-    return config.resources_dir() / "maps" / "face_body.svg"
+    return resource_files.path("maps", "face_body.svg")
 
 
 def zones_path() -> Path:
-    return config.resources_dir() / "maps" / "zones.json"
+    return resource_files.path("maps", "zones.json")
 
 
 @dataclass
@@ -70,8 +70,13 @@ class FaceMapWidget(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._renderer = QSvgRenderer(str(map_path()), self)
+        if not self._renderer.isValid():
+            raise resource_files.damaged(("maps", "face_body.svg"), "not a drawing Qt can show")
         self._view = self._renderer.viewBoxF()
-        centres = json.loads(zones_path().read_text(encoding="utf-8"))
+        try:
+            centres = json.loads(zones_path().read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise resource_files.damaged(("maps", "zones.json"), exc) from exc
         # Document order is paint order, so the last zone is the one on top.
         self._zones: list[Area] = [
             Area(code) for code in centres if self._renderer.elementExists(code)

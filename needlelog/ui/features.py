@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 
 def install_features(window: MainWindow) -> None:
     """Let each feature module add its menu and toolbar actions to ``window``."""
-    from needlelog.ui import exchange_menu, first_run, report_actions
+    from needlelog.ui import exchange_menu, first_run, lot_recall, report_actions
 
     report_actions.install(window)
+    lot_recall.install(window)
     exchange_menu.install(window)
     first_run.install(window)

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from needlelog import config
 from needlelog.ui.about import show_about
+from needlelog.ui.failures import show_failure, told_in_words
 from needlelog.ui.identity import app_icon
 from needlelog.ui.tasks import Task, run_task
 
@@ -245,10 +246,13 @@ def apply_in_background(
         if on_done is not None:
             on_done()
 
-    def failed(exc: BaseException, _trace: str) -> None:
+    def failed(exc: BaseException, trace: str) -> None:
         progress.close()
         progress.deleteLater()
-        QMessageBox.warning(parent, "needlelog", f"Setting up did not finish: {exc}")
+        if told_in_words(exc):
+            QMessageBox.warning(parent, "needlelog", f"Setting up did not finish: {exc}")
+        else:
+            show_failure(parent, exc, trace, "Setting up")
         if on_done is not None:
             on_done()
 

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from PySide6.QtGui import QGuiApplication, QIcon
 
-from needlelog import APP_NAME, __version__, config
+from needlelog import APP_NAME, __version__, resource_files
+from needlelog.resource_files import ResourceError
 
 DISPLAY_NAME = "needlelog"
 
 
 def app_icon() -> QIcon:
     """The needlelog icon: the SVG where Qt can draw it, the PNG otherwise."""
-    icons = config.resources_dir() / "icons"
     icon = QIcon()
     for name in ("needlelog.svg", "needlelog.png"):
-        path = icons / name
-        if path.exists():
-            icon.addFile(str(path))
+        # A missing icon leaves Qt's default one: the records must still open. (The
+        # installed-wheel and bundle smoke tests make sure the icons ship.)
+        try:
+            icon.addFile(str(resource_files.path("icons", name)))
+        except ResourceError:
+            continue
     return icon
 
 

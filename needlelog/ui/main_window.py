@@ -17,6 +17,7 @@ from PySide6.QtCore import (
     QEvent,
     QItemSelectionModel,
     QModelIndex,
+    QPoint,
     QSettings,
     Qt,
     QTimer,
@@ -36,9 +37,11 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
     QTableView,
@@ -51,6 +54,7 @@ from PySide6.QtWidgets import (
 from needlelog import APP_NAME, config
 from needlelog.services.errors import NotFound
 from needlelog.store.errors import StoreError
+from needlelog.ui.failures import show_failure
 from needlelog.ui.features import install_features
 from needlelog.ui.latest_only import LatestOnly
 from needlelog.ui.patient_models import DueListModel, FirstPage, PatientListModel, PatientRole
@@ -92,6 +96,25 @@ class ListView(QTableView):
         self._placeholder.setStyleSheet("color:#5f6670;")
         self._placeholder.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self._placeholder.hide()
+        # Columns measured for their content, and those that give way, in order, when
+        # the pane is narrower (a laptop screen): the rest stay whole, never cut.
+        self.natural_widths: list[int] = []
+        self.hide_when_narrow: tuple[int, ...] = ()
+
+    def fit_columns(self) -> None:
+        if not self.natural_widths:
+            return
+        room = self.viewport().width()
+        total = sum(self.natural_widths)
+        hidden: set[int] = set()
+        for column in self.hide_when_narrow:
+            if total <= room:
+                break
+            hidden.add(column)
+            total -= self.natural_widths[column]
+        for column in range(len(self.natural_widths)):
+            if self.isColumnHidden(column) != (column in hidden):
+                self.setColumnHidden(column, column in hidden)
 
     def placeholder(self) -> str:
         return self._placeholder.text() if self._placeholder.isVisibleTo(self) else ""
@@ -104,6 +127,7 @@ class ListView(QTableView):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._place_placeholder()
+        self.fit_columns()
 
     def _place_placeholder(self) -> None:
         if self._placeholder.isVisibleTo(self):
@@ -183,7 +207,20 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("patientTabs")
         self.tabs.addTab(self.patient_view, "&All patients")
-        self.tabs.addTab(self.due_view, "&Due and overdue")
+        from needlelog.ui.recall import RecallPanel
+
+        self.recall_panel = RecallPanel()
+        self.recall_panel.contact_logged.connect(self._on_contact_logged)
+        self.recall_panel.export_requested.connect(self.export_due_list)
+        self.due_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.due_view.customContextMenuRequested.connect(self._due_menu_at)
+        due_page = QWidget()
+        due_box = QVBoxLayout(due_page)
+        due_box.setContentsMargins(0, 0, 0, 0)
+        due_box.setSpacing(4)
+        due_box.addWidget(self.due_view, 1)
+        due_box.addWidget(self.recall_panel)
+        self.tabs.addTab(due_page, "&Due and overdue")
         self.tabs.currentChanged.connect(self._on_tab_changed)
 
         self.count_label = QLabel()
@@ -204,6 +241,7 @@ class MainWindow(QMainWindow):
         self.record.new_session_requested.connect(self.new_session)
         self.record.edit_patient_requested.connect(self.edit_patient)
         self.record.open_session_requested.connect(self.open_session)
+        self.record.handout_requested.connect(self.make_handout)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
@@ -255,6 +293,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{APP_NAME} — {name}")
         self.patient_model.attach(db)
         self.record.db = db
+        self.recall_panel.db = db
         self._add_menu_icons()
         # The features work on the records, so they join once the records are open;
         # Quit stays last in the File menu, below what they add.
@@ -428,11 +467,11 @@ class MainWindow(QMainWindow):
         model = self.patient_model
         self._searches.request(lambda: model.first_page(text, archived))
 
-    def _search_failed(self, exc: object, _trace: str) -> None:
+    def _search_failed(self, exc: object, trace: str) -> None:
         if isinstance(exc, StoreError):
             self._store_failed(exc)
-        else:
-            self.show_status(f"The search could not be run: {exc}")
+        elif isinstance(exc, BaseException):
+            show_failure(self, exc, trace, "The search")
 
     def _search_now(self) -> None:
         """Enter in the search box: answer at once and go to the first match."""
@@ -484,20 +523,63 @@ class MainWindow(QMainWindow):
                 return  # the window closed while the list was loading
             self.due_model.set_entries(entries)  # type: ignore[arg-type]
             self._select_current()
+            self._show_recall()
             self._update_count()
 
-        def failed(exc: BaseException, _trace: str) -> None:
+        def failed(exc: BaseException, trace: str) -> None:
             if not shiboken6.isValid(self):
                 return
             if isinstance(exc, StoreError):
                 self._store_failed(exc)
             else:
-                self.show_status(f"The due list could not be loaded: {exc}")
+                show_failure(self, exc, trace, "Loading the due list")
 
         self._due_task = run_task(work, done, failed)
 
     def _on_tab_changed(self, index: int) -> None:
         self._select_current()
+
+    def _show_recall(self) -> None:
+        """The recall panel follows the chosen patient when they are in the due list."""
+        row = None if self._current is None else self.due_model.row_of(self._current.id)
+        self.recall_panel.show_entry(None if row is None else self.due_model.entry_at(row))
+
+    def due_menu(self, entry: DueEntry) -> QMenu:
+        """What reception does with a patient of the due list: log a contact, and book
+        the next session (a new course for an interrupted one)."""
+        from needlelog.domain.course import CourseState
+
+        menu = QMenu(self)
+        log = menu.addAction("Log contact…")
+        log.triggered.connect(self.recall_panel.log_contact)
+        interrupted = entry.status.state is CourseState.INTERRUPTED
+        book = menu.addAction("Restart course…" if interrupted else "New session…")
+        book.triggered.connect(self.new_session)
+        return menu
+
+    def _due_menu_at(self, point: QPoint) -> None:
+        index = self.due_view.indexAt(point)
+        entry = self.due_model.entry_at(index.row()) if index.isValid() else None
+        if entry is None:
+            return
+        self.due_view.selectRow(index.row())  # the record and the panel follow
+        menu = self.due_menu(entry)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(self.due_view.viewport().mapToGlobal(point))
+
+    def _on_contact_logged(self, attempt: object) -> None:
+        outcome = getattr(attempt, "outcome", None)
+        word = outcome.label.lower() if outcome is not None else "logged"
+        name = self._current.full_name if self._current else ""
+        self._load_due()
+        self.show_status(f"Contact logged for {name}: {word}".strip())
+
+    def export_due_list(self) -> None:
+        from needlelog.ui.recall import export_due_list
+
+        out = export_due_list(self, self.due_model.entries)
+        if out is not None:
+            self.show_status(f"Saved the due list to {out.name}")
 
     def _active_view(self) -> QTableView:
         return self.due_view if self.tabs.currentIndex() == DUE_TAB else self.patient_view
@@ -513,6 +595,7 @@ class MainWindow(QMainWindow):
             self._show_current()
             # The other list follows, so switching tabs never picks another patient.
             self._select_current()
+            self._show_recall()
 
     def _on_row_activated(self, _index: QModelIndex) -> None:
         self.record.history.setFocus()
@@ -619,13 +702,56 @@ class MainWindow(QMainWindow):
         self._open_session_form(patient, None)
 
     def open_session(self, session: TreatmentSession) -> None:
-        if self._current is not None:
-            self._open_session_form(self._current, session)
+        """Open a session to amend it; a past session first asks why (kept in the audit
+        trail with the amendment)."""
+        if self._current is None:
+            return
+        reason = self.ask_amend_reason(session)
+        if reason is None:
+            return
+        self._open_session_form(self._current, session, reason)
 
-    def _open_session_form(self, patient: Patient, session: TreatmentSession | None) -> None:
+    def ask_amend_reason(self, session: TreatmentSession) -> str | None:
+        """Why a past session is amended ("" for today's own session); None to stop."""
+        from needlelog.services import clock
+        from needlelog.ui import formatting as fmt
+
+        if session.data.performed_at.date() >= clock.today():
+            return ""
+        when = fmt.day(session.data.performed_at)
+        text, ok = QInputDialog.getText(
+            self,
+            "Amend a past session",
+            f"Why is the session of {when} being amended?\n"
+            "The reason is kept in the audit trail with the change.",
+        )
+        if not ok:
+            return None
+        if not text.strip():
+            QMessageBox.information(
+                self,
+                "A reason is needed",
+                "A past session is amended only with a reason; nothing was opened.",
+            )
+            return None
+        return text.strip()
+
+    def _open_session_form(
+        self, patient: Patient, session: TreatmentSession | None, amend_reason: str = ""
+    ) -> None:
         from needlelog.ui.session_form import SessionForm  # the form is its own module
 
-        form = SessionForm(self.db, patient, session=session, parent=self)
+        before = set(self.findChildren(SessionForm))
+        try:
+            form = SessionForm(self.db, patient, session=session, parent=self)
+        except BaseException:
+            # A form that failed half-way (the app's failure box says why) does not
+            # stay behind, hidden, among the window's children.
+            for half_built in set(self.findChildren(SessionForm)) - before:
+                half_built.deleteLater()
+            raise
+        # Passed on by the form to sessions.amend(..., reason=...).
+        form.amend_reason = amend_reason  # type: ignore[attr-defined]
         form.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         form.saved.connect(self._on_session_saved)
         form.finished.connect(lambda _r, f=form: self._forget(f))
@@ -636,6 +762,17 @@ class MainWindow(QMainWindow):
         name = self._current.full_name if self._current else ""
         self.reload()
         self.show_status(f"Session saved for {name}".strip())
+        if self._current is not None and self._current.id == session.patient_id:
+            self.record.offer_handout(session)
+
+    def make_handout(self, session: TreatmentSession) -> None:
+        """Show the aftercare handout of ``session``, ready to print or save."""
+        from needlelog.ui.report_actions import preview_session_handout
+
+        try:
+            preview_session_handout(self, self.db, session.id)
+        except (NotFound, StoreError) as exc:
+            QMessageBox.warning(self, "The handout could not be made", str(exc))
 
     # --- errors, settings, closing ----------------------------------------------
     def _store_failed(self, exc: StoreError) -> None:
@@ -653,6 +790,7 @@ class MainWindow(QMainWindow):
             (self.due_view, self.due_model),
         ):
             header_metrics = view.horizontalHeader().fontMetrics()
+            view.natural_widths = []
             for column, (title, sample) in enumerate(
                 zip(model.HEADERS, model.SAMPLES, strict=True)
             ):
@@ -660,14 +798,18 @@ class MainWindow(QMainWindow):
                     header_metrics.horizontalAdvance(title), metrics.horizontalAdvance(sample)
                 )
                 view.setColumnWidth(column, width + pad)
+                view.natural_widths.append(width + pad)
+        # What gives way on a narrow screen: the date of birth and the course count
+        # (both in the record); in the due list the last contact and the phone (both in
+        # the recall panel below it). Next due always stays.
+        self.patient_view.hide_when_narrow = (2, 4)
+        self.due_view.hide_when_narrow = (DueListModel.CONTACT, DueListModel.PHONE)
 
     def list_width(self) -> int:
         """Width the patient list and the due list need to show every column."""
         widest = 0
         for view in (self.patient_view, self.due_view):
-            model = view.model()
-            columns = sum(view.columnWidth(c) for c in range(model.columnCount()))
-            widest = max(widest, columns)
+            widest = max(widest, sum(view.natural_widths))
         scroll = self.patient_view.verticalScrollBar().sizeHint().width()
         return widest + scroll + self.patient_view.frameWidth() * 2 + 24
 

@@ -37,6 +37,7 @@ from needlelog.services import clock, patients
 from needlelog.services.errors import NotFound, StaleRecord
 from needlelog.store.database import Database
 from needlelog.store.errors import StoreError
+from needlelog.ui import formatting as fmt
 from needlelog.ui.form_widgets import confirm_discard
 
 ERROR_STYLE = "color: #b3261e;"
@@ -87,7 +88,7 @@ class PatientDialog(QDialog):
         self.family_name = QLineEdit()
         self.given_name = QLineEdit()
         self.date_of_birth = QLineEdit()
-        self.date_of_birth.setPlaceholderText("YYYY-MM-DD or DD.MM.YYYY")
+        self.date_of_birth.setPlaceholderText("e.g. 7 Mar 1984, 1984-03-07 or 07.03.1984")
         self.sex = QComboBox()
         self.sex.addItem("Not recorded", None)
         for value in (Sex.FEMALE, Sex.MALE, Sex.OTHER, Sex.UNKNOWN):
@@ -210,7 +211,8 @@ class PatientDialog(QDialog):
         self.record_no.setText(data.record_no)
         self.family_name.setText(data.family_name)
         self.given_name.setText(data.given_name)
-        self.date_of_birth.setText(data.date_of_birth.isoformat() if data.date_of_birth else "")
+        # Shown as every other date is (7 Mar 1984); typed in any form parse_date reads.
+        self.date_of_birth.setText(fmt.day(data.date_of_birth))
         self.sex.setCurrentIndex(max(0, self.sex.findData(data.sex.value if data.sex else None)))
         self.fitzpatrick.setCurrentIndex(max(0, self.fitzpatrick.findData(data.fitzpatrick)))
         self.phone.setText(data.phone)

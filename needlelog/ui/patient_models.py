@@ -204,6 +204,8 @@ class PatientListModel(HeaderedTableModel):
             return fmt.day(patient.last_session_on)
         if column == 4:
             return fmt.sessions_in_course(patient, self._protocol.planned_sessions)
+        if patient.next_due is not None and self._status(patient).state is CourseState.INTERRUPTED:
+            return fmt.STATE_WORDS[CourseState.INTERRUPTED]
         return fmt.day(patient.next_due)
 
 
@@ -228,16 +230,31 @@ def _due_decoration(status: course.CourseStatus, role: int) -> Any:
 
 
 class DueListModel(HeaderedTableModel):
-    """Who is due or overdue, most overdue first (filled from services.schedule)."""
+    """Who is due or overdue, most overdue first (filled from services.schedule): a recall
+    list with the phone to call and the last contact attempt."""
 
-    HEADERS = ("Record no", "Name", "Status", "Last session", "Next due", "Days overdue")
+    HEADERS = (
+        "Record no",
+        "Name",
+        "Status",
+        "Next due",
+        "Days",
+        "Phone",
+        "Last contact",
+    )
+    HEADER_TIPS: ClassVar[dict[int, str]] = {
+        4: "Days overdue, counted from the day the visit was due",
+        6: "The latest contact attempt (its date and note in the tooltip)",
+    }
+    RECORD, NAME, STATUS, NEXT_DUE, DAYS, PHONE, CONTACT = range(7)
     SAMPLES = (
         "DEMO-000000",
         "García Márquez, Begoña",
         "Maintenance due",
         "28 Sep 2026",
-        "28 Sep 2026",
         "365",
+        "+44 20 7946 0000",
+        "Message left",
     )
 
     def __init__(self) -> None:
@@ -254,6 +271,13 @@ class DueListModel(HeaderedTableModel):
     def patient_at(self, row: int) -> Patient | None:
         return self._entries[row].patient if 0 <= row < len(self._entries) else None
 
+    def entry_at(self, row: int) -> DueEntry | None:
+        return self._entries[row] if 0 <= row < len(self._entries) else None
+
+    @property
+    def entries(self) -> list[DueEntry]:
+        return list(self._entries)
+
     def row_of(self, patient_id: int) -> int | None:
         return next((i for i, e in enumerate(self._entries) if e.patient.id == patient_id), None)
 
@@ -269,9 +293,19 @@ class DueListModel(HeaderedTableModel):
             return self._display(entry, column)
         if role == PatientRole:
             return entry.patient
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == 5:
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == self.DAYS:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if column in (2, 4, 5) and role in (
+        if column == self.CONTACT and role == Qt.ItemDataRole.ToolTipRole:
+            contact = entry.last_contact
+            if contact is None:
+                return "No contact attempt logged"
+            return f"{contact.outcome.label} on {fmt.day(contact.contacted_on)}" + (
+                f": {contact.note}" if contact.note else ""
+            )
+        if column in (self.PHONE, self.NAME) and role == Qt.ItemDataRole.ToolTipRole:
+            data = entry.patient.data
+            return " · ".join(x for x in (data.phone, data.email) if x) or "No phone or email"
+        if column in (self.STATUS, self.NEXT_DUE, self.DAYS) and role in (
             Qt.ItemDataRole.ForegroundRole,
             Qt.ItemDataRole.FontRole,
             Qt.ItemDataRole.ToolTipRole,
@@ -281,17 +315,22 @@ class DueListModel(HeaderedTableModel):
 
     def _display(self, entry: DueEntry, column: int) -> str:
         patient, status = entry.patient, entry.status
-        if column == 0:
+        if column == self.RECORD:
             return patient.record_no
-        if column == 1:
+        if column == self.NAME:
             return fmt.list_name(patient)
-        if column == 2:
+        if column == self.STATUS:
             if status.state is CourseState.IN_COURSE and status.next_due is not None:
                 days = (status.next_due - self._today).days
                 return "Due tomorrow" if days == 1 else f"Due in {days} days"
             return fmt.STATE_WORDS[status.state]
-        if column == 3:
-            return fmt.day(status.last_on)
-        if column == 4:
+        if column == self.NEXT_DUE:
+            if status.state is CourseState.INTERRUPTED:
+                return "Restart"  # the record offers "Restart course…"
             return fmt.day(status.next_due)
-        return str(status.days_overdue) if status.days_overdue else ""
+        if column == self.DAYS:
+            return str(status.days_overdue) if status.days_overdue else ""
+        if column == self.PHONE:
+            return patient.data.phone
+        contact = entry.last_contact
+        return "" if contact is None else contact.outcome.label

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from needlelog.services import patients
 from needlelog.store.database import Database
+from needlelog.ui.failures import show_failure, told_in_words
 from needlelog.ui.tasks import Task, TaskCancelled, TaskControl, run_task
 
 
@@ -112,11 +113,14 @@ def _in_background(
         dialog.deleteLater()
         on_ready(result)
 
-    def failed(exc: BaseException, _trace: str) -> None:
+    def failed(exc: BaseException, trace: str) -> None:
         dialog.close()
         dialog.deleteLater()
         if isinstance(exc, TaskCancelled):
             _status(parent, "Report cancelled; nothing was written.")
+            return
+        if not told_in_words(exc):  # a font that cannot be read, a bug: to the log
+            show_failure(parent, exc, trace, "The report")
             return
         QMessageBox.warning(parent, "The report could not be made", str(exc) or repr(exc))
 
@@ -228,8 +232,54 @@ class ReportPreview(QDialog):
         return self.document.pageCount()
 
 
-def preview_report(parent: QWidget | None, db: Database, patient_id: int) -> Task:
+# The records (by display name) whose unset clinic name was already asked about in
+# this run of the app: the question comes once, not before every report.
+_ASKED_CLINIC_NAME: set[str] = set()
+OPEN_SETTINGS = "Open Clinic settings…"
+CONTINUE_UNNAMED = "Continue without"
+
+
+def clinic_named(parent: QWidget | None, db: Database) -> bool:
+    """Before a report is printed or saved: if the clinic's name is still unset, ask once
+    (open Clinic settings, continue without, or cancel). True to go on."""
+    from needlelog.services import settings
+    from needlelog.services.settings import ClinicInfo
+
+    if db.display_name in _ASKED_CLINIC_NAME:
+        return True
+    name = settings.get_clinic(db).name.strip()
+    if name and name != ClinicInfo().name:
+        return True
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle("The clinic has no name yet")
+    box.setText(
+        f"The clinic's name is not set, so the report would be headed “{ClinicInfo().name}”."
+    )
+    box.setInformativeText("Set the name, address and phone in Clinic settings first?")
+    settings_button = box.addButton(OPEN_SETTINGS, QMessageBox.ButtonRole.AcceptRole)
+    go_on = box.addButton(CONTINUE_UNNAMED, QMessageBox.ButtonRole.DestructiveRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(settings_button)
+    box.setEscapeButton(cancel)
+    box.exec()
+    clicked = box.clickedButton()
+    if clicked is go_on:
+        _ASKED_CLINIC_NAME.add(db.display_name)
+        return True
+    if clicked is settings_button:
+        from needlelog.ui.clinic_settings import ClinicSettingsDialog
+
+        _ASKED_CLINIC_NAME.add(db.display_name)
+        dialog = ClinicSettingsDialog(db, parent)
+        return dialog.exec() == QDialog.DialogCode.Accepted
+    return False
+
+
+def preview_report(parent: QWidget | None, db: Database, patient_id: int) -> Task | None:
     """Make the report in the background, then show it in a preview window."""
+    if not clinic_named(parent, db):
+        return None
     suggestion = _suggested_name(db, patient_id, "progress-report")
 
     def show(data: bytes) -> None:
@@ -240,8 +290,10 @@ def preview_report(parent: QWidget | None, db: Database, patient_id: int) -> Tas
     return _in_background(parent, "Preparing the report…", _report_bytes(db, patient_id), show)
 
 
-def print_report(parent: QWidget | None, db: Database, patient_id: int) -> Task:
+def print_report(parent: QWidget | None, db: Database, patient_id: int) -> Task | None:
     """Make the report in the background, then print it through the print dialog."""
+    if not clinic_named(parent, db):
+        return None
 
     def send(data: bytes) -> None:
         document = load_pdf(data, parent)
@@ -256,6 +308,8 @@ def print_report(parent: QWidget | None, db: Database, patient_id: int) -> Task:
 
 def save_report_as(parent: QWidget | None, db: Database, patient_id: int) -> Task | None:
     """Ask where, then write the report there in the background (all of it, or nothing)."""
+    if not clinic_named(parent, db):
+        return None
     out = _ask_pdf_path(
         parent, "Save report as PDF", _suggested_name(db, patient_id, "progress-report")
     )
@@ -293,6 +347,41 @@ def save_session_handout(parent: QWidget | None, db: Database, session_id: int) 
     )
 
 
+def _handout_bytes(db: Database, session_id: int) -> Callable[[TaskControl], bytes]:
+    def work(control: TaskControl) -> bytes:
+        from needlelog.reports.handout import build_session_handout
+
+        control.check()
+        buffer = io.BytesIO()
+        build_session_handout(db, session_id, buffer)
+        return buffer.getvalue()
+
+    return work
+
+
+def preview_session_handout(parent: QWidget | None, db: Database, session_id: int) -> Task | None:
+    """Make the aftercare handout of a session in the background, then show it ready to
+    print or save (after the one question about an unnamed clinic: it is headed alike)."""
+    from needlelog.services import sessions
+
+    if not clinic_named(parent, db):
+        return None
+
+    visit = sessions.get(db, session_id)
+    suggestion = _suggested_name(
+        db, visit.patient_id, f"aftercare-{visit.data.performed_at:%Y-%m-%d}"
+    )
+
+    def show(data: bytes) -> None:
+        dialog = ReportPreview(data, suggestion, parent)
+        dialog.setWindowTitle("Aftercare handout")
+        dialog.setObjectName("handoutPreview")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+
+    return _in_background(parent, "Preparing the handout…", _handout_bytes(db, session_id), show)
+
+
 def _patient_id(window: Any) -> int | None:
     current = window.current_patient()
     if current is None:
@@ -328,6 +417,29 @@ def install(window: Any) -> None:
         window.patient_menu.addAction(action)
         window.toolbar.addAction(action)
         window.report_actions.append(action)
+
+    handout_action = QAction("Aftercare &handout…", window)
+    handout_action.setStatusTip(
+        "The aftercare handout of the session chosen in the history (else the latest)"
+    )
+
+    def handout() -> None:
+        from needlelog.services import sessions
+
+        patient_id = _patient_id(window)
+        if patient_id is None:
+            return
+        record = getattr(window, "record", None)  # the history's chosen session, if any
+        chosen = record.selected_session() if record is not None else None
+        visit = chosen or sessions.latest(window.db, patient_id)
+        if visit is None:
+            window.show_status("This patient has no session yet: nothing to hand out.")
+            return
+        preview_session_handout(window, window.db, visit.id)
+
+    handout_action.triggered.connect(handout)
+    window.patient_menu.addAction(handout_action)
+    window.handout_action = handout_action
 
     settings_action = QAction("Clinic settings…", window)
     settings_action.setStatusTip("Letterhead, confidentiality line and aftercare advice")

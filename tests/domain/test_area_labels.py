@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from needlelog import config
+from needlelog import resource_files
 from needlelog.domain.codes import Area
 from needlelog.domain.protocol import DEFAULT_PROTOCOL
 from needlelog.domain.records import TreatedArea
@@ -17,7 +17,7 @@ from tests.factories import make_session
 
 
 def test_the_map_and_the_domain_name_each_area_alike() -> None:
-    zones = json.loads((config.resources_dir() / "maps" / "zones.json").read_text("utf-8"))
+    zones = json.loads(resource_files.path("maps", "zones.json").read_text("utf-8"))
     # Every area but "other" (described in words) is a zone of the map.
     assert set(zones) == {a.value for a in Area} - {Area.OTHER.value}
     assert {code: zone["label"] for code, zone in zones.items()} == {

@@ -66,17 +66,18 @@ def test_formula_cells_are_neutralised_and_restored(db: Database, tmp_path: Path
         by_no = {r["record_no"]: r for r in csv.DictReader(h)}
     assert by_no["P-0002"]["notes"] == "'=SUM(A1)"
     assert by_no["P-0003"]["phone"] == "'+44 20 7946 0000"
-    assert by_no["P-0004"]["notes"] == "''quoted already"
+    assert by_no["P-0004"]["given_name"] == "''quoted already"
+    assert by_no["P-0004"]["notes"] == "'\tTab"
     other = _fresh(tmp_path, "other.sqlite3")
     try:
         import_csv(other, tmp_path / "patients.csv", tmp_path / "sessions.csv", "tester")
-        texts = {p.data.notes for p in patients.search(other, limit=10, include_archived=True)} | {
-            p.data.family_name for p in patients.search(other, limit=10, include_archived=True)
-        }
+        found = patients.search(other, limit=10, include_archived=True)
+        texts = {p.data.notes for p in found} | {p.data.family_name for p in found}
+        texts |= {p.data.given_name for p in found}
         for formula in ("=SUM(A1)", "-x", "@x", "'quoted already"):
             assert formula in texts
         assert patients.find_by_record_no(other, "P-0003").data.phone == FORMULAS[1]
-        assert patients.find_by_record_no(other, "P-0004").data.given_name == "\tTab"
+        assert patients.find_by_record_no(other, "P-0004").data.notes == "\tTab"
     finally:
         other.dispose()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QEvent, QSettings, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from needlelog.services import clock, patients
@@ -59,6 +59,23 @@ def message_boxes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
 
     monkeypatch.setattr(QMessageBox, "exec", exec_box)
     return shown
+
+
+AMEND_REASON = "Corrected a typing error"
+
+
+@pytest.fixture(autouse=True)
+def text_questions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """No text question blocks a test: each is recorded (its label) and answered with
+    ``AMEND_REASON``. Tests that care patch ``QInputDialog.getText`` themselves."""
+    asked: list[str] = []
+
+    def get_text(_parent: object, _title: str, label: str, *_a: object, **_k: object):  # type: ignore[no-untyped-def]
+        asked.append(label)
+        return AMEND_REASON, True
+
+    monkeypatch.setattr(QInputDialog, "getText", get_text)
+    return asked
 
 
 @pytest.fixture

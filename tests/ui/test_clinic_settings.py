@@ -5,14 +5,14 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from needlelog.config import resources_dir
+from needlelog import resource_files
 from needlelog.services import settings
 from needlelog.services.settings import DEFAULT_AFTERCARE, ClinicInfo
 from needlelog.store.database import Database
 from needlelog.ui import clinic_settings
 from needlelog.ui.clinic_settings import ClinicSettingsDialog
 
-LOGO = resources_dir() / "icons" / "needlelog.png"
+LOGO = resource_files.path("icons", "needlelog.png")
 
 
 def test_the_dialog_shows_and_saves_letterhead_and_aftercare(

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import qVersion
 from PySide6.QtWidgets import QApplication, QMainWindow
 from pytestqt.qtbot import QtBot
 
 from needlelog import __version__
+from needlelog.services import patients
+from needlelog.store.database import Database
+from needlelog.ui import failures as ui_failures
 from needlelog.ui import smoke
 from needlelog.ui.about import AboutDialog
 from needlelog.ui.identity import app_icon, apply_identity
+from needlelog.ui.main_window import MainWindow
+from needlelog.ui.session_form import SessionForm
 from needlelog.ui.smoke import ENV_SMOKE, arm_smoke_exit
+from tests.factories import make_patient
 
 
 def test_about_box_shows_version_licence_and_qt(qtbot: QtBot) -> None:
@@ -119,3 +129,51 @@ def test_smoke_switch_does_nothing_when_unset(monkeypatch: pytest.MonkeyPatch) -
     app = FakeApp()
     arm_smoke_exit(app)
     assert app.code is None
+
+
+@pytest.fixture
+def clinic_window(qtbot: QtBot, db: Database, make_window: object) -> Iterator[MainWindow]:
+    patients.register(db, make_patient("P-0001"), "test")
+    window: MainWindow = make_window(db)  # type: ignore[operator]
+    yield window
+    for form in QApplication.topLevelWidgets():
+        if isinstance(form, SessionForm) and form.isVisible():
+            form.reject()
+
+
+def test_smoke_switch_opens_a_session_form_with_its_face_map(
+    qtbot: QtBot,
+    clinic_window: MainWindow,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv(ENV_SMOKE, "0")
+    monkeypatch.setenv(smoke.ENV_SESSION_FORM, "1")
+    app = FakeApp()
+    arm_smoke_exit(app)
+    qtbot.waitUntil(lambda: app.code is not None, timeout=20_000)
+    assert app.code == 0
+    out = capsys.readouterr().out
+    assert "smoke: session form shown with 19 map zones: New session — " in out
+
+
+def test_smoke_switch_fails_when_the_session_form_cannot_open(
+    qtbot: QtBot,
+    clinic_window: MainWindow,
+    resource_copy: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    message_boxes: list[tuple[str, str]],
+) -> None:
+    (resource_copy / "maps" / "face_body.svg").unlink()
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    ui_failures.install()
+    monkeypatch.setattr(smoke, "FORM_LIMIT_MS", 500)
+    monkeypatch.setenv(ENV_SMOKE, "0")
+    monkeypatch.setenv(smoke.ENV_SESSION_FORM, "1")
+    app = FakeApp()
+    arm_smoke_exit(app)
+    qtbot.waitUntil(lambda: app.code is not None, timeout=20_000)
+    assert app.code == 1
+    assert "smoke: the session form did not open" in capsys.readouterr().err
+    assert len(message_boxes) == 1 and "maps/face_body.svg is missing" in message_boxes[0][1]

@@ -184,7 +184,7 @@ def test_due_view_lists_an_overdue_patient(
     assert model.rowCount() == 1
     assert model.index(0, 0).data() == "P-0777"
     assert model.index(0, 2).data() == "Overdue"
-    assert int(model.index(0, 5).data()) > 0
+    assert int(model.index(0, model.DAYS).data()) > 0
 
     window.due_view.setFocus()
     window.due_view.selectRow(0)

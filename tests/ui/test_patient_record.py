@@ -133,7 +133,7 @@ def test_progress_chart_plots_the_course_oldest_first(
     history = sessions.history(db, treated.id)
     chart.set_points(points_from(history))
     assert [(p.scar_grade, p.gais) for p in chart.points] == [(4, None), (3, 3), (3, 2)]
-    assert "Scar grade (1-4, lower is better): 5 Jan 26: 4, 9 Feb 26: 3, 23 Feb 26: 3" in (
+    assert "Scar grade (1-4, lower is better): 5 Jan 2026: 4, 9 Feb 2026: 3, 23 Feb 2026: 3" in (
         chart.toolTip()
     )
     chart.resize(chart.sizeHint())

@@ -10,7 +10,10 @@ from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
+from needlelog import failures
 from needlelog.domain.records import Patient
+from needlelog.services import settings
+from needlelog.services.settings import ClinicInfo
 from needlelog.store.database import Database
 from needlelog.ui import report_actions, tasks
 from needlelog.ui.report_actions import ReportPreview
@@ -20,6 +23,8 @@ from tests.ui.fake_window import FakeWindow
 
 @pytest.fixture
 def patient(db: Database) -> Patient:
+    # A named clinic: the question about an unset name has its own tests.
+    settings.set_clinic(db, ClinicInfo(name="Harbour Skin Clinic"), "test")
     return patient_with_sessions(db, 12, "P-0007")
 
 
@@ -40,8 +45,14 @@ def action(win: FakeWindow, text: str) -> Any:
 
 def test_install_adds_the_report_actions_to_menu_and_toolbar(window: FakeWindow) -> None:
     names = [a.text() for a in window.patient_menu.actions()]
-    assert names == ["Preview report…", "Print report…", "Save report as PDF…"]
-    assert [a.text() for a in window.toolbar.actions()] == names
+    assert names == [
+        "Preview report…",
+        "Print report…",
+        "Save report as PDF…",
+        "Aftercare &handout…",
+    ]
+    # The handout is a menu item; the toolbar keeps the report's three buttons.
+    assert [a.text() for a in window.toolbar.actions()] == names[:3]
     assert action(window, "Print report…").shortcut() == QKeySequence(
         QKeySequence.StandardKey.Print
     )
@@ -138,11 +149,11 @@ def test_print_sends_every_page_to_the_printer(
     assert len(printed.pages) > 1
 
 
-def test_a_failed_report_is_reported_to_the_user(
+def test_a_report_that_cannot_be_written_is_told_in_words(
     qtbot: QtBot, window: FakeWindow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken(*_a: object, **_k: object) -> int:
-        raise RuntimeError("the printer spooler is full")
+        raise OSError(28, "No space left on device")
 
     warnings: list[tuple[str, str]] = []
     monkeypatch.setattr(report_actions, "build_progress_report", broken)
@@ -153,7 +164,31 @@ def test_a_failed_report_is_reported_to_the_user(
     )
     action(window, "Preview report…").trigger()
     qtbot.waitUntil(lambda: bool(warnings), timeout=20_000)
-    assert warnings == [("The report could not be made", "the printer spooler is full")]
+    assert warnings == [("The report could not be made", "[Errno 28] No space left on device")]
+    assert window.findChild(ReportPreview) is None
+
+
+def test_an_unexpected_report_failure_names_the_log_with_the_trace(
+    qtbot: QtBot,
+    window: FakeWindow,
+    monkeypatch: pytest.MonkeyPatch,
+    message_boxes: list[tuple[str, str]],
+) -> None:
+    def broken(*_a: object, **_k: object) -> int:
+        raise RuntimeError("the printer spooler is full")
+
+    monkeypatch.setattr(report_actions, "build_progress_report", broken)
+    action(window, "Preview report…").trigger()
+    qtbot.waitUntil(lambda: bool(message_boxes), timeout=20_000)
+    log = failures.log_path()
+    assert message_boxes == [
+        (
+            "critical",
+            "The report did not work: an unexpected error stopped it "
+            f"(RuntimeError: the printer spooler is full).\n\nThe details are in {log}.",
+        )
+    ]
+    assert 'raise RuntimeError("the printer spooler is full")' in log.read_text("utf-8")
     assert window.findChild(ReportPreview) is None
 
 
