@@ -38,8 +38,9 @@ def _mode(path: Path) -> int:
 
 
 def test_every_file_the_command_line_writes_is_private(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("NEEDLELOG_BACKUP_PASSPHRASE", "chalk lantern orbit meadow")
     os.umask(0o022)  # a PC's usual default: files readable by everyone
     data = tmp_path / "data" / "clinic"
     db = data / "needlelog.sqlite3"
