@@ -1,4 +1,5 @@
-"""The clinic's letterhead and aftercare advice, as printed on reports and handouts."""
+"""The clinic's letterhead and aftercare advice, as printed on reports and handouts,
+and the clinic's backup key (the age public key that backups are encrypted to)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from needlelog import config
+from needlelog.exchange import encryption as age
 from needlelog.services import settings
 from needlelog.services.settings import DEFAULT_AFTERCARE, ClinicInfo
 from needlelog.store.database import Database
@@ -56,6 +58,14 @@ class ClinicSettingsDialog(QDialog):
         logo_row.addWidget(choose)
         logo_row.addWidget(clear)
         self.confidentiality = QLineEdit(clinic.confidentiality)
+        self._saved_keys = age.clinic_recipients(db)
+        self.backup_key = QLineEdit(" ".join(self._saved_keys))
+        self.backup_key.setPlaceholderText("age1… (none: daily backups are not encrypted)")
+        self.backup_key.setToolTip(
+            "The public key printed by age-keygen. Backups are encrypted to it; its secret key "
+            "opens them and belongs off this PC (a USB stick in a safe, the owner's laptop). "
+            "Several keys: separate them with spaces."
+        )
         self.aftercare = QPlainTextEdit(settings.get_aftercare(db))
         default = QPushButton("Use the standard advice")
         default.clicked.connect(lambda: self.aftercare.setPlainText(DEFAULT_AFTERCARE))
@@ -67,6 +77,7 @@ class ClinicSettingsDialog(QDialog):
         form.addRow("Email", self.email)
         form.addRow("Logo", logo_row)
         form.addRow("Confidentiality line", self.confidentiality)
+        form.addRow("Backup key", self.backup_key)
         hint = QLabel("Aftercare advice, one point per line (printed on reports and handouts):")
         hint.setWordWrap(True)
         self.error = QLabel()
@@ -123,6 +134,10 @@ class ClinicSettingsDialog(QDialog):
             return "The confidentiality line is required: it is printed on every page."
         if not self.aftercare.toPlainText().strip():
             return "Aftercare advice is empty; write it or use the standard advice."
+        try:
+            age.parse_recipients(age.split_keys(self.backup_key.text()))
+        except age.KeyProblem as exc:
+            return f"Backup key: {exc}."
         return None
 
     def accept(self) -> None:
@@ -135,6 +150,9 @@ class ClinicSettingsDialog(QDialog):
             settings.set_clinic_and_aftercare(
                 self._db, self.info(), self.aftercare.toPlainText(), config.current_user()
             )
+            keys = age.split_keys(self.backup_key.text())
+            if keys != self._saved_keys:
+                age.set_clinic_recipients(self._db, keys, config.current_user())
         except StoreError as exc:
             QMessageBox.warning(self, "Settings not saved", str(exc))
             return
