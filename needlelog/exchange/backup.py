@@ -219,7 +219,13 @@ def make_backup(
                 copy.unlink()  # room on the disk for the encrypted copy
                 if progress is not None:
                     progress(3, steps)
-                age.encrypt_file(plain, temp, encryption, check)
+                try:
+                    age.encrypt_file(plain, temp, encryption, check)
+                except (age.NotEnoughMemory, MemoryError) as exc:
+                    raise OutputError(
+                        f"{out} was not written: {exc or 'there is not enough memory'}",
+                        usage=False,
+                    ) from None
             if progress is not None:  # last chance to cancel: nothing is in place yet
                 progress(steps, steps)
     return BackupInfo(
@@ -569,9 +575,9 @@ def _unlock(file: Path, decryption: Decryption | None, work_dir: Path) -> Path:
         raise _refuse(file, str(exc)) from None
     except age.NotAgeFile:
         raise _refuse(file, "it is an encrypted file that is damaged or truncated") from None
-    except MemoryError:
+    except (age.NotEnoughMemory, MemoryError) as exc:
         raise OutputError(
-            f"{file.name} could not be decrypted: there is not enough memory for it; "
+            f"{file.name} could not be restored: {exc or 'there is not enough memory'}; "
             "nothing was changed",
             usage=False,
         ) from None

@@ -33,6 +33,9 @@ MAX_IDENTITY_FILE_BYTES = 64 * 1024
 MAX_HEADER_BYTES = 64 * 1024
 CHECK_EVERY = 4 << 20
 CHUNK = 1 << 20
+# age's passphrase key derivation (scrypt, work factor chosen by pyrage to take about
+# a second) uses up to 1 GiB while the whole file is held in memory beside it.
+SCRYPT_BYTES = 1 << 30
 
 
 class KeyProblem(Exception):
@@ -41,6 +44,10 @@ class KeyProblem(Exception):
 
 class WrongKey(Exception):
     """The passphrase or identity does not open the file."""
+
+
+class NotEnoughMemory(Exception):
+    """A passphrase backup this large does not fit in the memory free now (one sentence)."""
 
 
 class NotAgeFile(Exception):
@@ -217,6 +224,30 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _available_memory() -> int | None:
+    """Memory free for a new allocation now (Linux ``MemAvailable``), or None if unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _room_for_passphrase(size: int, what: str) -> None:
+    """Refuse, before reading it, a passphrase file that would exhaust the memory."""
+    needed = 2 * size + SCRYPT_BYTES
+    free = _available_memory()
+    if free is not None and needed > free:
+        raise NotEnoughMemory(
+            f"{what} {size:,} bytes with a passphrase needs about {needed >> 20:,} MB of "
+            f"memory and {free >> 20:,} MB are free; use the clinic's backup key (a public "
+            "key), which needs almost none"
+        )
+
+
 def encrypt_file(
     plain: Path, out: Path, encryption: Encryption, check: Callable[[], None] | None = None
 ) -> None:
@@ -226,6 +257,7 @@ def encrypt_file(
     failing disk is found now, not on the day the backup is needed.
     """
     if encryption.passphrase is not None:
+        _room_for_passphrase(plain.stat().st_size, "encrypting")
         data = plain.read_bytes()
         if check is not None:
             check()
@@ -260,6 +292,7 @@ def decrypt_file(src: Path, out: Path, decryption: Decryption) -> None:
         raise WrongKey("it was encrypted to a public key: give the matching identity file")
     if passphrase_file:
         assert decryption.passphrase is not None
+        _room_for_passphrase(src.stat().st_size, "decrypting")
         data = src.read_bytes()
         try:
             plain = pyrage.passphrase.decrypt(data, decryption.passphrase)

@@ -469,3 +469,27 @@ def test_strength_hints() -> None:
     assert encryption.passphrase_problem(" padded ") == (
         "the backup passphrase starts or ends with a space"
     )
+
+
+def test_a_passphrase_backup_too_large_for_the_memory_is_refused_first(
+    db: Database,
+    db_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _filled(db)
+    monkeypatch.setattr(encryption, "_available_memory", lambda: 512 << 20)
+    monkeypatch.setenv("NEEDLELOG_BACKUP_PASSPHRASE", PASSPHRASE)
+    out = tmp_path / "b.zip.age"
+    code = cli.main(["--db", str(db_path), "backup", "--out", str(out)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"needlelog backup: error: {out} was not written: encrypting ")
+    assert err.endswith(
+        "MB are free; use the clinic's backup key (a public key), which needs almost none\n"
+    )
+    assert err.count("\n") == 1
+    assert not out.exists() and _leftovers(db_path.parent) == []
+    public = str(pyrage.x25519.Identity.generate().to_public())
+    assert cli.main(["--db", str(db_path), "backup", "--recipient", public, "--out", str(out)]) == 0
