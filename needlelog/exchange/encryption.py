@@ -36,6 +36,9 @@ CHUNK = 1 << 20
 # age's passphrase key derivation (scrypt, work factor chosen by pyrage to take about
 # a second) uses up to 1 GiB while the whole file is held in memory beside it.
 SCRYPT_BYTES = 1 << 30
+# Below this size a passphrase file is never refused for memory: scrypt's share is
+# transient, and refusing a small clinic's backup on a busy PC would help no one.
+MEMORY_CHECK_FROM = 64 << 20
 
 
 class KeyProblem(Exception):
@@ -238,6 +241,8 @@ def _available_memory() -> int | None:
 
 def _room_for_passphrase(size: int, what: str) -> None:
     """Refuse, before reading it, a passphrase file that would exhaust the memory."""
+    if size < MEMORY_CHECK_FROM:
+        return
     needed = 2 * size + SCRYPT_BYTES
     free = _available_memory()
     if free is not None and needed > free:

@@ -33,7 +33,7 @@ from needlelog.exchange.encryption import Decryption, Encryption, KeyProblem
 from needlelog.services import patients
 from needlelog.store.database import Database
 from needlelog.store.migrate import open_database
-from tests.cli_runner import run_cli
+from tests.cli_runner import ROOT, run_cli
 from tests.exchange.records import fill_rich, snapshot
 from tests.factories import make_patient
 
@@ -68,34 +68,53 @@ def _filled(db: Database) -> dict[str, object]:
     return before
 
 
-def _age_with_passphrase(src: Path, dst: Path, passphrase: str) -> tuple[int, bytes]:
-    """Run ``age -d`` on a terminal of its own and type the passphrase when it asks.
+def _on_a_terminal(argv: list[str], answers: list[str]) -> tuple[int, str]:
+    """Run a program on a terminal of its own and type each answer when it asks.
 
-    age reads a passphrase only from a terminal, never from a pipe.
+    age and needlelog read a passphrase only from a terminal, never from a pipe.
+    Answers go in when the output so far ends with a prompt (``: ``).
     """
+    env = dict(os.environ, PYTHONPATH=str(ROOT), QT_QPA_PLATFORM="offscreen")
+    env.pop("NEEDLELOG_BACKUP_PASSPHRASE", None)
     pid, fd = pty.fork()
-    if pid == 0:  # pragma: no cover - the child becomes age
-        os.execv(str(AGE), [str(AGE), "-d", "-o", str(dst), str(src)])
-    said, typed, deadline = b"", False, time.monotonic() + 60
+    if pid == 0:  # pragma: no cover - the child becomes the program
+        os.chdir(ROOT)
+        os.execve(argv[0], argv, env)
+    said, pending, deadline = b"", list(answers), time.monotonic() + 120
     try:
         while time.monotonic() < deadline:
-            ready, _, _ = select.select([fd], [], [], 0.5)
+            ready, _, _ = select.select([fd], [], [], 0.2)
             if not ready:
                 continue
             try:
                 chunk = os.read(fd, 1024)
-            except OSError:  # the terminal closed: age has finished
+            except OSError:  # the terminal closed: the program has finished
                 break
             if not chunk:
                 break
             said += chunk
-            if not typed and b"passphrase" in said.lower():
-                os.write(fd, f"{passphrase}\n".encode())
-                typed = True
+            if pending and said.rstrip(b" ").endswith(b":"):
+                os.write(fd, f"{pending.pop(0)}\n".encode())
     finally:
         _, status = os.waitpid(pid, 0)
         os.close(fd)
-    return os.waitstatus_to_exitcode(status), said
+    return os.waitstatus_to_exitcode(status), said.decode(errors="replace").replace("\r", "")
+
+
+def _age_with_passphrase(src: Path, dst: Path, passphrase: str) -> tuple[int, str]:
+    assert AGE is not None
+    return _on_a_terminal([AGE, "-d", "-o", str(dst), str(src)], [passphrase])
+
+
+def _needlelog(*args: str) -> list[str]:
+    return [sys.executable, "-m", "needlelog", *args]
+
+
+def _passphrase_backup(db_path: Path, out: Path) -> None:
+    """A passphrase backup made by the command line (scrypt's memory stays in the child)."""
+    env = {"NEEDLELOG_BACKUP_PASSPHRASE": PASSPHRASE}
+    done = run_cli("--db", str(db_path), "backup", "--out", str(out), env=env)
+    assert done.returncode == 0, done.stderr
 
 
 @needs_age
@@ -152,7 +171,7 @@ def test_age_tool_opens_a_passphrase_backup(db: Database, db_path: Path, tmp_pat
     _checked, measured = verify_backup(opened, work)
     assert measured["counts"] == {"patients": 4, "sessions": 3}
     code, said = _age_with_passphrase(out, tmp_path / "wrong.zip", "not the passphrase")
-    assert code != 0 and b"incorrect passphrase" in said
+    assert code != 0 and "incorrect passphrase" in said
 
 
 def test_passphrase_round_trip_through_restore(db: Database, db_path: Path, tmp_path: Path) -> None:
@@ -183,7 +202,7 @@ def test_wrong_passphrase_is_refused_and_changes_nothing(
 ) -> None:
     _filled(db)
     out = tmp_path / "b.zip.age"
-    make_backup(Database(f"sqlite:///{db_path}"), out, encryption=Encryption(passphrase=PASSPHRASE))
+    _passphrase_backup(db_path, out)
     before = _sha(db_path)
     env = {"NEEDLELOG_BACKUP_PASSPHRASE": "copper violin harbour eighteen"}
     done = run_cli("--db", str(db_path), "restore", str(out), env=env)
@@ -262,7 +281,7 @@ def test_without_a_terminal_or_the_variable_backup_is_refused(
     )
     assert not out.exists()
     # A passphrase backup cannot be restored without one either.
-    make_backup(Database(f"sqlite:///{db_path}"), out, encryption=Encryption(passphrase=PASSPHRASE))
+    _passphrase_backup(db_path, out)
     before = _sha(db_path)
     done = run_cli("--db", str(db_path), "restore", str(out))
     assert done.returncode == 2
@@ -273,51 +292,31 @@ def test_without_a_terminal_or_the_variable_backup_is_refused(
     assert _sha(db_path) == before
 
 
-class _Terminal:
-    """``getpass`` answering from a list, on a terminal."""
-
-    def __init__(self, answers: list[str]) -> None:
-        self.answers = answers
-        self.prompts: list[str] = []
-
-    def __call__(self, prompt: str = "") -> str:
-        self.prompts.append(prompt)
-        return self.answers.pop(0)
-
-
-def _on_a_terminal(monkeypatch: pytest.MonkeyPatch, answers: list[str]) -> _Terminal:
-    terminal = _Terminal(answers)
-    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
-    monkeypatch.setattr("getpass.getpass", terminal)
-    return terminal
-
-
 def test_the_passphrase_is_asked_twice_on_a_terminal(
-    db: Database,
-    db_path: Path,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    db: Database, db_path: Path, tmp_path: Path
 ) -> None:
     before = _filled(db)
     out = tmp_path / "b.zip.age"
-    terminal = _on_a_terminal(monkeypatch, [PASSPHRASE, "copper violin harbour"])
-    assert cli.main(["--db", str(db_path), "backup", "--out", str(out)]) == 2
-    assert capsys.readouterr().err == (
+    backup = _needlelog("--db", str(db_path), "backup", "--out", str(out))
+    code, said = _on_a_terminal(backup, [PASSPHRASE, "copper violin harbour"])
+    assert code == 2, said
+    assert said == (
+        "Backup passphrase: \nThe same passphrase again: \n"
         "needlelog backup: error: the two passphrases differ; nothing was written\n"
     )
-    assert terminal.prompts == ["Backup passphrase: ", "The same passphrase again: "]
     assert not out.exists()
-    _on_a_terminal(monkeypatch, ["short", "short"])
-    assert cli.main(["--db", str(db_path), "backup", "--out", str(out)]) == 0
-    said = capsys.readouterr()
-    assert said.err.startswith("needlelog backup: Weak: anyone who finds the file could guess")
+    code, said = _on_a_terminal(backup, ["short", "short"])
+    assert code == 0, said
+    assert "needlelog backup: Weak: anyone who finds the file could guess it." in said
     assert encryption.needs_passphrase(out)
-    terminal = _on_a_terminal(monkeypatch, ["wrong words here"])
-    assert cli.main(["--db", str(db_path), "restore", str(out)]) == 2
-    assert "the passphrase is wrong" in capsys.readouterr().err
-    _on_a_terminal(monkeypatch, ["short"])
-    assert cli.main(["--db", str(db_path), "restore", str(out)]) == 0, capsys.readouterr().err
+    restore = _needlelog("--db", str(db_path), "restore", str(out))
+    before_restore = _sha(db_path)
+    code, said = _on_a_terminal(restore, ["wrong words here"])
+    assert code == 2 and "b.zip.age cannot be restored: the passphrase is wrong." in said
+    assert _sha(db_path) == before_restore
+    code, said = _on_a_terminal(restore, ["short"])
+    assert code == 0, said
+    assert said.startswith("Backup passphrase: \nRestored 4 patients and 3 sessions")
     again = open_database(f"sqlite:///{db_path}")
     try:
         assert snapshot(again) == before
@@ -480,6 +479,7 @@ def test_a_passphrase_backup_too_large_for_the_memory_is_refused_first(
 ) -> None:
     _filled(db)
     monkeypatch.setattr(encryption, "_available_memory", lambda: 512 << 20)
+    monkeypatch.setattr(encryption, "MEMORY_CHECK_FROM", 0)  # as if the zip were large
     monkeypatch.setenv("NEEDLELOG_BACKUP_PASSPHRASE", PASSPHRASE)
     out = tmp_path / "b.zip.age"
     code = cli.main(["--db", str(db_path), "backup", "--out", str(out)])
