@@ -77,7 +77,16 @@ class ClinicSettingsDialog(QDialog):
         form.addRow("Email", self.email)
         form.addRow("Logo", logo_row)
         form.addRow("Confidentiality line", self.confidentiality)
+        self.backup_key.setCursorPosition(0)
         form.addRow("Backup key", self.backup_key)
+        key_hint = QLabel(
+            "The public key from age-keygen. Backups are encrypted to it, the daily one too; "
+            "its secret key opens them and belongs off this PC. Without a key, daily backups "
+            "are not encrypted."
+        )
+        key_hint.setWordWrap(True)
+        key_hint.setStyleSheet("color: #555555")
+        form.addRow("", key_hint)
         hint = QLabel("Aftercare advice, one point per line (printed on reports and handouts):")
         hint.setWordWrap(True)
         self.error = QLabel()
