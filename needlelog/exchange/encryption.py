@@ -190,19 +190,28 @@ def needs_passphrase(path: Path) -> bool:
 
 
 class _Reader:
-    """A file reader that lets ``check`` stop a long encryption between pieces."""
+    """A file reader that lets ``check`` stop a long encryption between pieces.
+
+    pyrage turns an exception raised in here into its own ``EncryptError``; the
+    original is kept in ``raised`` so the caller can raise it again as it was.
+    """
 
     def __init__(self, handle: BinaryIO, check: Callable[[], None] | None) -> None:
         self.handle = handle
         self.check = check
         self.since = 0
+        self.raised: BaseException | None = None
 
     def read(self, size: int = -1) -> bytes:
-        data = self.handle.read(size)
-        self.since += len(data)
-        if self.check is not None and self.since >= CHECK_EVERY:
-            self.since = 0
-            self.check()
+        try:
+            data = self.handle.read(size)
+            self.since += len(data)
+            if self.check is not None and self.since >= CHECK_EVERY:
+                self.since = 0
+                self.check()
+        except BaseException as exc:
+            self.raised = exc
+            raise
         return data
 
 
@@ -210,10 +219,15 @@ class _HashingWriter:
     def __init__(self, handle: BinaryIO) -> None:
         self.handle = handle
         self.digest = hashlib.sha256()
+        self.raised: BaseException | None = None
 
     def write(self, data: bytes) -> int:
         self.digest.update(data)
-        return self.handle.write(data)
+        try:
+            return self.handle.write(data)
+        except BaseException as exc:  # a full or failing disk: kept as it was (see _Reader)
+            self.raised = exc
+            raise
 
     def flush(self) -> None:
         self.handle.flush()
@@ -275,8 +289,14 @@ def encrypt_file(
     else:
         recipients = parse_recipients(encryption.recipients)
         with open(plain, "rb") as src, open(out, "wb") as dst:
-            writer = _HashingWriter(dst)
-            pyrage.encrypt_io(_Reader(src, check), writer, recipients)
+            reader, writer = _Reader(src, check), _HashingWriter(dst)
+            try:
+                pyrage.encrypt_io(reader, writer, recipients)
+            except pyrage.EncryptError as exc:
+                raised = reader.raised or writer.raised
+                if raised is not None:
+                    raise raised from None
+                raise OSError(f"the backup could not be encrypted ({exc})") from None
             expected = writer.digest.hexdigest()
     if _file_sha256(out) != expected:
         raise OSError(

@@ -493,3 +493,28 @@ def test_a_passphrase_backup_too_large_for_the_memory_is_refused_first(
     assert not out.exists() and _leftovers(db_path.parent) == []
     public = str(pyrage.x25519.Identity.generate().to_public())
     assert cli.main(["--db", str(db_path), "backup", "--recipient", public, "--out", str(out)]) == 0
+
+
+def test_cancel_during_the_encryption_stops_it_as_itself(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from needlelog.services import demo
+
+    demo.fill(db, 30, seed=4)
+    monkeypatch.setattr(encryption, "CHECK_EVERY", 1)  # a check between every piece read
+
+    class Cancelled(Exception):
+        pass
+
+    checks: list[int] = []
+
+    def check() -> None:
+        checks.append(1)
+        if len(checks) > 3:  # the copy's own checks have passed: now inside the encryption
+            raise Cancelled()
+
+    out = tmp_path / "b.zip.age"
+    public = str(pyrage.x25519.Identity.generate().to_public())
+    with pytest.raises(Cancelled):
+        make_backup(db, out, check=check, encryption=Encryption(recipients=(public,)))
+    assert not out.exists() and _leftovers(tmp_path) == []
