@@ -365,6 +365,7 @@ def plain_report(
     chart: list[tuple[Any, ...]] = []
     treated: list[str] = []
     previous: date | None = None
+    position = 0  # of the previous session in its course: after a full course, no "late"
     for i, s in enumerate(data["sessions"], start=1):
         sid, at, who, indications, numbing, minutes, red, bruise, swell, pain, adverse, notes = s
         day = date.fromisoformat(at[:10])
@@ -373,8 +374,10 @@ def plain_report(
             gap = day - previous
             if gap < timedelta(weeks=short):
                 when += "\ntoo soon"
-            elif timedelta(weeks=long) < gap < timedelta(weeks=26):
+            elif timedelta(weeks=long) < gap <= timedelta(weeks=26) and position < planned:
                 when += "\nlate"
+        new_course = previous is None or day - previous > timedelta(weeks=26)
+        position = 1 if new_course else position + 1
         previous = day
         for code in filter(None, indications.split(",")):
             if Indication(code).label not in treated:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from needlelog import __version__, config
 from needlelog.domain.errors import InvalidRecord
-from needlelog.services.errors import NotFound
+from needlelog.services.errors import NotFound, UsageError
 from needlelog.store.errors import (
     BadDatabaseUrl,
     ForeignDatabase,
@@ -28,10 +29,6 @@ if TYPE_CHECKING:
     from needlelog.store.database import Database
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """Bad usage or invalid input: exit 2 with this one-line message."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -58,6 +55,13 @@ def _seed(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-03-02") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -118,6 +122,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     command("check", "check the database for damage and inconsistencies")
+
+    handout = command("handout", "write the aftercare handout of a session as PDF")
+    handout.add_argument("record_no", metavar="RECORD_NO")
+    handout.add_argument(
+        "--session",
+        type=_day,
+        metavar="YYYY-MM-DD",
+        help="the date of the session (default: the latest)",
+    )
+    handout.add_argument("--out", required=True, type=Path, metavar="FILE.pdf")
+
+    lots = command("lots", "list the patients who received a product or cartridge lot")
+    lots.add_argument("lot", metavar="LOT")
+    lots.add_argument("--out", type=Path, metavar="FILE.csv", help="write the list as CSV")
     return parser
 
 
@@ -184,6 +202,64 @@ def cmd_report(args: argparse.Namespace, url: str) -> int:
     return EXIT_OK
 
 
+def cmd_handout(args: argparse.Namespace, url: str) -> int:
+    from needlelog.reports.handout import write_session_handout
+    from needlelog.services import patients, sessions
+
+    db = _open(url)
+    try:
+        try:
+            patient = patients.find_by_record_no(db, args.record_no)
+        except NotFound:
+            raise UsageError(f"no patient with record number {args.record_no}") from None
+        if args.session is None:
+            visit = sessions.latest(db, patient.id)
+            if visit is None:
+                raise UsageError(f"patient {args.record_no} has no sessions yet")
+        else:
+            visit = sessions.on_day(db, patient.id, args.session)
+            if visit is None:
+                raise UsageError(
+                    f"patient {args.record_no} has no session on {args.session.isoformat()}"
+                )
+        write_session_handout(db, visit.id, args.out)  # OutputError: one line, exit 2 or 1
+    finally:
+        db.dispose()
+    print(f"Wrote {args.out}")
+    return EXIT_OK
+
+
+def cmd_lots(args: argparse.Namespace, url: str) -> int:
+    from needlelog.exchange.lot_recall import write_csv
+    from needlelog.services import sessions
+
+    lot = args.lot.strip()
+    if not lot:
+        raise UsageError("the lot must not be empty")
+    db = _open(url)
+    try:
+        uses = sessions.lot_uses(db, lot)
+    finally:
+        db.dispose()
+    if args.out is not None:
+        write_csv(uses, args.out)  # OutputError: one line, exit 2 (1 for a full disk)
+    if not uses:
+        print(f"No session used lot {lot}: nobody to recall.")
+    else:
+        people = len({u.patient_id for u in uses})
+        print(f"Lot {lot}: {len(uses)} session(s) of {people} patient(s).")
+        if args.out is None:
+            for u in uses:
+                contact = " · ".join(x for x in (u.phone, u.email) if x) or "no contact"
+                print(
+                    f"{u.performed_at:%Y-%m-%d}  {u.record_no}  {u.family_name}, {u.given_name}"
+                    f"  {contact}  {u.product}  {', '.join(u.areas)}"
+                )
+    if args.out is not None:
+        print(f"Wrote {args.out}")
+    return EXIT_OK
+
+
 def _on_open_database(url: str, work: Callable[[Database], str], create: bool = False) -> int:
     db = _open(url, create)
     try:
@@ -231,6 +307,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, str], int]] = {
     "import": cmd_import,
     "backup": cmd_backup,
     "restore": cmd_restore,
+    "handout": cmd_handout,
+    "lots": cmd_lots,
 }
 
 

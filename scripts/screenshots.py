@@ -4,7 +4,9 @@
 
 Builds a throw-away database of 60 demo patients, opens the real windows
 and saves PNGs of the patient list, a patient record with several sessions,
-and the patient dialog, so the pictures stay true as the app changes.
+the due list with its recall panel, the lot recall window, the patient dialog,
+and the record at the window's default size, 1366x768 and 1280x720, so the
+pictures stay true as the app changes.
 """
 
 from __future__ import annotations
@@ -24,15 +26,18 @@ from PySide6.QtGui import QFont, QFontDatabase, QImage  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from needlelog import resource_files  # noqa: E402
+from needlelog.domain.recall import ContactOutcome  # noqa: E402
 from needlelog.domain.search import fold  # noqa: E402
-from needlelog.services import demo, patients, sessions  # noqa: E402
+from needlelog.services import demo, patients, recall, sessions  # noqa: E402
 from needlelog.store.migrate import open_database  # noqa: E402
 from needlelog.ui.app import create_main_window, prepare_application  # noqa: E402
-from needlelog.ui.main_window import MainWindow  # noqa: E402
+from needlelog.ui.background import wait_for_all  # noqa: E402
+from needlelog.ui.lot_recall import LotRecallDialog  # noqa: E402
+from needlelog.ui.main_window import MainWindow, app_settings  # noqa: E402
 from needlelog.ui.patient_dialog import PatientDialog  # noqa: E402
-from needlelog.ui.tasks import wait_for_all  # noqa: E402
 
 WIDTH, HEIGHT = 1600, 900
+SIZES = (("default", None), ("1366x768", (1366, 768)), ("1280x720", (1280, 720)))
 MAX_BYTES = 300 * 1024
 
 
@@ -124,8 +129,31 @@ def main() -> int:
             window.tabs.setCurrentIndex(1)
             window.due_view.selectRow(0)
             _settle(app)
+            entry = window.due_model.entry_at(0)
+            if entry is not None:  # one logged call, so the recall log shows in the picture
+                recall.log_contact(
+                    db,
+                    entry.patient.id,
+                    ContactOutcome.MESSAGE_LEFT,
+                    "Reception",
+                    note="voicemail; prefers mornings",
+                )
+                window.reload()
+                _settle(app)
             _save(window, args.out / "due-list.png")
             window.tabs.setCurrentIndex(0)
+
+            # The target's lot that most patients shared, as a recall would find it.
+            lots = {p.lot for t in sessions.history(db, target.id) for p in t.data.products}
+            lot = max(sorted(lots), key=lambda x: len(sessions.lot_uses(db, x)), default="")
+            assert window.features is not None
+            window.features.lot_recall.find_by_lot.trigger()
+            lots = window.findChild(LotRecallDialog)
+            lots.lot_edit.setText(lot)
+            lots.find()
+            _settle(app)
+            _save(lots, args.out / "lot-recall.png")
+            lots.close()
 
             dialog = PatientDialog(db, target, window)
             dialog.show()
@@ -134,6 +162,21 @@ def main() -> int:
             dialog.reject()
             window.close()
             _settle(app)
+
+            # The record as a first start shows it at the window's own size and on
+            # the laptop screens clinics use.
+            for name, size in SIZES:
+                app_settings().clear()  # a first start: no remembered geometry
+                window = create_main_window(db)
+                if size is not None:
+                    window.resize(*size)
+                window.show()
+                _settle(app)
+                window.patient_view.selectRow(window.patient_model.row_of(target.id) or 0)
+                _settle(app)
+                _save(window, args.out / f"record-{name}.png")
+                window.close()
+                _settle(app)
         finally:
             db.dispose()
     for png in sorted(args.out.glob("*.png")):

@@ -2,7 +2,11 @@
 
 A course is a run of sessions 4 to 6 weeks apart; after the planned number
 a patient comes back once a year for maintenance. A gap longer than
-``COURSE_BREAK`` starts a new course.
+``COURSE_BREAK`` (the course gap) starts a new course; an unfinished course
+left that long is interrupted, not due for maintenance.
+
+"Days overdue" always counts from the date the visit was due (``next_due``),
+so the list, the record and the report give the same number.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ class CourseState(StrEnum):
     OVERDUE = "overdue"  # unfinished course, more than 6 weeks since the last session
     COMPLETE = "complete"  # course done, maintenance later
     MAINTENANCE_DUE = "maintenance_due"  # course ended a maintenance period ago
+    INTERRUPTED = "interrupted"  # unfinished course left longer than the course gap
 
     @property
     def label(self) -> str:
@@ -57,12 +62,16 @@ def months_later(day: date, months: int) -> date:
     raise AssertionError("unreachable")
 
 
-def interval_flag(previous: date, current: date, protocol: Protocol) -> IntervalFlag | None:
-    """Flag an interval inside a course: sooner than the minimum or later than the maximum."""
+def interval_flag(
+    previous: date, current: date, protocol: Protocol, course_done: bool = False
+) -> IntervalFlag | None:
+    """Flag an interval: sooner than the minimum, or later than the maximum inside a
+    course. ``course_done`` says the previous session completed its course, so the
+    current one is a maintenance session, which is never "late"."""
     gap = current - previous
     if gap < timedelta(weeks=protocol.interval_min_weeks):
         return IntervalFlag.TOO_SOON
-    if timedelta(weeks=protocol.interval_max_weeks) < gap < COURSE_BREAK:
+    if not course_done and timedelta(weeks=protocol.interval_max_weeks) < gap <= COURSE_BREAK:
         return IntervalFlag.LATE
     return None
 
@@ -77,6 +86,17 @@ def course_sizes(session_dates: Sequence[date]) -> list[int]:
         sizes[-1] += 1
         previous = day
     return sizes
+
+
+def positions_in_course(session_dates: Sequence[date]) -> list[int]:
+    """Each session's number in its course, for dates in order (1 starts a course)."""
+    positions: list[int] = []
+    previous: date | None = None
+    for day in session_dates:
+        new_course = previous is None or day - previous > COURSE_BREAK
+        positions.append(1 if new_course else positions[-1] + 1)
+        previous = day
+    return positions
 
 
 def default_next_due(
@@ -123,18 +143,22 @@ def status_from_summary(
     if last_on is None:
         return CourseStatus(CourseState.NOT_STARTED, 0, 0, planned, None, None)
     in_course = sessions_in_course
-    if today - last_on > COURSE_BREAK and in_course < planned:
-        # An abandoned course: treat it as ended, like a finished one.
-        in_course = planned
     next_due = recorded_next_due or default_next_due(last_on, in_course, planned, protocol)
     if in_course < planned:
-        latest = last_on + timedelta(weeks=protocol.interval_max_weeks)
-        if today > latest:
-            state, overdue = CourseState.OVERDUE, (today - latest).days
-        elif today >= next_due:
-            state, overdue = CourseState.DUE, 0
+        if today - last_on > COURSE_BREAK:
+            # Left unfinished longer than the course gap: the next session starts a
+            # new course; nothing is "overdue" about a course that has stopped.
+            state, overdue = CourseState.INTERRUPTED, 0
         else:
-            state, overdue = CourseState.IN_COURSE, 0
+            # Overdue once past the longest interval (or past a later recorded due
+            # date); counted from the day the visit was due.
+            latest = max(last_on + timedelta(weeks=protocol.interval_max_weeks), next_due)
+            if today > latest:
+                state, overdue = CourseState.OVERDUE, (today - next_due).days
+            elif today >= next_due:
+                state, overdue = CourseState.DUE, 0
+            else:
+                state, overdue = CourseState.IN_COURSE, 0
     else:
         if today >= next_due:
             state, overdue = CourseState.MAINTENANCE_DUE, (today - next_due).days

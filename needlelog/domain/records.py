@@ -83,6 +83,10 @@ class SessionData:
     redness: Grade | None = None
     bruising: Grade | None = None
     swelling: Grade | None = None
+    # Pinpoint bleeding is the treatment endpoint, recorded per area (TreatedArea.endpoint),
+    # not a reaction. This session-wide flag is kept as stored, so older records and the
+    # CSV/JSON column ``pinpoint_bleeding`` import and export unchanged; it is read as
+    # "reached in some area" (see ``bleeding_reached``), never shown as a reaction.
     pinpoint_bleeding: bool = False
     acne_flare: bool = False
     adverse_events: str = ""
@@ -97,6 +101,19 @@ class SessionData:
     screening: tuple[ScreeningAnswer, ...] = ()
     cautions_acknowledged: bool = False
     override_reason: str = ""
+
+    @property
+    def bleeding_reached(self) -> tuple[str, ...]:
+        """Where pinpoint bleeding was reached as the endpoint: the areas' names, or
+        ("area not recorded",) for an older record that has only the session-wide flag."""
+        names = tuple(
+            a.label.strip() or a.area.label
+            for a in self.areas
+            if a.endpoint is Endpoint.PINPOINT_BLEEDING
+        )
+        if names or not self.pinpoint_bleeding:
+            return names
+        return ("area not recorded",)
 
     @property
     def deepest_mm(self) -> Decimal | None:

@@ -11,6 +11,21 @@ _DATE_FORMS = (
     (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), ("y", "m", "d")),
     (re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$"), ("d", "m", "y")),
 )
+# The house style every view shows ("7 Mar 1984"), so a date can be typed as it is read.
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
+            ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
+            ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}  # fmt: skip
+_NAMED_MONTH = re.compile(r"^(\d{1,2})\s+([A-Za-z]+)\.?\s+(\d{4})$")
 TOKEN_MAX = 100
 
 
@@ -27,7 +42,16 @@ def name_words(text: str) -> set[str]:
 
 
 def parse_date(text: str) -> date | None:
-    """A date typed as 1984-03-07, 07.03.1984 or 07/03/1984 (day first)."""
+    """A date typed as 1984-03-07, 07.03.1984, 07/03/1984 (day first) or 7 Mar 1984."""
+    named = _NAMED_MONTH.match(text.strip())
+    if named:
+        month = _MONTHS.get(named.group(2).casefold())
+        if month is None:
+            return None
+        try:
+            return date(int(named.group(3)), month, int(named.group(1)))
+        except ValueError:
+            return None
     for pattern, order in _DATE_FORMS:
         m = pattern.match(text.strip())
         if m:

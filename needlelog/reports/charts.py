@@ -182,7 +182,24 @@ def _segments(pairs: Sequence[tuple[float, float | None]]) -> list[list[tuple[fl
     return [seg for seg in out if seg]
 
 
-def _outcomes(d: Drawing, f: _Frame, points: Sequence[ChartPoint], bottom: float) -> None:
+# The outcome scales the top panel can plot: attribute, colour, legend, short name.
+SCALES = {
+    "scar_grade": (
+        SCAR_COLOUR,
+        "Scar grade (Goodman & Baron, 1 macular to 4 severe)",
+        "scar grade",
+    ),
+    "gais": (GAIS_COLOUR, "GAIS (1 very much improved to 5 worse)", "GAIS"),
+}
+
+
+def _outcomes(
+    d: Drawing,
+    f: _Frame,
+    points: Sequence[ChartPoint],
+    bottom: float,
+    scales: Sequence[str] = tuple(SCALES),
+) -> None:
     top = bottom + OUTCOME_H
 
     def y(score: float) -> float:
@@ -193,19 +210,22 @@ def _outcomes(d: Drawing, f: _Frame, points: Sequence[ChartPoint], bottom: float
         d.add(_text(f.x0 - 2, y(score) - 2.2, str(score), anchor="end", fill=AXIS))
     d.add(Line(f.x0, bottom, f.x0, top, strokeColor=AXIS, strokeWidth=0.6))
     d.add(_vertical_title(6 * mm, (bottom + top) / 2, "Score (1 = best)"))
-    if all(p.scar_grade is None and p.gais is None for p in points):
+    if all(getattr(p, attr) is None for p in points for attr in scales):
+        names = " or ".join(SCALES[a][2] for a in scales) or "outcome score"
         d.add(
             _text(
                 (f.x0 + f.x1) / 2,
                 (bottom + top) / 2,
-                "No scar grade or GAIS assessed yet",
+                f"No {names} assessed yet",
                 size=8,
                 anchor="middle",
                 fill=AXIS,
             )
         )
     marker = 2.0 if len(points) <= 20 else 1.4 if len(points) <= 60 else 0.9
-    for attr, colour, offset in (("scar_grade", SCAR_COLOUR, -0.08), ("gais", GAIS_COLOUR, 0.08)):
+    offsets = {"scar_grade": -0.08, "gais": 0.08} if len(scales) > 1 else {}
+    for attr in scales:
+        colour, offset = SCALES[attr][0], offsets.get(attr, 0.0)
         pairs = [
             (f.x(p.number), None if getattr(p, attr) is None else y(getattr(p, attr) + offset))
             for p in points
@@ -227,10 +247,7 @@ def _outcomes(d: Drawing, f: _Frame, points: Sequence[ChartPoint], bottom: float
                 )
     # legend above the panel
     lx = f.x0
-    for colour, label in (
-        (SCAR_COLOUR, "Scar grade (Goodman & Baron, 1 macular to 4 severe)"),
-        (GAIS_COLOUR, "GAIS (1 very much improved to 5 worse)"),
-    ):
+    for colour, label in (SCALES[a][:2] for a in scales):
         d.add(Line(lx, top + 4.2, lx + 10, top + 4.2, strokeColor=colour, strokeWidth=1.4))
         d.add(Rect(lx + 3.4, top + 2.6, 3.2, 3.2, fillColor=colour, strokeColor=None))
         d.add(_text(lx + 13, top + 2, label))
@@ -266,7 +283,8 @@ def _depth(d: Drawing, f: _Frame, points: Sequence[ChartPoint], bottom: float) -
                     strokeColor=None,
                 )
             )
-    d.add(_text(f.x0, top + 2, "Deepest needle depth used in the session"))
+    # Clear of the top gridline (which sits at ``top``), below the panel above.
+    d.add(_text(f.x0, top + 5, "Deepest needle depth used in the session"))
 
 
 def _strip(d: Drawing, f: _Frame, points: Sequence[ChartPoint], bottom: float) -> None:
@@ -327,11 +345,17 @@ def _legend(d: Drawing, f: _Frame, y: float) -> None:
     d.add(_text(x + 12, y, "not recorded"))
 
 
-def progress_charts(points: Sequence[ChartPoint], width: float, planned: int = 0) -> Drawing:
+def progress_charts(
+    points: Sequence[ChartPoint],
+    width: float,
+    planned: int = 0,
+    scales: Sequence[str] = tuple(SCALES),
+) -> Drawing:
     """One drawing: outcomes on top, depth below, the reaction strip, a shared session axis.
 
     The axis spans at least the ``planned`` sessions of the course, so a short
-    history shows how far through the course the patient is.
+    history shows how far through the course the patient is. ``scales`` are the
+    outcome scales plotted (those that fit the patient's indications).
     """
     count = max(len(points), planned)
     f = _Frame(width, count)
@@ -342,7 +366,7 @@ def progress_charts(points: Sequence[ChartPoint], width: float, planned: int = 0
     outcome_bottom = depth_bottom + DEPTH_H + GAP
     height = outcome_bottom + OUTCOME_H + 4 * mm
     d = Drawing(width, height)
-    _outcomes(d, f, points, outcome_bottom)
+    _outcomes(d, f, points, outcome_bottom, scales)
     _depth(d, f, points, depth_bottom)
     _strip(d, f, points, strip_bottom)
     _session_axis(d, f, count, axis_y)

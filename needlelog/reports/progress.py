@@ -18,7 +18,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from needlelog.domain.codes import FITZPATRICK_NUMERALS
+from needlelog.domain.codes import FITZPATRICK_NUMERALS, Indication
 from needlelog.domain.contraindications import Severity
 from needlelog.domain.course import CourseState
 from needlelog.domain.records import SessionData, TreatmentSession
@@ -36,6 +36,7 @@ _STATE_TEXT = {
     CourseState.OVERDUE: "Overdue",
     CourseState.COMPLETE: "Course complete",
     CourseState.MAINTENANCE_DUE: "Maintenance session due",
+    CourseState.INTERRUPTED: "Course interrupted",
 }
 
 
@@ -83,8 +84,12 @@ def _summary(c: content.ReportContent) -> list[Flowable]:
             f" (planned {c.interval_min_weeks} to {c.interval_max_weeks} weeks)"
         )
     state = _STATE_TEXT[s.state]
-    if s.state is CourseState.OVERDUE and s.days_overdue:
-        state += f" by {s.days_overdue} days"
+    if s.state is CourseState.OVERDUE:  # counted from the due date, as everywhere
+        state = f"{s.days_overdue} days overdue"
+    elif s.days_overdue:
+        state += f", {s.days_overdue} days overdue"
+    if s.state is CourseState.INTERRUPTED:
+        state += f" after {s.sessions_in_course} of {s.planned} sessions"
     if s.sessions_in_course <= s.planned:
         done = f"{s.sessions_in_course} of {s.planned} planned"
     else:
@@ -98,12 +103,32 @@ def _summary(c: content.ReportContent) -> list[Flowable]:
         ("Treated for", ", ".join(treated) or "Not recorded"),
         ("Course status", state),
         ("Sessions done", done),
-        ("Next due", f"<b>{st.fmt_date(s.next_due)}</b>"),
+        (
+            "Next due",
+            "A new course, when the patient returns"
+            if s.state is CourseState.INTERRUPTED
+            else f"<b>{st.fmt_date(s.next_due)}</b>",
+        ),
         ("First session", st.fmt_date(c.history[0].data.performed_at.date())),
         ("Latest session", st.fmt_date(c.history[-1].data.performed_at.date())),
         ("Intervals", intervals),
     ]
     return [field_grid(rows, columns=2)]
+
+
+# Indications that the Goodman & Baron scar grade assesses; GAIS fits every indication.
+_SCAR_INDICATIONS = frozenset((Indication.ACNE_SCARS, Indication.SCARRING))
+
+
+def chart_scales(history: list[TreatmentSession]) -> tuple[str, ...]:
+    """The outcome scales to plot: those recorded for the patient, else those that fit
+    their indications (no empty acne-scar line for a rejuvenation patient)."""
+    indications = {i for t in history for i in t.data.indications}
+    scales = []
+    if _SCAR_INDICATIONS & indications or any(t.data.scar_grade is not None for t in history):
+        scales.append("scar_grade")
+    scales.append("gais")
+    return tuple(scales)
 
 
 def _points(history: list[TreatmentSession]) -> list[charts.ChartPoint]:
@@ -338,15 +363,28 @@ def _story(c: content.ReportContent, check: Callable[[], None]) -> list[Flowable
         st.para("Course summary", st.H2),
         *_summary(c),
     ]
-    if c.history:
+    if len(c.history) > 1:
         story.append(
             KeepTogether(
                 [
                     st.para("Progress across sessions", st.H2),
-                    charts.progress_charts(_points(c.history), st.WIDTH, c.status.planned),
+                    charts.progress_charts(
+                        _points(c.history), st.WIDTH, c.status.planned, chart_scales(c.history)
+                    ),
                 ]
             )
         )
+    elif c.history:
+        # One session is no progress yet: its details below say all a chart would,
+        # and the report stays on one page.
+        story += [
+            st.para("Progress across sessions", st.H2),
+            st.para(
+                "The progress chart starts with the second session; this session's "
+                "details are below.",
+                st.BODY,
+            ),
+        ]
     story += [
         KeepTogether([st.para("Contraindications and cautions", st.H2), *_contraindications(c)]),
         KeepTogether([st.para("Aftercare advice", st.H2), *aftercare_list(c.aftercare)]),

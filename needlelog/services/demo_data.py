@@ -7,6 +7,7 @@ and the ``demo`` command build the same clinic.
 from __future__ import annotations
 
 import random
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -18,8 +19,11 @@ from needlelog.domain.records import Numbing, PatientData, Product, SessionData,
 
 DEMO_PREFIX = "DEMO-"
 
+# A family name, or its (female, male) forms where the language marks the sex in it.
+Family = str | tuple[str, str]
+
 # (given names female, given names male, family names): a clinic's mix of origins.
-NAMES: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = (
+NAMES: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[Family, ...]], ...] = (
     (
         ("Emma", "Olivia", "Charlotte", "Grace", "Sophie", "Hannah", "Chloe"),
         ("James", "Oliver", "Thomas", "Daniel", "Samuel"),
@@ -31,7 +35,7 @@ NAMES: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = (
         ("Lefèvre", "Dubois", "Bérenger", "Moreau", "Garçon"),
     ),
     (
-        ("Jürgen", "Björn", "Günther"),
+        ("Anke", "Birgit", "Katrin"),
         ("Jürgen", "Björn", "Günther"),
         ("Müller", "Schröder", "Weiß", "Krämer"),
     ),
@@ -40,27 +44,57 @@ NAMES: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = (
         ("José", "Íñigo", "Raúl"),
         ("Núñez", "García Márquez", "Peña", "Ibáñez"),
     ),
-    (("Łucja", "Zofia", "Małgorzata"), ("Paweł", "Michał"), ("Wójcik", "Kowalczyk", "Dąbrowski")),
-    (("Ελένη", "Μαρία", "Σοφία"), ("Γιώργος", "Νίκος"), ("Παπαδοπούλου", "Αλεξίου", "Νικολάου")),
-    (("Анна", "Ольга", "Наталья"), ("Дмитрий", "Сергей"), ("Иванова", "Смирнова", "Кузнецова")),
+    (
+        ("Łucja", "Zofia", "Małgorzata"),
+        ("Paweł", "Michał"),
+        ("Wójcik", "Kowalczyk", ("Dąbrowska", "Dąbrowski")),
+    ),
+    (
+        ("Ελένη", "Μαρία", "Σοφία"),
+        ("Γιώργος", "Νίκος"),
+        (("Παπαδοπούλου", "Παπαδόπουλος"), "Αλεξίου", "Νικολάου"),
+    ),
+    (
+        ("Анна", "Ольга", "Наталья"),
+        ("Дмитрий", "Сергей"),
+        (("Иванова", "Иванов"), ("Смирнова", "Смирнов"), ("Кузнецова", "Кузнецов")),
+    ),
     (("فاطمة", "ليلى", "مريم"), ("أحمد", "يوسف"), ("حداد", "الخطيب", "منصور")),
     (("芳", "娜", "静"), ("伟", "强"), ("王", "李", "张")),
     (("Thị Lan", "Thu Hà"), ("Văn Minh",), ("Nguyễn", "Trần", "Phạm")),
     (("Ayşe", "Elif", "Zeynep"), ("Mehmet", "Çağrı"), ("Yılmaz", "Öztürk", "Şahin")),
-    (("Siobhán", "Aoife", "Niamh"), ("Seán", "Oisín"), ("Ó Briain", "Mac Giolla")),
+    (
+        ("Siobhán", "Aoife", "Niamh"),
+        ("Seán", "Oisín"),
+        (("Ní Bhriain", "Ó Briain"), ("Nic Giolla", "Mac Giolla")),
+    ),
 )
 
 PRACTITIONERS = ("Dr. Amelia Hart", "Nurse Priya Raman", "Dr. Lukas Brenner", "Sofía Alvarez RN")
 DEVICES = (("Dermapen 4", 16), ("SkinPen Precision", 14), ("Exceed", 12))
+# What goes on freshly needled skin (CLINICAL.md): never retinoids, AHA/BHA acids or
+# low-pH vitamin C, which irritate open channels. (name, lot prefix)
 SERUMS = (
     ("Hyaluronic acid serum", "HA"),
-    ("Vitamin C serum", "VC"),
+    ("Sterile gliding serum", "SG"),
     ("Growth factor serum", "GF"),
     ("Peptide complex", "PC"),
     ("PRP", "PRP"),
-    ("Topical tretinoin", "TR"),
+    ("Polynucleotide serum", "PN"),
 )
-# Typical depth (mm) per zone: shallower where the skin is thin (makers' charts).
+# What fits each indication (PRP first for hair loss); drawn like SERUMS.
+SERUMS_FOR: dict[Indication, tuple[tuple[str, str], ...]] = {
+    Indication.ALOPECIA: (
+        ("PRP", "PRP"),
+        ("PRP", "PRP"),
+        ("Growth factor serum", "GF"),
+        ("Peptide complex", "PC"),
+        ("PRP", "PRP"),
+        ("Sterile gliding serum", "SG"),
+    ),
+}
+# Typical depth (mm) per zone: shallower where the skin is thin (makers' charts), and
+# the deepest each zone is taken to, within the protocol's 0.50 to 1.00 mm.
 ZONE_DEPTH = {
     Area.FOREHEAD: "0.50", Area.GLABELLA: "0.50", Area.PERIORBITAL_LEFT: "0.50",
     Area.PERIORBITAL_RIGHT: "0.50", Area.NOSE: "0.50", Area.CHEEK_LEFT: "0.80",
@@ -69,6 +103,11 @@ ZONE_DEPTH = {
     Area.DECOLLETAGE: "0.50", Area.SCALP: "0.75", Area.ABDOMEN: "1.00", Area.THIGHS: "1.00",
     Area.ARMS: "0.75", Area.BACK: "1.00", Area.BUTTOCKS: "1.00",
 }  # fmt: skip
+THIN = frozenset(
+    (Area.FOREHEAD, Area.GLABELLA, Area.PERIORBITAL_LEFT, Area.PERIORBITAL_RIGHT, Area.NOSE,
+     Area.NECK, Area.DECOLLETAGE)
+)  # fmt: skip
+DEPTH_MIN, THIN_MAX, DEPTH_MAX = Decimal("0.50"), Decimal("0.60"), Decimal("1.00")
 PLANS: tuple[tuple[Indication, tuple[Area, ...]], ...] = (
     (Indication.ACNE_SCARS, (Area.CHEEK_LEFT, Area.CHEEK_RIGHT, Area.CHIN)),
     (
@@ -95,16 +134,58 @@ PLANS: tuple[tuple[Indication, tuple[Area, ...]], ...] = (
     (Indication.SCARRING, (Area.CHEEK_RIGHT,)),
     (Indication.SKIN_LAXITY, (Area.NECK, Area.DECOLLETAGE, Area.JAWLINE_LEFT, Area.JAWLINE_RIGHT)),
 )
-NOTES = (
-    "",
-    "",
-    "",
-    "Tolerated well.",
-    "Patient asked about home care; gave leaflet.",
-    "Rolling scars on the left cheek respond well, boxcar scars less so.",
-    'Discussed realistic expectations, commas, "quotes" and all.',
-    "Slight flare after last session, settled in 3 days.",
-)
+_QUIET = ("", "", "", "Tolerated well.", "Gave the aftercare leaflet; discussed home care.")
+# Notes that fit each indication and its areas (8 each, three of them empty).
+NOTES: dict[Indication, tuple[str, ...]] = {
+    Indication.ACNE_SCARS: (
+        *_QUIET,
+        "Rolling scars on the cheeks respond well, boxcar scars less so.",
+        "Discussed realistic expectations: scars soften over months, not weeks.",
+        "Slight acne flare after last session, settled in 3 days.",
+    ),
+    Indication.SCARRING: (
+        *_QUIET,
+        "Scar on the right cheek flatter and paler than at the start.",
+        "Discussed realistic expectations: a scar softens over months.",
+        "Scar edge still raised; kept to the same depth.",
+    ),
+    Indication.WRINKLES: (
+        *_QUIET,
+        "Fine lines around the eyes a little softer.",
+        "Kept shallow around the eyes and on the forehead.",
+        "Discussed realistic expectations: lines soften over months.",
+    ),
+    Indication.REJUVENATION: (
+        *_QUIET,
+        "Skin texture smoother; patient pleased.",
+        "Pores on the nose and cheeks less visible.",
+        "Discussed realistic expectations and daily sunscreen.",
+    ),
+    Indication.PIGMENTATION: (
+        *_QUIET,
+        "Daily sunscreen stressed: pigment returns with sun.",
+        "Patches on the cheeks slightly lighter.",
+        "No darkening after the last session.",
+    ),
+    Indication.STRETCH_MARKS: (
+        *_QUIET,
+        "Stretch marks on the abdomen less visible.",
+        "Older white marks on the thighs respond slowly; discussed expectations.",
+        "Mild bruising on the thighs last time, gone in a week.",
+    ),
+    Indication.ALOPECIA: (
+        *_QUIET,
+        "Fine new hairs along the parting.",
+        "Scalp photos taken in the same light for comparison.",
+        "Discussed realistic expectations: regrowth shows after months.",
+    ),
+    Indication.SKIN_LAXITY: (
+        *_QUIET,
+        "Neck skin a little firmer.",
+        "Jawline definition discussed; results build over months.",
+        "Kept shallow on the neck and décolletage.",
+    ),
+}
 STEP = Decimal("0.05")
 
 
@@ -114,11 +195,26 @@ class DemoPatient:
     sessions: tuple[SessionData, ...]
 
 
+def _deepest(area: Area) -> Decimal:
+    """How deep a zone is ever taken: thin skin stays shallow."""
+    return THIN_MAX if area in THIN else DEPTH_MAX
+
+
 def _depth(rng: random.Random, area: Area) -> Decimal:
     base = Decimal(ZONE_DEPTH[area])
     shifted = base + STEP * rng.choice((-1, 0, 0, 0, 1, 2))
     shifted = (shifted / STEP).to_integral_value() * STEP
-    return min(max(shifted, Decimal("0.50")), Decimal("1.00")).quantize(Decimal("0.01"))
+    return min(max(shifted, DEPTH_MIN), _deepest(area)).quantize(Decimal("0.01"))
+
+
+def _product(rng: random.Random, name: str, code: str, at: datetime) -> Product:
+    """A product from one of the month's three vials (lots A to C): patients treated in
+    the same month share lots, as in a clinic, and a lot always has the same expiry."""
+    vial = "ABC"[rng.randint(0, 2)]
+    lot = f"{code}{at.year % 100:02d}{at.month:02d}{vial}"
+    # Good to the end of the month eleven months on (every vial of the lot alike).
+    expiry = date(at.year + (at.month + 11) // 12, (at.month + 11) % 12 + 1, 1) - timedelta(days=1)
+    return Product(name, lot, expiry)
 
 
 def _grade(rng: random.Random, weights: tuple[int, int, int, int]) -> Grade:
@@ -137,7 +233,9 @@ def _patient(rng: random.Random, number: int, today: date) -> PatientData:
     females, males, families = rng.choice(NAMES)
     sex = rng.choices((Sex.FEMALE, Sex.MALE, Sex.OTHER), weights=(78, 20, 2))[0]
     given = rng.choice(males if sex is Sex.MALE else females)
-    family = rng.choice(families)
+    chosen = rng.choice(families)
+    # Where the language marks the sex in the family name, its form follows the sex.
+    family = chosen if isinstance(chosen, str) else chosen[1 if sex is Sex.MALE else 0]
     born = today - timedelta(days=rng.randint(19 * 365, 68 * 365))
     known: tuple[Contraindication, ...] = ()
     if rng.random() < 0.12:
@@ -151,9 +249,10 @@ def _patient(rng: random.Random, number: int, today: date) -> PatientData:
                 )
             ),
         )
-    plain = "".join(
-        c for c in f"{given}.{family}".lower() if (c.isascii() and c.isalnum()) or c == "."
-    )
+    # Accents folded ("Thị Lan" gives "thi.lan"); a name in another script gives none.
+    letters = f"{given}.{family}".lower().replace(" ", ".").replace("ł", "l")
+    folded = unicodedata.normalize("NFKD", letters)
+    plain = "".join(c for c in folded if (c.isascii() and c.isalnum()) or c == ".")
     email = f"{plain.strip('.') or 'patient'}{number}@example.org"
     return PatientData(
         record_no=f"{DEMO_PREFIX}{number:06d}",
@@ -238,43 +337,39 @@ def _sessions(
     )
     gais = 4
     satisfaction = rng.randint(5, 7)
-    serum_name, serum_code = rng.choice(SERUMS)
+    serum_name, serum_code = rng.choice(SERUMS_FOR.get(indication, SERUMS))
     out: list[SessionData] = []
     for i, at in enumerate(dates()):
         if i and rng.random() < 0.4:  # deepen a little as the skin tolerates it
             z = rng.choice(zones)
-            depths[z] = min(depths[z] + STEP, Decimal("1.00")).quantize(Decimal("0.01"))
+            depths[z] = min(depths[z] + STEP, _deepest(z)).quantize(Decimal("0.01"))
         if i and grade is not None and grade > 1 and rng.random() < 0.35:
             grade -= 1
         if i and gais > 1 and rng.random() < 0.45:
             gais -= 1
         satisfaction = min(10, satisfaction + rng.choice((0, 0, 1)))
-        lot = f"{serum_code}{at.year % 100:02d}{rng.randint(100, 999)}"
-        expiry = (at + timedelta(days=rng.randint(120, 540))).date()
-        products = [Product(serum_name, lot, expiry)]
-        if rng.random() < 0.3:
-            products.append(
-                Product(
-                    "Hyaluronic acid serum",
-                    f"HA{rng.randint(1000, 9999)}",
-                    (at + timedelta(days=300)).date(),
-                )
-            )
+        products = [_product(rng, serum_name, serum_code, at)]
+        if rng.random() < 0.3 and serum_code != "HA":
+            products.append(_product(rng, "Hyaluronic acid serum", "HA", at))
         screening, acknowledged, reason = _screening(rng, patient.contraindications)
         severe = rng.random() < 0.02
+        areas = tuple(
+            TreatedArea(
+                z,
+                depths[z],
+                passes=rng.choice((2, 3, 3, 4)),
+                # Thin skin is taken to erythema only; thicker skin often to pinpoint bleeding.
+                endpoint=Endpoint.ERYTHEMA
+                if z in THIN
+                else rng.choice((Endpoint.ERYTHEMA, Endpoint.PINPOINT_BLEEDING)),
+            )
+            for z in zones
+        )
         out.append(
             SessionData(
                 performed_at=at,
                 practitioner=practitioner,
-                areas=tuple(
-                    TreatedArea(
-                        z,
-                        depths[z],
-                        passes=rng.choice((2, 3, 3, 4)),
-                        endpoint=rng.choice((Endpoint.ERYTHEMA, Endpoint.PINPOINT_BLEEDING)),
-                    )
-                    for z in zones
-                ),
+                areas=areas,
                 indications=(indication,),
                 device=device,
                 cartridge_needles=needles,
@@ -285,14 +380,15 @@ def _sessions(
                 redness=Grade.SEVERE if severe else _grade(rng, (10, 55, 34, 1)),
                 bruising=_grade(rng, (70, 25, 5, 0)),
                 swelling=_grade(rng, (50, 40, 10, 0)),
-                pinpoint_bleeding=rng.random() < 0.4,
+                # The endpoint, recorded per area; the session-wide flag agrees with it.
+                pinpoint_bleeding=any(a.endpoint is Endpoint.PINPOINT_BLEEDING for a in areas),
                 acne_flare=rng.random() < 0.05,
                 adverse_events="Marked erythema for 4 days." if severe else "",
                 pain=rng.randint(1, 6),
                 scar_grade=grade,
                 gais=None if i == 0 else gais,
                 satisfaction=None if i == 0 else satisfaction,
-                notes=rng.choice(NOTES),
+                notes=rng.choice(NOTES[indication]),
                 aftercare_given=True,
                 screening=screening,
                 cautions_acknowledged=acknowledged,

@@ -2,27 +2,33 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_
 
 from needlelog.domain import course
 from needlelog.domain.course import CourseState, CourseStatus
+from needlelog.domain.recall import ContactAttempt
 from needlelog.domain.records import Patient
-from needlelog.services import clock
-from needlelog.services.mapping import patient_from_row
+from needlelog.services import clock, patient_query, recall
 from needlelog.services.settings import protocol_in
 from needlelog.store.database import Database
 from needlelog.store.models import PatientRow
 
-ATTENTION = (CourseState.DUE, CourseState.OVERDUE, CourseState.MAINTENANCE_DUE)
+ATTENTION = (
+    CourseState.DUE,
+    CourseState.OVERDUE,
+    CourseState.MAINTENANCE_DUE,
+    CourseState.INTERRUPTED,
+)
 
 
 @dataclass(frozen=True)
 class DueEntry:
     patient: Patient
     status: CourseStatus
+    last_contact: ContactAttempt | None = None  # the newest attempt of the recall log
 
 
 def patient_status(patient: Patient, db: Database, today: date | None = None) -> CourseStatus:
@@ -48,8 +54,7 @@ def due_list(
         planned = func.coalesce(PatientRow.planned_sessions, protocol.planned_sessions)
         late = today - timedelta(weeks=protocol.interval_max_weeks)
         stmt = (
-            select(PatientRow)
-            .where(
+            patient_query.SELECT.where(
                 PatientRow.archived.is_(False),
                 PatientRow.last_session_on.is_not(None),
                 or_(
@@ -60,21 +65,30 @@ def due_list(
             .order_by(PatientRow.next_due, PatientRow.id)
             .limit(limit)
         )
-        rows = s.scalars(stmt).all()
+        rows = s.execute(stmt).mappings().all()
         entries: list[DueEntry] = []
         for row in rows:
-            patient = patient_from_row(row)
+            patient = patient_query.build(row)
             st = course.status_from_summary(
-                row.last_session_on,
-                row.course_sessions,
+                patient.last_session_on,
+                patient.course_sessions,
                 today,
                 protocol,
-                row.planned_sessions,
-                row.next_due,
+                patient.data.planned_sessions,
+                patient.next_due,
             )
             if st.state in ATTENTION or (
                 st.next_due and st.next_due <= today + timedelta(days=horizon_days)
             ):
                 entries.append(DueEntry(patient, st))
-    entries.sort(key=lambda e: (-e.status.days_overdue, e.status.next_due or today))
+    contacts = recall.latest_attempts(db, (e.patient.id for e in entries))
+    entries = [replace(e, last_contact=contacts.get(e.patient.id)) for e in entries]
+    # Most overdue first; interrupted courses (to offer a restart) after those due.
+    entries.sort(
+        key=lambda e: (
+            e.status.state is CourseState.INTERRUPTED,
+            -e.status.days_overdue,
+            e.status.next_due or today,
+        )
+    )
     return entries

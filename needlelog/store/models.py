@@ -194,6 +194,24 @@ class AuditEventRow(Base):
     __table_args__ = (Index("ix_audit_events_entity", "entity", "entity_id"),)
 
 
+class ContactAttemptRow(Base):
+    """One attempt to reach a patient who is due: the recall log (never changed)."""
+
+    __tablename__ = "contact_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    contacted_on: Mapped[date] = mapped_column(Date)
+    outcome: Mapped[str] = mapped_column(String(20))  # a ContactOutcome value
+    note: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (
+        Index("ix_contact_attempts_patient_contacted", "patient_id", "contacted_on", "id"),
+    )
+
+
 class SettingRow(Base):
     """Clinic settings kept with the clinic's data (protocol, letterhead, aftercare)."""
 

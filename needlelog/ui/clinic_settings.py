@@ -3,6 +3,7 @@ and the clinic's backup key (the age public key that backups are encrypted to)."
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtGui import QImageReader
@@ -27,20 +28,39 @@ from needlelog.services import settings
 from needlelog.services.settings import DEFAULT_AFTERCARE, ClinicInfo
 from needlelog.store.database import Database
 from needlelog.store.errors import StoreError
+from needlelog.ui.background import WAITING_TEXT, OneAtATime
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg)"
+
+
+@dataclass(frozen=True)
+class ClinicSettings:
+    clinic: ClinicInfo
+    aftercare: str
+    backup_keys: tuple[str, ...] = ()
+
+
+def read_clinic_settings(db: Database) -> ClinicSettings:
+    """What the dialog opens with (read off the GUI thread before it opens)."""
+    return ClinicSettings(
+        settings.get_clinic(db), settings.get_aftercare(db), tuple(age.clinic_recipients(db))
+    )
 
 
 class ClinicSettingsDialog(QDialog):
     """Edit the letterhead (name, address, phone, email, logo, confidentiality line)
     and the aftercare advice; saved with the clinic's data, so every PC prints the same."""
 
-    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, db: Database, current: ClinicSettings, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Clinic settings")
         self.resize(560, 620)
         self._db = db
-        clinic = settings.get_clinic(db)
+        self._saves = OneAtATime(self)
+        self._saves.ended.connect(self._save_ended)
+        clinic = current.clinic
 
         self.name = QLineEdit(clinic.name)
         self.address = QPlainTextEdit(clinic.address)
@@ -58,7 +78,7 @@ class ClinicSettingsDialog(QDialog):
         logo_row.addWidget(choose)
         logo_row.addWidget(clear)
         self.confidentiality = QLineEdit(clinic.confidentiality)
-        self._saved_keys = age.clinic_recipients(db)
+        self._saved_keys = list(current.backup_keys)
         self.backup_key = QLineEdit(" ".join(self._saved_keys))
         self.backup_key.setPlaceholderText("age1… (none: daily backups are not encrypted)")
         self.backup_key.setToolTip(
@@ -66,7 +86,7 @@ class ClinicSettingsDialog(QDialog):
             "opens them and belongs off this PC (a USB stick in a safe, the owner's laptop). "
             "Several keys: separate them with spaces."
         )
-        self.aftercare = QPlainTextEdit(settings.get_aftercare(db))
+        self.aftercare = QPlainTextEdit(current.aftercare)
         default = QPushButton("Use the standard advice")
         default.clicked.connect(lambda: self.aftercare.setPlainText(DEFAULT_AFTERCARE))
 
@@ -97,6 +117,7 @@ class ClinicSettingsDialog(QDialog):
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
 
@@ -109,6 +130,10 @@ class ClinicSettingsDialog(QDialog):
         default_row.addWidget(default)
         layout.addLayout(default_row)
         layout.addWidget(self.error)
+        self.waiting_note = QLabel(WAITING_TEXT)
+        self.waiting_note.hide()
+        self._saves.waiting.connect(self.waiting_note.show)
+        layout.addWidget(self.waiting_note)
         layout.addWidget(buttons)
 
     def _choose_logo(self) -> None:
@@ -149,20 +174,45 @@ class ClinicSettingsDialog(QDialog):
             return f"Backup key: {exc}."
         return None
 
+    @property
+    def saving(self) -> bool:
+        """Whether a save is on its way to the database."""
+        return self._saves.running
+
     def accept(self) -> None:
+        """Save off the GUI thread; the dialog closes once the settings are stored."""
+        if self._saves.running:
+            return
         problem = self.problem()
         if problem is not None:
             self.error.setText(problem)
             self.error.show()
             return
-        try:
-            settings.set_clinic_and_aftercare(
-                self._db, self.info(), self.aftercare.toPlainText(), config.current_user()
-            )
-            keys = age.split_keys(self.backup_key.text())
-            if keys != self._saved_keys:
-                age.set_clinic_recipients(self._db, keys, config.current_user())
-        except StoreError as exc:
-            QMessageBox.warning(self, "Settings not saved", str(exc))
-            return
+        db, info, aftercare = self._db, self.info(), self.aftercare.toPlainText()
+        actor = config.current_user()
+        keys = age.split_keys(self.backup_key.text())
+        new_keys = keys if keys != self._saved_keys else None
+
+        def save(_control: object) -> None:
+            settings.set_clinic_and_aftercare(db, info, aftercare, actor)
+            if new_keys is not None:
+                age.set_clinic_recipients(db, new_keys, actor)
+
+        self.save_button.setEnabled(False)
+        self._saves.start(save, self._saved, self._refused)
+
+    def _save_ended(self) -> None:
+        self.waiting_note.hide()
+        self.save_button.setEnabled(True)
+
+    def _saved(self, _result: object) -> None:
         super().accept()
+
+    def _refused(self, exc: BaseException, _trace: str) -> None:
+        if not isinstance(exc, StoreError):
+            raise exc
+        QMessageBox.warning(self, "Settings not saved", str(exc))
+
+    def reject(self) -> None:
+        if not self._saves.running:  # while saving, the outcome decides
+            super().reject()

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, QLocale, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QComboBox, QDateEdit, QLabel, QMessageBox, QSpinBox, QWidget
 
-DATE_FORMAT = "yyyy-MM-dd"
+# The house style of every date shown (7 Mar 2026, as the list, record and report
+# write it), in English month names whatever the system's language, like the rest.
+DATE_FORMAT = "d MMM yyyy"
+DATE_LOCALE = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)  # "Sep", not "Sept"
 _EMPTY_DATE = QDate(1900, 1, 1)
 
 
@@ -47,6 +50,7 @@ class OptionalDateEdit(QDateEdit):
     def __init__(self, parent: QWidget | None = None, start: date | None = None) -> None:
         super().__init__(parent)
         self._start = start
+        self.setLocale(DATE_LOCALE)
         self.setDisplayFormat(DATE_FORMAT)
         self.setCalendarPopup(True)
         self.setMinimumDate(_EMPTY_DATE)

@@ -37,6 +37,7 @@ STATE_WORDS = {
     CourseState.OVERDUE: "Overdue",
     CourseState.COMPLETE: "Course complete",
     CourseState.MAINTENANCE_DUE: "Maintenance due",
+    CourseState.INTERRUPTED: "Course interrupted",
 }
 
 
@@ -48,10 +49,6 @@ def day(value: date | datetime | None) -> str:
 
 def day_time(value: datetime) -> str:
     return f"{day(value)} {value:%H:%M}"
-
-
-def short_day(value: date) -> str:
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year % 100:02d}"
 
 
 def list_name(patient: Patient) -> str:
@@ -133,6 +130,14 @@ def status_text(status: CourseStatus) -> str:
     if status.state is CourseState.NOT_STARTED:
         return words
     done, planned = status.sessions_in_course, status.planned
+    if status.state is CourseState.INTERRUPTED:
+        # No due date and no count of days: the course has stopped; the next
+        # session starts a new one.
+        parts = [f"{words} after {done} of {planned} sessions"]
+        if status.last_on is not None:
+            parts.append(f"last {day(status.last_on)}")
+        parts.append("the next session starts a new course")
+        return " · ".join(parts)
     if done <= planned:
         parts = [f"{words}: {done} of {planned} sessions in this course"]
     else:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from needlelog.domain import course
@@ -20,6 +20,7 @@ from needlelog.domain.course import CourseState
 from needlelog.domain.protocol import Protocol
 from needlelog.services import clock
 from needlelog.ui import formatting as fmt
+from needlelog.ui.background import LatestOnly
 from needlelog.ui.table_model import HeaderedTableModel
 
 if TYPE_CHECKING:
@@ -49,6 +50,8 @@ class FirstPage:
 
 class PatientListModel(HeaderedTableModel):
     """Patients matching the search text, fetched page by page as the view scrolls."""
+
+    page_failed = Signal(object)  # a next page could not be read: the error
 
     HEADERS = (
         "Record no",
@@ -86,6 +89,9 @@ class PatientListModel(HeaderedTableModel):
         # The stored protocol arrives with the first page; no row is shown before it.
         self._protocol = Protocol()
         self._today = clock.today()
+        self._pages = LatestOnly(self)
+        self._pages.answered.connect(self._next_page)
+        self._pages.failed.connect(lambda exc, _trace: self.page_failed.emit(exc))
 
     def attach(self, db: Database) -> None:
         """Query ``db`` from now on (the list stays as it is until the next query)."""
@@ -101,14 +107,6 @@ class PatientListModel(HeaderedTableModel):
     def text(self) -> str:
         return self._text
 
-    def set_query(self, text: str, include_archived: bool | None = None) -> None:
-        """Start over with new search text (and archive filter): first page only."""
-        archived = self._include_archived if include_archived is None else include_archived
-        self.show_first_page(self.first_page(text, archived))
-
-    def refresh(self) -> None:
-        self.set_query(self._text)
-
     def first_page(self, text: str, include_archived: bool) -> FirstPage:
         """Query the first page; touches no widget, so it may run on a worker thread."""
         from needlelog.services import patients, settings
@@ -118,6 +116,7 @@ class PatientListModel(HeaderedTableModel):
         return FirstPage(text, include_archived, rows, settings.get_protocol(db))
 
     def show_first_page(self, page: FirstPage) -> None:
+        self._pages.supersede()  # a next page of the previous search no longer fits
         self.beginResetModel()
         self._text = page.text
         self._include_archived = page.include_archived
@@ -127,9 +126,6 @@ class PatientListModel(HeaderedTableModel):
         self._more = len(self._rows) == self._page_size
         self.endResetModel()
 
-    def patient_at(self, row: int) -> Patient | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
     def row_of(self, patient_id: int) -> int | None:
         return next((i for i, p in enumerate(self._rows) if p.id == patient_id), None)
 
@@ -138,17 +134,21 @@ class PatientListModel(HeaderedTableModel):
         return not parent.isValid() and self._more
 
     def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
-        if parent.isValid() or not self._more or not self._rows:
+        """The next page, read off the GUI thread; its rows join the list when it lands
+        (unless a new search started meanwhile)."""
+        if parent.isValid() or not self._more or not self._rows or self._pages.pending:
             return
         from needlelog.services import patients
 
-        page = patients.search(
-            self._database(),
-            self._text,
-            limit=self._page_size,
-            after=patients.page_key(self._rows[-1]),
-            include_archived=self._include_archived,
+        db, text, archived = self._database(), self._text, self._include_archived
+        after = patients.page_key(self._rows[-1])
+        self._pages.request(
+            lambda: patients.search(
+                db, text, limit=self._page_size, after=after, include_archived=archived
+            )
         )
+
+    def _next_page(self, page: list[Patient]) -> None:
         self._more = len(page) == self._page_size
         if page:
             start = len(self._rows)
@@ -204,6 +204,8 @@ class PatientListModel(HeaderedTableModel):
             return fmt.day(patient.last_session_on)
         if column == 4:
             return fmt.sessions_in_course(patient, self._protocol.planned_sessions)
+        if patient.next_due is not None and self._status(patient).state is CourseState.INTERRUPTED:
+            return fmt.STATE_WORDS[CourseState.INTERRUPTED]
         return fmt.day(patient.next_due)
 
 
@@ -228,16 +230,31 @@ def _due_decoration(status: course.CourseStatus, role: int) -> Any:
 
 
 class DueListModel(HeaderedTableModel):
-    """Who is due or overdue, most overdue first (filled from services.schedule)."""
+    """Who is due or overdue, most overdue first (filled from services.schedule): a recall
+    list with the phone to call and the last contact attempt."""
 
-    HEADERS = ("Record no", "Name", "Status", "Last session", "Next due", "Days overdue")
+    HEADERS = (
+        "Record no",
+        "Name",
+        "Status",
+        "Next due",
+        "Days",
+        "Phone",
+        "Last contact",
+    )
+    HEADER_TIPS: ClassVar[dict[int, str]] = {
+        4: "Days overdue, counted from the day the visit was due",
+        6: "The latest contact attempt (its date and note in the tooltip)",
+    }
+    RECORD, NAME, STATUS, NEXT_DUE, DAYS, PHONE, CONTACT = range(7)
     SAMPLES = (
         "DEMO-000000",
         "García Márquez, Begoña",
         "Maintenance due",
         "28 Sep 2026",
-        "28 Sep 2026",
         "365",
+        "+44 20 7946 0000",
+        "Message left",
     )
 
     def __init__(self) -> None:
@@ -251,8 +268,12 @@ class DueListModel(HeaderedTableModel):
         self._entries = list(entries)
         self.endResetModel()
 
-    def patient_at(self, row: int) -> Patient | None:
-        return self._entries[row].patient if 0 <= row < len(self._entries) else None
+    def entry_at(self, row: int) -> DueEntry | None:
+        return self._entries[row] if 0 <= row < len(self._entries) else None
+
+    @property
+    def entries(self) -> list[DueEntry]:
+        return list(self._entries)
 
     def row_of(self, patient_id: int) -> int | None:
         return next((i for i, e in enumerate(self._entries) if e.patient.id == patient_id), None)
@@ -269,9 +290,19 @@ class DueListModel(HeaderedTableModel):
             return self._display(entry, column)
         if role == PatientRole:
             return entry.patient
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == 5:
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == self.DAYS:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if column in (2, 4, 5) and role in (
+        if column == self.CONTACT and role == Qt.ItemDataRole.ToolTipRole:
+            contact = entry.last_contact
+            if contact is None:
+                return "No contact attempt logged"
+            return f"{contact.outcome.label} on {fmt.day(contact.contacted_on)}" + (
+                f": {contact.note}" if contact.note else ""
+            )
+        if column in (self.PHONE, self.NAME) and role == Qt.ItemDataRole.ToolTipRole:
+            data = entry.patient.data
+            return " · ".join(x for x in (data.phone, data.email) if x) or "No phone or email"
+        if column in (self.STATUS, self.NEXT_DUE, self.DAYS) and role in (
             Qt.ItemDataRole.ForegroundRole,
             Qt.ItemDataRole.FontRole,
             Qt.ItemDataRole.ToolTipRole,
@@ -281,17 +312,22 @@ class DueListModel(HeaderedTableModel):
 
     def _display(self, entry: DueEntry, column: int) -> str:
         patient, status = entry.patient, entry.status
-        if column == 0:
+        if column == self.RECORD:
             return patient.record_no
-        if column == 1:
+        if column == self.NAME:
             return fmt.list_name(patient)
-        if column == 2:
+        if column == self.STATUS:
             if status.state is CourseState.IN_COURSE and status.next_due is not None:
                 days = (status.next_due - self._today).days
                 return "Due tomorrow" if days == 1 else f"Due in {days} days"
             return fmt.STATE_WORDS[status.state]
-        if column == 3:
-            return fmt.day(status.last_on)
-        if column == 4:
+        if column == self.NEXT_DUE:
+            if status.state is CourseState.INTERRUPTED:
+                return "Restart"  # the record offers "Restart course…"
             return fmt.day(status.next_due)
-        return str(status.days_overdue) if status.days_overdue else ""
+        if column == self.DAYS:
+            return str(status.days_overdue) if status.days_overdue else ""
+        if column == self.PHONE:
+            return patient.data.phone
+        contact = entry.last_contact
+        return "" if contact is None else contact.outcome.label

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QIcon
+from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QPushButton,
     QSizePolicy,
     QStackedWidget,
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import (
 from needlelog.domain.course import CourseState, CourseStatus
 from needlelog.services import clock
 from needlelog.ui import formatting as fmt
+from needlelog.ui.background import LatestOnly
 from needlelog.ui.progress_chart import ProgressChart, points_from
 from needlelog.ui.table_model import HeaderedTableModel
 from needlelog.ui.vss_part import VSS_MAX_TOTAL, vss_detail
@@ -46,8 +49,58 @@ _Index = QModelIndex | QPersistentModelIndex
 EMPTY_HINT = "Choose a patient from the list, or add one with New patient (Ctrl+N)."
 
 
+def _read_record(
+    db: Database, patient: Patient
+) -> tuple[Patient, CourseStatus, list[TreatmentSession]]:
+    """What the record shows beyond the list's row (runs on a worker thread)."""
+    from needlelog.services import patients, schedule, sessions
+
+    patient = patients.get(db, patient.id)  # as stored now: another PC may have changed it
+    status = schedule.patient_status(patient, db)
+    return patient, status, sessions.history(db, patient.id, newest_first=True)
+
+
 def flag_words(session: TreatmentSession) -> list[str]:
     return [fmt.FLAG_WORDS.get(f, f.replace("_", " ")) for f in session.flags]
+
+
+def details_html(session: TreatmentSession, latest: bool = True) -> str:
+    """One session in full, as the details pane shows it."""
+    from html import escape
+
+    d = session.data
+    areas = ", ".join(
+        f"{escape(a.label.strip() or a.area.label)} {fmt.depth(a.depth_mm)} mm" for a in d.areas
+    )
+    products = "; ".join(
+        escape(p.name)
+        + (
+            f" (lot {escape(p.lot)}" + (f", exp. {fmt.day(p.expiry)}" if p.expiry else "") + ")"
+            if p.lot
+            else ""
+        )
+        for p in d.products
+    )
+    reactions = ", ".join(
+        f"{what} {fmt.grade(value)}"
+        for what, value in (
+            ("redness", d.redness),
+            ("bruising", d.bruising),
+            ("swelling", d.swelling),
+        )
+        if value is not None
+    )
+    if d.pain is not None:
+        reactions += (" · " if reactions else "") + f"pain {d.pain}/10"
+    title = "Latest session" if latest else "Chosen session"
+    lines = [
+        f"<b>{title}: {fmt.day(d.performed_at)}</b> · {escape(d.practitioner)}",
+        f"<b>Areas:</b> {areas or '—'}",
+        f"<b>Serums:</b> {products or '—'}",
+    ]
+    if reactions:
+        lines.append(f"<b>Reactions:</b> {reactions}")
+    return "<br/>".join(lines)
 
 
 class HistoryModel(HeaderedTableModel):
@@ -131,6 +184,9 @@ class HistoryModel(HeaderedTableModel):
             tips = []
             if column == self.VSS and session.data.vss is not None:
                 tips.append(vss_detail(session.data.vss))
+            if column == self.AREAS and session.data.bleeding_reached:
+                where = ", ".join(session.data.bleeding_reached)
+                tips.append(f"Endpoint pinpoint bleeding: {where}")
             words = flag_words(session)
             if words:
                 tips.append("Attention: " + "; ".join(words))
@@ -181,12 +237,18 @@ class PatientRecordView(QWidget):
     new_session_requested = Signal()
     edit_patient_requested = Signal()
     open_session_requested = Signal(object)
+    patient_read = Signal(object)  # the shown patient as stored now, with their history
+    read_failed = Signal(object)  # the status and history could not be read: the error
+    handout_requested = Signal(object)  # a TreatmentSession
 
     def __init__(self, db: Database | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.db = db  # None until the window is attached; no patient is shown before
         self.patient: Patient | None = None
         self.status: CourseStatus | None = None
+        self._records = LatestOnly(self)
+        self._records.answered.connect(self._show_record)
+        self._records.failed.connect(lambda exc, _trace: self.read_failed.emit(exc))
 
         self.pages = QStackedWidget()
         self.empty_hint = QLabel(EMPTY_HINT)
@@ -219,6 +281,12 @@ class PatientRecordView(QWidget):
         self.status_label.setObjectName("courseStatus")
         self.status_label.setWordWrap(True)
         self.status_label.setMargin(6)
+        # An interrupted course is not "overdue": the record offers to start a new one.
+        self.restart_button = QPushButton("Restart course…")
+        self.restart_button.setObjectName("restartCourse")
+        self.restart_button.setToolTip("Log a session that starts a new course")
+        self.restart_button.clicked.connect(self.new_session_requested)
+        self.restart_button.hide()
 
         self.new_session_button = QPushButton("New session…")
         self.new_session_button.setToolTip("Log today's session, pre-filled from the previous one")
@@ -269,13 +337,58 @@ class PatientRecordView(QWidget):
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         # "activated" is a double-click, or Enter for keyboard users (once each).
         self.history.activated.connect(self._open_session)
+        self.history.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.history.customContextMenuRequested.connect(self._history_menu_at)
         history_title = QLabel("Session history (newest first, double-click to amend)")
         history_title.setStyleSheet("font-weight:600;")
+        # The latest (or the chosen) session in full, wrapped to the pane's width: its
+        # areas, depths and serums read at any window size, with no column to widen.
+        self.session_details = QLabel()
+        self.session_details.setObjectName("sessionDetails")
+        self.session_details.setWordWrap(True)
+        self.session_details.setTextFormat(Qt.TextFormat.RichText)
+        self.session_details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.session_details.setStyleSheet(
+            "#sessionDetails { background:#f6f8fa; border:1px solid #dde3ea; "
+            "border-radius:3px; padding:4px; }"
+        )
+        self.history.selectionModel().currentRowChanged.connect(
+            lambda current, _previous: self._show_details(
+                self.history_model.session_at(current.row())
+            )
+        )
+
+        # After a save: the handout is offered here, without stopping the work.
+        self.saved_offer = QFrame()
+        self.saved_offer.setObjectName("savedOffer")
+        self.saved_offer.setStyleSheet(
+            "#savedOffer { background:#e6f2e8; border:1px solid #a9d0b0; border-radius:3px; }"
+        )
+        self.saved_offer_label = QLabel()
+        self.saved_offer_label.setWordWrap(True)
+        self.handout_button = QPushButton("Aftercare handout…")
+        self.handout_button.setObjectName("offerHandout")
+        self.handout_button.setToolTip("Print or save the aftercare advice for the patient")
+        self.handout_button.clicked.connect(self._hand_out_offered)
+        close_offer = QPushButton("Dismiss")
+        close_offer.clicked.connect(self.clear_offer)
+        offer_row = QHBoxLayout(self.saved_offer)
+        offer_row.setContentsMargins(6, 3, 6, 3)
+        offer_row.addWidget(self.saved_offer_label, 1)
+        offer_row.addWidget(self.handout_button)
+        offer_row.addWidget(close_offer)
+        self.saved_offer.hide()
+        self._offered: TreatmentSession | None = None
 
         layout = QVBoxLayout(page)
+        layout.addWidget(self.saved_offer)
         layout.addLayout(top)
-        layout.addWidget(self.status_label)
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.status_label, 1)
+        status_row.addWidget(self.restart_button)
+        layout.addLayout(status_row)
         layout.addWidget(history_title)
+        layout.addWidget(self.session_details)
         layout.addWidget(self.history, 1)
         self.pages.addWidget(page)
 
@@ -285,28 +398,103 @@ class PatientRecordView(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     # --- showing a patient ------------------------------------------------
+    def offer_handout(self, session: TreatmentSession) -> None:
+        """Say the session is saved and offer its aftercare handout (non-blocking)."""
+        self._offered = session
+        when = fmt.day(session.data.performed_at)
+        self.saved_offer_label.setText(
+            f"Session of {when} saved. Give the patient their aftercare?"
+        )
+        self.saved_offer.show()
+
+    def clear_offer(self) -> None:
+        self._offered = None
+        self.saved_offer.hide()
+
+    def _hand_out_offered(self) -> None:
+        if self._offered is not None:
+            self.handout_requested.emit(self._offered)
+
+    def history_menu(self, session: TreatmentSession) -> QMenu:
+        """What can be done with one session of the history."""
+        menu = QMenu(self)
+        handout = menu.addAction("Aftercare handout…")
+        handout.triggered.connect(lambda: self.handout_requested.emit(session))
+        amend = menu.addAction("Open to amend…")
+        amend.triggered.connect(lambda: self.open_session_requested.emit(session))
+        return menu
+
+    def _history_menu_at(self, point: QPoint) -> None:
+        index = self.history.indexAt(point)
+        session = self.history_model.session_at(index.row()) if index.isValid() else None
+        if session is None:
+            return
+        self.history.selectRow(index.row())
+        menu = self.history_menu(session)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(self.history.viewport().mapToGlobal(point))
+
     def show_patient(self, patient: Patient | None) -> None:
-        self.patient = patient
+        """Show ``patient`` at once from what the list knows; the course status and the
+        history are read off the GUI thread and follow (only the latest choice's)."""
+        if self.patient is not None and (patient is None or patient.id != self.patient.id):
+            self.clear_offer()  # the offer belongs to the patient it was made for
+        previous, self.patient = self.patient, patient
         if patient is None:
+            self._records.supersede()
             self.status = None
             self.history_model.set_sessions([])
             self.chart.set_points([])
+            self._show_details(None)
             self.pages.setCurrentIndex(0)
             return
-        from needlelog.services import schedule, sessions
-
         assert self.db is not None, "a patient is shown only once the records are open"
+        if previous is None or previous.id != patient.id:
+            # Never another patient's history under this one's name, not even briefly.
+            self.status = None
+            self.status_label.setText("")
+            self.history_model.set_sessions([])
+            self.chart.set_points([])
+            self._show_details(None)
         self.pages.setCurrentIndex(1)
         self._fill_profile(patient)
-        self.status = schedule.patient_status(patient, self.db)
-        self._fill_status(self.status, patient)
-        rows = sessions.history(self.db, patient.id, newest_first=True)
+        self.new_session_button.setEnabled(not patient.archived)
+        db = self.db
+        self._records.request(lambda: _read_record(db, patient))
+
+    @property
+    def loading(self) -> bool:
+        """Whether the shown patient's status and history are still being read."""
+        return self._records.pending
+
+    def _show_record(self, answer: tuple[Patient, CourseStatus, list[TreatmentSession]]) -> None:
+        patient, status, rows = answer
+        if self.patient is None or self.patient.id != patient.id:
+            return
+        if patient != self.patient:
+            self.patient = patient
+            self._fill_profile(patient)
+            self.new_session_button.setEnabled(not patient.archived)
+        self.status = status
+        self._fill_status(status, patient)
         self.history_model.set_sessions(rows)
         # Most courses never use the VSS: its column shows only for a patient scored on it.
         self.history.setColumnHidden(HistoryModel.VSS, not self.history_model.has_vss())
         self.chart.set_points(points_from(rows))
+        self._show_details(rows[0] if rows else None)
         self._size_history()
-        self.new_session_button.setEnabled(not patient.archived)
+        self.patient_read.emit(patient)
+
+    def _show_details(self, session: TreatmentSession | None) -> None:
+        self.session_details.setVisible(session is not None)
+        if session is None:
+            self.session_details.clear()
+            return
+        self.session_details.setText(details_html(session, latest=self._is_latest(session)))
+
+    def _is_latest(self, session: TreatmentSession) -> bool:
+        newest = self.history_model.session_at(0)
+        return newest is not None and newest.id == session.id
 
     def _fill_profile(self, patient: Patient) -> None:
         from html import escape
@@ -351,7 +539,11 @@ class PatientRecordView(QWidget):
         overdue = status.state is CourseState.OVERDUE or (
             status.state is CourseState.MAINTENANCE_DUE and status.days_overdue > 0
         )
-        due = status.state in (CourseState.DUE, CourseState.MAINTENANCE_DUE)
+        due = status.state in (
+            CourseState.DUE,
+            CourseState.MAINTENANCE_DUE,
+            CourseState.INTERRUPTED,
+        )
         if overdue:
             style = "background:#fbe4e2; color:#8c1d18; font-weight:600; border-radius:3px;"
         elif due:
@@ -360,12 +552,17 @@ class PatientRecordView(QWidget):
             style = "background:#eef2f6; color:#2b3440; border-radius:3px;"
         self.status_label.setStyleSheet(style)
         self.status_label.setText(text)
+        self.restart_button.setVisible(
+            status.state is CourseState.INTERRUPTED and not patient.archived
+        )
 
     def _size_history(self) -> None:
         metrics = self.history.fontMetrics()
         char = metrics.averageCharWidth()
         # Widths in characters, so they scale with the font and the screen's DPI.
-        widths = (20, 19, 14, 20, 19, 4, 4, 4, 5, 15)
+        # Dates, names and flags wrap onto a second line rather than take the width the
+        # areas and serums need.
+        widths = (18, 19, 14, 20, 17, 4, 4, 4, 5, 12)
         header = self.history.horizontalHeader()
         for column, chars in enumerate(widths):
             self.history.setColumnWidth(column, char * chars + char * 2)
@@ -375,7 +572,27 @@ class PatientRecordView(QWidget):
         for column in (HistoryModel.AREAS, HistoryModel.SERUMS):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
+        self._fit_history()
         self.history.resizeRowsToContents()
+
+    def _fit_history(self) -> None:
+        """On a narrow pane the depth range gives way (each area's depth is in the areas
+        column and the details above), so areas and serums keep room to be read."""
+        char = self.history.fontMetrics().averageCharWidth()
+        fixed = sum(
+            self.history.columnWidth(c)
+            for c in range(HistoryModel.ATTENTION + 1)
+            if c not in (HistoryModel.AREAS, HistoryModel.SERUMS, HistoryModel.RANGE)
+            and not self.history.isColumnHidden(c)
+        )
+        range_width = char * 16  # as _size_history sets it (hidden, it reads 0)
+        wanted = fixed + range_width + 2 * 20 * char
+        self.history.setColumnHidden(HistoryModel.RANGE, self.history.viewport().width() < wanted)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.patient is not None:
+            self._fit_history()
 
     def _open_session(self, index: QModelIndex) -> None:
         session = self.history_model.session_at(index.row())

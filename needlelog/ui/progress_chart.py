@@ -11,7 +11,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from needlelog.ui import formatting as fmt
@@ -58,8 +58,8 @@ class ProgressChart(QWidget):
         self.update()
 
     def _describe(self) -> str:
-        scar = [f"{fmt.short_day(p.on)}: {p.scar_grade}" for p in self._points if p.scar_grade]
-        gais = [f"{fmt.short_day(p.on)}: {p.gais}" for p in self._points if p.gais]
+        scar = [f"{fmt.day(p.on)}: {p.scar_grade}" for p in self._points if p.scar_grade]
+        gais = [f"{fmt.day(p.on)}: {p.gais}" for p in self._points if p.gais]
         lines = []
         if scar:
             lines.append("Scar grade (1-4, lower is better): " + ", ".join(scar))
@@ -85,7 +85,8 @@ class ProgressChart(QWidget):
         painter.setFont(small)
         small_metrics = painter.fontMetrics()
 
-        legend_height = line + line // 2
+        legend = self.legend_layout(small_metrics)
+        legend_height = max(r.bottom() for _t, r in legend) + line // 2
         left = small_metrics.horizontalAdvance("5") + line
         plot = QRectF(
             left,
@@ -93,7 +94,7 @@ class ProgressChart(QWidget):
             max(1.0, self.width() - left - line),
             max(1.0, self.height() - legend_height - line / 2 - small_metrics.height() * 2),
         )
-        self._draw_legend(painter, line)
+        self._draw_legend(painter, legend)
         self._draw_axes(painter, plot, small_metrics.height())
         if not any(p.scar_grade or p.gais for p in self._points):
             painter.setPen(AXIS_COLOUR)
@@ -116,27 +117,50 @@ class ProgressChart(QWidget):
         # 1 (the best score) at the bottom: an improving course is a falling line.
         return plot.bottom() - plot.height() * (value - Y_MIN) / (Y_MAX - Y_MIN)
 
-    def _draw_legend(self, painter: QPainter, line: int) -> None:
-        x = 0.0
-        y = line * 0.9
+    LEGEND = (("Scar grade (1-4)", SCAR_COLOUR), ("GAIS (1-5)", GAIS_COLOUR))
+    CAPTION = "lower is better"
+
+    def legend_layout(self, metrics: QFontMetrics | None = None) -> list[tuple[str, QRectF]]:
+        """Where each legend text and the caption go: the caption at the right of the
+        legend's line when it fits there, else on a line of its own, never over it."""
+        if metrics is None:
+            small = QFont(self.font())
+            small.setPointSizeF(max(6.0, self.font().pointSizeF() * 0.85))
+            metrics = QFontMetrics(small)
+        line = self.fontMetrics().lineSpacing()
+        height = metrics.height()
+        out: list[tuple[str, QRectF]] = []
+        x, top = 0.0, line * 0.9 - metrics.ascent()
+        for text, _colour in self.LEGEND:
+            wide = metrics.horizontalAdvance(text)
+            if x and x + line + 4 + wide > self.width():  # wrap the legend itself if needed
+                x, top = 0.0, top + height
+            out.append((text, QRectF(x + line + 4, top, wide, height)))
+            x += line + 4 + wide + line
+        wide = metrics.horizontalAdvance(self.CAPTION)
+        if x + wide + 2 > self.width():
+            top += height  # no room beside the legend: the line below it
+        out.append((self.CAPTION, QRectF(self.width() - wide - 2, top, wide, height)))
+        return out
+
+    def _draw_legend(self, painter: QPainter, layout: list[tuple[str, QRectF]]) -> None:
         metrics = painter.fontMetrics()
-        for text, colour in (
-            ("Scar grade (1-4)", SCAR_COLOUR),
-            ("GAIS (1-5)", GAIS_COLOUR),
-        ):
-            painter.setPen(QPen(colour, 2))
-            painter.drawLine(
-                QPointF(x + 2, y - metrics.ascent() / 3),
-                QPointF(x + line, y - metrics.ascent() / 3),
-            )
-            painter.setBrush(colour)
-            painter.drawEllipse(QPointF(x + 2 + (line - 2) / 2, y - metrics.ascent() / 3), 3, 3)
+        line = self.fontMetrics().lineSpacing()
+        colours = dict(self.LEGEND)
+        for text, rect in layout:
+            y = rect.top() + metrics.ascent()
+            colour = colours.get(text)
+            if colour is not None:
+                x = rect.left() - line - 4
+                painter.setPen(QPen(colour, 2))
+                painter.drawLine(
+                    QPointF(x + 2, y - metrics.ascent() / 3),
+                    QPointF(x + line, y - metrics.ascent() / 3),
+                )
+                painter.setBrush(colour)
+                painter.drawEllipse(QPointF(x + 2 + (line - 2) / 2, y - metrics.ascent() / 3), 3, 3)
             painter.setPen(AXIS_COLOUR)
-            painter.drawText(QPointF(x + line + 4, y), text)
-            x += line + 4 + metrics.horizontalAdvance(text) + line
-        painter.setPen(AXIS_COLOUR)
-        note = "lower is better"
-        painter.drawText(QPointF(self.width() - metrics.horizontalAdvance(note) - 2, y), note)
+            painter.drawText(QPointF(rect.left(), y), text)
 
     def _draw_axes(self, painter: QPainter, plot: QRectF, text_height: int) -> None:
         metrics = painter.fontMetrics()
@@ -163,7 +187,7 @@ class ProgressChart(QWidget):
         gap = metrics.averageCharWidth() * 2
         next_left = float(self.width())
         for i in range(len(self._points) - 1, -1, -1):
-            text = fmt.short_day(self._points[i].on)
+            text = fmt.day(self._points[i].on)
             w = metrics.horizontalAdvance(text)
             x = min(max(self._x(plot, i) - w / 2, plot.left()), self.width() - w - 1)
             if x + w + gap > next_left:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from needlelog.domain.codes import Area, Endpoint
 from needlelog.domain.protocol import Protocol
 from needlelog.domain.records import Product, TreatedArea
+from needlelog.ui import formatting as fmt
 from needlelog.ui.form_widgets import (
     FieldError,
     OptionalDateEdit,
@@ -192,7 +193,7 @@ def _product_text(product: Product) -> str:
     if product.lot:
         parts.append(f"lot {product.lot}")
     if product.expiry:
-        parts.append(f"exp. {product.expiry.isoformat()}")
+        parts.append(f"exp. {fmt.day(product.expiry)}")
     return "  ·  ".join(parts)
 
 

@@ -61,7 +61,9 @@ def test_status_through_a_course() -> None:
     assert status(first, D0 + weeks(5), P).state is CourseState.DUE
     late = status(first, D0 + weeks(6) + timedelta(days=3), P)
     assert late.state is CourseState.OVERDUE
-    assert late.days_overdue == 3
+    # Counted from the day the visit was due (4 weeks on), not from the 6-week limit.
+    assert late.next_due == D0 + weeks(4)
+    assert late.days_overdue == 17
     done = [D0, D0 + weeks(5), D0 + weeks(10)]
     complete = status(done, D0 + weeks(20), P)
     assert complete.state is CourseState.COMPLETE
@@ -79,6 +81,38 @@ def test_planned_sessions_and_recorded_due_date_are_respected() -> None:
     assert st.state is CourseState.IN_COURSE
 
 
-def test_abandoned_course_counts_as_ended() -> None:
-    st = status([D0], D0 + weeks(40), P)
-    assert st.state is CourseState.COMPLETE
+def test_an_abandoned_course_is_interrupted_not_maintenance_due() -> None:
+    # One of three sessions, then nothing for ten months.
+    st = status([D0], D0 + weeks(43), P)
+    assert st.state is CourseState.INTERRUPTED
+    assert st.days_overdue == 0
+    assert st.sessions_in_course == 1
+    # Up to the course gap it is an overdue course, counted from its due date.
+    still = status([D0], D0 + weeks(26), P)
+    assert still.state is CourseState.OVERDUE
+    assert still.days_overdue == (D0 + weeks(26) - (D0 + weeks(4))).days
+
+
+def test_a_finished_course_left_for_a_year_is_maintenance_overdue_from_its_due_date() -> None:
+    done = [D0, D0 + weeks(5), D0 + weeks(10)]
+    due = months_later(D0 + weeks(10), 12)
+    st = status(done, due + timedelta(days=92), P)
+    assert st.state is CourseState.MAINTENANCE_DUE
+    assert st.days_overdue == 92
+
+
+def test_a_later_recorded_due_date_is_not_overdue_before_it_comes() -> None:
+    recorded = D0 + weeks(8)
+    st = status([D0], D0 + weeks(7), P, recorded_next_due=recorded)
+    assert st.state is CourseState.IN_COURSE
+    st = status([D0], recorded + timedelta(days=5), P, recorded_next_due=recorded)
+    assert st.state is CourseState.OVERDUE
+    assert st.days_overdue == 5
+
+
+def test_a_maintenance_session_is_never_late() -> None:
+    last_of_course = D0
+    assert interval_flag(last_of_course, D0 + weeks(12), P) is IntervalFlag.LATE
+    assert interval_flag(last_of_course, D0 + weeks(12), P, course_done=True) is None
+    # Too soon still applies after a finished course.
+    assert interval_flag(D0, D0 + weeks(2), P, course_done=True) is IntervalFlag.TOO_SOON

@@ -172,7 +172,9 @@ def test_due_list(db: Database) -> None:
     assert [(e.patient.record_no, e.status.state) for e in entries] == [
         ("A-1", CourseState.OVERDUE)
     ]
-    assert entries[0].status.days_overdue == 19
+    # Due on 29 April (4 weeks on): 33 days overdue on 1 June, counted from that day.
+    assert entries[0].status.next_due == date(2026, 4, 29)
+    assert entries[0].status.days_overdue == 33
     assert schedule.patient_status(patients.get(db, later), db, today).state is (
         CourseState.IN_COURSE
     )
@@ -194,3 +196,57 @@ def test_audit_events_cannot_be_changed(db: Database, patient_id: int) -> None:
         event.actor = "someone else"
     with db.read() as s:
         assert s.query(AuditEventRow).first().actor == "nurse"  # type: ignore[union-attr]
+
+
+def test_due_list_offers_a_restart_for_an_interrupted_course_after_the_overdue(
+    db: Database,
+) -> None:
+    today = date(2026, 12, 1)
+    abandoned = patients.register(db, make_patient("B-1"), actor="n").id
+    sessions.record(
+        db,
+        abandoned,
+        make_session(performed_at=datetime(2026, 2, 2, 9, 0), next_due=None),
+        actor="dr",
+        now=NOW,
+    )
+    overdue = patients.register(db, make_patient("B-2"), actor="n").id
+    sessions.record(
+        db,
+        overdue,
+        make_session(performed_at=datetime(2026, 10, 1, 9, 0), next_due=None),
+        actor="dr",
+        now=datetime(2026, 10, 1, 10, 0),
+    )
+    entries = schedule.due_list(db, today)
+    assert [(e.patient.record_no, e.status.state, e.status.days_overdue) for e in entries] == [
+        ("B-2", CourseState.OVERDUE, (today - date(2026, 10, 29)).days),
+        ("B-1", CourseState.INTERRUPTED, 0),
+    ]
+
+
+def test_a_maintenance_session_months_after_a_finished_course_is_not_late(
+    db: Database, patient_id: int
+) -> None:
+    days = [datetime(2026, 1, 5, 9), datetime(2026, 2, 2, 9), datetime(2026, 3, 2, 9)]
+    days.append(datetime(2026, 6, 1, 9))  # 13 weeks after the course's last session
+    for at in days:
+        sessions.record(
+            db,
+            patient_id,
+            make_session(performed_at=at, next_due=None),
+            actor="dr",
+            now=at + timedelta(hours=1),
+        )
+    flags = [s.flags for s in sessions.history(db, patient_id, newest_first=False)]
+    assert flags == [(), (), (), ()]
+    # In a course of four, the same gap is late.
+    patients.update(
+        db,
+        patient_id,
+        replace(patients.get(db, patient_id).data, planned_sessions=4),
+        patients.get(db, patient_id).version,
+        actor="n",
+    )
+    flags = [s.flags for s in sessions.history(db, patient_id, newest_first=False)]
+    assert flags[-1] == ("late",)

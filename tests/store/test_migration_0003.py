@@ -54,7 +54,7 @@ def test_upgrade_from_0002_keeps_search_working_and_downgrade_restores(db_path: 
     # A patient saved by the 0002 schema (its name words already indexed).
     db = open_database(f"sqlite:///{db_path}", backup_dir=db_path.parent / "backups")
     try:
-        assert current_revision(db) == "0003"
+        assert current_revision(db) == HEAD
         assert _indexes(db_path) == {"ix_patient_name_tokens_token_patient"}
         patients.register(db, make_patient("P-1", family_name="Núñez"), "test")
         assert [p.record_no for p in patients.search(db, "nun")] == ["P-1"]
@@ -66,7 +66,7 @@ def test_upgrade_from_0002_keeps_search_working_and_downgrade_restores(db_path: 
         db.dispose()
     db = open_database(f"sqlite:///{db_path}", backup_dir=db_path.parent / "backups")
     try:
-        assert current_revision(db) == "0003"
+        assert current_revision(db) == HEAD
         assert list((db_path.parent / "backups").glob("*before-upgrade-from-0002*"))
     finally:
         db.dispose()
