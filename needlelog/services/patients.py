@@ -79,7 +79,7 @@ def add_in(session: Session, data: PatientData, actor: str, today: date) -> Pati
     _set_tokens(row, data)
     session.add(row)
     session.flush()
-    audit.append(session, actor, "patient", row.id, "create", audit.diff({}, as_dict(data)))
+    audit.append(session, actor, "patient", row.id, "create", audit.created(as_dict(data)))
     return row
 
 
