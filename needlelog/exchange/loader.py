@@ -305,11 +305,11 @@ def _load_in(
             problems += _problems(patients_file, row.row_number, exc, session=False)
             refused.add(record_no)
             continue
-        ids[record_no] = added.id
-        added_now.add(added.id)  # no stored sessions to compare its sessions with
+        ids[record_no] = added
+        added_now.add(added)  # no stored sessions to compare its sessions with
         result.patients_added += 1
         if row.archived:
-            to_archive.append(added.id)
+            to_archive.append(added)
 
     keys: dict[tuple, tuple[int, SessionData]] = {}
     batch = sessions.batch_in(s, actor, now, protocol)
