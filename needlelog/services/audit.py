@@ -17,21 +17,17 @@ _SCALARS = frozenset((str, int, float, bool, type(None)))
 
 
 def _plain(value: Any) -> Any:
+    """``value`` as plain JSON values, as the audit trail stores it."""
     if type(value) in _SCALARS:  # most values, and never an Enum: no need to look further
         return value
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, Decimal):
-        return str(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
-    if hasattr(value, "__dataclass_fields__"):
-        return {k: _plain(getattr(value, k)) for k in value.__dataclass_fields__}
-    return value
+    try:
+        return _plain(_json_default(value))
+    except TypeError:
+        return value
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
@@ -51,7 +47,7 @@ def created(after: dict[str, Any]) -> dict[str, list[Any]]:
 
 
 def _json_default(value: Any) -> Any:
-    """What the JSON encoder cannot write itself, as ``_plain`` writes it (the encoder
+    """One step towards plain JSON for a value the encoder cannot write itself (it
     writes str and int enums, lists, tuples and dicts on its own)."""
     if isinstance(value, Enum):
         return value.value
