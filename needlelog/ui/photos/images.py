@@ -1,0 +1,133 @@
+"""Pictures for the screen: decoded off the GUI thread at the size they are shown.
+
+A camera's 24-megapixel original is never held whole for display: a JPEG is
+decoded straight at a half, a quarter or an eighth of its size (Pillow's draft
+mode), then reduced to the longest side asked for, turned upright as the camera
+recorded it, and handed to the window as a ``QImage`` (safe to build on a worker
+thread). What was decoded is kept in a small cache bounded by its bytes, so going
+back and forth between photos costs no decoding and browsing hundreds of photos
+does not grow the memory.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtGui import QImage
+
+# The comparison view: sharp on a large screen, a fraction of a 24 MP frame.
+DISPLAY_SIDE = 2048
+THUMBNAIL_SIDE = 160
+# Decoded pictures kept for going back: a few comparison images and many thumbnails.
+CACHE_BYTES = 160 * 1024 * 1024
+_EXIF_ORIENTATION = 0x0112
+_TURNED = (5, 6, 7, 8)  # orientations that swap width and height
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A picture as shown: upright, reduced; with the upright size of the original, so
+    points clicked on it are kept in the original's pixels."""
+
+    image: QImage
+    original_width: int
+    original_height: int
+
+    @property
+    def scale(self) -> float:
+        """Original pixels per shown pixel."""
+        return self.original_width / max(1, self.image.width())
+
+
+def _register_heif() -> None:
+    try:
+        from pillow_heif import register_heif_opener
+    except ImportError:  # without it HEIC files are refused by Pillow with its own error
+        return
+    register_heif_opener()
+
+
+_register_heif()
+
+
+def decode(path: Path, max_side: int = DISPLAY_SIDE) -> Shown:
+    """Read ``path`` upright at most ``max_side`` pixels on its long side (worker thread).
+
+    Raises ``OSError`` (Pillow's ``UnidentifiedImageError`` among them) for a file
+    that is missing or is not a picture."""
+    from PIL import Image, ImageOps
+
+    with Image.open(path) as opened:
+        width, height = opened.size
+        orientation = opened.getexif().get(_EXIF_ORIENTATION, 1)
+        if orientation in _TURNED:
+            width, height = height, width
+        opened.draft("RGB", (max_side, max_side))  # JPEG: the decoder itself scales down
+        picture = ImageOps.exif_transpose(opened)
+        if picture.mode not in ("RGB", "RGBA"):
+            picture = picture.convert("RGBA" if "A" in picture.getbands() else "RGB")
+        picture.thumbnail((max_side, max_side), Image.Resampling.BILINEAR, reducing_gap=2.0)
+        if picture.mode == "RGBA":
+            fmt, depth = QImage.Format.Format_RGBA8888, 4
+        else:
+            fmt, depth = QImage.Format.Format_RGB888, 3
+        data = picture.tobytes()
+        image = QImage(data, picture.width, picture.height, picture.width * depth, fmt)
+        # copy(): the QImage owns its pixels once ``data`` is gone.
+        return Shown(image.copy(), width, height)
+
+
+def image_bytes(image: QImage) -> int:
+    return image.sizeInBytes()
+
+
+class ImageCache:
+    """Decoded pictures, least recently used dropped first (GUI thread only)."""
+
+    def __init__(self, budget: int = CACHE_BYTES) -> None:
+        self.budget = budget
+        self._items: OrderedDict[object, Shown] = OrderedDict()
+        self._bytes = 0
+
+    def get(self, key: object) -> Shown | None:
+        shown = self._items.get(key)
+        if shown is not None:
+            self._items.move_to_end(key)
+        return shown
+
+    def put(self, key: object, shown: Shown) -> None:
+        old = self._items.pop(key, None)
+        if old is not None:
+            self._bytes -= image_bytes(old.image)
+        self._items[key] = shown
+        self._bytes += image_bytes(shown.image)
+        while self._bytes > self.budget and len(self._items) > 1:
+            _key, dropped = self._items.popitem(last=False)
+            self._bytes -= image_bytes(dropped.image)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def bytes_held(self) -> int:
+        return self._bytes
+
+    def clear(self) -> None:
+        self._items.clear()
+        self._bytes = 0
+
+
+_shared: ImageCache | None = None
+
+
+def shared_cache() -> ImageCache:
+    """The window's one cache, so the strip, the slots and the comparison share it."""
+    global _shared
+    if _shared is None:
+        _shared = ImageCache()
+    return _shared
