@@ -57,6 +57,15 @@ def decode(path: Path, max_side: int = DISPLAY_SIDE) -> Shown:
 
     Raises ``OSError`` (Pillow's ``UnidentifiedImageError`` among them) for a file
     that is missing or is not a picture."""
+    from PIL import Image
+
+    try:
+        return _decode(path, max_side)
+    except Image.DecompressionBombError as exc:
+        raise OSError(f"{path.name} is too large to be a photograph") from exc
+
+
+def _decode(path: Path, max_side: int) -> Shown:
     from PIL import Image, ImageOps
 
     with Image.open(path) as opened:
