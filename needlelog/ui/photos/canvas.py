@@ -14,6 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
+    QImage,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -161,8 +162,8 @@ class ComparisonCanvas(QWidget):
         self.update()
         self.view_changed.emit()
 
-    def _targets(self) -> tuple[QRectF, QRectF]:
-        whole = QRectF(self.rect())
+    def _targets(self, whole: QRectF | None = None) -> tuple[QRectF, QRectF]:
+        whole = QRectF(self.rect()) if whole is None else whole
         if self.mode is Mode.SIDE_BY_SIDE:
             gap = 4
             half = (whole.width() - gap) / 2
@@ -186,9 +187,28 @@ class ComparisonCanvas(QWidget):
     # --- painting ------------------------------------------------------------------
     def paintEvent(self, _event: QPaintEvent) -> None:
         painter = QPainter(self)
-        painter.fillRect(self.rect(), BACKGROUND)
+        self.paint_on(painter, QRectF(self.rect()))
+        painter.end()
+
+    def render_image(self, size: QSize) -> QImage:
+        """The comparison as shown (mode, wipe, opacity, zoom), drawn at ``size``."""
+        image = QImage(size, QImage.Format.Format_RGB32)
+        painter = QPainter(image)
+        # The zoom's pan is in widget pixels: scale it to the larger picture.
+        factor = size.width() / max(1, self.width())
+        pan = self.pan
+        self.pan = pan * factor
+        try:
+            self.paint_on(painter, QRectF(0, 0, size.width(), size.height()))
+        finally:
+            self.pan = pan
+            painter.end()
+        return image
+
+    def paint_on(self, painter: QPainter, whole: QRectF) -> None:
+        painter.fillRect(whole, BACKGROUND)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-        first_target, second_target = self._targets()
+        first_target, second_target = self._targets(whole)
         if self.mode is Mode.SIDE_BY_SIDE:
             self._draw(painter, self._first, first_target, first_target, 1.0, 0)
             self._draw(painter, self._second, second_target, second_target, 1.0, 1)
@@ -213,7 +233,6 @@ class ComparisonCanvas(QWidget):
             self._draw(painter, self._first, first_target, first_target, 1.0, 0)
             self._draw(painter, self._second, first_target, first_target, self.opacity, 1)
         self._draw_captions(painter, first_target, second_target)
-        painter.end()
 
     def _draw(
         self,

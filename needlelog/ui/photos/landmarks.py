@@ -4,11 +4,29 @@ comparison its alignment; the photo itself is never changed."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
-from needlelog.ui.photos.images import Shown
+from needlelog import config
+from needlelog.ui import formatting as fmt
+from needlelog.ui.photos.images import DISPLAY_SIDE, Shown, decode
+from needlelog.ui.tasks import TaskControl, run_task
+
+if TYPE_CHECKING:
+    from needlelog.domain.photos import Photo
+    from needlelog.services.photos import PhotoStore
+    from needlelog.store.database import Database
 
 MARK_COLOURS = (QColor("#00c2ff"), QColor("#ffb000"))
 Point = tuple[float, float]
@@ -113,3 +131,109 @@ class LandmarkPicker(QWidget):
             painter.drawLine(mark - QPointF(0, 14), mark + QPointF(0, 14))
             painter.drawText(mark + QPointF(11, -11), str(number))
         painter.end()
+
+
+class LandmarksDialog(QDialog):
+    """Click the two landmarks of one photo and save them with it (the photo is kept
+    as it is; only the two points are stored)."""
+
+    saved = Signal(object)  # the Photo as stored now
+
+    def __init__(
+        self, db: Database, photo: Photo, store: PhotoStore, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.db, self.photo = db, photo
+        self.setObjectName("landmarksDialog")
+        self.setWindowTitle(f"Landmarks: {photo.view_label}, {fmt.day(photo.performed_on)}")
+        self.picker = LandmarkPicker()
+        self.prompt = QLabel("Opening the photo…")
+        self.prompt.setObjectName("landmarkPrompt")
+        self.prompt.setWordWrap(True)
+        self.error = QLabel()
+        self.error.setStyleSheet("color:#9B1C1C")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        self.clear_button = QPushButton("Start over")
+        self.clear_button.clicked.connect(self.picker.clear)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        self.buttons.addButton(self.clear_button, QDialogButtonBox.ButtonRole.ResetRole)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.prompt)
+        layout.addWidget(self.picker, 1)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.picker.changed.connect(self._update)
+        self._update()
+        self.resize(720, 680)
+
+        def work(_control: TaskControl) -> Shown:
+            from needlelog.services import photos
+
+            return decode(photos.original_path(db, photo, store=store), DISPLAY_SIDE)
+
+        run_task(work, self._loaded, self._load_failed, parent=self)
+
+    def _loaded(self, shown: object) -> None:
+        assert isinstance(shown, Shown)
+        marks = self.photo.landmarks
+        points = [(marks.x1, marks.y1), (marks.x2, marks.y2)] if marks else []
+        self.picker.set_photo(shown, points)
+
+    def _load_failed(self, exc: BaseException, _trace: str) -> None:
+        if not isinstance(exc, OSError):
+            raise exc
+        self.prompt.setText(f"The photo cannot be opened: {exc.strerror or exc}")
+
+    @property
+    def loaded(self) -> bool:
+        return self.picker._shown is not None
+
+    def _update(self) -> None:
+        if self.loaded:
+            self.prompt.setText(prompt_for(self.photo.view, len(self.picker.points)))
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(
+            len(self.picker.points) == 2
+        )
+
+    def save(self) -> None:
+        from needlelog.domain.photos import Landmarks
+
+        if len(self.picker.points) != 2:
+            return
+        (x1, y1), (x2, y2) = self.picker.points
+        marks = Landmarks(x1, y1, x2, y2)
+        problem = marks.problem(self.photo.width, self.photo.height)
+        if problem is not None:
+            self.error.setText(problem.message[0].upper() + problem.message[1:] + ".")
+            self.error.show()
+            return
+        db, photo_id, actor = self.db, self.photo.id, config.current_user()
+        self.buttons.setEnabled(False)
+
+        def work(_control: TaskControl) -> Photo:
+            from needlelog.services import photos
+
+            return photos.set_landmarks(db, photo_id, marks, actor)
+
+        run_task(work, self._saved, self._save_failed, parent=self)
+
+    def _saved(self, photo: object) -> None:
+        self.saved.emit(photo)
+        self.accept()
+
+    def _save_failed(self, exc: BaseException, trace: str) -> None:
+        from needlelog.domain.errors import InvalidRecord
+
+        self.buttons.setEnabled(True)
+        if isinstance(exc, InvalidRecord):
+            self.error.setText(str(exc))
+            self.error.show()
+            return
+        from needlelog.ui.failures import show_failure
+
+        show_failure(self, exc, trace, "Saving the landmarks")

@@ -560,5 +560,3 @@ def _header(text: str) -> QLabel:
 
 def _count(n: int) -> str:
     return f"{n} photo{'s' if n != 1 else ''}"
-
-

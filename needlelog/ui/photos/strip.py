@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 _Index = QModelIndex | QPersistentModelIndex
 EntryRole = Qt.ItemDataRole.UserRole + 1
-THUMB = 96  # drawn size of a thumbnail (the cache holds them larger)
+THUMB = 84  # drawn size of a thumbnail (the cache holds them larger)
 CARD_WIDTH = 74
 CAPTION_LINES = 2
 NOT_IN_REPORT = QColor("#8c1d18")
