@@ -172,6 +172,14 @@ class ComparisonCanvas(QWidget):
             return left, right
         return whole, whole
 
+    def wipe_x(self, target: QRectF) -> float:
+        """Where the wipe divides the pictures: a share of the picture's drawn width (of
+        the part in view), so the slider's ends show one picture whole."""
+        drawn = self.view_transform(target).mapRect(self._frame).intersected(target)
+        if drawn.isEmpty():
+            drawn = target
+        return drawn.left() + drawn.width() * self.wipe
+
     def view_transform(self, target: QRectF) -> QTransform:
         """Frame pixels -> widget pixels: fitted into ``target``, then zoomed and panned."""
         frame = self._frame
@@ -213,16 +221,9 @@ class ComparisonCanvas(QWidget):
             self._draw(painter, self._first, first_target, first_target, 1.0, 0)
             self._draw(painter, self._second, second_target, second_target, 1.0, 1)
         elif self.mode is Mode.WIPE:
-            split = first_target.left() + first_target.width() * self.wipe
-            left = QRectF(
-                first_target.left(),
-                first_target.top(),
-                split - first_target.left(),
-                first_target.height(),
-            )
-            right = QRectF(
-                split, first_target.top(), first_target.right() - split, first_target.height()
-            )
+            split = self.wipe_x(first_target)
+            left = QRectF(first_target.topLeft(), QPointF(split, first_target.bottom()))
+            right = QRectF(QPointF(split, first_target.top()), first_target.bottomRight())
             self._draw(painter, self._first, first_target, left, 1.0, 0)
             self._draw(painter, self._second, first_target, right, 1.0, 1)
             painter.setPen(QPen(QColor("#ffffff"), 2))

@@ -318,7 +318,7 @@ class ComparisonWindow(QDialog):
             shown.append(picture)
         mapping = None
         can_align = first is not None and second is not None and aligning(first, second) is not None
-        self.aligned.setEnabled(can_align)
+        self.aligned.setVisible(can_align)
         if can_align and self.aligned.isChecked():
             assert first is not None and second is not None
             mapping = aligning(first, second)
@@ -350,7 +350,7 @@ class ComparisonWindow(QDialog):
         first, second = self.pair()
         parts = []
         if first is not None and second is not None:
-            if self.aligned.isEnabled():
+            if self.aligned.isVisibleTo(self):
                 parts.append(
                     "Aligned on the landmarks." if self.aligned.isChecked() else "Not aligned."
                 )
@@ -446,7 +446,9 @@ class ComparisonWindow(QDialog):
     # --- saving -----------------------------------------------------------------------
     @property
     def save_use(self) -> PhotoUse:
-        return self.use_box.currentData()
+        from needlelog.domain.photos import PhotoUse
+
+        return PhotoUse(self.use_box.currentData())
 
     def save_refusal(self) -> str:
         """Why the comparison cannot be saved for the chosen use (empty: it can)."""

@@ -42,6 +42,7 @@ RESCAN_MS = 3000
 SETTLE_S = 1.0  # a file untouched this long is no longer being written
 SETTING_KEY = "photos/import_folder"
 PathRole = Qt.ItemDataRole.UserRole + 1
+KeyRole = Qt.ItemDataRole.UserRole + 2  # the thumbnail's key in the picture cache
 
 
 @dataclass(frozen=True)
@@ -290,7 +291,7 @@ class ImportInbox(QWidget):
             self.list.insertItem(position, item)
             self._shown[entry.path] = item
             key = ("inbox", entry.path, entry.size, entry.modified)
-            item.setData(PathRole + 1, key)
+            item.setData(KeyRole, key)
             shown = self.loader.request(key, entry.path, THUMBNAIL_SIDE)
             if shown is not None:
                 item.setIcon(QIcon(QPixmap.fromImage(_square(shown.image))))
@@ -308,16 +309,20 @@ class ImportInbox(QWidget):
     def item_for(self, path: Path) -> QListWidgetItem | None:
         return self._shown.get(path)
 
+    def has_thumbnail(self, path: Path) -> bool:
+        item = self._shown.get(path)
+        return item is not None and self.loader.get(item.data(KeyRole)) is not None
+
     def _thumbnail_loaded(self, key: object) -> None:
         for item in self._shown.values():
-            if item.data(PathRole + 1) == key:
+            if item.data(KeyRole) == key:
                 shown = self.loader.get(key)
                 if shown is not None:
                     item.setIcon(QIcon(QPixmap.fromImage(_square(shown.image))))
 
     def _thumbnail_failed(self, key: object, message: str) -> None:
         for item in self._shown.values():
-            if item.data(PathRole + 1) == key:
+            if item.data(KeyRole) == key:
                 item.setToolTip(f"{item.toolTip()}\nCannot be read: {message}")
                 item.setForeground(QColor("#8c1d18"))
 

@@ -92,7 +92,7 @@ class ViewSlot(QFrame):
         self.setObjectName(f"slot_{key.view}_{'after' if key.after else 'before'}")
         self.setAcceptDrops(True)
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setMinimumSize(QSize(SLOT_THUMB + 24, SLOT_THUMB + 56))
+        self.setMinimumSize(QSize(SLOT_THUMB + 24, SLOT_THUMB + 40))
         self.photos: list[Photo] = []
         self.selected = False
         self._hover = False
@@ -111,7 +111,8 @@ class ViewSlot(QFrame):
         self.note.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.title)
+        self.title.hide()  # the row and the column say it; kept for screen readers
+        self.setAccessibleName(label)
         layout.addWidget(self.picture, 1)
         layout.addWidget(self.note)
         self._restyle()
@@ -236,6 +237,7 @@ class SessionPhotosWindow(QDialog):
         self.slots: dict[SlotKey, ViewSlot] = {}
         self.selected: SlotKey | None = None
         self._queue: list[_Import] = []
+        self._first_read = True
         self._importing: _Import | None = None
         self._task = None
         self._dialogs: list[QWidget] = []
@@ -338,7 +340,8 @@ class SessionPhotosWindow(QDialog):
         if self.selected is None:
             empty = [k for k, s in self.slots.items() if not s.photos and not k.after]
             self.choose_slot(empty[0] if empty else next(iter(self.slots)))
-        if self._importing is None:
+        if self._first_read:  # later reads follow an import, whose outcome stays said
+            self._first_read = False
             count = len(shown)
             self.status.setText(
                 f"{count} photo{'s' if count != 1 else ''} in this session."
@@ -356,6 +359,8 @@ class SessionPhotosWindow(QDialog):
             slot.setParent(None)
             slot.deleteLater()
         self.slots.clear()
+        self.grid.setColumnStretch(1, 1)
+        self.grid.setColumnStretch(2, 1)
         self.grid.addWidget(_header("Before treatment"), 0, 1)
         self.grid.addWidget(_header("After (optional)"), 0, 2)
         for row, view in enumerate(views, 1):
