@@ -281,6 +281,16 @@ class Similarity:
         c, s = math.cos(self.angle) * self.scale, math.sin(self.angle) * self.scale
         return (c * x - s * y + self.tx, s * x + c * y + self.ty)
 
+    def inverse(self) -> Similarity:
+        inv = Similarity(1 / self.scale, -self.angle, 0.0, 0.0)
+        tx, ty = inv.apply(self.tx, self.ty)
+        return Similarity(inv.scale, inv.angle, -tx, -ty)
+
+    def then_scale(self, before: float, after: float) -> Similarity:
+        """This transform between copies scaled by ``before`` (input) and ``after``
+        (output): for drawing downscaled copies, never the originals."""
+        return Similarity(self.scale * after / before, self.angle, self.tx * after, self.ty * after)
+
     def matrix(self) -> tuple[float, float, float, float, float, float]:
         """(a, b, c, d, e, f) with x' = a*x + c*y + e, y' = b*x + d*y + f (the order of
         ReportLab's and Qt's affine transforms)."""

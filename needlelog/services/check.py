@@ -31,6 +31,8 @@ class CheckReport:
     problems: tuple[Problem, ...]
     patients: int
     sessions: int
+    photos: int = 0
+    unused_photo_files: tuple[str, ...] = ()  # in the photo store, used by no record
 
     @property
     def ok(self) -> bool:
@@ -166,7 +168,17 @@ def run(db: Database) -> CheckReport:
                 Problem(f"{entity} {i}", "has no creation event in the audit trail")
                 for i in missing
             ]
-    return CheckReport(tuple(problems), patients, sessions)
+    photo_problems, unused, photo_count = _photo_files(db)
+    problems += photo_problems
+    return CheckReport(tuple(problems), patients, sessions, photo_count, tuple(unused))
+
+
+def _photo_files(db: Database) -> tuple[list[Problem], list[str], int]:
+    """Every photo present and matching its checksum; files no record uses."""
+    from needlelog.services import photos
+
+    found, unused = photos.check_files(db)
+    return [Problem(where, what) for where, what in found], unused, photos.count(db)
 
 
 def quick(db: Database) -> None:

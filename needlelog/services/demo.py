@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from sqlalchemy import delete, func, select
 
-from needlelog.services import clock, patients, sessions
+from needlelog.services import clock, demo_photos, patients, photo_writer, sessions
 from needlelog.services.demo_data import DEMO_PREFIX, generate
 from needlelog.services.settings import protocol_in
 from needlelog.store.database import Database
@@ -57,6 +57,7 @@ def fill(
         )
     now = datetime.combine(today, datetime.max.time())
     made_sessions = 0
+    made_ids: list[int] = []
     chunk = 200
     batch = list(generate(count, seed, today, start))
     for offset in range(0, len(batch), chunk):
@@ -64,6 +65,7 @@ def fill(
             protocol = protocol_in(s)
             for demo in batch[offset : offset + chunk]:
                 row = patients.add_in(s, demo.data, ACTOR, today)
+                made_ids.append(row.id)
                 for data in demo.sessions:
                     sessions.add_in(
                         s, row.id, data, ACTOR, now=now, protocol=protocol, refresh=False
@@ -73,6 +75,7 @@ def fill(
                     sessions.refresh_summary(s, row.id, protocol)
         if progress is not None:
             progress(min(offset + chunk, len(batch)), len(batch))
+    demo_photos.add_demo_photos(db, made_ids, seed)  # a few patients: drawn, not real
     return DemoResult(len(batch), made_sessions)
 
 
@@ -99,6 +102,7 @@ def remove(db: Database) -> int:
         ids = list(ids)
         if not ids:
             return 0
+        photo_writer.remove_made_up(s.connection(), ids)  # demo photos first: they name sessions
         sids = select(SessionRow.id).where(SessionRow.patient_id.in_(ids))
         for child in (TreatedAreaRow, ProductRow, ScreeningRow, AssessmentRow):
             s.execute(delete(child).where(child.session_id.in_(sids)))

@@ -155,7 +155,8 @@ def capture_info(exif: Image.Exif) -> CaptureInfo:
         iso = iso[0] if iso else None
     make = str(exif.get(0x010F) or "").strip("\x00 ")
     model = str(exif.get(0x0110) or "").strip("\x00 ")
-    camera = model if model.lower().startswith(make.lower()) else f"{make} {model}".strip()
+    brand = make.split()[0].lower() if make else ""
+    camera = model if model.lower().startswith(brand) else f"{make} {model}".strip()
     iso_value = _number(iso)
     return CaptureInfo(
         flash_fired=None if not isinstance(flash, int) else bool(flash & 1),
@@ -346,6 +347,9 @@ def _lossless_copy(im: Image.Image, kind: str, exif: Image.Exif) -> bytes:
     if exif.get(0x0112):
         keep[0x0112] = exif[0x0112]
     icc = im.info.get("icc_profile")
+    # A plain copy of the pixels: no tag of the source file travels with it.
+    im = im.copy()
+    im.info = {}
     buf = io.BytesIO()
     options: dict[str, object] = {}
     if icc:
@@ -444,7 +448,11 @@ def prepare_bytes(data: bytes, name: str) -> PreparedPhoto:
         if str(exc).startswith(name):
             raise
         raise UnreadableImage(f"{name}: {exc}") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, struct.error) as exc:
+    except UnidentifiedImageError:
+        raise UnreadableImage(
+            f"{name} is not a readable image; allowed: JPEG, PNG, TIFF, HEIC/HEIF"
+        ) from None
+    except (OSError, SyntaxError, ValueError, struct.error) as exc:
         raise UnreadableImage(f"{name} is not a readable image ({exc})") from None
     except Image.DecompressionBombError:
         raise UnreadableImage(f"{name} has more than {MAX_PIXELS:,} pixels") from None

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, select
+from sqlalchemy import Connection, Select, func, select
 
 from needlelog.domain.photos import (
     CaptureInfo,
@@ -116,6 +116,10 @@ def every(conn: Connection, include_withdrawn: bool = True) -> Iterator[Photo]:
         stmt = stmt.where(_photos.c.withdrawn_at.is_(None))
     for row in conn.execute(stmt).mappings():
         yield build(row)
+
+
+def count(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(_photos)).scalar() or 0)
 
 
 def checksums(conn: Connection) -> set[str]:

@@ -19,7 +19,7 @@ from needlelog.domain.photos import Landmarks, PhotoUse
 from needlelog.services import audit
 from needlelog.services.errors import NotFound
 from needlelog.services.photo_images import PreparedPhoto
-from needlelog.store.models import PhotoRow, PhotoUseRow
+from needlelog.store.models import PhotoRow, PhotoUseRow, SessionRow
 
 _photos = PhotoRow.__table__
 _uses = PhotoUseRow.__table__
@@ -196,3 +196,13 @@ def set_uses(
         {"photo_uses": [sorted(u.value for u in old), sorted(u.value for u in wanted)]},
         at=now,
     )
+
+
+def remove_made_up(conn: Connection, patient_ids: list[int]) -> None:
+    """Delete the photo records and photo uses of made-up (demo) patients, for the demo's
+    removal only: clinical photos are withdrawn, never deleted. Their files stay in the
+    store until ``check`` lists them as unused."""
+    sessions = SessionRow.__table__
+    of_patients = select(sessions.c.id).where(sessions.c.patient_id.in_(patient_ids))
+    conn.execute(delete(_photos).where(_photos.c.session_id.in_(of_patients)))
+    conn.execute(delete(_uses).where(_uses.c.patient_id.in_(patient_ids)))

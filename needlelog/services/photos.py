@@ -63,6 +63,7 @@ __all__ = [
     "add_files",
     "check_files",
     "check_view",
+    "count",
     "first_and_latest",
     "for_patient",
     "for_session",
@@ -154,6 +155,12 @@ def set_photo_protocol(db: Database, protocol: PhotoProtocol, actor: str) -> Non
 def get(db: Database, photo_id: int) -> Photo:
     with _transaction(db) as conn:
         return photo_query.one(conn, photo_id)
+
+
+def count(db: Database) -> int:
+    """How many photo records the clinic holds (withdrawn ones included)."""
+    with _transaction(db) as conn:
+        return photo_query.count(conn)
 
 
 def for_session(db: Database, session_id: int, include_withdrawn: bool = False) -> list[Photo]:
@@ -311,13 +318,13 @@ def set_uses(
 # -- check -----------------------------------------------------------------------------
 
 
-def check_files(db: Database) -> tuple[list[str], list[str]]:
-    """(problems, unused): one line per photo missing or not matching its checksum, and
-    one per file in the store folder that no record uses."""
+def check_files(db: Database) -> tuple[list[tuple[str, str]], list[str]]:
+    """(problems, unused): a (where, what) pair per photo missing or not matching its
+    checksum, and the path of each file in the store folder that no record uses."""
     store = photo_store(db)
-    problems: list[str] = []
+    problems: list[tuple[str, str]] = []
     with _transaction(db) as conn:
-        used = sorted(photo_query.every(conn), key=lambda p: p.id)
+        used = list(photo_query.every(conn))
     known: set[str] = set()
     for photo in used:
         if photo.sha256 in known:
@@ -325,10 +332,8 @@ def check_files(db: Database) -> tuple[list[str], list[str]]:
         known.add(photo.sha256)
         why = store.verify(photo.sha256)
         if why is not None:
-            problems.append(
-                f"photo {photo.id} ({photo.performed_on.isoformat()} {photo.view}, "
-                f"{photo.sha256[:12]}): {why} in {store.root}"
-            )
+            where = f"photo {photo.id} ({photo.performed_on.isoformat()} {photo.view})"
+            problems.append((where, f"{why}: {store.path_for(photo.sha256)}"))
     unused = [str(store.path_for(sha)) for sha in store.checksums() if sha not in known]
     unused += [str(p) for p in store.stray_files()]
     return problems, unused
