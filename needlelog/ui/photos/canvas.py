@@ -233,7 +233,12 @@ class ComparisonCanvas(QWidget):
         else:
             self._draw(painter, self._first, first_target, first_target, 1.0, 0)
             self._draw(painter, self._second, first_target, first_target, self.opacity, 1)
-        self._draw_captions(painter, first_target, second_target)
+        if self.mode is Mode.SIDE_BY_SIDE:
+            self._draw_captions(painter, first_target, second_target)
+        else:  # over the picture's corners, not the window's
+            drawn = self.view_transform(first_target).mapRect(self._frame)
+            drawn = drawn.intersected(first_target)
+            self._draw_captions(painter, drawn, drawn)
 
     def _draw(
         self,

@@ -244,10 +244,15 @@ class SessionPhotosWindow(QDialog):
         self.loader = PictureLoader(self)
         self.loader.loaded.connect(self._thumbnail_loaded)
 
+        from html import escape
+
         heading = QLabel(
-            "Take the <b>before</b> photos before needling: same light, distance and "
-            "background each time, no flash on one and not the other."
+            f"<b>{escape(patient.data.full_name)}</b>, session of "
+            f"<b>{fmt.day(session.data.performed_at)}</b>. Take the <b>before</b> photos "
+            "before needling: same light, distance and background each time, no flash on "
+            "one and not the other."
         )
+        heading.setObjectName("sessionPhotosHeading")
         heading.setWordWrap(True)
         self.add_button = QPushButton("Add photos…")
         self.add_button.setObjectName("addPhotos")
@@ -359,6 +364,7 @@ class SessionPhotosWindow(QDialog):
             slot.setParent(None)
             slot.deleteLater()
         self.slots.clear()
+        self.grid.setColumnStretch(0, 0)
         self.grid.setColumnStretch(1, 1)
         self.grid.setColumnStretch(2, 1)
         self.grid.addWidget(_header("Before treatment"), 0, 1)
