@@ -26,6 +26,7 @@ from needlelog.ui.photos.compare import ComparisonWindow, aligning
 from needlelog.ui.photos.inbox import IMPORTED_FOLDER, InboxList, save_folder
 from needlelog.ui.photos.landmarks import LandmarksDialog
 from needlelog.ui.photos.slots import SessionPhotosWindow, SlotKey
+from needlelog.ui.photos.strip import EntryRole
 from tests.factories import make_patient, make_session
 from tests.ui.photo_files import draw_face
 
@@ -376,3 +377,73 @@ def test_a_comparison_is_saved_only_for_a_use_the_patient_agreed_to(
     qtbot.waitUntil(lambda: compare.saved_to == target, timeout=10_000)
     saved = QImage(str(target))
     assert (saved.width(), saved.height()) == (2000, 1125)
+
+
+def test_the_patients_consent_is_ticked_in_the_record_and_the_strip_follows(
+    qtbot: QtBot,
+    db: Database,
+    clinic: tuple[Patient, list[TreatmentSession]],
+    make_window: MakeWindow,
+) -> None:
+    from needlelog.ui.photos.uses import PhotoUsesDialog
+
+    patient, _made = clinic
+    window = make_window(db)
+    _open_record(qtbot, window)
+    record = window.record.photos
+    assert record.left_out.text() == (
+        "Photographs left out: the patient has not agreed to this use (shown in the "
+        "patient's own report)."
+    )
+    assert record.strip.delegate.left_out
+    tip = record.strip.strip_model.index(1).data(Qt.ItemDataRole.ToolTipRole)
+    assert "has not agreed" in tip
+
+    qtbot.mouseClick(record.uses_button, Qt.MouseButton.LeftButton)
+    dialog = next(w for w in record.open_windows() if isinstance(w, PhotoUsesDialog))
+    assert not any(box.isChecked() for box in dialog.boxes.values())
+    dialog.boxes[PhotoUse.OWN_REPORT].setChecked(True)
+    dialog.boxes[PhotoUse.CLINICAL_RECORD].setChecked(True)
+    dialog.save()
+    qtbot.waitUntil(lambda: not record.left_out.isVisibleTo(record), timeout=10_000)
+    assert photos.uses(db, patient.id).agreed == {PhotoUse.OWN_REPORT, PhotoUse.CLINICAL_RECORD}
+    assert not record.strip.delegate.left_out
+
+
+def test_double_clicking_a_sessions_card_in_the_strip_opens_its_photos(
+    qtbot: QtBot,
+    db: Database,
+    clinic: tuple[Patient, list[TreatmentSession]],
+    make_window: MakeWindow,
+) -> None:
+    _patient, made = clinic
+    window = make_window(db)
+    _open_record(qtbot, window)
+    strip = window.record.photos.strip
+    card = strip.strip_model.index(0)  # the newest session's card
+    qtbot.waitUntil(lambda: strip.visualRect(card).isValid())
+    at = strip.visualRect(card).center()
+    assert strip.indexAt(at) == card, (strip.visualRect(card), strip.isVisible())
+    qtbot.mouseClick(strip.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    qtbot.mouseDClick(strip.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    opened = [w for w in window.record.photos.open_windows() if isinstance(w, SessionPhotosWindow)]
+    assert len(opened) == 1 and opened[0].session.id == made[1].id
+    qtbot.waitUntil(lambda: opened[0].store is not None)
+
+    # A photo opens the comparison on its view; Enter does the same from the keyboard.
+    photo_index = strip.strip_model.index(1)
+    at = strip.visualRect(photo_index).center()
+    qtbot.mouseClick(strip.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    qtbot.mouseDClick(strip.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    compares = [w for w in window.record.photos.open_windows() if isinstance(w, ComparisonWindow)]
+    assert len(compares) == 1
+    assert compares[0].pair()[1] == photo_index.data(EntryRole)
+    compares[0].close()
+    qtbot.waitUntil(
+        lambda: (
+            not any(isinstance(w, ComparisonWindow) for w in window.record.photos.open_windows())
+        )
+    )
+    qtbot.keyClick(strip, Qt.Key.Key_Return)
+    compares = [w for w in window.record.photos.open_windows() if isinstance(w, ComparisonWindow)]
+    assert len(compares) == 1

@@ -63,16 +63,22 @@ class RecordPhotos(QWidget):
             "Add or look at the photos of the session chosen in the history (the latest if none)"
         )
         self.session_button.clicked.connect(lambda: self.open_session(None))
+        self.uses_button = QPushButton("Consent…")
+        self.uses_button.setObjectName("photoUsesButton")
+        self.uses_button.setToolTip("Which uses of their photographs the patient agreed to")
+        self.uses_button.clicked.connect(self.open_uses)
         self.compare_button = QPushButton("Compare…")
         self.compare_button.setObjectName("comparePhotosButton")
         self.compare_button.setToolTip("The same view from two sessions, aligned")
         self.compare_button.clicked.connect(lambda: self.open_comparison(None))
         self.strip = PhotoStrip(self._thumbnail_path)
         self.strip.photo_activated.connect(self.open_comparison)
+        self.strip.session_activated.connect(self._open_session_by_id)
 
         top = QHBoxLayout()
         top.addWidget(self.title)
         top.addWidget(self.summary, 1)
+        top.addWidget(self.uses_button)
         top.addWidget(self.session_button)
         top.addWidget(self.compare_button)
         layout = QVBoxLayout(self)
@@ -91,6 +97,7 @@ class RecordPhotos(QWidget):
         changed = patient is None or self.patient is None or patient.id != self.patient.id
         self.db, self.patient, self.sessions = db, patient, list(sessions)
         self.session_button.setEnabled(bool(sessions) and patient is not None)
+        self.uses_button.setEnabled(False)  # once the current answer is read
         if changed:
             self.strip.set_photos([], "")
             self.strip.hide()
@@ -144,6 +151,7 @@ class RecordPhotos(QWidget):
         else:
             self.summary.setText(NO_PHOTOS)
         self.compare_button.setEnabled(sessions >= 1)
+        self.uses_button.setEnabled(True)
 
     def _thumbnail_path(self, photo: Photo) -> Path:
         """Runs on a worker thread: the cached thumbnail, made again when missing."""
@@ -164,6 +172,21 @@ class RecordPhotos(QWidget):
         window.photos_changed.connect(self._changed)
         self._keep(window)
         window.show()
+
+    def _open_session_by_id(self, session_id: int) -> None:
+        found = [s for s in self.sessions if s.id == session_id]
+        if found:
+            self.open_session(found[0])
+
+    def open_uses(self) -> None:
+        from needlelog.ui.photos.uses import PhotoUsesDialog
+
+        if self.db is None or self.patient is None or self.uses is None:
+            return
+        dialog = PhotoUsesDialog(self.db, self.patient, self.uses, self.window())
+        dialog.saved.connect(lambda _uses: self._changed())
+        self._keep(dialog)
+        dialog.show()
 
     def open_comparison(self, photo: Photo | None) -> None:
         from needlelog.ui.photos.compare import ComparisonWindow

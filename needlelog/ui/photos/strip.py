@@ -23,7 +23,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QKeyEvent, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QListView,
@@ -97,7 +97,7 @@ class StripModel(QAbstractListModel):
             return entry
         if role == Qt.ItemDataRole.ToolTipRole:
             if isinstance(entry, SessionCard):
-                return f"Session of {entry.label}: {entry.count} photo(s)"
+                return f"Session of {entry.label}: {entry.count} photo(s); double-click to add more"
             tip = f"{entry.view_label}, {entry.timing} treatment, {fmt.day(entry.performed_on)}"
             if self.left_out:
                 tip += "\n" + self.left_out
@@ -216,7 +216,7 @@ class PhotoStrip(QListView):
     """One horizontal strip of every session's photos; double-click opens a comparison."""
 
     photo_activated = Signal(object)  # a Photo
-    session_menu_requested = Signal(int, object)  # session id, global point
+    session_activated = Signal(int)  # a session's id: its card was double-clicked
 
     def __init__(self, thumbnail: Callable[[Photo], Path], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -235,7 +235,9 @@ class PhotoStrip(QListView):
         self.setItemDelegate(self.delegate)
         self.loader.loaded.connect(lambda _key: self.viewport().update())
         self.loader.failed.connect(lambda _key, _m: self.viewport().update())
-        self.activated.connect(self._activated)
+        # A double-click opens a photo's comparison or a card's session; Enter the chosen
+        # photo's ("activated" fires for some of these and not others, so it is not used).
+        self.doubleClicked.connect(self._open)
         line = self.fontMetrics().lineSpacing()
         self.setFixedHeight(
             THUMB + 8 + CAPTION_LINES * line + self.horizontalScrollBar().sizeHint().height() + 6
@@ -247,10 +249,19 @@ class PhotoStrip(QListView):
         self.strip_model.set_photos(photos, left_out)
         self.scrollToTop()
 
-    def _activated(self, index: QModelIndex) -> None:
+    def _open(self, index: QModelIndex) -> None:
         entry = index.data(EntryRole)
-        if entry is not None and not isinstance(entry, SessionCard):
+        if isinstance(entry, SessionCard):
+            self.session_activated.emit(entry.session_id)
+        elif entry is not None:
             self.photo_activated.emit(entry)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self._open(self.currentIndex())
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def photo_count(self) -> int:
         return sum(1 for e in self.strip_model.entries if not isinstance(e, SessionCard))
