@@ -73,11 +73,17 @@ def _decode(path: Path, max_side: int) -> Shown:
         orientation = opened.getexif().get(_EXIF_ORIENTATION, 1)
         if orientation in _TURNED:
             width, height = height, width
-        opened.draft("RGB", (max_side, max_side))  # JPEG: the decoder itself scales down
+        # JPEG: the decoder itself scales down, to the smallest of 1/2, 1/4, 1/8 that
+        # still covers the size wanted (a box of max_side would ask the long side of
+        # the short one too, and decode a 24 MP frame whole).
+        ratio = max_side / max(opened.size)
+        if ratio < 1:
+            opened.draft("RGB", (int(opened.width * ratio), int(opened.height * ratio)))
+        # Reduced first, then turned upright: the turn copies the small picture only.
+        opened.thumbnail((max_side, max_side), Image.Resampling.BILINEAR, reducing_gap=2.0)
         picture = ImageOps.exif_transpose(opened)
         if picture.mode not in ("RGB", "RGBA"):
             picture = picture.convert("RGBA" if "A" in picture.getbands() else "RGB")
-        picture.thumbnail((max_side, max_side), Image.Resampling.BILINEAR, reducing_gap=2.0)
         if picture.mode == "RGBA":
             fmt, depth = QImage.Format.Format_RGBA8888, 4
         else:
