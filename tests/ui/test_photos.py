@@ -447,3 +447,28 @@ def test_double_clicking_a_sessions_card_in_the_strip_opens_its_photos(
     qtbot.keyClick(strip, Qt.Key.Key_Return)
     compares = [w for w in window.record.photos.open_windows() if isinstance(w, ComparisonWindow)]
     assert len(compares) == 1
+
+
+def test_several_files_show_their_progress_and_are_stored_together(
+    qtbot: QtBot,
+    db: Database,
+    clinic: tuple[Patient, list[TreatmentSession]],
+    make_window: MakeWindow,
+    tmp_path: Path,
+) -> None:
+    _patient, made = clinic
+    window = make_window(db)
+    _open_record(qtbot, window)
+    panel = _session_window(qtbot, window, made[1])
+    files = [draw_face(tmp_path / f"DSC_{n}.jpg", EYES[1], scars=n) for n in range(3)]
+    seen: list[int] = []
+    panel.progress.valueChanged.connect(seen.append)
+    panel.import_files(SlotKey("front", after=True), files)
+    assert panel.importing and panel.progress.isVisibleTo(panel)
+    assert panel.progress.maximum() == 3
+    qtbot.waitUntil(lambda: not panel.importing, timeout=10_000)
+    assert seen[-3:] == [1, 2, 3]
+    assert panel.status.text() == "Stored 3 photos as Front, after."
+    assert not panel.progress.isVisibleTo(panel)
+    after = [p for p in photos.for_session(db, made[1].id) if p.view == "front" and p.after]
+    assert sorted(p.original_name for p in after) == ["DSC_0.jpg", "DSC_1.jpg", "DSC_2.jpg"]
