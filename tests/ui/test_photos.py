@@ -65,7 +65,9 @@ def clinic(db: Database, tmp_path: Path) -> tuple[Patient, list[TreatmentSession
 def _open_record(qtbot: QtBot, window: MainWindow) -> None:
     window.patient_view.selectRow(0)
     qtbot.waitUntil(lambda: window.current_patient() is not None)
-    qtbot.waitUntil(lambda: not window.record.photos.pending)
+    qtbot.waitUntil(lambda: not window.record.loading)
+    photos_part = window.record.photos
+    qtbot.waitUntil(lambda: photos_part.patient is not None and not photos_part.pending)
 
 
 def _drop(qtbot: QtBot, target: QWidget, mime: object) -> None:

@@ -30,10 +30,10 @@ from PySide6.QtWidgets import (
 )
 
 from needlelog.ui import formatting as fmt
+from needlelog.ui.background import TaskControl, run_task
 from needlelog.ui.photos.canvas import ComparisonCanvas, Mode
 from needlelog.ui.photos.images import DISPLAY_SIDE
 from needlelog.ui.photos.loading import PictureLoader
-from needlelog.ui.tasks import TaskControl, run_task
 
 if TYPE_CHECKING:
     from needlelog.domain.photos import Photo, PhotoUse, PhotoUses

@@ -32,9 +32,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from needlelog.ui.background import run_task
 from needlelog.ui.photos.images import THUMBNAIL_SIDE
 from needlelog.ui.photos.loading import PictureLoader
-from needlelog.ui.tasks import run_task
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".heic", ".heif"})
 IMPORTED_FOLDER = "Imported"

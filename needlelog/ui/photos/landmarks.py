@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 
 from needlelog import config
 from needlelog.ui import formatting as fmt
+from needlelog.ui.background import TaskControl, run_task
 from needlelog.ui.photos.images import DISPLAY_SIDE, Shown, decode
-from needlelog.ui.tasks import TaskControl, run_task
 
 if TYPE_CHECKING:
     from needlelog.domain.photos import Photo

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from needlelog.ui.background import run_task
 from needlelog.ui.photos.images import ImageCache, Shown, decode, shared_cache
-from needlelog.ui.tasks import run_task
 
 AT_ONCE = 2
 

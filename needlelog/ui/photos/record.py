@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from needlelog.ui.latest_only import LatestOnly
+from needlelog.ui.background import LatestOnly
 from needlelog.ui.photos.strip import PhotoStrip
 
 if TYPE_CHECKING:

@@ -41,10 +41,10 @@ from PySide6.QtWidgets import (
 
 from needlelog import config
 from needlelog.ui import formatting as fmt
+from needlelog.ui.background import TaskCancelled, TaskControl, run_task
 from needlelog.ui.photos.images import THUMBNAIL_SIDE
 from needlelog.ui.photos.inbox import IMAGE_SUFFIXES, ImportInbox, saved_folder
 from needlelog.ui.photos.loading import PictureLoader
-from needlelog.ui.tasks import TaskCancelled, TaskControl, run_task
 
 if TYPE_CHECKING:
     from needlelog.domain.photos import Photo, PhotoProtocol

@@ -10,7 +10,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from needlelog import config
-from needlelog.ui.tasks import TaskControl, run_task
+from needlelog.ui.background import TaskControl, run_task
 
 if TYPE_CHECKING:
     from needlelog.domain.photos import PhotoUses
