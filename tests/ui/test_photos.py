@@ -474,3 +474,35 @@ def test_several_files_show_their_progress_and_are_stored_together(
     assert not panel.progress.isVisibleTo(panel)
     after = [p for p in photos.for_session(db, made[1].id) if p.view == "front" and p.after]
     assert sorted(p.original_name for p in after) == ["DSC_0.jpg", "DSC_1.jpg", "DSC_2.jpg"]
+
+
+def test_an_import_folder_that_is_gone_is_said_and_a_text_file_is_not_taken(
+    qtbot: QtBot,
+    db: Database,
+    clinic: tuple[Patient, list[TreatmentSession]],
+    make_window: MakeWindow,
+    tmp_path: Path,
+) -> None:
+    _patient, made = clinic
+    save_folder(tmp_path / "Card reader")  # the card is not in the reader
+    window = make_window(db)
+    _open_record(qtbot, window)
+    panel = _session_window(qtbot, window, made[1])
+    qtbot.waitUntil(lambda: "cannot be found" in panel.inbox.where.text())
+    assert panel.inbox.where.text().endswith("cannot be found (is the drive connected?).")
+    assert panel.inbox.files() == []
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a photograph")
+    slot = panel.slots[SlotKey("front", after=False)]
+    mime = InboxList.mime_for([notes])  # kept: the event does not own it
+    enter = QDragEnterEvent(
+        slot.rect().center(),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    enter.ignore()
+    QApplication.sendEvent(slot, enter)
+    assert not enter.isAccepted()

@@ -36,7 +36,7 @@ from needlelog.ui.photos.images import DISPLAY_SIDE
 from needlelog.ui.photos.loading import PictureLoader
 
 if TYPE_CHECKING:
-    from needlelog.domain.photos import Photo, PhotoUse, PhotoUses
+    from needlelog.domain.photos import Photo, PhotoProtocol, PhotoUse, PhotoUses
     from needlelog.domain.records import Patient
     from needlelog.services.photos import PhotoStore
     from needlelog.store.database import Database
@@ -76,9 +76,11 @@ class ComparisonWindow(QDialog):
         store: PhotoStore | None,
         start: Photo | None = None,
         parent: QWidget | None = None,
+        protocol: PhotoProtocol | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("comparisonWindow")
+        self.protocol = protocol
         self.setWindowTitle(f"Compare photographs: {patient.data.full_name}")
         self.db, self.patient, self.uses, self.store = db, patient, uses, store
         self.all_photos = [p for p in photos if not p.withdrawn]
@@ -213,7 +215,7 @@ class ComparisonWindow(QDialog):
     def _fill_views(self, start: Photo | None) -> None:
         from needlelog.domain.photos import PhotoProtocol
 
-        protocol = PhotoProtocol()
+        protocol = self.protocol or PhotoProtocol()
         views = sorted({p.view for p in self.all_photos}, key=protocol.order_key)
         if start is not None and start.view in views:
             views.remove(start.view)
@@ -417,14 +419,12 @@ class ComparisonWindow(QDialog):
 
     # --- landmarks ---------------------------------------------------------------------
     def open_landmarks(self, which: int) -> None:
-        from needlelog.services import photos as photo_service
         from needlelog.ui.photos.landmarks import LandmarksDialog
 
         photo = self.pair()[which]
         if photo is None:
             return
-        store = self.store or photo_service.PhotoStore(Path("."))
-        dialog = LandmarksDialog(self.db, photo, store, self)
+        dialog = LandmarksDialog(self.db, photo, self.store, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self._landmarks_saved)
         self._dialogs.append(dialog)

@@ -184,7 +184,7 @@ class ImportInbox(QWidget):
         self.timer = QTimer(self)
         self.timer.setInterval(RESCAN_MS)
         self.timer.timeout.connect(self.rescan)
-        self._show_where()
+        self._show_where(None)
 
     # --- the folder -------------------------------------------------------------
     def set_folder(self, folder: Path | None) -> None:
@@ -195,22 +195,21 @@ class ImportInbox(QWidget):
         self.list.clear()
         self._shown.clear()
         self.loader.forget_waiting()
-        self._show_where()
+        self._show_where(None)
         if folder is None:
             self.timer.stop()
             return
-        if folder.is_dir():
-            self.watcher.addPath(str(folder))
         self.timer.start()
-        self.rescan()
+        self.rescan()  # whether the folder is there is asked on a worker (a share may hang)
 
-    def _show_where(self) -> None:
+    def _show_where(self, present: bool | None) -> None:
+        """Say which folder is watched; ``present`` None while that is not known yet."""
         if self.folder is None:
             self.where.setText(
                 "No import folder yet. Choose the folder your phone, camera or card reader "
                 "saves pictures to."
             )
-        elif not self.folder.is_dir():
+        elif present is False:
             self.where.setText(f"{self.folder} cannot be found (is the drive connected?).")
         else:
             self.where.setText(str(self.folder))
@@ -233,12 +232,13 @@ class ImportInbox(QWidget):
         folder = self.folder
         self._scanning = True
 
-        def work(_control: object) -> list[InboxFile]:
-            return scan(folder) if folder.is_dir() else []
+        def work(_control: object) -> tuple[bool, list[InboxFile]]:
+            present = folder.is_dir()
+            return present, scan(folder) if present else []
 
         run_task(
             work,
-            lambda found, folder=folder: self._scanned(folder, found),
+            lambda answer, folder=folder: self._scanned(folder, answer),
             lambda exc, _t, folder=folder: self._scan_failed(folder, exc),
             parent=self,
         )
@@ -250,14 +250,14 @@ class ImportInbox(QWidget):
         if folder == self.folder:
             self.where.setText(f"{folder} cannot be read: {exc.strerror or exc}")
 
-    def _scanned(self, folder: Path, found: object) -> None:
+    def _scanned(self, folder: Path, answer: object) -> None:
         self._scanning = False
         if folder != self.folder:
             return
-        assert isinstance(found, list)
-        if folder.is_dir() and str(folder) not in self.watcher.directories():
-            self.watcher.addPath(str(folder))  # the drive came back
-        self._show_where()
+        present, found = answer  # type: ignore[misc]
+        if present and str(folder) not in self.watcher.directories():
+            self.watcher.addPath(str(folder))  # first seen, or the drive came back
+        self._show_where(present)
         now = time.time()
         before = self._known
         self._known = {f.path: f for f in found}

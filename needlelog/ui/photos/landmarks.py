@@ -140,7 +140,11 @@ class LandmarksDialog(QDialog):
     saved = Signal(object)  # the Photo as stored now
 
     def __init__(
-        self, db: Database, photo: Photo, store: PhotoStore, parent: QWidget | None = None
+        self,
+        db: Database,
+        photo: Photo,
+        store: PhotoStore | None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.db, self.photo = db, photo

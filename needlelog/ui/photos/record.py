@@ -14,7 +14,7 @@ from needlelog.ui.background import LatestOnly
 from needlelog.ui.photos.strip import PhotoStrip
 
 if TYPE_CHECKING:
-    from needlelog.domain.photos import Photo, PhotoUses
+    from needlelog.domain.photos import Photo, PhotoProtocol, PhotoUses
     from needlelog.domain.records import Patient, TreatmentSession
     from needlelog.services.photos import PhotoStore
     from needlelog.store.database import Database
@@ -42,6 +42,7 @@ class RecordPhotos(QWidget):
         self.photos: list[Photo] = []
         self.uses: PhotoUses | None = None
         self.store: PhotoStore | None = None
+        self.protocol: PhotoProtocol | None = None
         self._windows: list[QWidget] = []
         self._reads = LatestOnly(self)
         self._reads.answered.connect(self._show)
@@ -114,7 +115,7 @@ class RecordPhotos(QWidget):
         if db is None or patient is None:
             return
 
-        def work() -> tuple[int, list[Photo], PhotoUses, PhotoStore]:
+        def work() -> tuple[int, list[Photo], PhotoUses, PhotoStore, PhotoProtocol]:
             from needlelog.services import photos
 
             return (
@@ -122,6 +123,7 @@ class RecordPhotos(QWidget):
                 photos.for_patient(db, patient.id),
                 photos.uses(db, patient.id),
                 photos.photo_store(db),
+                photos.photo_protocol(db),
             )
 
         self._reads.request(work)
@@ -133,10 +135,10 @@ class RecordPhotos(QWidget):
     def _show(self, result: object) -> None:
         from needlelog.domain.photos import PhotoUse
 
-        patient_id, photos, uses, store = result  # type: ignore[misc]
+        patient_id, photos, uses, store, protocol = result  # type: ignore[misc]
         if self.patient is None or patient_id != self.patient.id:
             return
-        self.photos, self.uses, self.store = photos, uses, store
+        self.photos, self.uses, self.store, self.protocol = photos, uses, store, protocol
         why = uses.why_not(PhotoUse.OWN_REPORT) if photos else ""
         self.left_out.setText(why)
         self.left_out.setVisible(bool(why))
@@ -194,7 +196,14 @@ class RecordPhotos(QWidget):
         if self.db is None or self.patient is None or self.uses is None or not self.photos:
             return
         window = ComparisonWindow(
-            self.db, self.patient, self.photos, self.uses, self.store, photo, self.window()
+            self.db,
+            self.patient,
+            self.photos,
+            self.uses,
+            self.store,
+            photo,
+            self.window(),
+            protocol=self.protocol,
         )
         window.photos_changed.connect(self._changed)
         self._keep(window)
