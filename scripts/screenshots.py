@@ -117,6 +117,12 @@ def _photographs(app: QApplication, db, window: MainWindow, out: Path) -> None: 
     window.patient_view.selectRow(window.patient_model.row_of(shown.id) or 0)
     _settle(app)
     _save(window, out / "photo-strip.png")
+    size = window.size()
+    window.resize(1366, 768)
+    _settle(app)
+    _save(window, out / "photo-strip-1366x768.png")
+    window.resize(size)
+    _settle(app)
     record = window.record.photos
     record.open_session(None)
     _settle(app)
