@@ -20,7 +20,6 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QPen,
-    QPixmap,
     QTransform,
     QWheelEvent,
 )
@@ -41,10 +40,10 @@ class Mode(Enum):
 
 
 class _Picture:
-    """A shown picture ready to paint: its pixmap and where its pixels go in the frame."""
+    """A shown picture ready to paint: its image and where its pixels go in the frame."""
 
     def __init__(self, shown: Shown, to_frame: QTransform) -> None:
-        self.pixmap = QPixmap.fromImage(shown.image)
+        self.image = shown.image  # painted as it is: no copy when the pair changes
         # shown pixels -> original pixels -> the first picture's original pixels
         self.transform = QTransform.fromScale(shown.scale, shown.scale) * to_frame
 
@@ -264,7 +263,7 @@ class ComparisonCanvas(QWidget):
         else:
             painter.setOpacity(opacity)
             painter.setTransform(picture.transform * self.view_transform(target))
-            painter.drawPixmap(0, 0, picture.pixmap)
+            painter.drawImage(0, 0, picture.image)
         painter.restore()
 
     def _draw_captions(self, painter: QPainter, first: QRectF, second: QRectF) -> None:

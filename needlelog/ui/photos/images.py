@@ -22,9 +22,9 @@ from PySide6.QtGui import QImage
 # The comparison view: sharp on a large screen, a fraction of a 24 MP frame.
 DISPLAY_SIDE = 2048
 THUMBNAIL_SIDE = 160
-# Decoded pictures kept for going back: a dozen comparison pictures (8 MB each at
+# Decoded pictures kept for going back: ten comparison pictures (11 MB each at
 # 2048 px) or hundreds of thumbnails; browsing 200 photos stays under 400 MB.
-CACHE_BYTES = 112 * 1024 * 1024
+CACHE_BYTES = 120 * 1024 * 1024
 _EXIF_ORIENTATION = 0x0112
 _TURNED = (5, 6, 7, 8)  # orientations that swap width and height
 
@@ -116,8 +116,15 @@ def _decode(path: Path, max_side: int) -> Shown:
             fmt, depth = QImage.Format.Format_RGB888, 3
         data = picture.tobytes()
         image = QImage(data, picture.width, picture.height, picture.width * depth, fmt)
-        # copy(): the QImage owns its pixels once ``data`` is gone.
-        return Shown(image.copy(), width, height)
+        # Converted here, on the worker, to the format the screen paints without a
+        # conversion, so a step through the sessions costs the GUI thread no copy
+        # (it also gives the QImage its own pixels once ``data`` is gone).
+        screen = (
+            QImage.Format.Format_ARGB32_Premultiplied
+            if fmt == QImage.Format.Format_RGBA8888
+            else QImage.Format.Format_RGB32
+        )
+        return Shown(image.convertToFormat(screen), width, height)
 
 
 def image_bytes(image: QImage) -> int:
