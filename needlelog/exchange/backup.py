@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 
@@ -54,6 +55,9 @@ from needlelog.store.files import (
 from needlelog.store.inuse import ensure_unused, in_use_message
 from needlelog.store.migrate import HEAD, alembic_config, inspect_sqlite_file
 from needlelog.store.snapshot import copy_sqlite
+
+if TYPE_CHECKING:
+    from needlelog.exchange.photo_backup import PhotoBackup
 
 FORMAT = "needlelog-backup"
 FORMAT_VERSION = 1
@@ -86,6 +90,8 @@ class BackupInfo:
     patients: int
     sessions: int
     size: int
+    photos: int = 0  # originals beside the backup file (exchange.photo_backup)
+    photos_copied: int = 0  # of which new in that folder
 
 
 @dataclass(frozen=True)
@@ -176,6 +182,7 @@ def make_backup(
         if progress is not None:
             progress(1, 3)
         revision, patients, sessions = _facts(copy)
+        photo_set = _photos_beside(db, copy, out, check)
         created = datetime.now(UTC).isoformat(timespec="seconds")
         manifest = {
             "format": FORMAT,
@@ -186,16 +193,49 @@ def make_backup(
             "counts": {"patients": patients, "sessions": sessions},
             "files": {DB_MEMBER: {"sha256": _sha256(copy), "size": copy.stat().st_size}},
         }
+        if photo_set is not None:
+            manifest["photos"] = photo_set.manifest()
         if progress is not None:
             progress(2, 3)
         with atomic_path(out) as temp:
             with zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
                 zf.writestr(MANIFEST, json.dumps(manifest, indent=2))
                 zf.write(copy, DB_MEMBER)
+                if photo_set is not None:
+                    _photo_list(zf, photo_set)
             _verify_zip(temp)
             if progress is not None:  # last chance to cancel: nothing is in place yet
                 progress(3, 3)
-    return BackupInfo(out, created, revision, patients, sessions, out.stat().st_size)
+    shown = (0, 0) if photo_set is None else (len(photo_set.listed), photo_set.copied)
+    return BackupInfo(out, created, revision, patients, sessions, out.stat().st_size, *shown)
+
+
+# -- photographs: beside the backup file, incremental (exchange.photo_backup) ----------
+
+
+def _photos_beside(
+    db: Database, copy: Path, out: Path, check: Callable[[], None] | None
+) -> PhotoBackup | None:
+    from needlelog.exchange import photo_backup
+    from needlelog.services import photos
+
+    return photo_backup.copy_beside(photos.photo_store(db), copy, out, check)
+
+
+def _photo_list(zf: zipfile.ZipFile, photo_set: PhotoBackup) -> None:
+    from needlelog.exchange import photo_backup
+
+    photo_backup.write_list(zf, photo_set)
+
+
+def _restore_photos(backup_file: Path, manifest: dict, checked: Path, target: Path) -> None:
+    """Verify every photo the backup lists, then put it into the restored database's
+    photo store, before the database itself is replaced."""
+    from needlelog.exchange import photo_backup
+
+    verified = photo_backup.verify(backup_file, manifest, lambda why: _refuse(backup_file, why))
+    if verified:
+        photo_backup.restore_into(photo_backup.store_for_copy(checked, target), verified)
 
 
 def _verify_zip(path: Path) -> None:
@@ -391,7 +431,7 @@ def _check_copy(file: Path, copy: Path) -> tuple[int, int]:
 
     probe = Database(sqlite_url(copy))
     try:
-        report = check.run(probe)
+        report = check.run(probe, photo_files=False)  # the photos: _restore_photos
     except StoreError as exc:
         raise _refuse(file, f"the database inside fails needlelog's check ({exc})") from None
     finally:
@@ -521,6 +561,7 @@ def restore_backup(url: str, backup_file: Path) -> RestoreInfo:
         raise output_error(exc, target) from None
     with tmp_dir as tmp:
         checked, manifest = verify_backup(backup_file, Path(tmp))
+        _restore_photos(backup_file, manifest, checked, target)
         ensure_unused(target)  # again, at the last moment
         kept: Path | None = None
         try:

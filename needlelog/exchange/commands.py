@@ -62,9 +62,15 @@ def backup_command(db: Database, out: Path) -> str:
         info = make_backup(db, out)
     except BackupUnsupported as exc:
         raise UsageError(str(exc)) from None
+    photos = (
+        f"; {info.photos} photos in {info.path.parent / 'needlelog-photos'} "
+        f"({info.photos_copied} new)"
+        if info.photos
+        else ""
+    )
     return (
         f"Backed up {info.patients} patients and {info.sessions} sessions to {info.path} "
-        f"({info.size:,} bytes)"
+        f"({info.size:,} bytes){photos}"
     )
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from needlelog import __version__
-from needlelog.exchange import source
+from needlelog.exchange import photo_records, source
 from needlelog.exchange.files import Progress, atomic_path
 from needlelog.services.mapping import score_rows
 from needlelog.services.settings import all_values
@@ -155,6 +155,11 @@ def export_json(
             handle, "sessions", (session_json(x) for x in source.iter_sessions(s, record_no)), tick
         )
         counts = {"patients": patients, "sessions": sessions}
+        conn = s.connection()  # the photos of the same snapshot (exchange.photo_records)
+        counts["photos"] = _write_list(
+            handle, "photos", photo_records.json_items(conn, record_no), tick
+        )
+        _write_list(handle, "photo_uses", photo_records.json_uses(conn, record_no), tick)
         if record_no is None:  # the trail of the whole record set, for auditors
             counts["audit_events"] = _write_list(handle, "audit", source.iter_audit(s), tick)
         handle.write(f',\n"counts": {_dump(counts)}\n}}\n')

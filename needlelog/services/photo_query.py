@@ -23,7 +23,7 @@ from needlelog.domain.photos import (
     ViewPair,
 )
 from needlelog.services.errors import NotFound
-from needlelog.store.models import PhotoRow, PhotoUseRow, SessionRow, SettingRow
+from needlelog.store.models import PatientRow, PhotoRow, PhotoUseRow, SessionRow, SettingRow
 
 PROTOCOL_KEY = "photo_protocol"
 FOLDER_KEY = "photo_folder"
@@ -93,6 +93,16 @@ def one(conn: Connection, photo_id: int) -> Photo:
     return build(row)
 
 
+def session_patient(conn: Connection, session_id: int) -> int:
+    """The patient of a session; ``NotFound`` when there is no such session."""
+    found = conn.execute(
+        select(_sessions.c.patient_id).where(_sessions.c.id == session_id)
+    ).scalar()
+    if found is None:
+        raise NotFound(f"no session with id {session_id}")
+    return int(found)
+
+
 def for_session(conn: Connection, session_id: int, include_withdrawn: bool = False) -> list[Photo]:
     """A session's photos, by view, before first."""
     stmt = _base().where(_photos.c.session_id == session_id)
@@ -120,6 +130,43 @@ def every(conn: Connection, include_withdrawn: bool = True) -> Iterator[Photo]:
 
 def count(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(_photos)).scalar() or 0)
+
+
+def exported(conn: Connection, record_no: str | None = None) -> Iterator[tuple[str, Photo]]:
+    """(record number, photo) of every photo, or of one patient's, in id order (exports)."""
+    patients = PatientRow.__table__
+    stmt = (
+        _base()
+        .add_columns(patients.c.record_no)
+        .join(patients, patients.c.id == _sessions.c.patient_id)
+        .order_by(_photos.c.id)
+    )
+    if record_no is not None:
+        stmt = stmt.where(patients.c.record_no == record_no)
+    for row in conn.execute(stmt).mappings():
+        yield row["record_no"], build(row)
+
+
+def exported_uses(
+    conn: Connection, record_no: str | None = None
+) -> Iterator[tuple[str, PhotoUses]]:
+    """(record number, agreed uses) of every patient who agreed to any (exports)."""
+    patients = PatientRow.__table__
+    stmt = (
+        select(patients.c.record_no, _uses.c.use)
+        .join(patients, patients.c.id == _uses.c.patient_id)
+        .order_by(patients.c.record_no, _uses.c.use)
+    )
+    if record_no is not None:
+        stmt = stmt.where(patients.c.record_no == record_no)
+    found: dict[str, set[PhotoUse]] = {}
+    for number, value in conn.execute(stmt):
+        try:
+            found.setdefault(number, set()).add(PhotoUse(value))
+        except ValueError:
+            continue
+    for number, agreed in found.items():
+        yield number, PhotoUses(frozenset(agreed))
 
 
 def checksums(conn: Connection) -> set[str]:

@@ -184,7 +184,7 @@ def set_uses(
                 use=use.value,
                 agreed_on=agreed_on,
                 recorded_by=actor,
-                recorded_at=now,
+                created_at=now,
             )
         )
     audit.append(

@@ -78,6 +78,7 @@ __all__ = [
     "set_photo_folder",
     "set_photo_protocol",
     "set_uses",
+    "store_at",
     "thumbnail",
     "uses",
     "withdraw",
@@ -100,22 +101,28 @@ def _transaction(db: Database, write: bool = False) -> Iterator[Connection]:
 # -- where the originals live ------------------------------------------------------------
 
 
-def photo_store(db: Database) -> PhotoStore:
-    """The clinic's photo store folder: ``NEEDLELOG_PHOTOS`` if set, else the folder
-    the clinic set (``set_photo_folder``: one shared folder that every PC of a
-    server database points at), else ``photos/`` beside the SQLite file (or in the
-    data folder for a server database that has no folder set)."""
+def store_at(sqlite_path: Path | None, chosen: str = "") -> PhotoStore:
+    """The photo store of a database: ``NEEDLELOG_PHOTOS`` if set, else the folder the
+    clinic set (``chosen``: one shared folder that every PC of a server database
+    points at), else ``photos/`` beside the SQLite file (or in the data folder for a
+    server database that has no folder set)."""
     env = os.environ.get(ENV_PHOTOS)
     if env:
         return PhotoStore(Path(env).expanduser())
-    with _transaction(db) as conn:
-        chosen = photo_query.folder_setting(conn)
     if chosen:
         return PhotoStore(Path(chosen).expanduser())
-    path = db.sqlite_path
-    if path is not None:
-        return PhotoStore(path.parent / "photos")
+    if sqlite_path is not None:
+        return PhotoStore(sqlite_path.parent / "photos")
     return PhotoStore(config.paths().data / "photos")
+
+
+def photo_store(db: Database) -> PhotoStore:
+    """The clinic's photo store folder (see ``store_at``)."""
+    if os.environ.get(ENV_PHOTOS):
+        return store_at(None)
+    with _transaction(db) as conn:
+        chosen = photo_query.folder_setting(conn)
+    return store_at(db.sqlite_path, chosen)
 
 
 def set_photo_folder(db: Database, folder: str, actor: str) -> None:
@@ -254,6 +261,7 @@ def add(
     records in one transaction. Answers the photos as every read gives them."""
     with _transaction(db) as conn:
         _check_view(conn, view)
+        photo_query.session_patient(conn, session_id)  # NotFound before anything is stored
     store = store or photo_store(db)
     for item in prepared:
         store.put(item.data)

@@ -271,4 +271,4 @@ class PhotoUseRow(Base):
     use: Mapped[str] = mapped_column(String(20), primary_key=True)
     agreed_on: Mapped[date] = mapped_column(Date)
     recorded_by: Mapped[str] = mapped_column(String(200))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)

@@ -303,3 +303,12 @@ def test_check_reports_flipped_byte_missing_file_and_unused_files(
     ]
     assert unused == [str(store.path_for(stray))]
     assert c.id not in {int(where.split()[1]) for where, _what in problems}
+
+
+def test_an_unknown_session_stores_nothing(db: Database, tmp_path: Path) -> None:
+    from needlelog.services.errors import NotFound
+
+    prepared = prepare(cam.camera_jpeg(tmp_path / "a.jpg"))
+    with pytest.raises(NotFound, match="no session with id 999"):
+        photos.add(db, 999, "front", False, [prepared], "n")
+    assert list(photos.photo_store(db).checksums()) == []

@@ -66,7 +66,7 @@ def upgrade() -> None:
         sa.Column("use", sa.String(length=20), nullable=False),
         sa.Column("agreed_on", sa.Date(), nullable=False),
         sa.Column("recorded_by", sa.String(length=200), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["patient_id"],
             ["patients.id"],
