@@ -506,3 +506,28 @@ def test_an_import_folder_that_is_gone_is_said_and_a_text_file_is_not_taken(
     enter.ignore()
     QApplication.sendEvent(slot, enter)
     assert not enter.isAccepted()
+
+
+def test_a_photo_is_withdrawn_with_a_reason_not_deleted(
+    qtbot: QtBot,
+    db: Database,
+    clinic: tuple[Patient, list[TreatmentSession]],
+    make_window: MakeWindow,
+    text_questions: list[str],
+) -> None:
+    _patient, made = clinic
+    window = make_window(db)
+    _open_record(qtbot, window)
+    panel = _session_window(qtbot, window, made[0])
+    slot = panel.slots[SlotKey("left_45", after=False)]
+    qtbot.waitUntil(lambda: len(slot.photos) == 1)
+    photo = slot.photos[0]
+    panel.withdraw(photo)  # as the slot's menu "Withdraw this photo…" asks it
+    assert text_questions and text_questions[-1].startswith("Why is this photo (Left 45°, before)")
+    qtbot.waitUntil(lambda: panel.status.text().startswith("Withdrawn"), timeout=10_000)
+    qtbot.waitUntil(lambda: not slot.photos)
+    kept = photos.for_session(db, made[0].id, include_withdrawn=True)
+    gone = next(p for p in kept if p.id == photo.id)
+    assert gone.withdrawn and gone.withdrawn_reason == "Corrected a typing error"
+    assert photo.id not in {p.id for p in photos.for_session(db, made[0].id)}
+    qtbot.waitUntil(lambda: window.record.photos.strip.photo_count() == 2)
