@@ -18,6 +18,7 @@ from PySide6.QtCore import (
     QAbstractListModel,
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
     QRect,
     QSize,
     Qt,
@@ -184,7 +185,7 @@ class StripDelegate(QStyledItemDelegate):
         if option.state & QStyle.StateFlag.State_Selected:
             painter.setPen(QPen(option.palette.highlight().color(), 3))
             painter.drawRect(frame.adjusted(1, 1, -1, -1))
-        if self.left_out:
+        if self.left_out:  # a "no entry" mark: not in the patient's report (tooltip says why)
             badge = QRect(frame.right() - 20, frame.top() + 2, 18, 18)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             painter.setBrush(NOT_IN_REPORT)
@@ -192,8 +193,8 @@ class StripDelegate(QStyledItemDelegate):
             painter.drawEllipse(badge)
             painter.setPen(QColor("#ffffff"))
             painter.drawLine(
-                badge.topLeft() + QRect(0, 0, 4, 4).bottomRight(),
-                badge.bottomRight() - QRect(0, 0, 4, 4).bottomRight(),
+                badge.topLeft() + QPoint(4, 4),
+                badge.bottomRight() - QPoint(4, 4),
             )
         painter.setPen(option.palette.text().color())
         caption = QRect(
