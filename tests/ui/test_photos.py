@@ -531,3 +531,23 @@ def test_a_photo_is_withdrawn_with_a_reason_not_deleted(
     assert gone.withdrawn and gone.withdrawn_reason == "Corrected a typing error"
     assert photo.id not in {p.id for p in photos.for_session(db, made[0].id)}
     qtbot.waitUntil(lambda: window.record.photos.strip.photo_count() == 2)
+
+
+def test_the_history_menu_opens_that_sessions_photos(
+    qtbot: QtBot,
+    db: Database,
+    clinic: tuple[Patient, list[TreatmentSession]],
+    make_window: MakeWindow,
+) -> None:
+    _patient, made = clinic
+    window = make_window(db)
+    _open_record(qtbot, window)
+    oldest = window.record.history_model.session_at(1)
+    assert oldest is not None and oldest.id == made[0].id
+    menu = window.record.history_menu(oldest)
+    photos_action = next(a for a in menu.actions() if a.text() == "Photos…")
+    photos_action.trigger()
+    opened = [w for w in window.record.photos.open_windows() if isinstance(w, SessionPhotosWindow)]
+    assert [w.session.id for w in opened] == [made[0].id]
+    qtbot.waitUntil(lambda: opened[0].store is not None)
+    assert opened[0].windowTitle().endswith("session of 5 Jan 2026")
