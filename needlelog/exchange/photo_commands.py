@@ -13,10 +13,9 @@ import argparse
 import sys
 
 from needlelog import config
-from needlelog.cli import UsageError
 from needlelog.exchange.photo_export import export_photos
 from needlelog.services import photos
-from needlelog.services.errors import NotFound
+from needlelog.services.errors import NotFound, UsageError
 from needlelog.store.database import Database
 
 

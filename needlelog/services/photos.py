@@ -23,8 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -43,7 +42,7 @@ from needlelog.domain.photos import (
     view_problem,
 )
 from needlelog.domain.records import TreatmentSession
-from needlelog.services import patients, photo_query, photo_writer, sessions, settings
+from needlelog.services import patient_query, photo_query, photo_writer, session_query, settings
 from needlelog.services.errors import NotFound
 from needlelog.services.photo_images import (
     THUMBNAIL_SIZE,
@@ -91,13 +90,6 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-@contextmanager
-def _transaction(db: Database, write: bool = False) -> Iterator[Connection]:
-    """The database's one transaction helper, as a Connection."""
-    with db.write() if write else db.read() as session:
-        yield session.connection()
-
-
 # -- where the originals live ------------------------------------------------------------
 
 
@@ -120,7 +112,7 @@ def photo_store(db: Database) -> PhotoStore:
     """The clinic's photo store folder (see ``store_at``)."""
     if os.environ.get(ENV_PHOTOS):
         return store_at(None)
-    with _transaction(db) as conn:
+    with db.transaction() as conn:
         chosen = photo_query.folder_setting(conn)
     return store_at(db.sqlite_path, chosen)
 
@@ -147,7 +139,7 @@ def set_photo_folder(db: Database, folder: str, actor: str) -> None:
 
 
 def photo_protocol(db: Database) -> PhotoProtocol:
-    with _transaction(db) as conn:
+    with db.transaction() as conn:
         return photo_query.protocol(conn)
 
 
@@ -160,36 +152,36 @@ def set_photo_protocol(db: Database, protocol: PhotoProtocol, actor: str) -> Non
 
 
 def get(db: Database, photo_id: int) -> Photo:
-    with _transaction(db) as conn:
+    with db.transaction() as conn:
         return photo_query.one(conn, photo_id)
 
 
 def count(db: Database) -> int:
     """How many photo records the clinic holds (withdrawn ones included)."""
-    with _transaction(db) as conn:
+    with db.transaction() as conn:
         return photo_query.count(conn)
 
 
 def for_session(db: Database, session_id: int, include_withdrawn: bool = False) -> list[Photo]:
-    with _transaction(db) as conn:
+    with db.transaction() as conn:
         return photo_query.for_session(conn, session_id, include_withdrawn)
 
 
 def for_patient(db: Database, patient_id: int, include_withdrawn: bool = False) -> list[Photo]:
     """A patient's photos, oldest session first (the strip of each session groups them)."""
-    with _transaction(db) as conn:
+    with db.transaction() as conn:
         return photo_query.for_patient(conn, patient_id, include_withdrawn)
 
 
 def first_and_latest(db: Database, patient_id: int) -> list[ViewPair]:
     """Per view, the first and latest session's "before" photo (comparison default,
     report page)."""
-    with _transaction(db) as conn:
+    with db.transaction() as conn:
         return photo_query.first_and_latest(conn, patient_id)
 
 
 def uses(db: Database, patient_id: int) -> PhotoUses:
-    with _transaction(db) as conn:
+    with db.transaction() as conn:
         return photo_query.uses(conn, patient_id)
 
 
@@ -214,13 +206,14 @@ def original_path(db: Database, photo: Photo, store: PhotoStore | None = None) -
 
 
 def session_on(db: Database, record_no: str, day: date) -> TreatmentSession:
-    """The patient's session on ``day`` (the last of that day if several); raises
-    ``NotFound`` with a sentence for the user."""
-    patient = patients.find_by_record_no(db, record_no)
-    found = [s for s in sessions.history(db, patient.id) if s.data.performed_at.date() == day]
-    if not found:
+    """The patient's session on ``day`` (the last of that day if several), read through
+    the patient and session readers; raises ``NotFound`` with a sentence for the user."""
+    with db.transaction() as conn:
+        patient = patient_query.by_record_no(conn, record_no)
+        found = session_query.on_day(conn, patient.id, day)
+    if found is None:
         raise NotFound(f"patient {record_no} has no session on {day.isoformat()}")
-    return found[0]
+    return found
 
 
 def prepare_all(
@@ -244,7 +237,7 @@ def _check_view(conn: Connection, view: str) -> None:
 
 def check_view(db: Database, view: str) -> None:
     """Raise ``InvalidRecord`` when ``view`` is not a view of the clinic's protocol."""
-    with _transaction(db) as conn:
+    with db.transaction() as conn:
         _check_view(conn, view)
 
 
@@ -259,14 +252,14 @@ def add(
 ) -> list[Photo]:
     """Store prepared photos as ``view`` of a session: originals first, then all the
     records in one transaction. Answers the photos as every read gives them."""
-    with _transaction(db) as conn:
+    with db.transaction() as conn:
         _check_view(conn, view)
         photo_query.session_patient(conn, session_id)  # NotFound before anything is stored
     store = store or photo_store(db)
     for item in prepared:
         store.put(item.data)
     now = _now()
-    with _transaction(db, write=True) as conn:
+    with db.transaction(write=True) as conn:
         _check_view(conn, view)
         ids = [
             photo_writer.insert_photo(conn, session_id, view, after, item, actor, now)
@@ -298,13 +291,13 @@ def add_files(
 
 
 def withdraw(db: Database, photo_id: int, reason: str, actor: str) -> Photo:
-    with _transaction(db, write=True) as conn:
+    with db.transaction(write=True) as conn:
         photo_writer.withdraw(conn, photo_id, reason, actor, _now())
         return photo_query.one(conn, photo_id)
 
 
 def set_landmarks(db: Database, photo_id: int, marks: Landmarks | None, actor: str) -> Photo:
-    with _transaction(db, write=True) as conn:
+    with db.transaction(write=True) as conn:
         photo_writer.set_landmarks(conn, photo_id, marks, actor, _now())
         return photo_query.one(conn, photo_id)
 
@@ -318,7 +311,7 @@ def set_uses(
 ) -> PhotoUses:
     """Record the uses of their photographs a patient agreed to (audited)."""
     now = _now()
-    with _transaction(db, write=True) as conn:
+    with db.transaction(write=True) as conn:
         photo_writer.set_uses(conn, patient_id, agreed, agreed_on or now.date(), actor, now)
         return photo_query.uses(conn, patient_id)
 
@@ -331,7 +324,7 @@ def check_files(db: Database) -> tuple[list[tuple[str, str]], list[str]]:
     checksum, and the path of each file in the store folder that no record uses."""
     store = photo_store(db)
     problems: list[tuple[str, str]] = []
-    with _transaction(db) as conn:
+    with db.transaction() as conn:
         used = list(photo_query.every(conn))
     known: set[str] = set()
     for photo in used:
