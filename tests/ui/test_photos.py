@@ -193,6 +193,20 @@ def test_a_picture_in_the_import_folder_appears_in_the_inbox_and_is_filed_from_i
     qtbot.waitUntil(lambda: (folder / IMPORTED_FOLDER / "IMG_2041.JPG").exists())
     assert not arrived.exists()
 
+    # Without a mouse: a picture selected in the inbox goes to the selected view.
+    second = draw_face(folder / "IMG_2042.JPG", EYES[1], scars=2)
+    os.utime(second, (past, past))
+    qtbot.waitUntil(lambda: inbox.files() == [second], timeout=10_000)
+    panel.choose_slot(SlotKey("right_45", after=False))
+    assert not inbox.assign_button.isEnabled()
+    inbox.item_for(second).setSelected(True)
+    assert inbox.assign_button.isEnabled()
+    qtbot.mouseClick(inbox.assign_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.status.text() == "Stored 1 photo as Right 45°, before.")
+    right = [p for p in photos.for_session(db, made[1].id) if p.view == "right_45"]
+    assert [p.original_name for p in right] == ["IMG_2042.JPG"]
+    qtbot.waitUntil(lambda: inbox.files() == [])
+
 
 def _comparison(qtbot: QtBot, window: MainWindow, photo: Photo | None = None) -> ComparisonWindow:
     window.record.photos.open_comparison(photo)

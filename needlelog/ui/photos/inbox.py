@@ -139,7 +139,7 @@ class ImportInbox(QWidget):
     """The inbox panel: the folder, what is in it, and how to point it elsewhere."""
 
     files_changed = Signal()
-    assign_requested = Signal(list)  # paths, from the context of the open session
+    assign_requested = Signal(list)  # paths chosen to go to the selected view
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -165,7 +165,7 @@ class ImportInbox(QWidget):
         )
         self.choose.clicked.connect(self._choose)
         self.list = InboxList()
-        self.hint = QLabel("Drag a picture onto a view on the left.")
+        self.hint = QLabel("New pictures in the import folder appear here.")
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet("color:#5f6670;")
 
@@ -177,7 +177,19 @@ class ImportInbox(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.where)
         layout.addWidget(self.list, 1)
-        layout.addWidget(self.hint)
+        # Without a mouse: choose pictures, then file them into the selected view.
+        self.assign_button = QPushButton("Add to the selected view")
+        self.assign_button.setObjectName("assignFromInbox")
+        self.assign_button.setEnabled(False)
+        self.assign_button.clicked.connect(self._assign)
+        self.list.itemSelectionChanged.connect(
+            lambda: self.assign_button.setEnabled(bool(self.list.selectedItems()))
+        )
+        self.list.itemActivated.connect(lambda _item: self._assign())
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.hint, 1)
+        bottom.addWidget(self.assign_button)
+        layout.addLayout(bottom)
 
         self.watcher = QFileSystemWatcher(self)
         self.watcher.directoryChanged.connect(lambda _p: self.rescan())
@@ -297,11 +309,16 @@ class ImportInbox(QWidget):
                 item.setIcon(QIcon(QPixmap.fromImage(_square(shown.image))))
             changed = True
         self.hint.setText(
-            "Drag a picture onto a view on the left."
+            "Drag a picture onto a view on the left, or select it and add it to the selected view."
             if self._shown
             else "New pictures in the import folder appear here."
         )
         return changed
+
+    def _assign(self) -> None:
+        chosen = [Path(item.data(PathRole)) for item in self.list.selectedItems()]
+        if chosen:
+            self.assign_requested.emit(chosen)
 
     def files(self) -> list[Path]:
         return [Path(self.list.item(i).data(PathRole)) for i in range(self.list.count())]

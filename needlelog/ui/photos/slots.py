@@ -275,6 +275,9 @@ class SessionPhotosWindow(QDialog):
         left_box.addWidget(scroll, 1)
 
         self.inbox = ImportInbox()
+        self.inbox.assign_requested.connect(
+            lambda paths: self.selected is not None and self.import_files(self.selected, paths)
+        )
         splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(self.inbox)
