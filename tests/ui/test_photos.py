@@ -393,6 +393,9 @@ def test_a_comparison_is_saved_only_for_a_use_the_patient_agreed_to(
     qtbot.waitUntil(lambda: compare.saved_to == target, timeout=10_000)
     saved = QImage(str(target))
     assert (saved.width(), saved.height()) == (2000, 1125)
+    if os.name == "posix":
+        assert target.stat().st_mode & 0o077 == 0, "a saved comparison is private"
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
 
 
 def test_the_patients_consent_is_ticked_in_the_record_and_the_strip_follows(

@@ -8,6 +8,7 @@ patient agreed to.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -511,9 +512,14 @@ class ComparisonWindow(QDialog):
             temporary = path.with_name(f".{path.name}.part")
             quality = 92 if path.suffix.lower() in (".jpg", ".jpeg") else -1
             fmt_name = "JPEG" if quality > 0 else "PNG"
-            if not image.save(str(temporary), fmt_name, quality):
-                raise OSError(f"{path} cannot be written")
-            temporary.replace(path)
+            try:
+                if not image.save(str(temporary), fmt_name, quality):
+                    raise OSError(f"{path} cannot be written")
+                if os.name == "posix":
+                    os.chmod(temporary, 0o600)  # a patient's photos: for this user only
+                temporary.replace(path)
+            finally:
+                temporary.unlink(missing_ok=True)
             return path
 
         def done(saved: object) -> None:
