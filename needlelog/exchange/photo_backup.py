@@ -123,10 +123,11 @@ def write_list(zf: zipfile.ZipFile, backup: PhotoBackup) -> None:
 
 
 def verify(
-    file: Path, manifest: dict, refuse: Callable[[str], Exception]
+    file: Path, beside: Path, manifest: dict, refuse: Callable[[str], Exception]
 ) -> list[tuple[str, Path]]:
-    """Every photo a backup lists, present beside it and matching its checksum, as
-    (checksum, file); ``refuse(why)`` is raised otherwise."""
+    """Every photo a backup zip ``file`` lists, present in the photo folder in ``beside``
+    (the backup file's folder) and matching its checksum, as (checksum, file);
+    ``refuse(why)`` is raised otherwise."""
     entry = manifest.get("photos")
     if entry is None:
         return []
@@ -144,7 +145,7 @@ def verify(
     checksums = raw.decode("ascii", "replace").split()
     if len(checksums) != entry["count"]:
         raise refuse("its list of photos does not match its manifest")
-    folder = PhotoStore(file.parent / FOLDER)
+    folder = PhotoStore(beside / FOLDER)
     found: list[tuple[str, Path]] = []
     for sha in checksums:
         try:

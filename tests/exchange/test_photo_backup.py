@@ -145,3 +145,21 @@ def test_json_lists_photos_by_checksum_and_fhir_adds_media(db: Database, tmp_pat
     assert (m["width"], m["height"]) == (480, 640)
     assert m["view"]["coding"][0]["code"] == "front"
     assert m["content"]["contentType"] == "image/jpeg"
+
+
+def test_an_encrypted_backup_restores_its_photos(db: Database, tmp_path: Path) -> None:
+    import pyrage
+
+    from needlelog.exchange.encryption import Decryption, Encryption
+
+    shas = _with_photos(db, tmp_path, count=2)
+    identity = pyrage.x25519.Identity.generate()
+    folder = tmp_path / "drive"
+    folder.mkdir()
+    out = folder / "b.zip.age"
+    info = make_backup(db, out, encryption=Encryption(recipients=(str(identity.to_public()),)))
+    assert (info.photos, info.photos_copied) == (2, 2)
+    db.dispose()
+    new_db = tmp_path / "newpc" / "clinic.sqlite3"
+    restore_backup(f"sqlite:///{new_db}", out, Decryption(identities=(str(identity),)))
+    assert sorted(PhotoStore(new_db.parent / "photos").checksums()) == sorted(shas)
