@@ -18,6 +18,7 @@ from needlelog.domain.records import (
     TreatedArea,
     VancouverScarScale,
 )
+from needlelog.domain.validation import BIDI_CONTROLS
 from needlelog.services import patients, sessions
 from needlelog.store.database import Database
 from tests.factories import make_patient
@@ -25,7 +26,12 @@ from tests.factories import make_patient
 NOW = datetime(2026, 6, 1, 12, 0)
 DEPTHS = [Decimal("0.50") + Decimal("0.05") * i for i in range(11)]
 
-text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=0, max_size=40)
+# Any text a person can store: no controls, no direction overrides (both refused on entry).
+text = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters=BIDI_CONTROLS),
+    min_size=0,
+    max_size=40,
+)
 required = text.filter(lambda s: s.strip() != "")
 optional_grade = st.none() | st.sampled_from(list(Grade))
 
