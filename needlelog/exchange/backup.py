@@ -202,7 +202,7 @@ def make_backup(
         if progress is not None:
             progress(1, 3)
         revision, patients, sessions = _facts(copy)
-        photo_set = _photos_beside(db, copy, out, check)
+        photo_set = _photos_beside(db, copy, out, check, encryption)
         created = datetime.now(UTC).isoformat(timespec="seconds")
         manifest = {
             "format": FORMAT,
@@ -255,12 +255,16 @@ def make_backup(
 
 
 def _photos_beside(
-    db: Database, copy: Path, out: Path, check: Callable[[], None] | None
+    db: Database,
+    copy: Path,
+    out: Path,
+    check: Callable[[], None] | None,
+    encryption: Encryption | None,
 ) -> PhotoBackup | None:
     from needlelog.exchange import photo_backup
     from needlelog.services import photos
 
-    return photo_backup.copy_beside(photos.photo_store(db), copy, out, check)
+    return photo_backup.copy_beside(photos.photo_store(db), copy, out, check, encryption)
 
 
 def _photo_list(zf: zipfile.ZipFile, photo_set: PhotoBackup) -> None:
@@ -270,14 +274,26 @@ def _photo_list(zf: zipfile.ZipFile, photo_set: PhotoBackup) -> None:
 
 
 def _restore_photos(
-    backup_file: Path, plain: Path, manifest: dict, checked: Path, target: Path
+    backup_file: Path,
+    plain: Path,
+    manifest: dict,
+    checked: Path,
+    target: Path,
+    decryption: Decryption | None,
+    work_dir: Path,
 ) -> None:
-    """Verify every photo the backup lists (``plain``: its zip, decrypted), then put it
-    into the restored database's photo store, before the database itself is replaced."""
+    """Verify every photo the backup lists (``plain``: its zip, decrypted; encrypted photos
+    are decrypted into ``work_dir``), then put it into the restored database's photo
+    store, before the database itself is replaced."""
     from needlelog.exchange import photo_backup
 
     verified = photo_backup.verify(
-        plain, backup_file.parent, manifest, lambda why: _refuse(backup_file, why)
+        plain,
+        backup_file.parent,
+        manifest,
+        lambda why: _refuse(backup_file, why),
+        decryption,
+        work_dir,
     )
     if verified:
         photo_backup.restore_into(photo_backup.store_for_copy(checked, target), verified)
@@ -680,7 +696,7 @@ def restore_backup(
     with tmp_dir as tmp:
         plain = _unlock(backup_file, decryption, Path(tmp))
         checked, manifest = verify_backup(plain, Path(tmp))
-        _restore_photos(backup_file, plain, manifest, checked, target)
+        _restore_photos(backup_file, plain, manifest, checked, target, decryption, Path(tmp))
         ensure_unused(target)  # again, at the last moment
         kept: Path | None = None
         try:
