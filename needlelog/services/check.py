@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from needlelog.domain import course
 from needlelog.domain.codes import Area
 from needlelog.domain.protocol import PEN_MAX_DEPTH_MM, PEN_MIN_DEPTH_MM
+from needlelog.services.settings import protocol_in
 from needlelog.store.database import Database
 from needlelog.store.errors import DatabaseDamaged, translate
 from needlelog.store.migrate import current_revision, head_revision
@@ -119,6 +120,7 @@ def run(db: Database) -> CheckReport:
         ]
 
         # The course summary kept on each patient must match the sessions.
+        gap = protocol_in(s.connection()).course_gap
         dates: dict[int, list] = defaultdict(list)
         for pid, at in s.execute(select(SessionRow.patient_id, SessionRow.performed_at)):
             dates[pid].append(at.date())
@@ -132,7 +134,7 @@ def run(db: Database) -> CheckReport:
             )
         ):
             days = dates.get(pid, [])
-            sizes = course.course_sizes(days)
+            sizes = course.course_sizes(days, gap)
             expected = (max(days) if days else None, sizes[-1] if sizes else 0, len(days))
             if (last, in_course, total) != expected:
                 problems.append(

@@ -84,7 +84,7 @@ def _summary_values(
     """The course summary columns from the patient's sessions (performed_at, next_due)
     in date order."""
     days = [at.date() for at, _due in performed]
-    sizes = course.course_sizes(days)
+    sizes = course.course_sizes(days, protocol.course_gap)
     next_due = None
     if performed:
         st = course.status_from_summary(
@@ -191,7 +191,7 @@ def _due_from_days(
     if data.next_due is not None:
         return data
     on = data.performed_at.date()
-    number = course.position_in_course([*days, on], on)
+    number = course.position_in_course([*days, on], on, protocol.course_gap)
     planned = patient.planned_sessions or protocol.planned_sessions
     return replace(data, next_due=course.default_next_due(on, number, planned, protocol))
 
@@ -420,7 +420,7 @@ def history(db: Database, patient_id: int, newest_first: bool = True) -> list[Tr
         before = previous[0]
         found = _flags(data, before, protocol, course_done=position[0] >= planned)
         gap = None if before is None else data.performed_at.date() - before.performed_at.date()
-        new_course = gap is None or gap > course.COURSE_BREAK
+        new_course = gap is None or gap > protocol.course_gap
         position[0] = 1 if new_course else position[0] + 1
         previous[0] = data
         return found
