@@ -105,6 +105,15 @@ class Protocol:
         return f"{low:.2f} to {high:.2f} mm in steps of {self.depth_step_mm:.2f} mm"
 
 
+def ranges_text(protocol: Protocol) -> str:
+    """Every range of the protocol in words: the default, then each area's own."""
+    parts = [f"{protocol.depth_min_mm:.2f} to {protocol.depth_max_mm:.2f} mm"]
+    for code, low, high in protocol.area_ranges:
+        name = Area(code).label if code in Area._value2member_map_ else code
+        parts.append(f"{name} {low:.2f} to {high:.2f} mm")
+    return "; ".join(parts) + f", in steps of {protocol.depth_step_mm:.2f} mm"
+
+
 def parse_mm(text: str) -> Decimal | None:
     """A depth in mm as typed in a settings field, or None when it is not a number."""
     try:

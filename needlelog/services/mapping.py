@@ -155,7 +155,8 @@ def patient_from_columns(row: tuple[Any, ...]) -> Patient:
 SESSION_SCALARS = (
     "performed_at", "practitioner", "device", "cartridge_needles", "cartridge_lot", "pen_speed",
     "pinpoint_bleeding", "acne_flare", "adverse_events", "pain", "notes", "aftercare_given",
-    "next_due", "cautions_acknowledged", "override_reason",
+    "next_due", "cautions_acknowledged", "override_reason", "screening_list",
+    "screening_attested_by", "screening_attested_at",
 )  # fmt: skip
 
 
@@ -244,7 +245,8 @@ def session_values(data: SessionData) -> SessionValues:
         for i, p in enumerate(data.products)
     ]
     screening = [
-        {"item": a.item.value, "present": a.present, "since": a.since} for a in data.screening
+        {"item": a.item.value, "present": a.present, "since": a.since, "detail": a.detail}
+        for a in data.screening
     ]
     scores = score_rows(data)
     return SessionValues(values, areas, products, screening, scores)
@@ -300,12 +302,14 @@ def _treated_area(
 
 
 @lru_cache(maxsize=1024)
-def _screening(answers: tuple[tuple[str, bool, date | None], ...]) -> tuple[ScreeningAnswer, ...]:
+def _screening(
+    answers: tuple[tuple[str, bool, date | None, str], ...],
+) -> tuple[ScreeningAnswer, ...]:
     return tuple(
         sorted(
             (
-                ScreeningAnswer(_contraindication(item), present, since)
-                for item, present, since in answers
+                ScreeningAnswer(_contraindication(item), present, since, detail)
+                for item, present, since, detail in answers
             ),
             key=lambda a: _SCREENING_ORDER[a.item],
         )
@@ -319,12 +323,13 @@ SESSION_COLUMNS = (
     "indications", "device", "cartridge_needles", "cartridge_lot", "pen_speed",
     "numbing_product", "numbing_minutes", "redness", "bruising", "swelling",
     "pinpoint_bleeding", "acne_flare", "adverse_events", "pain", "notes", "aftercare_given",
-    "next_due", "cautions_acknowledged", "override_reason",
+    "next_due", "cautions_acknowledged", "override_reason", "screening_list",
+    "screening_attested_by", "screening_attested_at",
 )  # fmt: skip
 # The columns of each child row, after its session id, in the order read below.
 AREA_COLUMNS = ("area", "depth_um", "passes", "endpoint", "label")
 PRODUCT_COLUMNS = ("name", "lot", "expiry")
-SCREENING_COLUMNS = ("item", "present", "since")
+SCREENING_COLUMNS = ("item", "present", "since", "detail")
 ASSESSMENT_COLUMNS = ("scale", "item", "score")
 
 
@@ -393,7 +398,8 @@ def session_data_from_columns(
         indications, device, cartridge_needles, cartridge_lot, pen_speed,
         numbing_product, numbing_minutes, redness, bruising, swelling,
         pinpoint_bleeding, acne_flare, adverse_events, pain, notes, aftercare_given,
-        next_due, cautions_acknowledged, override_reason,
+        next_due, cautions_acknowledged, override_reason, screening_list,
+        screening_attested_by, screening_attested_at,
     ) = row  # fmt: skip
     scores = {(scale, item): score for _sid, scale, item, score in assessments}
     vss = None
@@ -432,6 +438,9 @@ def session_data_from_columns(
         screening=_screening(tuple(s[1:] for s in screening)),
         cautions_acknowledged=cautions_acknowledged,
         override_reason=override_reason,
+        screening_list=screening_list,
+        screening_attested_by=screening_attested_by,
+        screening_attested_at=screening_attested_at,
     )
 
 

@@ -590,6 +590,21 @@ def known_products(db: Database, limit: int = 200) -> list[Product]:
         return [Product(r.name, r.lot, r.expiry) for r in s.execute(stmt)]
 
 
+def recent_lots(db: Database, name: str, limit: int = 8) -> list[Product]:
+    """The lots (with expiry) the clinic used most recently for the product ``name``,
+    newest first: what the form offers when the product is picked."""
+    last_use = func.max(ProductRow.id).label("last_use")
+    stmt = (
+        select(ProductRow.lot, ProductRow.expiry, last_use)
+        .where(ProductRow.name == name, ProductRow.lot != "")
+        .group_by(ProductRow.lot, ProductRow.expiry)
+        .order_by(desc(last_use))
+        .limit(limit)
+    )
+    with db.read() as s:
+        return [Product(name, r.lot, r.expiry) for r in s.execute(stmt)]
+
+
 def known_practitioners(db: Database, limit: int = 50) -> list[str]:
     last_use = func.max(SessionRow.id).label("last_use")
     stmt = (

@@ -83,6 +83,10 @@ class SessionForm(QDialog):
             self.aftercare,
         ]
         self.screening.changed.connect(self._judge_screening)
+        self.products.changed.connect(self._judge_screening)
+        self._lots = LatestOnly(self)
+        self._lots.answered.connect(lambda answer: answer[0].offer_lots(answer[1]))
+        self.products.lots_wanted.connect(self._want_lots)
         self.treatment.date_changed.connect(self._date_changed)
         self.treatment.rows_changed.connect(self._relink_tab_order)
         self.products.rows_changed.connect(self._relink_tab_order)
@@ -158,9 +162,14 @@ class SessionForm(QDialog):
         """Block saving while the screening rules are not met, and say why."""
         if self._loading:
             return
-        problems = self.screening.judge(self.treatment.when())
+        problems = [sentence(p.message) for p in self.screening.judge(self.treatment.when())]
+        problems += [message for _row, message in self.products.unconfirmed()]
         self.footer.save_button.setEnabled(not problems and not self._saves.running)
-        self.footer.show_blocked([sentence(p.message) for p in problems])
+        self.footer.show_blocked(problems)
+
+    def _want_lots(self, row: object, name: str) -> None:
+        db = self._db
+        self._lots.request(lambda: (row, sessions.recent_lots(db, name)))
 
     def _relink_tab_order(self) -> None:
         self.page.relink_tab_order([self.footer.cancel_button, self.footer.save_button])
@@ -197,8 +206,15 @@ class SessionForm(QDialog):
             return  # one save at a time: Ctrl+S pressed again while waiting
         if not self.footer.save_button.isEnabled():
             # Ctrl+S while screening blocks saving: show where the answer is missing.
-            self.scroll.ensureWidgetVisible(self.screening.alert)
-            self.screening.missing_answer().setFocus(Qt.FocusReason.ShortcutFocusReason)
+            unconfirmed = self.products.unconfirmed()
+            screening_done = not self.screening.judge(self.treatment.when())
+            missing = (
+                unconfirmed[0][0].confirm
+                if unconfirmed and screening_done
+                else self.screening.missing_answer()
+            )
+            self.page.bring_into_view(missing)
+            missing.setFocus(Qt.FocusReason.ShortcutFocusReason)
             return
         data = self.collect()
         db, patient_id, session = self._db, self._patient.id, self._session
