@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from needlelog.domain.codes import Area
+from needlelog.domain.errors import Violation
 
 # What any pen on the market can do; a value outside this is a typing error,
 # not a protocol choice, so the clinic's range must lie within it.
@@ -112,6 +113,103 @@ def ranges_text(protocol: Protocol) -> str:
         name = Area(code).label if code in Area._value2member_map_ else code
         parts.append(f"{name} {low:.2f} to {high:.2f} mm")
     return "; ".join(parts) + f", in steps of {protocol.depth_step_mm:.2f} mm"
+
+
+# The bounds of each whole-number setting: (field, what it is, unit, lowest, highest).
+WHOLE_SETTINGS: tuple[tuple[str, str, str, int, int], ...] = (
+    ("interval_min_weeks", "shortest interval", "weeks", 1, 52),
+    ("interval_max_weeks", "longest interval", "weeks", 1, 52),
+    ("planned_sessions", "sessions in a course", "sessions", 1, 20),
+    ("maintenance_months", "maintenance after", "months", 1, 60),
+    ("course_gap_weeks", "course gap", "weeks", 2, 260),
+    ("radiation_window_months", "radiation therapy window", "months", 1, 60),
+    ("isotretinoin_washout_months", "isotretinoin washout", "months", 1, 24),
+    ("retinoids_window_days", "topical retinoids or acids window", "days", 1, 90),
+    ("resurfacing_window_weeks", "peel or laser window", "weeks", 1, 52),
+    ("fillers_toxin_window_weeks", "fillers or toxin window", "weeks", 1, 52),
+)
+MAX_STEP_MM = Decimal("0.50")
+
+
+def _range_violation(field: str, what: str, low: Decimal, high: Decimal) -> Violation | None:
+    if PEN_MIN_DEPTH_MM <= low < high <= PEN_MAX_DEPTH_MM:
+        return None
+    return Violation(
+        field,
+        f"{low}-{high}",
+        f"{PEN_MIN_DEPTH_MM} to {PEN_MAX_DEPTH_MM} mm, shallowest below deepest",
+        f"depth range for {what} {low} to {high} mm is not valid; allowed: within "
+        f"{PEN_MIN_DEPTH_MM} to {PEN_MAX_DEPTH_MM} mm, shallowest below deepest",
+    )
+
+
+def protocol_violations(protocol: Protocol) -> list[Violation]:
+    """Every reason a protocol cannot be the clinic's (each change is judged by this)."""
+    found: list[Violation] = []
+    bad = _range_violation(
+        "depth_range", "all other areas", protocol.depth_min_mm, protocol.depth_max_mm
+    )
+    if bad is not None:
+        found.append(bad)
+    step = protocol.depth_step_mm
+    if not Decimal("0") < step <= MAX_STEP_MM:
+        found.append(
+            Violation(
+                "depth_step_mm",
+                step,
+                f"above 0 and at most {MAX_STEP_MM} mm",
+                f"depth step {step} mm is not valid; allowed: above 0 and at most {MAX_STEP_MM} mm",
+            )
+        )
+    seen: set[str] = set()
+    for code, low, high in protocol.area_ranges:
+        known = code in Area._value2member_map_
+        name = Area(code).label if known else repr(code)
+        if not known or code in seen:
+            found.append(
+                Violation(
+                    f"area_ranges.{code}",
+                    code,
+                    "each area once",
+                    f"depth range for {name}: unknown or repeated area",
+                )
+            )
+        seen.add(code)
+        bad = _range_violation(f"area_ranges.{code}", name, low, high)
+        if bad is not None:
+            found.append(bad)
+    for field, what, unit, low, high in WHOLE_SETTINGS:
+        value = getattr(protocol, field)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            found.append(
+                Violation(
+                    field,
+                    value,
+                    f"{low} to {high} {unit}",
+                    f"{what} is {value} {unit}; allowed: {low} to {high} {unit}",
+                )
+            )
+    if protocol.interval_min_weeks > protocol.interval_max_weeks:
+        found.append(
+            Violation(
+                "interval_weeks",
+                f"{protocol.interval_min_weeks}-{protocol.interval_max_weeks}",
+                "shortest not above longest",
+                f"shortest interval {protocol.interval_min_weeks} weeks is above the longest "
+                f"{protocol.interval_max_weeks} weeks",
+            )
+        )
+    if protocol.course_gap_weeks <= protocol.interval_max_weeks:
+        found.append(
+            Violation(
+                "course_gap_weeks",
+                protocol.course_gap_weeks,
+                "longer than the longest interval",
+                f"course gap {protocol.course_gap_weeks} weeks is not longer than the longest "
+                f"interval {protocol.interval_max_weeks} weeks",
+            )
+        )
+    return found
 
 
 def parse_mm(text: str) -> Decimal | None:
