@@ -23,20 +23,25 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("treatment_sessions") as batch:
-        batch.add_column(
-            sa.Column("screening_list", sa.SmallInteger(), nullable=False, server_default="0")
-        )
-        batch.add_column(
-            sa.Column(
-                "screening_attested_by", sa.String(length=200), nullable=False, server_default=""
-            )
-        )
-        batch.add_column(sa.Column("screening_attested_at", sa.DateTime(), nullable=True))
-    with op.batch_alter_table("screening_answers") as batch:
-        batch.add_column(
-            sa.Column("detail", sa.String(length=200), nullable=False, server_default="")
-        )
+    # Plain ADD/DROP COLUMN (SQLite 3.35+ and PostgreSQL alike): a copied table would
+    # have to be dropped under the foreign keys that point at it.
+    op.add_column(
+        "treatment_sessions",
+        sa.Column("screening_list", sa.SmallInteger(), nullable=False, server_default="0"),
+    )
+    op.add_column(
+        "treatment_sessions",
+        sa.Column(
+            "screening_attested_by", sa.String(length=200), nullable=False, server_default=""
+        ),
+    )
+    op.add_column(
+        "treatment_sessions", sa.Column("screening_attested_at", sa.DateTime(), nullable=True)
+    )
+    op.add_column(
+        "screening_answers",
+        sa.Column("detail", sa.String(length=200), nullable=False, server_default=""),
+    )
     op.execute(
         "UPDATE treatment_sessions SET screening_list = 1 WHERE EXISTS "
         "(SELECT 1 FROM screening_answers a WHERE a.session_id = treatment_sessions.id)"
@@ -44,9 +49,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("screening_answers") as batch:
-        batch.drop_column("detail")
-    with op.batch_alter_table("treatment_sessions") as batch:
-        batch.drop_column("screening_attested_at")
-        batch.drop_column("screening_attested_by")
-        batch.drop_column("screening_list")
+    op.drop_column("screening_answers", "detail")
+    op.drop_column("treatment_sessions", "screening_attested_at")
+    op.drop_column("treatment_sessions", "screening_attested_by")
+    op.drop_column("treatment_sessions", "screening_list")

@@ -1,0 +1,90 @@
+"""The screening codes in CSV: a file written before the longer list imports unchanged,
+the new codes read and write, and a depth outside an area's range is refused on import
+with the same words as in the window."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from needlelog.domain.codes import Area
+from needlelog.domain.contraindications import FIRST_LIST, Contraindication
+from needlelog.domain.protocol import Protocol
+from needlelog.exchange.csv_import import ImportRefused, import_csv
+from needlelog.services import patients, sessions, settings
+from needlelog.services.errors import NotFound
+from needlelog.store.database import Database
+
+OLD_PATIENTS = (
+    "record_no,family_name,given_name,date_of_birth,sex,phone,email,fitzpatrick,"
+    "contraindications,notes\n"
+    "N-1,Nowak,Ola,1990-02-03,female,,,2,"
+    "open_lesions;pregnancy;radiation_therapy;eczema;psoriasis,\n"
+    "N-2,Okafor,Chidi,1985-11-30,male,,,5,"
+    "keloid_tendency;isotretinoin;anticoagulants;herpes_simplex;recent_fillers_or_toxin,\n"
+)
+OLD_SESSIONS = (
+    "record_no,performed_on,practitioner,indications,areas,needle_depth_mm,passes,serums,"
+    "numbing,redness,bruising,swelling,pain,scar_grade,gais,notes,next_due,screening,"
+    "cautions_acknowledged\n"
+    "N-1,2026-01-10,Dr. Hart,acne_scars,cheek_left:0.75,,,,,mild,,,,,,,,"
+    "pregnancy:no;eczema:yes;isotretinoin:yes:2025-09-01,yes\n"
+)
+
+
+def test_an_old_csv_imports_with_every_code_and_answer(db: Database, tmp_path: Path) -> None:
+    (tmp_path / "p.csv").write_text(OLD_PATIENTS, encoding="utf-8")
+    (tmp_path / "s.csv").write_text(OLD_SESSIONS, encoding="utf-8")
+    import_csv(db, tmp_path / "p.csv", tmp_path / "s.csv", "tester")
+    one = patients.find_by_record_no(db, "N-1")
+    two = patients.find_by_record_no(db, "N-2")
+    codes = [c.value for c in one.data.contraindications + two.data.contraindications]
+    assert codes == [
+        "open_lesions", "pregnancy", "radiation_therapy", "eczema", "psoriasis",
+        "keloid_tendency", "isotretinoin", "anticoagulants", "herpes_simplex",
+        "recent_fillers_or_toxin",
+    ]  # fmt: skip
+    (session,) = sessions.history(db, one.id)
+    assert [(a.item.value, a.present) for a in session.data.screening] == [
+        ("pregnancy", False),
+        ("eczema", True),
+        ("isotretinoin", True),
+    ]
+    assert session.data.screening_list == 0  # imported: judged as it was recorded
+
+
+def test_new_codes_read_and_an_unknown_one_is_refused(db: Database, tmp_path: Path) -> None:
+    new = ";".join(c.value for c in Contraindication if c not in FIRST_LIST)
+    (tmp_path / "p.csv").write_text(
+        OLD_PATIENTS.splitlines()[0] + f"\nN-3,Lee,Mia,,,,,,{new},\n", encoding="utf-8"
+    )
+    import_csv(db, tmp_path / "p.csv", None, "tester")
+    kept = patients.find_by_record_no(db, "N-3").data.contraindications
+    assert [c.value for c in kept] == new.split(";")
+    (tmp_path / "q.csv").write_text(
+        OLD_PATIENTS.splitlines()[0] + "\nN-4,Lee,Mia,,,,,,cold_sore,\n", encoding="utf-8"
+    )
+    with pytest.raises(ImportRefused, match="cold_sore"):
+        import_csv(db, tmp_path / "q.csv", None, "tester")
+
+
+def test_a_depth_outside_its_areas_range_is_refused_on_import(db: Database, tmp_path: Path) -> None:
+    settings.set_protocol(
+        db, Protocol().with_area_range(Area.THIGHS, Decimal("1.50"), Decimal("2.00")), "admin"
+    )
+    (tmp_path / "p.csv").write_text(OLD_PATIENTS, encoding="utf-8")
+    head = OLD_SESSIONS.splitlines()[0]
+    (tmp_path / "s.csv").write_text(
+        head + "\nN-1,2026-01-10,Dr. Hart,,thighs:2.5,,,,,,,,,,,,,,\n"
+        "N-2,2026-01-10,Dr. Hart,,thighs:1.75;forehead:1.5,,,,,,,,,,,,,,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportRefused) as refused:
+        import_csv(db, tmp_path / "p.csv", tmp_path / "s.csv", "tester")
+    text = "\n".join(str(p) for p in refused.value.problems)
+    assert "needle depth for Thighs is 2.50 mm; allowed: 1.50 to 2.00 mm" in text
+    assert "needle depth for Forehead is 1.50 mm; allowed: 0.50 to 1.00 mm" in text
+    with pytest.raises(NotFound):
+        patients.find_by_record_no(db, "N-1")
