@@ -129,7 +129,8 @@ def export_json(
 ) -> JsonExportResult:
     revision = current_revision(db)
     with db.read() as s, atomic_path(out) as temp, open(temp, "w", encoding="utf-8") as handle:
-        total = sum(source.count(s, record_no))
+        conn = s.connection()
+        total = sum(source.count(conn, record_no))
         done = 0
 
         def tick() -> None:
@@ -149,14 +150,20 @@ def export_json(
         }
         handle.write(_dump(head)[:-1])
         patients = _write_list(
-            handle, "patients", (patient_json(p) for p in source.iter_patients(s, record_no)), tick
+            handle,
+            "patients",
+            (patient_json(p) for p in source.iter_patients(conn, record_no)),
+            tick,
         )
         sessions = _write_list(
-            handle, "sessions", (session_json(x) for x in source.iter_sessions(s, record_no)), tick
+            handle,
+            "sessions",
+            (session_json(x) for x in source.iter_sessions(conn, record_no)),
+            tick,
         )
         counts = {"patients": patients, "sessions": sessions}
         if record_no is None:  # the trail of the whole record set, for auditors
-            counts["audit_events"] = _write_list(handle, "audit", source.iter_audit(s), tick)
+            counts["audit_events"] = _write_list(handle, "audit", source.iter_audit(conn), tick)
         handle.write(f',\n"counts": {_dump(counts)}\n}}\n')
         if progress is not None:  # last chance to cancel: nothing is in place yet
             progress(done, done)

@@ -15,7 +15,6 @@ from needlelog.domain.errors import raise_if_any
 from needlelog.domain.protocol import DEFAULT_PROTOCOL, Protocol, protocol_violations
 from needlelog.services import audit
 from needlelog.store.database import Database
-from needlelog.store.driver import DriverConnection
 from needlelog.store.models import SettingRow
 
 DEFAULT_AFTERCARE = """\
@@ -41,9 +40,9 @@ class ClinicInfo:
     )
 
 
-# Any of a Session, a Connection or a DriverConnection: the protocol is read by every
-# save and every opened record.
-Executor = Session | Connection | DriverConnection
+# A Session or the Connection of a transaction: the protocol is read by every save and
+# every opened record.
+Executor = Session | Connection
 _VALUE = select(SettingRow.value).where(SettingRow.key == bindparam("key"))
 
 
@@ -91,7 +90,7 @@ def protocol_in(conn: Executor) -> Protocol:
 
 
 def get_protocol(db: Database) -> Protocol:
-    with db.direct() as conn:  # read with every search keystroke
+    with db.transaction() as conn:
         return protocol_in(conn)
 
 
