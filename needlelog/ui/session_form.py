@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from functools import partial
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QLayout, QVBoxLayout, QWidget
 
@@ -40,6 +40,28 @@ from needlelog.ui.session_parts.reactions import ReactionsSection
 from needlelog.ui.session_parts.screening import ScreeningSection
 from needlelog.ui.session_parts.style import STYLE
 from needlelog.ui.session_parts.treatment import TreatmentSection
+
+
+MINIMUM_SIZE = QSize(820, 560)
+# The form's own size, and what a window frame (title bar, borders) adds around it.
+PREFERRED_SIZE = QSize(1040, 820)
+FRAME_ALLOWANCE = QSize(16, 40)
+
+
+def fitted_size(available: QRect) -> QSize:
+    """The form's first size: its preferred size, shrunk to the screen's free area (a
+    1366x768 laptop has about 728 pixels below its task bar), so the section list and
+    the Save button are on screen from the start. Never below the form's minimum."""
+    return QSize(
+        max(
+            MINIMUM_SIZE.width(),
+            min(PREFERRED_SIZE.width(), available.width() - FRAME_ALLOWANCE.width()),
+        ),
+        max(
+            MINIMUM_SIZE.height(),
+            min(PREFERRED_SIZE.height(), available.height() - FRAME_ALLOWANCE.height()),
+        ),
+    )
 
 
 class SessionForm(QDialog):
@@ -103,11 +125,11 @@ class SessionForm(QDialog):
         when = fmt.day(self._session.data.performed_at) if self._session else ""
         self.setWindowTitle(f"Session of {when} — {name}" if when else f"New session — {name}")
         self.setSizeGripEnabled(True)
-        self.resize(1040, 820)
+        self.resize(fitted_size(self.screen().availableGeometry()))
         root = QVBoxLayout(self)
         # The scroll area absorbs rows that come and go; the window's size is the user's.
         root.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
-        self.setMinimumSize(820, 560)
+        self.setMinimumSize(MINIMUM_SIZE)
         root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(0)
         root.addWidget(SessionHeader(self._patient, self._session is not None, self._previous))

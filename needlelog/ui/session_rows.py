@@ -252,8 +252,9 @@ class ProductRow:
         """The lots the clinic used most recently for this product, newest first, as
         the lot field's choices (picking one fills its expiry)."""
         self.lots = lots
-        model = QStringListModel([p.lot for p in lots if p.lot])
-        completer = QCompleter(model, self.lot)
+        completer = QCompleter(self.lot)
+        model = QStringListModel([p.lot for p in lots if p.lot], completer)
+        completer.setModel(model)
         completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
         completer.activated.connect(self._lot_picked)
         self.lot.setCompleter(completer)
