@@ -41,7 +41,6 @@ from needlelog.ui.session_parts.screening import ScreeningSection
 from needlelog.ui.session_parts.style import STYLE
 from needlelog.ui.session_parts.treatment import TreatmentSection
 
-
 MINIMUM_SIZE = QSize(820, 560)
 # The form's own size, and what a window frame (title bar, borders) adds around it.
 PREFERRED_SIZE = QSize(1040, 820)
