@@ -116,11 +116,11 @@ class ScreeningSection(FormSection):
         self._attested_at: datetime | None = None
         top = QHBoxLayout()
         hint = QLabel(
-            "Answer each item for today. Time-bound items count only within their window."
+            "Answer each item for today, or all at once if none applies. Time-bound items "
+            "count only within their window."
         )
         hint.setObjectName("hint")
         hint.setWordWrap(True)
-        top.addWidget(hint, 1)
         self.none_apply = QPushButton(f"{NONE_APPLY_STATEMENT}…")
         self.none_apply.setToolTip(
             "Attest that none of the items below applies today; kept with the session as "
@@ -128,6 +128,7 @@ class ScreeningSection(FormSection):
         )
         self.none_apply.clicked.connect(self.attest_none_apply)
         top.addWidget(self.none_apply)
+        top.addWidget(hint, 1)
         self.box.addLayout(top)
         self.attestation = QLabel()
         self.attestation.setObjectName("attestation")
@@ -138,7 +139,8 @@ class ScreeningSection(FormSection):
         grid = QGridLayout()
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(3)
-        grid.setColumnStretch(4, 1)
+        grid.setColumnStretch(1, 3)
+        grid.setColumnStretch(4, 2)
         self.items: dict[Contraindication, ScreeningItem] = {}
         self._notes: dict[Contraindication, QLabel] = {}
         for line, item in enumerate(Contraindication):
@@ -152,12 +154,14 @@ class ScreeningSection(FormSection):
             tag.setFixedWidth(70)
             grid.addWidget(tag, line, 0, Qt.AlignmentFlag.AlignVCenter)
             label = QLabel(item.label + ("  (on the patient's record)" if item in known else ""))
+            label.setWordWrap(True)
             label.setBuddy(row.present)
             grid.addWidget(label, line, 1)
             grid.addWidget(row.present, line, 2)
             grid.addWidget(row.absent, line, 3)
             note = QLabel(item.note)
             note.setObjectName("hint")
+            note.setWordWrap(True)
             self._notes[item] = note
             extra = QHBoxLayout()
             extra.setSpacing(6)
@@ -175,6 +179,7 @@ class ScreeningSection(FormSection):
                 extra.addWidget(last)
                 extra.addWidget(since)
                 note.setText(self._window_text(item))
+                note.setMinimumWidth(note.fontMetrics().horizontalAdvance("counts for 12 months"))
             if row.detail is not None:
                 extra.addWidget(row.detail, 2)
             grid.addLayout(extra, line, 4)
