@@ -16,6 +16,7 @@ from needlelog.domain.contraindications import (
     DETAIL_MAX,
     NONE_APPLY_STATEMENT,
     SCREENING_LIST_CURRENT,
+    SCREENING_LISTS,
     Contraindication,
     evaluate,
     unanswered,
@@ -438,6 +439,16 @@ def screening_violations(data: SessionData, protocol: Protocol) -> list[Violatio
                 [i.value for i in items],
                 "each item once",
                 "a screening item is answered twice",
+            )
+        )
+    if data.screening_list not in SCREENING_LISTS:
+        found.append(
+            Violation(
+                "screening_list",
+                data.screening_list,
+                ", ".join(str(n) for n in SCREENING_LISTS),
+                f"screening list {data.screening_list} is not known; allowed: "
+                + ", ".join(str(n) for n in SCREENING_LISTS),
             )
         )
     missing = unanswered(data.screening, data.screening_list)

@@ -4,18 +4,28 @@ with the same words as in the window."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from needlelog.domain.codes import Area
-from needlelog.domain.contraindications import FIRST_LIST, Contraindication
+from needlelog.domain.contraindications import (
+    FIRST_LIST,
+    SCREENING_LIST_CURRENT,
+    Contraindication,
+    ScreeningAnswer,
+)
 from needlelog.domain.protocol import Protocol
+from needlelog.exchange.csv_export import export_csv
 from needlelog.exchange.csv_import import ImportRefused, import_csv
 from needlelog.services import patients, sessions, settings
 from needlelog.services.errors import NotFound
 from needlelog.store.database import Database
+from needlelog.store.migrate import open_database
+from tests.factories import make_patient, make_session
 
 OLD_PATIENTS = (
     "record_no,family_name,given_name,date_of_birth,sex,phone,email,fitzpatrick,"
@@ -88,3 +98,42 @@ def test_a_depth_outside_its_areas_range_is_refused_on_import(db: Database, tmp_
     assert "needle depth for Forehead is 1.50 mm; allowed: 0.50 to 1.00 mm" in text
     with pytest.raises(NotFound):
         patients.find_by_record_no(db, "N-1")
+
+
+def test_the_screening_round_trips_with_its_list_attestation_and_allergy_name(
+    db: Database, tmp_path: Path
+) -> None:
+
+    pid = patients.register(db, make_patient("R-1"), "t").id
+    answers = tuple(
+        ScreeningAnswer(
+            i,
+            i is Contraindication.ALLERGY,
+            None,
+            "Lidocaine; 5%: cream" * (i is Contraindication.ALLERGY),
+        )
+        for i in Contraindication
+    )
+    answered = make_session(
+        screening=answers, screening_list=SCREENING_LIST_CURRENT, cautions_acknowledged=True
+    )
+    attested = replace(
+        make_session(performed_at=datetime(2026, 4, 2, 10), next_due=None),
+        screening_list=SCREENING_LIST_CURRENT,
+        screening_attested_by="dr.hart",
+        screening_attested_at=datetime(2026, 4, 2, 9, 55),
+    )
+    for data in (answered, attested):
+        sessions.record(db, pid, data, "t", now=datetime(2026, 6, 1))
+    export_csv(db, tmp_path)
+    other = open_database(f"sqlite:///{tmp_path / 'other.sqlite3'}")
+    try:
+        import_csv(other, tmp_path / "patients.csv", tmp_path / "sessions.csv", "t")
+        pid2 = patients.find_by_record_no(other, "R-1").id
+        back = [s.data for s in sessions.history(other, pid2, newest_first=False)]
+    finally:
+        other.dispose()
+    before = [s.data for s in sessions.history(db, pid, newest_first=False)]
+    assert back == before
+    assert back[0].screening_for(Contraindication.ALLERGY).detail == "Lidocaine; 5%: cream"
+    assert back[1].screening_attested_by == "dr.hart"
