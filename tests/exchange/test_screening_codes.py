@@ -21,6 +21,8 @@ from needlelog.domain.contraindications import (
 from needlelog.domain.protocol import Protocol
 from needlelog.exchange.csv_export import export_csv
 from needlelog.exchange.csv_import import ImportRefused, import_csv
+from needlelog.exchange.json_export import export_json
+from needlelog.exchange.json_import import import_json
 from needlelog.services import patients, sessions, settings
 from needlelog.services.errors import NotFound
 from needlelog.store.database import Database
@@ -126,14 +128,19 @@ def test_the_screening_round_trips_with_its_list_attestation_and_allergy_name(
     for data in (answered, attested):
         sessions.record(db, pid, data, "t", now=datetime(2026, 6, 1))
     export_csv(db, tmp_path)
-    other = open_database(f"sqlite:///{tmp_path / 'other.sqlite3'}")
-    try:
-        import_csv(other, tmp_path / "patients.csv", tmp_path / "sessions.csv", "t")
-        pid2 = patients.find_by_record_no(other, "R-1").id
-        back = [s.data for s in sessions.history(other, pid2, newest_first=False)]
-    finally:
-        other.dispose()
+    export_json(db, tmp_path / "all.json")
     before = [s.data for s in sessions.history(db, pid, newest_first=False)]
-    assert back == before
-    assert back[0].screening_for(Contraindication.ALLERGY).detail == "Lidocaine; 5%: cream"
-    assert back[1].screening_attested_by == "dr.hart"
+    for name, load in (
+        ("csv", lambda o: import_csv(o, tmp_path / "patients.csv", tmp_path / "sessions.csv", "t")),
+        ("json", lambda o: import_json(o, tmp_path / "all.json", "t")),
+    ):
+        other = open_database(f"sqlite:///{tmp_path / f'{name}.sqlite3'}")
+        try:
+            load(other)
+            pid2 = patients.find_by_record_no(other, "R-1").id
+            back = [s.data for s in sessions.history(other, pid2, newest_first=False)]
+        finally:
+            other.dispose()
+        assert back == before, name
+        assert back[0].screening_for(Contraindication.ALLERGY).detail == "Lidocaine; 5%: cream"
+        assert back[1].screening_attested_by == "dr.hart"
