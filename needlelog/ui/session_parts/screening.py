@@ -126,6 +126,7 @@ class ScreeningSection(FormSection):
             "Attest that none of the items below applies today; kept with the session as "
             "that statement, with your name and the time"
         )
+        self.none_apply.setAutoDefault(False)  # Enter never attests by accident; Space does
         self.none_apply.clicked.connect(self.attest_none_apply)
         top.addWidget(self.none_apply)
         top.addWidget(hint, 1)
