@@ -1,5 +1,6 @@
 """Clinic settings: the letterhead and aftercare advice printed on reports and handouts,
-and the clinic's protocol (depth ranges per area, course timing, screening windows)."""
+the clinic's backup key (the age public key that backups are encrypted to), and the
+clinic's protocol (depth ranges per area, course timing, screening windows)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 from needlelog import config
 from needlelog.domain.errors import InvalidRecord
 from needlelog.domain.protocol import DEFAULT_PROTOCOL, Protocol
+from needlelog.exchange import encryption as age
 from needlelog.services import settings
 from needlelog.services.settings import DEFAULT_AFTERCARE, ClinicInfo
 from needlelog.store.database import Database
@@ -41,13 +43,17 @@ IMAGE_FILTER = "Images (*.png *.jpg *.jpeg)"
 class ClinicSettings:
     clinic: ClinicInfo
     aftercare: str
+    backup_keys: tuple[str, ...] = ()
     protocol: Protocol = DEFAULT_PROTOCOL
 
 
 def read_clinic_settings(db: Database) -> ClinicSettings:
     """What the dialog opens with (read off the GUI thread before it opens)."""
     return ClinicSettings(
-        settings.get_clinic(db), settings.get_aftercare(db), settings.get_protocol(db)
+        settings.get_clinic(db),
+        settings.get_aftercare(db),
+        tuple(age.clinic_recipients(db)),
+        settings.get_protocol(db),
     )
 
 
@@ -82,6 +88,14 @@ class ClinicSettingsDialog(QDialog):
         logo_row.addWidget(choose)
         logo_row.addWidget(clear)
         self.confidentiality = QLineEdit(clinic.confidentiality)
+        self._saved_keys = list(current.backup_keys)
+        self.backup_key = QLineEdit(" ".join(self._saved_keys))
+        self.backup_key.setPlaceholderText("age1… (none: daily backups are not encrypted)")
+        self.backup_key.setToolTip(
+            "The public key printed by age-keygen. Backups are encrypted to it; its secret key "
+            "opens them and belongs off this PC (a USB stick in a safe, the owner's laptop). "
+            "Several keys: separate them with spaces."
+        )
         self.aftercare = QPlainTextEdit(current.aftercare)
         default = QPushButton("Use the standard advice")
         default.clicked.connect(lambda: self.aftercare.setPlainText(DEFAULT_AFTERCARE))
@@ -93,6 +107,16 @@ class ClinicSettingsDialog(QDialog):
         form.addRow("Email", self.email)
         form.addRow("Logo", logo_row)
         form.addRow("Confidentiality line", self.confidentiality)
+        self.backup_key.setCursorPosition(0)
+        form.addRow("Backup key", self.backup_key)
+        key_hint = QLabel(
+            "The public key from age-keygen. Backups are encrypted to it, the daily one too; "
+            "its secret key opens them and belongs off this PC. Without a key, daily backups "
+            "are not encrypted."
+        )
+        key_hint.setWordWrap(True)
+        key_hint.setStyleSheet("color: #555555")
+        form.addRow("", key_hint)
         hint = QLabel("Aftercare advice, one point per line (printed on reports and handouts):")
         hint.setWordWrap(True)
         self.error = QLabel()
@@ -162,6 +186,10 @@ class ClinicSettingsDialog(QDialog):
             return "The confidentiality line is required: it is printed on every page."
         if not self.aftercare.toPlainText().strip():
             return "Aftercare advice is empty; write it or use the standard advice."
+        try:
+            age.parse_recipients(age.split_keys(self.backup_key.text()))
+        except age.KeyProblem as exc:
+            return f"Backup key: {exc}."
         return None
 
     @property
@@ -181,12 +209,16 @@ class ClinicSettingsDialog(QDialog):
         db, info, aftercare = self._db, self.info(), self.aftercare.toPlainText()
         protocol = self.protocol_editor.protocol()
         actor = config.current_user()
+        keys = age.split_keys(self.backup_key.text())
+        new_keys = keys if keys != self._saved_keys else None
+
+        def save(_control: object) -> None:
+            settings.set_clinic_and_aftercare(db, info, aftercare, actor, protocol)
+            if new_keys is not None:
+                age.set_clinic_recipients(db, new_keys, actor)
+
         self.save_button.setEnabled(False)
-        self._saves.start(
-            lambda _c: settings.set_clinic_and_aftercare(db, info, aftercare, actor, protocol),
-            self._saved,
-            self._refused,
-        )
+        self._saves.start(save, self._saved, self._refused)
 
     def _save_ended(self) -> None:
         self.waiting_note.hide()
