@@ -1,9 +1,10 @@
 """Course timing: intervals between sessions, courses, and who is due.
 
 A course is a run of sessions 4 to 6 weeks apart; after the planned number
-a patient comes back once a year for maintenance. A gap longer than
-``COURSE_BREAK`` (the course gap) starts a new course; an unfinished course
-left that long is interrupted, not due for maintenance.
+a patient comes back once a year for maintenance. A gap longer than the course
+gap (``Protocol.course_gap_weeks``, a clinic setting; ``COURSE_BREAK`` is its
+default) starts a new course; an unfinished course left that long is
+interrupted, not due for maintenance.
 
 "Days overdue" always counts from the date the visit was due (``next_due``),
 so the list, the record and the report give the same number.
@@ -16,9 +17,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from needlelog.domain.protocol import Protocol
+from needlelog.domain.protocol import DEFAULT_PROTOCOL, Protocol
 
-COURSE_BREAK = timedelta(weeks=26)
+COURSE_BREAK = DEFAULT_PROTOCOL.course_gap
 
 
 class CourseState(StrEnum):
@@ -71,17 +72,21 @@ def interval_flag(
     gap = current - previous
     if gap < timedelta(weeks=protocol.interval_min_weeks):
         return IntervalFlag.TOO_SOON
-    if not course_done and timedelta(weeks=protocol.interval_max_weeks) < gap <= COURSE_BREAK:
+    if (
+        not course_done
+        and timedelta(weeks=protocol.interval_max_weeks) < gap <= protocol.course_gap
+    ):
         return IntervalFlag.LATE
     return None
 
 
-def course_sizes(session_dates: Sequence[date]) -> list[int]:
-    """Number of sessions in each course, oldest course first (dates in any order)."""
+def course_sizes(session_dates: Sequence[date], gap: timedelta = COURSE_BREAK) -> list[int]:
+    """Number of sessions in each course, oldest course first (dates in any order);
+    ``gap`` is the clinic's course gap."""
     sizes: list[int] = []
     previous: date | None = None
     for day in sorted(session_dates):
-        if previous is None or day - previous > COURSE_BREAK:
+        if previous is None or day - previous > gap:
             sizes.append(0)
         sizes[-1] += 1
         previous = day
@@ -116,7 +121,7 @@ def status(
     recorded_next_due: date | None = None,
 ) -> CourseStatus:
     """Where a patient stands in their course on ``today``, from all session dates."""
-    sizes = course_sizes(session_dates)
+    sizes = course_sizes(session_dates, protocol.course_gap)
     last = max(session_dates) if session_dates else None
     return status_from_summary(
         last,
@@ -145,7 +150,7 @@ def status_from_summary(
     in_course = sessions_in_course
     next_due = recorded_next_due or default_next_due(last_on, in_course, planned, protocol)
     if in_course < planned:
-        if today - last_on > COURSE_BREAK:
+        if today - last_on > protocol.course_gap:
             # Left unfinished longer than the course gap: the next session starts a
             # new course; nothing is "overdue" about a course that has stopped.
             state, overdue = CourseState.INTERRUPTED, 0
@@ -169,13 +174,15 @@ def status_from_summary(
     )
 
 
-def position_in_course(session_dates: Sequence[date], day: date) -> int:
+def position_in_course(
+    session_dates: Sequence[date], day: date, gap: timedelta = COURSE_BREAK
+) -> int:
     """1-based number of the session on ``day`` within its course (``day`` among the dates)."""
     position = 0
     previous: date | None = None
     for current in sorted(session_dates):
         if current > day:
             break
-        position = 1 if previous is None or current - previous > COURSE_BREAK else position + 1
+        position = 1 if previous is None or current - previous > gap else position + 1
         previous = current
     return position

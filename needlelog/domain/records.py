@@ -101,6 +101,12 @@ class SessionData:
     screening: tuple[ScreeningAnswer, ...] = ()
     cautions_acknowledged: bool = False
     override_reason: str = ""
+    # Which screening list was asked (contraindications.SCREENING_LISTS): 0 when no
+    # screening was recorded. Every item of that list is answered, or the practitioner
+    # named here attested at that time that none of them apply.
+    screening_list: int = 0
+    screening_attested_by: str = ""
+    screening_attested_at: datetime | None = None
 
     @property
     def bleeding_reached(self) -> tuple[str, ...]:

@@ -12,7 +12,15 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from needlelog.domain.codes import Area
-from needlelog.domain.contraindications import evaluate
+from needlelog.domain.contraindications import (
+    DETAIL_MAX,
+    NONE_APPLY_STATEMENT,
+    SCREENING_LIST_CURRENT,
+    SCREENING_LISTS,
+    Contraindication,
+    evaluate,
+    unanswered,
+)
 from needlelog.domain.errors import Violation, raise_if_any
 from needlelog.domain.protocol import Protocol
 from needlelog.domain.records import PatientData, SessionData
@@ -227,8 +235,14 @@ def check_patient(data: PatientData, today: date) -> None:
     raise_if_any(patient_violations(data, today))
 
 
-def depth_violations(field: str, where: str, depth: Decimal, protocol: Protocol) -> list[Violation]:
-    allowed = protocol.depth_allowed_text()
+def depth_violations(
+    field: str, where: str, depth: Decimal, protocol: Protocol, area: Area | None = None
+) -> list[Violation]:
+    """Whether ``depth`` is within the clinic's range for ``area`` and on its step. The
+    one depth rule of the form, the services and every import: the message names the
+    area, the value and the area's range."""
+    allowed = protocol.depth_allowed_text(area)
+    low, high = protocol.widest_range if area is None else protocol.depth_range(area)
     if not isinstance(depth, Decimal) or not depth.is_finite():
         return [
             Violation(
@@ -248,7 +262,7 @@ def depth_violations(field: str, where: str, depth: Decimal, protocol: Protocol)
                 f"needle depth for {where} is out of range; allowed: {allowed}",
             )
         ]
-    if not protocol.depth_min_mm <= depth <= protocol.depth_max_mm:
+    if not low <= depth <= high:
         return [
             Violation(
                 field,
@@ -257,7 +271,7 @@ def depth_violations(field: str, where: str, depth: Decimal, protocol: Protocol)
                 f"needle depth for {where} is {depth:.2f} mm; allowed: {allowed}",
             )
         ]
-    if (depth - protocol.depth_min_mm) % protocol.depth_step_mm != 0:
+    if (depth - low) % protocol.depth_step_mm != 0:
         return [
             Violation(
                 field,
@@ -347,7 +361,7 @@ def session_violations(
                     f"an area marked “{Area.OTHER.label}” needs a description of where it is",
                 )
             )
-        found += depth_violations(f"areas.{i}.depth_mm", where, ta.depth_mm, protocol)
+        found += depth_violations(f"areas.{i}.depth_mm", where, ta.depth_mm, protocol, ta.area)
         found += _range(f"areas.{i}.passes", ta.passes, 1, 20, f"passes for {where}")
 
     if len(set(data.indications)) != len(data.indications):
@@ -427,6 +441,59 @@ def screening_violations(data: SessionData, protocol: Protocol) -> list[Violatio
                 "a screening item is answered twice",
             )
         )
+    if data.screening_list not in SCREENING_LISTS:
+        found.append(
+            Violation(
+                "screening_list",
+                data.screening_list,
+                ", ".join(str(n) for n in SCREENING_LISTS),
+                f"screening list {data.screening_list} is not known; allowed: "
+                + ", ".join(str(n) for n in SCREENING_LISTS),
+            )
+        )
+    missing = unanswered(data.screening, data.screening_list)
+    attested = bool(data.screening_attested_by.strip())
+    if attested:
+        present = [a.item.label.lower() for a in data.screening if a.present]
+        if present:
+            found.append(
+                Violation(
+                    "screening",
+                    present,
+                    "no item present when none apply",
+                    f"“{NONE_APPLY_STATEMENT}” was attested, but {', '.join(present)} "
+                    "is answered present",
+                )
+            )
+        found += _text(
+            "screening_attested_by", data.screening_attested_by, "attested by", SHORT_TEXT_MAX
+        )
+    elif missing:
+        names = ", ".join(i.label.lower() for i in missing[:3])
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        found.append(
+            Violation(
+                "screening",
+                [i.value for i in missing],
+                "every item answered present or not present",
+                f"screening is not finished: {len(missing)} unanswered ({names}{more}); "
+                f"answer each item present or not present, or attest “{NONE_APPLY_STATEMENT}”",
+            )
+        )
+    for a in data.screening:
+        found += _text(
+            f"screening.{a.item.value}.detail", a.detail, f"{a.item.label.lower()}", DETAIL_MAX
+        )
+        named = a.detail.strip() or data.screening_list != SCREENING_LIST_CURRENT
+        if a.item is Contraindication.ALLERGY and a.present and not named:
+            found.append(
+                Violation(
+                    f"screening.{a.item.value}.detail",
+                    "",
+                    "the allergy named",
+                    "an allergy is answered present: name it (the product or ingredient)",
+                )
+            )
     result = evaluate(data.screening, data.performed_at.date(), protocol)
     if result.avoid and not data.override_reason.strip():
         names = ", ".join(i.label.lower() for i in result.avoid)

@@ -110,6 +110,9 @@ def session_cells(s: source.StoredSession) -> list[str]:
         _cell(f.enc_screening, d.screening),
         f.enc_bool(d.cautions_acknowledged),
         protect(d.override_reason),
+        str(d.screening_list) if d.screening_list else "",
+        protect(d.screening_attested_by),
+        "" if d.screening_attested_at is None else f.enc_datetime(d.screening_attested_at),
     ]
 
 

@@ -45,6 +45,7 @@ SESSION_EXTRA_COLUMNS = (
     "pen_speed", "pinpoint_bleeding", "acne_flare", "adverse_events", "satisfaction",
     "vss_vascularity", "vss_pigmentation", "vss_pliability", "vss_height",
     "aftercare_given", "screening", "cautions_acknowledged", "override_reason",
+    "screening_list", "screening_attested_by", "screening_attested_at",
 )  # fmt: skip
 SESSION_REQUIRED = ("record_no", "performed_on", "practitioner", "areas")
 
@@ -425,8 +426,10 @@ def enc_screening(answers: Iterable[ScreeningAnswer]) -> str:
     out = []
     for a in answers:
         text = f"{a.item.value}:{enc_bool(a.present)}"
-        if a.since is not None:
-            text += f":{a.since.isoformat()}"
+        if a.since is not None or a.detail:
+            text += f":{enc_date(a.since)}"
+        if a.detail:
+            text += f":{escape(a.detail)}"
         out.append(text)
     return ";".join(out)
 
@@ -435,15 +438,16 @@ def dec_screening(cell: str) -> tuple[ScreeningAnswer, ...]:
     out: list[ScreeningAnswer] = []
     for item in items(cell):
         parts = split_escaped(item, ":")
-        if len(parts) not in (2, 3):
+        if len(parts) not in (2, 3, 4):
             raise CellError(
-                f"screening answer {excerpt(item)} is not item:yes|no[:since]; "
+                f"screening answer {excerpt(item)} is not item:yes|no[:since[:name]]; "
                 "allowed: e.g. isotretinoin:yes:2025-09-01"
             )
         code = _code(Contraindication, parts[0], "screening item")
         present = dec_bool(parts[1], f"screening answer for {code.value}")
-        since = dec_date(parts[2], f"date for {code.value}") if len(parts) == 3 else None
-        out.append(ScreeningAnswer(code, present, since))
+        since = dec_date(parts[2], f"date for {code.value}") if len(parts) >= 3 else None
+        detail = unescape(parts[3]).strip() if len(parts) == 4 else ""
+        out.append(ScreeningAnswer(code, present, since, detail))
     return tuple(out)
 
 

@@ -255,6 +255,15 @@ def _sessions(table: _Table) -> Iterator[SessionIn]:
                 "cautions_acknowledged", lambda c: f.dec_bool(c, "cautions acknowledged"), False
             ),
             "override_reason": r.raw("override_reason"),
+            "screening_list": r.get(
+                "screening_list", lambda c: f.dec_int(c, "screening list") or 0, 0
+            ),
+            "screening_attested_by": r.raw("screening_attested_by"),
+            "screening_attested_at": r.get(
+                "screening_attested_at",
+                lambda c: f.dec_datetime(c, "attested at") if c.strip() else None,
+                None,
+            ),
         }
         try:
             data_values["vss"] = f.dec_vss(extra)

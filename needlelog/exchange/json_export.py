@@ -99,10 +99,14 @@ def session_json(s: source.StoredSession) -> dict[str, Any]:
         "next_due": _iso(d.next_due),
         "screening": [
             {"item": a.item.value, "present": a.present, "since": _iso(a.since)}
+            | ({"detail": a.detail} if a.detail else {})
             for a in d.screening
         ],
         "cautions_acknowledged": d.cautions_acknowledged,
         "override_reason": d.override_reason,
+        "screening_list": d.screening_list,
+        "screening_attested_by": d.screening_attested_by,
+        "screening_attested_at": _iso(d.screening_attested_at),
         "created_at": _iso(s.created_at),
         "updated_at": _iso(s.updated_at),
         "version": s.version,

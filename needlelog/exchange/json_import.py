@@ -127,11 +127,23 @@ def session_from_json(item: dict[str, Any]) -> SessionData:
         aftercare_given=bool(item.get("aftercare_given", False)),
         next_due=_date(item.get("next_due")),
         screening=tuple(
-            ScreeningAnswer(Contraindication(a["item"]), bool(a["present"]), _date(a.get("since")))
+            ScreeningAnswer(
+                Contraindication(a["item"]),
+                bool(a["present"]),
+                _date(a.get("since")),
+                str(a.get("detail", "")),
+            )
             for a in item.get("screening", [])
         ),
         cautions_acknowledged=bool(item.get("cautions_acknowledged", False)),
         override_reason=item.get("override_reason", ""),
+        screening_list=int(item.get("screening_list", 0)),
+        screening_attested_by=str(item.get("screening_attested_by", "")),
+        screening_attested_at=(
+            datetime.fromisoformat(item["screening_attested_at"])
+            if item.get("screening_attested_at")
+            else None
+        ),
     )
 
 

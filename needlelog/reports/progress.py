@@ -19,7 +19,6 @@ from reportlab.platypus import (
 )
 
 from needlelog.domain.codes import FITZPATRICK_NUMERALS, Indication
-from needlelog.domain.contraindications import Severity
 from needlelog.domain.course import CourseState
 from needlelog.domain.records import SessionData, TreatmentSession
 from needlelog.reports import charts, content, document, fonts, photo_page
@@ -147,20 +146,16 @@ def _points(history: list[TreatmentSession]) -> list[charts.ChartPoint]:
 
 
 def _contraindications(c: content.ReportContent) -> list[Flowable]:
+    """What was noted at screening, in the patient's plain words: the practitioner's
+    classes ("avoid", "caution") and notes ("refer to a doctor first") stay in the
+    window and never print on a document the patient reads."""
     if not c.contraindications:
         return [st.para("None recorded.", st.BODY)]
-    rows = []
-    for item in c.contraindications:
-        avoid = item.severity is Severity.AVOID
-        colour = st.css(st.AVOID if avoid else st.WARN)
-        tag = f'<font color="{colour}"><b>{"Avoid" if avoid else "Caution"}</b></font>'
-        text = fonts.markup(item.label) + (
-            f' <font color="{st.css(st.MUTED)}">— {fonts.markup(item.note)}</font>'
-            if item.note
-            else ""
-        )
-        rows.append([st.para(tag, st.BODY), st.para(text, st.BODY)])
-    table = Table(rows, colWidths=[20 * mm, st.WIDTH - 20 * mm])
+    rows = [
+        [st.para("•", st.BODY), st.para(fonts.markup(item.patient_label), st.BODY)]
+        for item in c.contraindications
+    ]
+    table = Table(rows, colWidths=[6 * mm, st.WIDTH - 6 * mm])
     table.setStyle(
         TableStyle(
             [
@@ -386,7 +381,7 @@ def _story(c: content.ReportContent, check: Callable[[], None]) -> list[Flowable
             ),
         ]
     story += [
-        KeepTogether([st.para("Contraindications and cautions", st.H2), *_contraindications(c)]),
+        KeepTogether([st.para("Noted at screening", st.H2), *_contraindications(c)]),
         KeepTogether([st.para("Aftercare advice", st.H2), *aftercare_list(c.aftercare)]),
     ]
     if c.history:

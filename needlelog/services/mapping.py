@@ -97,7 +97,8 @@ def _contraindications(text: str) -> tuple[Contraindication, ...]:
 SESSION_SCALARS = (
     "performed_at", "practitioner", "device", "cartridge_needles", "cartridge_lot", "pen_speed",
     "pinpoint_bleeding", "acne_flare", "adverse_events", "pain", "notes", "aftercare_given",
-    "next_due", "cautions_acknowledged", "override_reason",
+    "next_due", "cautions_acknowledged", "override_reason", "screening_list",
+    "screening_attested_by", "screening_attested_at",
 )  # fmt: skip
 
 
@@ -186,7 +187,8 @@ def session_values(data: SessionData) -> SessionValues:
         for i, p in enumerate(data.products)
     ]
     screening = [
-        {"item": a.item.value, "present": a.present, "since": a.since} for a in data.screening
+        {"item": a.item.value, "present": a.present, "since": a.since, "detail": a.detail}
+        for a in data.screening
     ]
     scores = score_rows(data)
     return SessionValues(values, areas, products, screening, scores)
@@ -212,12 +214,14 @@ def _treated_area(
 
 
 @lru_cache(maxsize=1024)
-def _screening(answers: tuple[tuple[str, bool, date | None], ...]) -> tuple[ScreeningAnswer, ...]:
+def _screening(
+    answers: tuple[tuple[str, bool, date | None, str], ...],
+) -> tuple[ScreeningAnswer, ...]:
     return tuple(
         sorted(
             (
-                ScreeningAnswer(_contraindication(item), present, since)
-                for item, present, since in answers
+                ScreeningAnswer(_contraindication(item), present, since, detail)
+                for item, present, since, detail in answers
             ),
             key=lambda a: _SCREENING_ORDER[a.item],
         )
@@ -275,9 +279,14 @@ def session_data(
         notes=row["notes"],
         aftercare_given=row["aftercare_given"],
         next_due=row["next_due"],
-        screening=_screening(tuple((a["item"], a["present"], a["since"]) for a in screening)),
+        screening=_screening(
+            tuple((a["item"], a["present"], a["since"], a["detail"]) for a in screening)
+        ),
         cautions_acknowledged=row["cautions_acknowledged"],
         override_reason=row["override_reason"],
+        screening_list=row["screening_list"],
+        screening_attested_by=row["screening_attested_by"],
+        screening_attested_at=row["screening_attested_at"],
     )
 
 

@@ -564,6 +564,20 @@ def known_products(conn: Connection, limit: int = 200) -> list[Product]:
     return [Product(r.name, r.lot, r.expiry) for r in conn.execute(stmt)]
 
 
+def recent_lots(conn: Connection, name: str, limit: int = 8) -> list[Product]:
+    """The lots (with expiry) the clinic used most recently for the product ``name``,
+    newest first: what the session form offers when the product is picked."""
+    last_use = func.max(ProductRow.id).label("last_use")
+    stmt = (
+        select(ProductRow.lot, ProductRow.expiry, last_use)
+        .where(ProductRow.name == name, ProductRow.lot != "")
+        .group_by(ProductRow.lot, ProductRow.expiry)
+        .order_by(desc(last_use))
+        .limit(limit)
+    )
+    return [Product(name, r.lot, r.expiry) for r in conn.execute(stmt)]
+
+
 def known_practitioners(conn: Connection, limit: int = 50) -> list[str]:
     last_use = func.max(SessionRow.id).label("last_use")
     stmt = (

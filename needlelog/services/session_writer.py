@@ -117,7 +117,7 @@ def with_default_due(
     if data.next_due is not None:
         return data
     on = data.performed_at.date()
-    number = course.position_in_course([*days, on], on)
+    number = course.position_in_course([*days, on], on, protocol.course_gap)
     return replace(
         data,
         next_due=course.default_next_due(
@@ -132,7 +132,7 @@ def summary_values(
     """The course summary columns from the patient's sessions (performed_at, next_due)
     in date order."""
     days = [at.date() for at, _due in performed]
-    sizes = course.course_sizes(days)
+    sizes = course.course_sizes(days, protocol.course_gap)
     next_due = None
     if performed:
         st = course.status_from_summary(

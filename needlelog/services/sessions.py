@@ -29,6 +29,7 @@ __all__ = [
     "latest",
     "lot_uses",
     "on_day",
+    "recent_lots",
     "record",
     "refresh_summary",
 ]
@@ -139,6 +140,12 @@ def known_products(db: Database, limit: int = 200) -> list[Product]:
     """Products with lot and expiry used before, most recently used first."""
     with db.transaction() as conn:
         return session_query.known_products(conn, limit)
+
+
+def recent_lots(db: Database, name: str, limit: int = 8) -> list[Product]:
+    """The lots the clinic used most recently for the product ``name``, newest first."""
+    with db.transaction() as conn:
+        return session_query.recent_lots(conn, name, limit)
 
 
 def known_practitioners(db: Database, limit: int = 50) -> list[str]:

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
-from needlelog.domain.errors import Violation, raise_if_any
-from needlelog.domain.protocol import DEFAULT_PROTOCOL, PEN_MAX_DEPTH_MM, PEN_MIN_DEPTH_MM, Protocol
+from needlelog.domain.errors import raise_if_any
+from needlelog.domain.protocol import DEFAULT_PROTOCOL, Protocol, protocol_violations
 from needlelog.services import audit
 from needlelog.store.database import Database
 from needlelog.store.models import SettingRow
@@ -95,34 +95,8 @@ def get_protocol(db: Database) -> Protocol:
 
 
 def set_protocol(db: Database, protocol: Protocol, actor: str) -> None:
-    problems: list[Violation] = []
-    if not PEN_MIN_DEPTH_MM <= protocol.depth_min_mm < protocol.depth_max_mm <= PEN_MAX_DEPTH_MM:
-        problems.append(
-            Violation(
-                "depth_range",
-                f"{protocol.depth_min_mm}-{protocol.depth_max_mm}",
-                f"{PEN_MIN_DEPTH_MM} to {PEN_MAX_DEPTH_MM} mm, minimum below maximum",
-                f"protocol depth range {protocol.depth_min_mm} to {protocol.depth_max_mm} mm is not "
-                f"valid; allowed: within {PEN_MIN_DEPTH_MM} to {PEN_MAX_DEPTH_MM} mm, minimum below "
-                "maximum",
-            )
-        )
-    if protocol.depth_step_mm <= 0:
-        problems.append(
-            Violation(
-                "depth_step_mm", protocol.depth_step_mm, "above 0", "depth step must be above 0 mm"
-            )
-        )
-    if not 1 <= protocol.interval_min_weeks <= protocol.interval_max_weeks <= 52:
-        problems.append(
-            Violation(
-                "interval_weeks",
-                f"{protocol.interval_min_weeks}-{protocol.interval_max_weeks}",
-                "1 to 52 weeks, minimum not above maximum",
-                "session interval must be 1 to 52 weeks with the minimum not above the maximum",
-            )
-        )
-    raise_if_any(problems)
+    """Store the clinic's protocol (audited), or refuse it with every reason."""
+    raise_if_any(protocol_violations(protocol))
     with db.write() as s:
         _put(s, "protocol", protocol.to_json(), actor)
 
@@ -150,11 +124,25 @@ def set_aftercare(db: Database, text: str, actor: str) -> None:
         _put(s, "aftercare", text.strip(), actor)
 
 
-def set_clinic_and_aftercare(db: Database, info: ClinicInfo, aftercare: str, actor: str) -> None:
-    """Save the letterhead and the aftercare advice together: both, or neither."""
+def set_clinic_and_aftercare(
+    db: Database,
+    info: ClinicInfo,
+    aftercare: str,
+    actor: str,
+    protocol: Protocol | None = None,
+) -> None:
+    """Save the letterhead, the aftercare advice and (when given) the protocol
+    together: all, or none. Only what changed is written and audited."""
+    if protocol is not None:
+        raise_if_any(protocol_violations(protocol))
     with db.write() as s:
-        _put(s, "clinic", asdict(info), actor)
-        _put(s, "aftercare", aftercare.strip(), actor)
+        for key, value in (
+            ("clinic", asdict(info)),
+            ("aftercare", aftercare.strip()),
+            ("protocol", None if protocol is None else protocol.to_json()),
+        ):
+            if value is not None and _get(s, key) != value:
+                _put(s, key, value, actor)
 
 
 def get_value(db: Database, key: str, default: Any = None) -> Any:

@@ -112,6 +112,11 @@ class SessionRow(Base):
     next_due: Mapped[date | None] = mapped_column(Date)
     cautions_acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)
     override_reason: Mapped[str] = mapped_column(Text, default="")
+    # Which screening list was asked (0: none recorded); the "none of these apply"
+    # attestation that answers it all at once, by whom and when.
+    screening_list: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    screening_attested_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    screening_attested_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(Integer)
@@ -165,6 +170,7 @@ class ScreeningRow(Base):
     item: Mapped[str] = mapped_column(String(40), primary_key=True)
     present: Mapped[bool] = mapped_column(Boolean)
     since: Mapped[date | None] = mapped_column(Date)
+    detail: Mapped[str] = mapped_column(String(200), default="", server_default="")  # the allergy
 
 
 class AssessmentRow(Base):

@@ -1,5 +1,6 @@
-"""The clinic's letterhead and aftercare advice, as printed on reports and handouts,
-and the clinic's backup key (the age public key that backups are encrypted to)."""
+"""Clinic settings: the letterhead and aftercare advice printed on reports and handouts,
+the clinic's backup key (the age public key that backups are encrypted to), and the
+clinic's protocol (depth ranges per area, course timing, screening windows)."""
 
 from __future__ import annotations
 
@@ -18,17 +19,22 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from needlelog import config
+from needlelog.domain.errors import InvalidRecord
+from needlelog.domain.protocol import DEFAULT_PROTOCOL, Protocol
 from needlelog.exchange import encryption as age
 from needlelog.services import settings
 from needlelog.services.settings import DEFAULT_AFTERCARE, ClinicInfo
 from needlelog.store.database import Database
 from needlelog.store.errors import StoreError
 from needlelog.ui.background import WAITING_TEXT, OneAtATime
+from needlelog.ui.form_widgets import sentence
+from needlelog.ui.protocol_editor import ProtocolEditor
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg)"
 
@@ -38,12 +44,16 @@ class ClinicSettings:
     clinic: ClinicInfo
     aftercare: str
     backup_keys: tuple[str, ...] = ()
+    protocol: Protocol = DEFAULT_PROTOCOL
 
 
 def read_clinic_settings(db: Database) -> ClinicSettings:
     """What the dialog opens with (read off the GUI thread before it opens)."""
     return ClinicSettings(
-        settings.get_clinic(db), settings.get_aftercare(db), tuple(age.clinic_recipients(db))
+        settings.get_clinic(db),
+        settings.get_aftercare(db),
+        tuple(age.clinic_recipients(db)),
+        settings.get_protocol(db),
     )
 
 
@@ -56,7 +66,7 @@ class ClinicSettingsDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Clinic settings")
-        self.resize(560, 620)
+        self.resize(860, 640)
         self._db = db
         self._saves = OneAtATime(self)
         self._saves.ended.connect(self._save_ended)
@@ -121,14 +131,22 @@ class ClinicSettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
 
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(hint)
-        layout.addWidget(self.aftercare, 1)
+        letterhead = QWidget()
+        page = QVBoxLayout(letterhead)
+        page.addLayout(form)
+        page.addWidget(hint)
+        page.addWidget(self.aftercare, 1)
         default_row = QHBoxLayout()
         default_row.addStretch(1)
         default_row.addWidget(default)
-        layout.addLayout(default_row)
+        page.addLayout(default_row)
+        self.protocol_editor = ProtocolEditor(current.protocol)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(letterhead, "&Letterhead and aftercare")
+        self.tabs.addTab(self.protocol_editor, "&Protocol")
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
         layout.addWidget(self.error)
         self.waiting_note = QLabel(WAITING_TEXT)
         self.waiting_note.hide()
@@ -189,12 +207,13 @@ class ClinicSettingsDialog(QDialog):
             self.error.show()
             return
         db, info, aftercare = self._db, self.info(), self.aftercare.toPlainText()
+        protocol = self.protocol_editor.protocol()
         actor = config.current_user()
         keys = age.split_keys(self.backup_key.text())
         new_keys = keys if keys != self._saved_keys else None
 
         def save(_control: object) -> None:
-            settings.set_clinic_and_aftercare(db, info, aftercare, actor)
+            settings.set_clinic_and_aftercare(db, info, aftercare, actor, protocol)
             if new_keys is not None:
                 age.set_clinic_recipients(db, new_keys, actor)
 
@@ -209,6 +228,12 @@ class ClinicSettingsDialog(QDialog):
         super().accept()
 
     def _refused(self, exc: BaseException, _trace: str) -> None:
+        if isinstance(exc, InvalidRecord):
+            # A protocol the domain refuses: every reason, under the tabs; nothing saved.
+            self.tabs.setCurrentWidget(self.protocol_editor)
+            self.error.setText(" ".join(sentence(v.message) for v in exc.violations))
+            self.error.show()
+            return
         if not isinstance(exc, StoreError):
             raise exc
         QMessageBox.warning(self, "Settings not saved", str(exc))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from functools import partial
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QLayout, QVBoxLayout, QWidget
 
@@ -40,6 +40,27 @@ from needlelog.ui.session_parts.reactions import ReactionsSection
 from needlelog.ui.session_parts.screening import ScreeningSection
 from needlelog.ui.session_parts.style import STYLE
 from needlelog.ui.session_parts.treatment import TreatmentSection
+
+MINIMUM_SIZE = QSize(820, 560)
+# The form's own size, and what a window frame (title bar, borders) adds around it.
+PREFERRED_SIZE = QSize(1040, 820)
+FRAME_ALLOWANCE = QSize(16, 40)
+
+
+def fitted_size(available: QRect) -> QSize:
+    """The form's first size: its preferred size, shrunk to the screen's free area (a
+    1366x768 laptop has about 728 pixels below its task bar), so the section list and
+    the Save button are on screen from the start. Never below the form's minimum."""
+    return QSize(
+        max(
+            MINIMUM_SIZE.width(),
+            min(PREFERRED_SIZE.width(), available.width() - FRAME_ALLOWANCE.width()),
+        ),
+        max(
+            MINIMUM_SIZE.height(),
+            min(PREFERRED_SIZE.height(), available.height() - FRAME_ALLOWANCE.height()),
+        ),
+    )
 
 
 class SessionForm(QDialog):
@@ -83,6 +104,10 @@ class SessionForm(QDialog):
             self.aftercare,
         ]
         self.screening.changed.connect(self._judge_screening)
+        self.products.changed.connect(self._judge_screening)
+        self._lots = LatestOnly(self)
+        self._lots.answered.connect(lambda answer: answer[0].offer_lots(answer[1]))
+        self.products.lots_wanted.connect(self._want_lots)
         self.treatment.date_changed.connect(self._date_changed)
         self.treatment.rows_changed.connect(self._relink_tab_order)
         self.products.rows_changed.connect(self._relink_tab_order)
@@ -99,11 +124,11 @@ class SessionForm(QDialog):
         when = fmt.day(self._session.data.performed_at) if self._session else ""
         self.setWindowTitle(f"Session of {when} — {name}" if when else f"New session — {name}")
         self.setSizeGripEnabled(True)
-        self.resize(1040, 820)
+        self.resize(fitted_size(self.screen().availableGeometry()))
         root = QVBoxLayout(self)
         # The scroll area absorbs rows that come and go; the window's size is the user's.
         root.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
-        self.setMinimumSize(820, 560)
+        self.setMinimumSize(MINIMUM_SIZE)
         root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(0)
         root.addWidget(SessionHeader(self._patient, self._session is not None, self._previous))
@@ -158,9 +183,14 @@ class SessionForm(QDialog):
         """Block saving while the screening rules are not met, and say why."""
         if self._loading:
             return
-        problems = self.screening.judge(self.treatment.when())
+        problems = [sentence(p.message) for p in self.screening.judge(self.treatment.when())]
+        problems += [message for _row, message in self.products.unconfirmed()]
         self.footer.save_button.setEnabled(not problems and not self._saves.running)
-        self.footer.show_blocked([sentence(p.message) for p in problems])
+        self.footer.show_blocked(problems)
+
+    def _want_lots(self, row: object, name: str) -> None:
+        db = self._db
+        self._lots.request(lambda: (row, sessions.recent_lots(db, name)))
 
     def _relink_tab_order(self) -> None:
         self.page.relink_tab_order([self.footer.cancel_button, self.footer.save_button])
@@ -197,8 +227,15 @@ class SessionForm(QDialog):
             return  # one save at a time: Ctrl+S pressed again while waiting
         if not self.footer.save_button.isEnabled():
             # Ctrl+S while screening blocks saving: show where the answer is missing.
-            self.scroll.ensureWidgetVisible(self.screening.alert)
-            self.screening.missing_answer().setFocus(Qt.FocusReason.ShortcutFocusReason)
+            unconfirmed = self.products.unconfirmed()
+            screening_done = not self.screening.judge(self.treatment.when())
+            missing = (
+                unconfirmed[0][0].confirm
+                if unconfirmed and screening_done
+                else self.screening.missing_answer()
+            )
+            self.page.bring_into_view(missing)
+            missing.setFocus(Qt.FocusReason.ShortcutFocusReason)
             return
         data = self.collect()
         db, patient_id, session = self._db, self._patient.id, self._session

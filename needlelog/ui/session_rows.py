@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QStringListModel, Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QCompleter,
     QDoubleSpinBox,
@@ -85,8 +86,8 @@ class AreaRows(QWidget):
     def __init__(self, protocol: Protocol, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._protocol = protocol
-        self._depth_min = float(protocol.depth_min_mm)
-        self._depth_max = float(protocol.depth_max_mm)
+        # Widened only for stored depths outside today's protocol (``widen_depth_range``).
+        self._stored: list[float] = []
         self.rows: dict[Area, AreaRow] = {}
         self._grid = QGridLayout(self)
         self._grid.setContentsMargins(0, 0, 0, 0)
@@ -109,11 +110,14 @@ class AreaRows(QWidget):
     def widen_depth_range(self, depths: list[Decimal]) -> None:
         """Let stored depths outside today's protocol show as they are (the save refuses them
         with a message) instead of being clamped silently."""
-        for depth in depths:
-            self._depth_min = min(self._depth_min, float(depth))
-            self._depth_max = max(self._depth_max, float(depth))
-        for row in self.rows.values():
-            row.depth.setRange(self._depth_min, self._depth_max)
+        self._stored += [float(d) for d in depths]
+        for area, row in self.rows.items():
+            row.depth.setRange(*self._range(area))
+
+    def _range(self, area: Area) -> tuple[float, float]:
+        """The area's range in the clinic's protocol, widened to any stored depth."""
+        low, high = (float(v) for v in self._protocol.depth_range(area))
+        return min([low, *self._stored]), max([high, *self._stored])
 
     def _make_row(self, area: Area, default: TreatedArea | None) -> AreaRow:
         name = QLabel(area.label)
@@ -125,12 +129,13 @@ class AreaRows(QWidget):
             label_edit.setAccessibleName("Other area, where")
         depth = QDoubleSpinBox()
         depth.setDecimals(2)
-        depth.setRange(self._depth_min, self._depth_max)
+        low, high = self._range(area)
+        depth.setRange(low, high)
         depth.setSingleStep(float(self._protocol.depth_step_mm))
         depth.setSuffix(" mm")
-        depth.setValue(self._depth_min)
+        depth.setValue(float(self._protocol.depth_range(area)[0]))
         depth.setAccessibleName(f"Needle depth, {area.label}")
-        depth.setToolTip(f"Protocol: {self._protocol.depth_allowed_text()}")
+        depth.setToolTip(f"Protocol for {area.label}: {self._protocol.depth_allowed_text(area)}")
         passes = OptionalSpinBox(1, 20)
         passes.setAccessibleName(f"Passes, {area.label}")
         endpoint = choice_combo(ENDPOINT_CHOICES)
@@ -204,9 +209,28 @@ class ProductRow:
     expiry: OptionalDateEdit
     remove: QToolButton
     error: FieldError
+    # A row carried over from the previous session: its lot and expiry are a suggestion
+    # until confirmed (the same vial) or changed (a new vial has a new lot).
+    confirm: QCheckBox
+    carried: Product | None = None
+    lots: list[Product] | None = None  # the clinic's latest lots of this product
+
+    @property
+    def asks_confirmation(self) -> bool:
+        return self.carried is not None and bool(self.carried.lot or self.carried.expiry)
 
     def widgets(self) -> list[QWidget]:
-        return [self.name, self.lot, self.expiry, self.remove]
+        middle = [self.confirm] if self.asks_confirmation else []
+        return [self.name, self.lot, self.expiry, *middle, self.remove]
+
+    def unconfirmed(self) -> bool:
+        """A carried-over lot neither confirmed nor changed."""
+        if self.carried is None or self.confirm.isChecked():
+            return False
+        now = (self.lot.text().strip(), self.expiry.value())
+        return now == (self.carried.lot, self.carried.expiry) and bool(
+            self.carried.lot or self.carried.expiry
+        )
 
     def is_blank(self) -> bool:
         return not (self.name.currentText().strip() or self.lot.text().strip()) and (
@@ -224,11 +248,32 @@ class ProductRow:
         self.lot.setText(product.lot)
         self.expiry.set_value(product.expiry)
 
+    def offer_lots(self, lots: list[Product]) -> None:
+        """The lots the clinic used most recently for this product, newest first, as
+        the lot field's choices (picking one fills its expiry)."""
+        self.lots = lots
+        completer = QCompleter(self.lot)
+        model = QStringListModel([p.lot for p in lots if p.lot], completer)
+        completer.setModel(model)
+        completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        completer.activated.connect(self._lot_picked)
+        self.lot.setCompleter(completer)
+        self.lot.setToolTip(
+            "Lots used lately: " + ", ".join(model.stringList()) if lots else "No lot used before"
+        )
+
+    def _lot_picked(self, lot: str) -> None:
+        found = next((p for p in self.lots or [] if p.lot == lot), None)
+        if found is not None:
+            self.expiry.set_value(found.expiry)
+
 
 class ProductRows(QWidget):
     """Serums and products applied, each picked from those used before (with lot and expiry)."""
 
     rowsChanged = Signal()
+    changed = Signal()  # a lot, an expiry or a confirmation changed
+    lotsWanted = Signal(object, str)  # (row, product name): offer that product's lots
 
     def __init__(self, known: list[Product], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -277,9 +322,19 @@ class ProductRows(QWidget):
         remove.setText("✕")
         remove.setToolTip("Remove this product")
         remove.setAccessibleName("Remove this product")
-        row = ProductRow(name, lot, expiry, remove, FieldError())
+        confirm = QCheckBox("Same lot")
+        confirm.setToolTip(
+            "Carried over from the last session: tick if this vial has the same lot and "
+            "expiry, or type the new vial's lot"
+        )
+        confirm.setAccessibleName("Same lot as the last session")
+        confirm.hide()
+        row = ProductRow(name, lot, expiry, remove, FieldError(), confirm)
         name.currentIndexChanged.connect(lambda index, r=row: self._picked(r, index))
+        name.lineEdit().editingFinished.connect(lambda r=row: self._name_set(r))
         remove.clicked.connect(lambda _=False, r=row: self.remove_row(r))
+        for signal in (lot.textChanged, expiry.dateChanged, confirm.toggled):
+            signal.connect(lambda *_: self.changed.emit())
         if product is not None:
             row.load(product)
         self.rows.append(row)
@@ -295,10 +350,27 @@ class ProductRows(QWidget):
         row.name.setEditText(product.name)
         row.lot.setText(product.lot)
         row.expiry.set_value(product.expiry)
+        self.lotsWanted.emit(row, product.name)
+
+    def _name_set(self, row: ProductRow) -> None:
+        name = row.name.currentText().strip()
+        if name:
+            self.lotsWanted.emit(row, name)
+
+    def add_carried(self, product: Product) -> ProductRow:
+        """A row carried over from the previous session, its lot waiting to be confirmed."""
+        row = self.add_row(product)
+        row.carried = product
+        if row.asks_confirmation:
+            row.confirm.setParent(self)
+            row.confirm.show()
+            self._relayout()
+            self.rowsChanged.emit()
+        return row
 
     def remove_row(self, row: ProductRow) -> None:
         self.rows.remove(row)
-        for widget in [*row.widgets(), row.error]:
+        for widget in [*row.widgets(), row.confirm, row.error]:
             widget.hide()
             widget.deleteLater()
         self._relayout()
@@ -311,7 +383,7 @@ class ProductRows(QWidget):
     def clear_rows(self) -> None:
         for row in list(self.rows):
             self.rows.remove(row)
-            for widget in [*row.widgets(), row.error]:
+            for widget in [*row.widgets(), row.confirm, row.error]:
                 widget.hide()
                 widget.deleteLater()
         self._relayout()
@@ -327,9 +399,12 @@ class ProductRows(QWidget):
             self._grid.addWidget(header, 0, col)
         for i, row in enumerate(self.rows):
             line = 1 + 2 * i
-            for col, widget in enumerate(row.widgets()):
+            for col, widget in enumerate((row.name, row.lot, row.expiry)):
                 self._grid.addWidget(widget, line, col)
-            self._grid.addWidget(row.error, line + 1, 0, 1, 4)
+            if row.asks_confirmation:
+                self._grid.addWidget(row.confirm, line, 3)
+            self._grid.addWidget(row.remove, line, 4)
+            self._grid.addWidget(row.error, line + 1, 0, 1, 5)
 
     def focus_widgets(self) -> list[QWidget]:
         return [w for row in self.rows for w in row.widgets()] + [self.add_button]

@@ -146,13 +146,19 @@ def test_identity_summary_contraindications_and_aftercare(db: Database) -> None:
         "3 of 3 planned",
         shown(visit_day(0).date()),
         shown(visit_day(2).date()),
-        "Avoid",
+        "Noted at screening",
         "Pregnancy or breastfeeding",
-        "Caution",
-        "Anticoagulants",
-        "Expect more bruising.",
+        "Blood-thinning medicine or a bleeding condition",
     ):
         assert expected in first, expected
+    # The practitioner's classes and notes are not the patient's words.
+    for practitioner_only in (
+        "Avoid Pregnancy",
+        "Caution",
+        "Expect more bruising",
+        "Anticoagulants",
+    ):
+        assert practitioner_only not in first, practitioner_only
     everything = "\n".join(texts)
     assert "Keep the skin clean for 24 hours." in everything
     assert "SPF 50 every morning." in everything
@@ -253,3 +259,18 @@ def test_without_a_vss_the_report_does_not_mention_it(db: Database) -> None:
     patient = patient_with_sessions(db, 2)
     _pages, texts = report(db, patient.id)
     assert "VSS" not in "\n".join(texts)
+
+
+def test_practitioner_notes_never_print_on_the_patients_report(db: Database) -> None:
+    everything = tuple(Contraindication)
+    patient = patient_with_sessions(db, 1, contraindications=everything)
+    _pages, texts = report(db, patient.id)
+    printed = re.sub(r"\s+", " ", "\n".join(texts))
+    for item in everything:
+        assert item.patient_label in printed, item
+        if item.note:
+            assert item.note not in printed, item.note
+    for word in ("refer to a doctor", "refer for diagnosis", "caution"):
+        assert word not in printed.lower(), word
+    # "Avoid" is the aftercare's word (avoid direct sun), never a tag on an item.
+    assert not any(f"Avoid {item.patient_label}" in printed for item in everything)

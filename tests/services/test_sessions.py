@@ -83,7 +83,9 @@ def test_depth_range_follows_the_clinic_setting(db: Database, patient_id: int) -
 
 
 def test_invalid_protocol_setting_is_refused(db: Database) -> None:
-    with pytest.raises(InvalidRecord, match="protocol depth range"):
+    with pytest.raises(
+        InvalidRecord, match=r"depth range for all other areas 1\.0 to 0\.5 mm is not valid"
+    ):
         settings.set_protocol(
             db, Protocol(depth_min_mm=Decimal("1.0"), depth_max_mm=Decimal("0.5")), actor="admin"
         )

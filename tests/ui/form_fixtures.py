@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -45,6 +46,13 @@ def form_questions(monkeypatch: pytest.MonkeyPatch) -> Questions:
     for name in ("question", "warning", "critical", "information"):
         monkeypatch.setattr(QMessageBox, name, refuse)
     return asker
+
+
+def none_apply(qtbot: QtBot, form: SessionForm) -> None:
+    """Answer the screening as a practitioner does when nothing applies: the one
+    "None of these apply" attestation."""
+    form.scroll.ensureWidgetVisible(form.screening.none_apply)
+    qtbot.mouseClick(form.screening.none_apply, Qt.MouseButton.LeftButton)
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from needlelog.store.errors import DatabaseBusy
 from needlelog.ui.form_widgets import DISCARD_BUTTON, KEEP_BUTTON
 from needlelog.ui.session_form import SessionForm
 from tests.factories import make_session
+from tests.ui.form_fixtures import none_apply
 
 if TYPE_CHECKING:
     from tests.ui.form_fixtures import Questions
@@ -79,6 +80,7 @@ def test_a_session_logged_through_the_form_is_in_the_history(
     sessions.record(db, other.id, _recent(), "test")
     patient = register_patient(family_name="Okafor", given_name="Ada")
     form = open_form(patient)
+    none_apply(qtbot, form)
     assert form.treatment.area_rows.rows == {}  # no previous session of this patient
 
     _click_zone(qtbot, form, Area.CHEEK_LEFT)
@@ -167,6 +169,7 @@ def test_a_depth_the_service_refuses_is_explained_next_to_its_area(
 ) -> None:
     patient = register_patient()
     form = open_form(patient)
+    none_apply(qtbot, form)
     _click_zone(qtbot, form, Area.CHEEK_RIGHT)
     _click_zone(qtbot, form, Area.NOSE)
     _type_depth(qtbot, form, Area.CHEEK_RIGHT, "0.90")
@@ -208,6 +211,7 @@ def test_other_refusals_land_under_their_own_fields(
 ) -> None:
     patient = register_patient()
     form = open_form(patient)
+    none_apply(qtbot, form)
     _save(qtbot, form)  # no area at all
     assert form.error_label("areas").text() == (
         "No treated area; allowed: at least one area with its depth."
@@ -231,7 +235,10 @@ def test_an_avoid_item_blocks_saving_until_a_reason_is_written(
 ) -> None:
     patient = register_patient(contraindications=(Contraindication.PREGNANCY,))
     form = open_form(patient)
-    assert form.screening.boxes[Contraindication.PREGNANCY].isChecked()
+    none_apply(qtbot, form)
+    # Known on the record, but answered for today by the practitioner.
+    _click(qtbot, form, form.screening.items[Contraindication.PREGNANCY].present)
+    assert not form.screening.attestation.isVisible()  # withdrawn: one item is present
     _click_zone(qtbot, form, Area.FOREHEAD)
     assert form.screening.override_reason.isVisible()
     assert not form.footer.save_button.isEnabled()
@@ -257,6 +264,10 @@ def test_an_avoid_item_blocks_saving_until_a_reason_is_written(
     assert stored.data.screening_for(Contraindication.PREGNANCY) == ScreeningAnswer(
         Contraindication.PREGNANCY, True
     )
+    assert stored.data.screening_for(Contraindication.ECZEMA) == ScreeningAnswer(
+        Contraindication.ECZEMA, False
+    )
+    assert stored.data.screening_attested_by == ""
     assert "avoid_overridden" in stored.flags
 
 
@@ -264,10 +275,13 @@ def test_a_time_bound_avoid_item_outside_its_window_does_not_block(
     qtbot: QtBot, db: Database, register_patient: Register, open_form: OpenForm
 ) -> None:
     form = open_form(register_patient())
+    none_apply(qtbot, form)
     radiation = Contraindication.RADIATION_THERAPY
-    form.screening.boxes[radiation].setChecked(True)
+    _click(qtbot, form, form.screening.items[radiation].present)
     assert not form.footer.save_button.isEnabled()
-    form.screening.since[radiation].set_value(date.today() - timedelta(days=800))
+    since = form.screening.items[radiation].since
+    assert since is not None
+    since.set_value(date.today() - timedelta(days=800))
     assert form.footer.save_button.isEnabled()
     assert not form.screening.override_reason.isVisible()
 
@@ -277,6 +291,8 @@ def test_a_caution_item_needs_the_reviewed_tick(
 ) -> None:
     patient = register_patient(contraindications=(Contraindication.ANTICOAGULANTS,))
     form = open_form(patient)
+    none_apply(qtbot, form)
+    _click(qtbot, form, form.screening.items[Contraindication.ANTICOAGULANTS].present)
     _click_zone(qtbot, form, Area.NECK)
     assert form.screening.cautions_reviewed.isVisible()
     assert not form.footer.save_button.isEnabled()
@@ -422,6 +438,7 @@ def test_other_area_needs_words_and_they_are_asked_for_under_it(
 ) -> None:
     patient = register_patient()
     form = open_form(patient)
+    none_apply(qtbot, form)
     other = form.treatment.area_list.item(form.treatment.area_list.count() - 1)
     other.setCheckState(Qt.CheckState.Checked)
     _save(qtbot, form)
@@ -448,6 +465,7 @@ def test_a_database_failure_keeps_the_entries_in_the_form(
 ) -> None:
     patient = register_patient()
     form = open_form(patient)
+    none_apply(qtbot, form)
     _click_zone(qtbot, form, Area.CHIN)
 
     def busy(*_args: object, **_kwargs: object) -> None:
@@ -473,5 +491,5 @@ def test_alt_and_a_number_jumps_to_that_section(
     assert QApplication.focusWidget() is form.reactions.redness
     assert form.page.steps.currentRow() == 4
     qtbot.keyClick(form, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
-    assert QApplication.focusWidget() is form.screening.boxes[Contraindication.OPEN_LESIONS]
+    assert QApplication.focusWidget() is form.screening.none_apply
     assert form.page.steps.currentRow() == 0

@@ -19,6 +19,7 @@ from needlelog.ui.background import WAITING_TEXT
 from needlelog.ui.session_form import SessionForm
 from tests.factories import make_patient
 from tests.ui.form_context import context_for
+from tests.ui.form_fixtures import none_apply
 from tests.ui.lock_helpers import BUSY_TIMEOUT_MS, LONGEST_STALL_MS, OtherPc, StallProbe
 
 pytest_plugins = ["tests.ui.form_fixtures"]
@@ -38,6 +39,7 @@ def _open(qtbot: QtBot, db: Database) -> tuple[SessionForm, Patient]:
         Qt.MouseButton.LeftButton,
         pos=form.treatment.face_map.zone_center(Area.CHIN).toPoint(),
     )
+    none_apply(qtbot, form)
     form.aftercare.notes.setPlainText("Typed before saving")
     return form, patient
 

@@ -20,6 +20,7 @@ from needlelog.ui.patient_record import HistoryModel
 from needlelog.ui.session_form import SessionForm
 from needlelog.ui.session_parts.header import previous_summary
 from tests.factories import make_patient, make_session
+from tests.ui.form_fixtures import none_apply
 
 if TYPE_CHECKING:
     from tests.ui.form_fixtures import Questions
@@ -64,6 +65,7 @@ def test_vss_entered_in_the_form_is_stored_with_its_total_shown_live(
 ) -> None:
     patient = register_patient()
     form = open_form(patient)
+    none_apply(qtbot, form)
     assert not form.assessment.vss.enabled.isChecked()
     assert not form.assessment.vss.panel.isVisible()
     form.treatment.area_list.item(0).setCheckState(Qt.CheckState.Checked)
@@ -94,6 +96,7 @@ def test_a_session_without_the_vss_ticked_stores_none(
 ) -> None:
     patient = register_patient()
     form = open_form(patient)
+    none_apply(qtbot, form)
     form.treatment.area_list.item(0).setCheckState(Qt.CheckState.Checked)
     # Ticked, scored, then unticked: the practitioner decided against it.
     _tick_vss(qtbot, form)

@@ -1,4 +1,7 @@
-"""Products: the serums and other products applied, each with its lot and expiry."""
+"""Products: the serums and other products applied, each with its lot and expiry.
+
+A new session suggests the products of the last one, but never silently copies a lot:
+each carried-over lot and expiry is confirmed ("Same lot") or changed before saving."""
 
 from __future__ import annotations
 
@@ -10,18 +13,23 @@ from PySide6.QtWidgets import QWidget
 from needlelog.domain.records import Product, SessionData
 from needlelog.ui.form_widgets import FieldError
 from needlelog.ui.session_parts.section import FormSection, row_label
-from needlelog.ui.session_rows import ProductRows
+from needlelog.ui.session_rows import ProductRow, ProductRows
 
 
 class ProductsSection(FormSection):
     title = "Products"
     rows_changed = Signal()  # product rows came or went: the Tab order changes
+    changed = Signal()  # a lot was confirmed or changed: the form judges again
+    lots_wanted = Signal(object, str)  # (row, product name): the form reads its lots
 
     def __init__(self, known: list[Product], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._order: list[int] = []  # row index of each product last given back
         self.product_rows = ProductRows(known)
         self.product_rows.rowsChanged.connect(self.rows_changed)
+        self.product_rows.rowsChanged.connect(self.changed)
+        self.product_rows.changed.connect(self.changed)
+        self.product_rows.lotsWanted.connect(self.lots_wanted)
         self.box.addWidget(self.product_rows)
         self.box.addWidget(self.error("products"))
 
@@ -31,9 +39,31 @@ class ProductsSection(FormSection):
             self.product_rows.add_row(product)
 
     def start_new(self, previous: SessionData | None) -> None:
-        """Courses repeat: the same products, with the lots used last time."""
+        """Courses repeat: the same products, their lots to be confirmed or changed."""
+        self.product_rows.clear_rows()
         if previous is not None:
-            self.load(previous)
+            for product in previous.products:
+                self.product_rows.add_carried(product)
+
+    def unconfirmed(self) -> list[tuple[ProductRow, str]]:
+        """Each carried-over lot not yet confirmed or changed, with what to do about it;
+        the message also shows under its row."""
+        found = []
+        for row in self.product_rows.rows:
+            if not row.unconfirmed():
+                if row.error.text().startswith("Confirm"):
+                    row.error.clear_message()
+                continue
+            carried = row.carried
+            assert carried is not None
+            lot = f"lot {carried.lot}" if carried.lot else "the expiry"
+            message = (
+                f"Confirm {lot} of {carried.name or 'this product'} (carried over from the last "
+                "session): tick “Same lot”, or enter the new vial's lot and expiry."
+            )
+            row.error.show_messages([message])
+            found.append((row, message))
+        return found
 
     def values(self) -> dict[str, Any]:
         products = []

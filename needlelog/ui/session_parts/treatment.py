@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from needlelog import config
 from needlelog.domain.codes import Area, Indication
-from needlelog.domain.protocol import Protocol
+from needlelog.domain.protocol import Protocol, ranges_text
 from needlelog.domain.records import SessionData, TreatedArea
 from needlelog.ui.face_map import FaceMapWidget
 from needlelog.ui.form_widgets import DATE_FORMAT, DATE_LOCALE, FieldError, OptionalSpinBox
@@ -125,7 +125,7 @@ class TreatmentSection(FormSection):
         self.box.addWidget(self.areas_heading)
         hint = QLabel(
             "Click zones on the map, or tick them in the list. "
-            f"Protocol depth: {protocol.depth_allowed_text()}."
+            f"Protocol depth: {ranges_text(protocol)}."
         )
         hint.setObjectName("hint")
         hint.setWordWrap(True)
