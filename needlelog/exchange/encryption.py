@@ -348,6 +348,13 @@ def _decrypt_error(text: str, wrong: str) -> Exception:
     lowered = text.lower()
     if "no matching keys" in lowered or lowered == "decryption failed":
         return WrongKey(wrong)
+    if "excessive work" in lowered:
+        # age refuses a passphrase whose key derivation would take far longer here than
+        # when it was written (a busy or slower computer): not damage, and not the key.
+        return WrongKey(
+            "opening it needs more work than this computer allows at the moment (it was "
+            "encrypted on a faster or less busy computer); try again when it is less busy"
+        )
     return NotAgeFile(text)
 
 

@@ -527,3 +527,14 @@ def test_cancel_during_the_encryption_stops_it_as_itself(
     with pytest.raises(Cancelled):
         make_backup(db, out, check=check, encryption=Encryption(recipients=(public,)))
     assert not out.exists() and _leftovers(tmp_path) == []
+
+
+def test_a_busy_computer_is_not_called_a_damaged_file() -> None:
+    """age refuses a passphrase whose scrypt would take far longer than here and now."""
+    refused = encryption._decrypt_error(
+        "Excessive work parameter for passphrase.\nDecryption would take around 4 seconds.",
+        "the passphrase is wrong",
+    )
+    assert isinstance(refused, encryption.WrongKey)
+    assert "damaged" not in str(refused) and "less busy" in str(refused)
+    assert isinstance(encryption._decrypt_error("Header is invalid", "x"), encryption.NotAgeFile)
