@@ -238,6 +238,7 @@ def _load_in(
     protocol = protocol_in(s)
     today = clock.today()
     now = clock.local_now()
+    imported_at = clock.utc_now()  # every session of this import is marked with it
     ids: dict[str, int] = {}
     seen_rows: dict[str, int] = {}
     to_archive: list[int] = []
@@ -355,7 +356,14 @@ def _load_in(
         keys[key] = (srow.row_number, srow.data)
         try:
             sessions.add_in(
-                s, patient_id, srow.data, actor, now=now, protocol=protocol, refresh=False
+                s,
+                patient_id,
+                srow.data,
+                actor,
+                now=now,
+                protocol=protocol,
+                refresh=False,
+                imported_at=imported_at,
             )
         except InvalidRecord as exc:
             problems += _problems(sessions_file, srow.row_number, exc, session=True)

@@ -8,14 +8,11 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from needlelog.services import clock, patients, recall, session_writer, sessions
+from needlelog.services import audit, clock, patients, recall, session_writer, sessions
 from needlelog.services.demo_data import DEMO_PREFIX, generate
 from needlelog.services.settings import protocol_in
 from needlelog.store.database import Database
-from needlelog.store.models import (
-    AuditEventRow,
-    PatientRow,
-)
+from needlelog.store.models import PatientRow
 
 ACTOR = "demo"
 
@@ -95,14 +92,5 @@ def remove(db: Database) -> int:
         session_writer.remove_made_up(s.connection(), ids)
         recall.remove_made_up(s, ids)
         patients.remove_made_up(s, ids)
-        s.add(
-            AuditEventRow(
-                at=clock.utc_now(),
-                actor=ACTOR,
-                entity="demo",
-                entity_id=0,
-                action="remove",
-                changes=f'{{"patients": {len(ids)}}}',
-            )
-        )
+        audit.append(s, ACTOR, "demo", 0, "remove", {"patients": len(ids)}, at=clock.utc_now())
         return len(ids)

@@ -155,6 +155,33 @@ def set_archived_in(session: Session, patient_id: int, archived: bool, actor: st
     return row
 
 
+ANONYMOUS_NAME = "Anonymised"
+# What anonymisation removes (the date of birth is reduced to the year).
+ANONYMISED_FIELDS = ("family_name", "given_name", "phone", "email", "notes", "date_of_birth")
+
+
+def anonymise_in(session: Session, patient_id: int, actor: str) -> PatientRow:
+    """Remove a patient's names, contact details and notes and reduce the date of birth
+    to the year, inside an open transaction; the patient is archived. The audit event
+    names the fields, never their values (the trail never held them)."""
+    row = _row(session, patient_id)
+    now = clock.utc_now()
+    row.family_name, row.given_name = ANONYMOUS_NAME, ""
+    row.phone = row.email = row.notes = ""
+    if row.date_of_birth is not None:
+        row.date_of_birth = date(row.date_of_birth.year, 1, 1)
+    row.archived = True
+    row.anonymised_at = now
+    row.updated_at = now
+    row.name_tokens = []
+    session.flush()
+    audit.append(
+        session, actor, "patient", row.id, "anonymise",
+        {"removed": list(ANONYMISED_FIELDS[:-1]), "reduced_to_year": ["date_of_birth"]},
+    )  # fmt: skip
+    return row
+
+
 def get(db: Database, patient_id: int) -> Patient:
     with db.transaction() as conn:
         return patient_query.by_id(conn, patient_id)

@@ -3,21 +3,25 @@ writer (``session_writer``) or the one reader (``session_query``)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from needlelog.domain.protocol import Protocol
 from needlelog.domain.records import Product, SessionData, TreatmentSession
-from needlelog.services import session_query, session_writer
-from needlelog.services.session_query import FLAG_AVOID_OVERRIDDEN, FLAG_SEVERE, LotUse
+from needlelog.domain.signing import Signer
+from needlelog.services import clock, session_query, session_writer
+from needlelog.services.session_query import FLAG_AVOID_OVERRIDDEN, FLAG_SEVERE, Draft, LotUse
 from needlelog.services.settings import protocol_in
 from needlelog.store.database import Database
 
 __all__ = [
     "FLAG_AVOID_OVERRIDDEN",
     "FLAG_SEVERE",
+    "Draft",
     "LotUse",
+    "add_addendum",
     "add_in",
     "amend",
     "default_next_due",
@@ -30,6 +34,8 @@ __all__ = [
     "on_day",
     "record",
     "refresh_summary",
+    "sign",
+    "unsigned_drafts",
 ]
 
 
@@ -41,14 +47,17 @@ def add_in(
     now: datetime | None = None,
     protocol: Protocol | None = None,
     refresh: bool = True,
+    imported_at: datetime | None = None,
 ) -> int:
     """Add a session inside an open transaction (imports and the demo fill); answers its
     id. With ``refresh`` False, call ``refresh_summary`` once the patient's sessions
-    are all written."""
+    are all written. ``imported_at``: brought in by an import that ``actor`` ran."""
     session.flush()  # the statements below must see any change still pending
     conn = session.connection()
     protocol = protocol or protocol_in(conn)
-    return session_writer.write(conn, patient_id, data, actor, now, protocol, refresh=refresh)
+    return session_writer.write(
+        conn, patient_id, data, actor, now, protocol, refresh=refresh, imported_at=imported_at
+    )
 
 
 def refresh_summary(session: Session, patient_id: int, protocol: Protocol) -> None:
@@ -58,14 +67,48 @@ def refresh_summary(session: Session, patient_id: int, protocol: Protocol) -> No
 
 
 def record(
-    db: Database, patient_id: int, data: SessionData, actor: str, now: datetime | None = None
+    db: Database,
+    patient_id: int,
+    data: SessionData,
+    actor: str,
+    now: datetime | None = None,
+    drafted_role: str = "",
 ) -> TreatmentSession:
-    """Save a new session; on any problem nothing is written. Answers the session as
-    every read gives it."""
+    """Save a new session as a draft; on any problem nothing is written. Answers the
+    session as every read gives it."""
     with db.transaction(write=True) as conn:
         protocol = protocol_in(conn)
-        sid = session_writer.write(conn, patient_id, data, actor, now, protocol)
+        sid = session_writer.write(
+            conn, patient_id, data, actor, now, protocol, drafted_role=drafted_role
+        )
         return session_query.one(conn, sid)
+
+
+def sign(db: Database, session_id: int, expected_version: int, signer: Signer) -> TreatmentSession:
+    """Sign a session opened at ``expected_version``; from then on it never changes."""
+    with db.transaction(write=True) as conn:
+        session_writer.sign(conn, session_id, expected_version, signer)
+        return session_query.one(conn, session_id)
+
+
+def add_addendum(
+    db: Database,
+    session_id: int,
+    author: Signer,
+    text: str,
+    reason: str,
+    corrections: dict[str, Any] | None = None,
+) -> TreatmentSession:
+    """Write an addendum beside a signed session; answers the session with it."""
+    with db.transaction(write=True) as conn:
+        session_writer.add_addendum(conn, session_id, author, text, reason, corrections)
+        return session_query.one(conn, session_id)
+
+
+def unsigned_drafts(db: Database, older_than: timedelta = timedelta(days=1)) -> list[Draft]:
+    """The to-do list: drafts left unsigned for longer than ``older_than``."""
+    with db.transaction() as conn:
+        return session_query.unsigned_drafts(conn, clock.utc_now() - older_than)
 
 
 def amend(
