@@ -33,6 +33,7 @@ from sqlalchemy.engine import make_url
 from needlelog import __version__, config
 from needlelog.config import sqlite_url
 from needlelog.exchange.files import OutputError, atomic_path, check_output
+from needlelog.services import disclosures
 from needlelog.store.database import Database
 from needlelog.store.errors import (
     DatabaseInUse,
@@ -195,6 +196,7 @@ def make_backup(
             _verify_zip(temp)
             if progress is not None:  # last chance to cancel: nothing is in place yet
                 progress(3, 3)
+    disclosures.log(db, config.current_user(), disclosures.BACKUP, what=f"backup to {out}")
     return BackupInfo(out, created, revision, patients, sessions, out.stat().st_size)
 
 

@@ -14,10 +14,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from needlelog import config
 from needlelog.domain.records import TreatedArea
 from needlelog.exchange import csv_format as f
 from needlelog.exchange import source
 from needlelog.exchange.files import Progress, atomic_path
+from needlelog.services import disclosures
 from needlelog.store.database import Database
 
 PROGRESS_EVERY = 1000
@@ -169,4 +171,7 @@ def export_csv(
         )
         if progress is not None:  # last chance to cancel: nothing is in place yet
             progress(patients + sessions, patients + sessions)
+    disclosures.log(
+        db, config.current_user(), disclosures.EXPORT, what=f"CSV to {out_dir}", record_no=record_no
+    )
     return ExportResult(targets, patients, sessions)

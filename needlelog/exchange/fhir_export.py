@@ -20,9 +20,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from needlelog import config
 from needlelog.domain.codes import Grade
 from needlelog.exchange import source
 from needlelog.exchange.files import Progress, atomic_path
+from needlelog.services import disclosures
 from needlelog.services.mapping import GAIS, GOODMAN_BARON, SATISFACTION, VSS, VSS_ITEMS
 from needlelog.store.database import Database
 
@@ -373,4 +375,7 @@ def export_fhir(
         handle.write("\n]}\n")
         if progress is not None:  # last chance to cancel: nothing is in place yet
             progress(patients + sessions, patients + sessions)
+    disclosures.log(
+        db, config.current_user(), disclosures.EXPORT, what=f"FHIR to {out}", record_no=record_no
+    )
     return FhirExportResult(out, patients, sessions, resources)

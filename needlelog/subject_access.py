@@ -1,0 +1,47 @@
+"""A patient's complete record for a subject access request: the progress report (PDF,
+with signatures and addenda), the record as JSON (every session, its signature and
+addenda) and the photos when the clinic keeps any, in one private folder. The access
+log records that the copy was made, by whom and when.
+
+It sits above reports and exchange (it uses both), beside the command line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from needlelog import config
+from needlelog.exchange.json_export import export_json
+from needlelog.reports.progress import write_progress_report
+from needlelog.services import disclosures, patients
+from needlelog.store.database import Database
+from needlelog.store.files import private_dir
+
+# A photo store registers here what copies a patient's photos into a folder and
+# answers how many it copied (none is registered where the clinic keeps no photos).
+PHOTO_EXPORTERS: list[Callable[[Database, str, Path], int]] = []
+
+
+@dataclass(frozen=True)
+class CompleteRecord:
+    folder: Path
+    report: Path
+    record: Path
+    photos: int
+
+
+def export_complete_record(db: Database, record_no: str, out_dir: Path) -> CompleteRecord:
+    """Write the patient's complete record into ``out_dir`` (created, private)."""
+    patient = patients.find_by_record_no(db, record_no)
+    private_dir(out_dir)
+    report = out_dir / f"{record_no}-progress-report.pdf"
+    record = out_dir / f"{record_no}-record.json"
+    write_progress_report(db, patient.id, report)
+    export_json(db, record, record_no)
+    photos = sum(export(db, record_no, out_dir / "photos") for export in PHOTO_EXPORTERS)
+    disclosures.log(
+        db, config.current_user(), disclosures.SUBJECT_ACCESS, patient.id,
+        f"report, record{' and photos' if photos else ''} to {out_dir}",
+    )  # fmt: skip
+    return CompleteRecord(out_dir, report, record, photos)
