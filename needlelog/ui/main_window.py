@@ -394,6 +394,9 @@ class MainWindow(QMainWindow):
         self.view_menu.addSeparator()
         self.view_menu.addAction(self.show_all_action)
         self.view_menu.addAction(self.show_due_action)
+        self.view_menu.addSeparator()
+        self.drafts_action = self.view_menu.addAction("Sessions to &sign…")
+        self.drafts_action.triggered.connect(self.show_drafts)
         self.help_menu = bar.addMenu("&Help")
 
         self.toolbar = QToolBar("Main toolbar")
@@ -712,6 +715,14 @@ class MainWindow(QMainWindow):
         )
 
     # --- sessions (the form lives in its own module) ------------------------
+    def show_drafts(self) -> None:
+        """The to-do list: drafts left unsigned for more than a day."""
+        from needlelog.ui.drafts_dialog import DraftsDialog
+
+        dialog = DraftsDialog(self.db, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
     def new_session(self) -> None:
         patient = self._current
         if patient is None or patient.archived:
@@ -722,6 +733,9 @@ class MainWindow(QMainWindow):
         """Open a session to amend it; a past session first asks why (kept in the audit
         trail with the amendment)."""
         if self._current is None:
+            return
+        if session.signed:  # read only: corrections are addenda, no reason asked here
+            self._open_session_form(self._current, session)
             return
         reason = self.ask_amend_reason(session)
         if reason is None:

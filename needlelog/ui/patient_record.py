@@ -53,11 +53,14 @@ def _read_record(
     db: Database, patient: Patient
 ) -> tuple[Patient, CourseStatus, list[TreatmentSession]]:
     """What the record shows beyond the list's row (runs on a worker thread)."""
-    from needlelog.services import patients, schedule, sessions
+    from needlelog import config
+    from needlelog.services import disclosures, patients, schedule, sessions
 
     patient = patients.get(db, patient.id)  # as stored now: another PC may have changed it
     status = schedule.patient_status(patient, db)
-    return patient, status, sessions.history(db, patient.id, newest_first=True)
+    history = sessions.history(db, patient.id, newest_first=True)
+    disclosures.log(db, config.current_user(), disclosures.OPEN, patient.id, "patient record")
+    return patient, status, history
 
 
 def flag_words(session: TreatmentSession) -> list[str]:
@@ -95,12 +98,37 @@ def details_html(session: TreatmentSession, latest: bool = True) -> str:
     title = "Latest session" if latest else "Chosen session"
     lines = [
         f"<b>{title}: {fmt.day(d.performed_at)}</b> · {escape(d.practitioner)}",
+        f"<b>Record:</b> {escape(signature_words(session))}",
         f"<b>Areas:</b> {areas or '—'}",
         f"<b>Serums:</b> {products or '—'}",
     ]
     if reactions:
         lines.append(f"<b>Reactions:</b> {reactions}")
+    if session.imported is not None:
+        lines.append(
+            f"<b>Imported</b> by {escape(session.imported.by)} on {fmt.day(session.imported.at)}"
+        )
+    for add in session.addenda:
+        corrected = "; ".join(
+            escape(str(v)) if k == "corrected values" else f"{escape(k)}: {escape(str(v))}"
+            for k, v in add.corrections.items()
+        )
+        lines.append(
+            f"<div style='margin-top:4px; padding:3px 6px; background:#fff8e1; "
+            f"border-left:3px solid #c98a00;'><b>{escape(add.heading)}</b><br/>"
+            f"<i>Reason:</i> {escape(add.reason)}<br/>{escape(add.text)}"
+            + (f"<br/><i>Corrected values:</i> {corrected}" if corrected else "")
+            + "</div>"
+        )
     return "<br/>".join(lines)
+
+
+def signature_words(session: TreatmentSession) -> str:
+    """The session's standing as a record: signed (by whom, meaning, when), a draft, or
+    recorded before signing existed."""
+    if session.signature is not None:
+        return session.signature.line
+    return session.status.label
 
 
 class HistoryModel(HeaderedTableModel):
@@ -211,7 +239,11 @@ class HistoryModel(HeaderedTableModel):
     def _display(self, session: TreatmentSession, column: int) -> str:
         data = session.data
         if column == self.DATE:
-            return f"{fmt.day(data.performed_at)}\n{data.practitioner}"
+            mark = "signed" if session.signed else session.status.label.lower()
+            if session.addenda:
+                n = len(session.addenda)
+                mark += f" · {n} addend{'um' if n == 1 else 'a'}"
+            return f"{fmt.day(data.performed_at)}\n{data.practitioner}\n{mark}"
         if column == self.AREAS:
             return fmt.areas(data)
         if column == self.RANGE:
