@@ -10,9 +10,7 @@ did. Passwords are kept only as Argon2id hashes (argon2-cffi).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from weakref import WeakKeyDictionary
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -37,6 +35,15 @@ from needlelog.domain.accounts import (
 )
 from needlelog.domain.errors import Violation, raise_if_any
 from needlelog.services import audit, clock, settings
+from needlelog.services.access import (  # may and sign_out: answered here too
+    current,
+    has_accounts,
+    knows_accounts,
+    may,  # noqa: F401
+    require,
+    set_current,
+    sign_out,  # noqa: F401
+)
 from needlelog.services.errors import NotFound
 from needlelog.store.database import Database
 from needlelog.store.models import AccountRow
@@ -50,64 +57,8 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
 
 
-@dataclass
-class _State:
-    account: Account | None = None
-
-
-_state = _State()
-# Databases known to have accounts: accounts are never deleted, so once seen, always.
-_known: WeakKeyDictionary[Database, bool] = WeakKeyDictionary()
-
-
 def _account(row: AccountRow) -> Account:
     return Account(row.id, row.name, row.display_name, Role(row.role), row.disabled)
-
-
-def current() -> Account | None:
-    """The account working in this process, or None."""
-    return _state.account
-
-
-def _set_current(account: Account | None) -> None:
-    _state.account = account
-    config.set_signed_in(None if account is None else account.name)
-
-
-def sign_out() -> None:
-    _set_current(None)
-
-
-def has_accounts(db: Database) -> bool:
-    """True once the database has any account (then every guarded call needs one)."""
-    if _known.get(db):
-        return True
-    with db.read() as s:
-        found = s.scalar(select(AccountRow.id).limit(1)) is not None
-    if found:
-        _known[db] = True
-    return found
-
-
-def require(db: Database, permission: Permission) -> None:
-    """Refuse (``AccessRefused``, one sentence) unless the account working now may do
-    ``permission``; a database without accounts allows everything."""
-    account = _state.account
-    if account is not None:
-        if not account.may(permission):
-            raise AccessRefused(refusal(account, permission))
-        return
-    if has_accounts(db):
-        raise AccessRefused(refusal(None, permission))
-
-
-def may(db: Database, permission: Permission) -> bool:
-    """``require`` as a question, for what the window shows or hides."""
-    try:
-        require(db, permission)
-    except AccessRefused:
-        return False
-    return True
 
 
 def _row(s: Session, name: str) -> AccountRow:
@@ -185,7 +136,7 @@ def add(db: Database, name: str, role: Role, password: str, display_name: str = 
         if first:  # accounts now exist: working without them ends here
             settings.put_in(s, WITHOUT_ACCOUNTS, False, config.current_user())
         account = _account(row)
-    _known[db] = True
+    knows_accounts(db)
     return account
 
 
@@ -242,9 +193,9 @@ def disable(db: Database, name: str) -> Account:
             s, config.current_user(), "account", row.id, "disable", {"disabled": [False, True]}
         )
         account = _account(row)
-    current_account = _state.account
+    current_account = current()
     if current_account is not None and current_account.id == account.id:
-        _set_current(account)  # disabled: refused from now on
+        set_current(account)  # disabled: refused from now on
     return account
 
 
@@ -293,14 +244,14 @@ def authenticate(db: Database, name: str, password: str, now: datetime | None = 
 def sign_in(db: Database, name: str, password: str, now: datetime | None = None) -> Account:
     """Authenticate and make the account the one working in this process."""
     account = authenticate(db, name, password, now)
-    _set_current(account)
-    _known[db] = True
+    set_current(account)
+    knows_accounts(db)
     return account
 
 
 def change_own_password(db: Database, old: str, new: str) -> None:
     """The signed-in account changes its own password (the old one is asked again)."""
-    account = _state.account
+    account = current()
     if account is None:
         raise AccessRefused("sign in first: only a signed-in account changes its password")
     _password_rule(new, "new_password")

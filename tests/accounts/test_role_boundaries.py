@@ -1,0 +1,87 @@
+"""Each role's edge as a user meets it: the service refuses with a sentence that says
+who may, and nothing is read or written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from needlelog.domain.accounts import PERMISSIONS, AccessRefused, Permission, Role
+from needlelog.domain.recall import ContactOutcome
+from needlelog.reports.progress import write_progress_report
+from needlelog.services import accounts, patients, recall, settings
+from needlelog.store.database import Database
+from tests.accounts.helpers import PASSWORD, add_clinic_accounts
+from tests.factories import make_patient
+
+
+@pytest.fixture
+def clinic(db: Database) -> tuple[Database, int]:
+    patient = patients.register(db, make_patient("P-1"), "setup")
+    add_clinic_accounts(db)
+    return db, patient.id
+
+
+def test_the_permission_table() -> None:
+    assert Permission.SIGN_SESSION in PERMISSIONS[Role.PRACTITIONER]
+    assert Permission.SIGN_SESSION not in PERMISSIONS[Role.ASSISTANT]
+    assert Permission.CLINICAL_WRITE in PERMISSIONS[Role.ASSISTANT]
+    assert Permission.CLINICAL_READ not in PERMISSIONS[Role.RECEPTION]
+    assert Permission.CLINICAL_WRITE not in PERMISSIONS[Role.ADMINISTRATOR]
+    for role in Role:
+        assert Permission.PATIENT_LIST in PERMISSIONS[role]
+    only_admin = {Permission.MANAGE_ACCOUNTS, Permission.CLINIC_SETTINGS, Permission.RESTORE}
+    for permission in only_admin | {Permission.ERASE}:
+        assert [r for r in Role if permission in PERMISSIONS[r]] == [Role.ADMINISTRATOR]
+
+
+def test_reception_gets_no_report(clinic: tuple[Database, int], tmp_path: Path) -> None:
+    db, pid = clinic
+    accounts.sign_in(db, "rita", PASSWORD)
+    out = tmp_path / "r.pdf"
+    with pytest.raises(
+        AccessRefused,
+        match=r"rita \(reception\) may not see clinical details .* allowed for: practitioner, "
+        "assistant, administrator",
+    ):
+        write_progress_report(db, pid, out)
+    assert not out.exists()
+    accounts.sign_in(db, "amelia", PASSWORD)
+    write_progress_report(db, pid, out)
+    assert out.stat().st_size > 1000
+
+
+def test_nobody_signed_in_is_refused_once_accounts_exist(
+    clinic: tuple[Database, int], tmp_path: Path
+) -> None:
+    db, pid = clinic
+    with pytest.raises(AccessRefused, match="sign in first"):
+        write_progress_report(db, pid, tmp_path / "r.pdf")
+    with pytest.raises(AccessRefused, match="sign in first"):
+        recall.attempts(db, pid)
+
+
+def test_reception_logs_contacts_and_the_trail_names_them(clinic: tuple[Database, int]) -> None:
+    db, pid = clinic
+    accounts.sign_in(db, "rita", PASSWORD)
+    from needlelog import config
+
+    attempt = recall.log_contact(db, pid, ContactOutcome.BOOKED, config.current_user())
+    assert attempt.actor == "rita"
+    assert [a.actor for a in recall.attempts(db, pid)] == ["rita"]
+
+
+@pytest.mark.parametrize("name", ["amelia", "sam", "rita"])
+def test_only_an_administrator_changes_clinic_settings(
+    clinic: tuple[Database, int], name: str
+) -> None:
+    db, _ = clinic
+    before = settings.get_clinic(db)
+    accounts.sign_in(db, name, PASSWORD)
+    with pytest.raises(AccessRefused, match="may not change the clinic settings"):
+        settings.set_clinic_and_aftercare(db, before, "changed", name)
+    assert settings.get_aftercare(db) != "changed"
+    accounts.sign_in(db, "ada", PASSWORD)
+    settings.set_aftercare(db, "changed", "ada")
+    assert settings.get_aftercare(db) == "changed"
