@@ -382,6 +382,16 @@ def w_gui_search(variant: str, args: argparse.Namespace) -> dict[str, Any]:
     window.show()
     QTest.qWaitForWindowExposed(window)
     if variant != "raw":
+        # The first page is read on a worker thread after the first paint: the list to
+        # watch is the one that fills.
+        deadline = time.perf_counter() + 60
+        while time.perf_counter() < deadline and not any(
+            v.model() is not None and v.model().rowCount()
+            for v in window.findChildren(QAbstractItemView)
+        ):
+            pause = QEventLoop()
+            QTimer.singleShot(20, pause.quit)
+            pause.exec()
         fields = window.findChildren(QLineEdit)
         field = next(
             (f for f in fields if "search" in (f.objectName() + f.placeholderText()).lower()),

@@ -18,7 +18,7 @@ from needlelog import __version__, config
 from needlelog.cli_users import Refused, add_users_parser, run_users, sign_in_for
 from needlelog.domain.accounts import AccessRefused, SignInRefused
 from needlelog.domain.errors import InvalidRecord
-from needlelog.services.errors import NotFound
+from needlelog.services.errors import NotFound, UsageError
 from needlelog.store.errors import (
     BadDatabaseUrl,
     ForeignDatabase,
@@ -31,10 +31,6 @@ if TYPE_CHECKING:
     from needlelog.store.database import Database
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """Bad usage or invalid input: exit 2 with this one-line message."""
 
 
 class _Parser(argparse.ArgumentParser):

@@ -31,9 +31,10 @@ from needlelog.domain.search import fold  # noqa: E402
 from needlelog.services import demo, patients, recall, sessions  # noqa: E402
 from needlelog.store.migrate import open_database  # noqa: E402
 from needlelog.ui.app import create_main_window, prepare_application  # noqa: E402
+from needlelog.ui.background import wait_for_all  # noqa: E402
+from needlelog.ui.lot_recall import LotRecallDialog  # noqa: E402
 from needlelog.ui.main_window import MainWindow, app_settings  # noqa: E402
 from needlelog.ui.patient_dialog import PatientDialog  # noqa: E402
-from needlelog.ui.tasks import wait_for_all  # noqa: E402
 
 WIDTH, HEIGHT = 1600, 900
 SIZES = (("default", None), ("1366x768", (1366, 768)), ("1280x720", (1280, 720)))
@@ -145,8 +146,9 @@ def main() -> int:
             # The target's lot that most patients shared, as a recall would find it.
             lots = {p.lot for t in sessions.history(db, target.id) for p in t.data.products}
             lot = max(sorted(lots), key=lambda x: len(sessions.lot_uses(db, x)), default="")
-            window.find_lot_action.trigger()
-            lots = window.lot_recall_dialog
+            assert window.features is not None
+            window.features.lot_recall.find_by_lot.trigger()
+            lots = window.findChild(LotRecallDialog)
             lots.lot_edit.setText(lot)
             lots.find()
             _settle(app)

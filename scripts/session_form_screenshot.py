@@ -9,6 +9,7 @@ import argparse
 import os
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -20,7 +21,8 @@ from PySide6.QtWidgets import QApplication
 from needlelog.domain.codes import Area
 from needlelog.services import demo, patients, sessions
 from needlelog.store.migrate import open_database
-from needlelog.ui.session_form import SECTIONS, SessionForm
+from needlelog.ui.session_form import SessionForm
+from needlelog.ui.session_parts.context import load_context
 
 
 def main() -> int:
@@ -29,7 +31,9 @@ def main() -> int:
     parser.add_argument(
         "--scroll-to", default="areas", help="a section title, or 'areas' for the map"
     )
+    parser.add_argument("--size", default="1000x800", help="window size, WIDTHxHEIGHT")
     args = parser.parse_args()
+    width, height = (int(n) for n in args.size.lower().split("x"))
     app = QApplication.instance() or QApplication(sys.argv)
     with tempfile.TemporaryDirectory() as folder:
         db = open_database(f"sqlite:///{Path(folder) / 'demo.sqlite3'}")
@@ -37,23 +41,23 @@ def main() -> int:
         # A patient in the middle of a course, so the form starts from a previous session.
         candidates = [p for p in patients.search(db, "", limit=40) if p.sessions_total >= 2]
         patient = candidates[0]
-        form = SessionForm(db, patient)
-        form.resize(1000, 800)
+        form = SessionForm(db, load_context(db, patient, None, date.today()))
+        form.resize(width, height)
         form.show()
         app.processEvents()
-        chosen = form.face_map.selected_areas()
+        chosen = form.treatment.face_map.selected_areas()
         extra = next(a for a in (Area.CHEEK_RIGHT, Area.CHEEK_LEFT, Area.CHIN) if a not in chosen)
         # Add one zone the way a practitioner does: a click on the map.
-        form.scroll.ensureWidgetVisible(form.face_map)
+        form.scroll.ensureWidgetVisible(form.treatment.face_map)
         QTest.mouseClick(
-            form.face_map,
+            form.treatment.face_map,
             Qt.MouseButton.LeftButton,
-            pos=form.face_map.zone_center(extra).toPoint(),
+            pos=form.treatment.face_map.zone_center(extra).toPoint(),
         )
         target = (
-            form.areas_heading
+            form.treatment.areas_heading
             if args.scroll_to == "areas"
-            else form.section_headings[SECTIONS.index(args.scroll_to)]
+            else form.page.headings[[s.title for s in form.sections].index(args.scroll_to)]
         )
         app.processEvents()
         form.scroll.verticalScrollBar().setValue(

@@ -1,7 +1,7 @@
 """The command line's exchange commands: call one exchange function, return the message.
 
 Refused input (an import with problems, a bad backup file, a database that
-cannot be backed up as a file) becomes ``cli.UsageError``: exit 2 with one
+cannot be backed up as a file) becomes ``services.errors.UsageError``: exit 2 with one
 line. For an import, every problem is first written to stderr, one a line.
 """
 
@@ -11,12 +11,12 @@ import sys
 from pathlib import Path
 
 from needlelog import config
-from needlelog.cli import UsageError
 from needlelog.exchange.backup import BackupRefused, BackupUnsupported, make_backup, restore_backup
 from needlelog.exchange.csv_export import export_csv
 from needlelog.exchange.csv_import import ImportRefused, import_csv
 from needlelog.exchange.fhir_export import export_fhir
 from needlelog.exchange.json_export import export_json
+from needlelog.services.errors import UsageError
 from needlelog.store.database import Database
 
 

@@ -9,3 +9,9 @@ class NotFound(LookupError):
 
 class StaleRecord(RuntimeError):
     """Someone else saved the record after it was opened; nothing was overwritten."""
+
+
+class UsageError(Exception):
+    """Bad usage or invalid input of a command (a file that cannot be used, a format not
+    known): the command line exits 2 with this one-line message. Raised by the exchange
+    commands too, which sit below the command line."""

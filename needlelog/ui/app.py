@@ -26,10 +26,10 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 from needlelog import APP_NAME, config, failures
 from needlelog.store.errors import StoreError
 from needlelog.ui import failures as ui_failures
+from needlelog.ui.background import TaskControl, cancel_all, run_task, wait_for_all
 from needlelog.ui.identity import app_icon, apply_identity
 from needlelog.ui.main_window import MainWindow
 from needlelog.ui.smoke import arm_smoke_exit
-from needlelog.ui.tasks import TaskControl, cancel_all, run_task, wait_for_all
 
 if TYPE_CHECKING:
     from needlelog.store.database import Database
@@ -74,9 +74,11 @@ def check_pages_in_background(window: MainWindow) -> None:
     """Read every page once after start, so damage the open did not touch is still found."""
     from needlelog.services import check
 
-    def damaged(exc: BaseException, _trace: str) -> None:
+    def damaged(exc: BaseException, trace: str) -> None:
         if isinstance(exc, StoreError):
             QMessageBox.warning(window, "The records file is damaged", open_failed_message(exc))
+        else:
+            ui_failures.show_failure(window, exc, trace, "Checking the records")
 
     run_task(lambda _control: check.quick(window.db), None, damaged, window)
 

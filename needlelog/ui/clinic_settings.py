@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtGui import QImageReader
@@ -25,20 +26,36 @@ from needlelog.services import settings
 from needlelog.services.settings import DEFAULT_AFTERCARE, ClinicInfo
 from needlelog.store.database import Database
 from needlelog.store.errors import StoreError
+from needlelog.ui.background import WAITING_TEXT, OneAtATime
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg)"
+
+
+@dataclass(frozen=True)
+class ClinicSettings:
+    clinic: ClinicInfo
+    aftercare: str
+
+
+def read_clinic_settings(db: Database) -> ClinicSettings:
+    """What the dialog opens with (read off the GUI thread before it opens)."""
+    return ClinicSettings(settings.get_clinic(db), settings.get_aftercare(db))
 
 
 class ClinicSettingsDialog(QDialog):
     """Edit the letterhead (name, address, phone, email, logo, confidentiality line)
     and the aftercare advice; saved with the clinic's data, so every PC prints the same."""
 
-    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, db: Database, current: ClinicSettings, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Clinic settings")
         self.resize(560, 620)
         self._db = db
-        clinic = settings.get_clinic(db)
+        self._saves = OneAtATime(self)
+        self._saves.ended.connect(self._save_ended)
+        clinic = current.clinic
 
         self.name = QLineEdit(clinic.name)
         self.address = QPlainTextEdit(clinic.address)
@@ -56,7 +73,7 @@ class ClinicSettingsDialog(QDialog):
         logo_row.addWidget(choose)
         logo_row.addWidget(clear)
         self.confidentiality = QLineEdit(clinic.confidentiality)
-        self.aftercare = QPlainTextEdit(settings.get_aftercare(db))
+        self.aftercare = QPlainTextEdit(current.aftercare)
         default = QPushButton("Use the standard advice")
         default.clicked.connect(lambda: self.aftercare.setPlainText(DEFAULT_AFTERCARE))
 
@@ -77,6 +94,7 @@ class ClinicSettingsDialog(QDialog):
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
 
@@ -89,6 +107,10 @@ class ClinicSettingsDialog(QDialog):
         default_row.addWidget(default)
         layout.addLayout(default_row)
         layout.addWidget(self.error)
+        self.waiting_note = QLabel(WAITING_TEXT)
+        self.waiting_note.hide()
+        self._saves.waiting.connect(self.waiting_note.show)
+        layout.addWidget(self.waiting_note)
         layout.addWidget(buttons)
 
     def _choose_logo(self) -> None:
@@ -125,17 +147,41 @@ class ClinicSettingsDialog(QDialog):
             return "Aftercare advice is empty; write it or use the standard advice."
         return None
 
+    @property
+    def saving(self) -> bool:
+        """Whether a save is on its way to the database."""
+        return self._saves.running
+
     def accept(self) -> None:
+        """Save off the GUI thread; the dialog closes once the settings are stored."""
+        if self._saves.running:
+            return
         problem = self.problem()
         if problem is not None:
             self.error.setText(problem)
             self.error.show()
             return
-        try:
-            settings.set_clinic_and_aftercare(
-                self._db, self.info(), self.aftercare.toPlainText(), config.current_user()
-            )
-        except StoreError as exc:
-            QMessageBox.warning(self, "Settings not saved", str(exc))
-            return
+        db, info, aftercare = self._db, self.info(), self.aftercare.toPlainText()
+        actor = config.current_user()
+        self.save_button.setEnabled(False)
+        self._saves.start(
+            lambda _c: settings.set_clinic_and_aftercare(db, info, aftercare, actor),
+            self._saved,
+            self._refused,
+        )
+
+    def _save_ended(self) -> None:
+        self.waiting_note.hide()
+        self.save_button.setEnabled(True)
+
+    def _saved(self, _result: object) -> None:
         super().accept()
+
+    def _refused(self, exc: BaseException, _trace: str) -> None:
+        if not isinstance(exc, StoreError):
+            raise exc
+        QMessageBox.warning(self, "Settings not saved", str(exc))
+
+    def reject(self) -> None:
+        if not self._saves.running:  # while saving, the outcome decides
+            super().reject()

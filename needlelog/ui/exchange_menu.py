@@ -1,6 +1,6 @@
 """File menu entries for exports, CSV import, backup and restore.
 
-Every long job runs through ``tasks.run_task`` with a progress dialog whose
+Every long job runs through ``background.run_task`` with a progress dialog whose
 Cancel stops the work between batches: an export or backup then removes
 its partial file, an import rolls its one transaction back. An import is
 first run as a dry run and its report (what would be added, every problem)
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction
@@ -48,8 +48,11 @@ from needlelog.exchange.fhir_export import export_fhir
 from needlelog.exchange.json_export import export_json
 from needlelog.services import settings
 from needlelog.store.migrate import upgrade
+from needlelog.ui.background import Task, TaskCancelled, TaskControl, run_task
 from needlelog.ui.failures import show_failure, told_in_words
-from needlelog.ui.tasks import Task, TaskCancelled, TaskControl, run_task
+
+if TYPE_CHECKING:
+    from needlelog.ui.features import FeatureHost
 
 FORMATS = (
     ("csv", "Spreadsheet (CSV: patients.csv and sessions.csv in a folder)"),
@@ -61,11 +64,10 @@ FORMATS = (
 AUTO_BACKUP_DELAY_MS = 30_000
 
 
-def install(window: Any) -> None:
-    """Add the exchange entries to ``window.file_menu`` and start the daily backup."""
-    controller = ExchangeActions(window)
-    window.exchange_actions = controller  # keeps the controller (and its tasks) alive
-    menu = window.file_menu
+def install(host: FeatureHost) -> ExchangeActions:
+    """Add the exchange entries to the File menu and start the daily backup."""
+    controller = ExchangeActions(host)
+    menu = host.file_menu
     menu.addSeparator()
     for text, slot, tip in (
         ("&Export…", controller.export, "Export all records or the open patient's"),
@@ -77,12 +79,13 @@ def install(window: Any) -> None:
         if text is None:
             menu.addSeparator()
             continue
-        action = QAction(text, window)
+        action = QAction(text, host.window())
         action.setStatusTip(tip)
         action.triggered.connect(slot)
         menu.addAction(action)
         controller.actions[text.replace("&", "")] = action
     controller.start_auto_backup()
+    return controller
 
 
 def _progress_hook(control: TaskControl) -> Callable[[int, int], None]:
@@ -195,9 +198,10 @@ class ImportReportDialog(QDialog):
 class ExchangeActions(QObject):
     """The behaviour behind the menu entries; dialogs are created per use."""
 
-    def __init__(self, window: Any) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, host: FeatureHost) -> None:
+        super().__init__(host.window())
+        self.host = host
+        self._window = host.window()  # the parent of every dialog here
         self.actions: dict[str, QAction] = {}
         self.task: Task | None = None
         self.progress: QProgressDialog | None = None
@@ -212,7 +216,7 @@ class ExchangeActions(QObject):
         on_done: Callable[[Any], None],
         on_error: Callable[[BaseException], bool] | None = None,
     ) -> None:
-        dialog = QProgressDialog(title, "Cancel", 0, 0, self.window)
+        dialog = QProgressDialog(title, "Cancel", 0, 0, self._window)
         dialog.setWindowTitle("needlelog")
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.setMinimumDuration(400)
@@ -237,14 +241,14 @@ class ExchangeActions(QObject):
         def failed(exc: BaseException, trace: str) -> None:
             finish()
             if isinstance(exc, TaskCancelled):
-                self.window.show_status(f"{title.rstrip('…')} cancelled; nothing was changed.")
+                self.host.show_status(f"{title.rstrip('…')} cancelled; nothing was changed.")
                 return
             if on_error is not None and on_error(exc):
                 return
             if not told_in_words(exc):
-                show_failure(self.window, exc, trace, title.rstrip("…"))
+                show_failure(self._window, exc, trace, title.rstrip("…"))
                 return
-            QMessageBox.critical(self.window, "needlelog", f"{title.rstrip('…')} failed: {exc}")
+            QMessageBox.critical(self._window, "needlelog", f"{title.rstrip('…')} failed: {exc}")
 
         def moved(done_: int, total: int, _message: str) -> None:
             if total > 0:
@@ -258,16 +262,16 @@ class ExchangeActions(QObject):
     # --- export -----------------------------------------------------------
 
     def export(self) -> None:
-        patient = self.window.current_patient()
+        patient = self.host.current_patient()
         label = None if patient is None else f"{patient.full_name} ({patient.record_no})"
-        chooser = ExportDialog(self.window, label)
+        chooser = ExportDialog(self._window, label)
         if chooser.exec() != QDialog.DialogCode.Accepted:
             return
         fmt = chooser.chosen_format
         record_no = patient.record_no if chooser.one_patient.isChecked() and patient else None
         stem = f"needlelog-{record_no or 'records'}-{date.today().isoformat()}"
         if fmt == "csv":
-            folder = QFileDialog.getExistingDirectory(self.window, "Export CSV files into folder")
+            folder = QFileDialog.getExistingDirectory(self._window, "Export CSV files into folder")
             if not folder:
                 return
             out = Path(folder)
@@ -275,7 +279,7 @@ class ExchangeActions(QObject):
             if (
                 present
                 and QMessageBox.question(
-                    self.window,
+                    self._window,
                     "Export",
                     f"{' and '.join(present)} already exist in this folder. Replace them?",
                     QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
@@ -287,12 +291,15 @@ class ExchangeActions(QObject):
         else:
             suffix = ".json" if fmt == "json" else ".fhir.json"
             name, _ = QFileDialog.getSaveFileName(
-                self.window, "Export to file", str(Path.home() / f"{stem}{suffix}"), "JSON (*.json)"
+                self._window,
+                "Export to file",
+                str(Path.home() / f"{stem}{suffix}"),
+                "JSON (*.json)",
             )
             if not name:
                 return
             out = Path(name)
-        db = self.window.db
+        db = self.host.db
         writer = {"csv": export_csv, "json": export_json, "fhir": export_fhir}[fmt]
 
         def work(control: TaskControl) -> Any:
@@ -303,7 +310,7 @@ class ExchangeActions(QObject):
             message = (
                 f"Exported {result.patients} patients and {result.sessions} sessions to {where}"
             )
-            self.window.show_status(message)
+            self.host.show_status(message)
 
         self._run("Exporting records…", work, done)
 
@@ -311,7 +318,7 @@ class ExchangeActions(QObject):
 
     def import_csv(self) -> None:
         names, _ = QFileDialog.getOpenFileNames(
-            self.window,
+            self._window,
             "Choose patients.csv (and sessions.csv)",
             str(Path.home()),
             "CSV files (*.csv)",
@@ -321,13 +328,13 @@ class ExchangeActions(QObject):
         patients_csv, sessions_csv = _sort_files([Path(n) for n in names])
         if patients_csv is None:
             QMessageBox.warning(
-                self.window,
+                self._window,
                 "Import from CSV",
                 "Choose a patients file (with a family_name column) and, if you have one, "
                 "a sessions file.",
             )
             return
-        db = self.window.db
+        db = self.host.db
         actor = f"{config.current_user()} (import)"
 
         def preview(control: TaskControl) -> Any:
@@ -338,7 +345,7 @@ class ExchangeActions(QObject):
                 return False
             n = len(exc.problems)
             report = ImportReportDialog(
-                self.window,
+                self._window,
                 "Import refused",
                 f"Nothing was imported: {n} problem{'s' * (n != 1)} to correct in the file first.",
                 [str(p) for p in exc.problems],
@@ -351,7 +358,7 @@ class ExchangeActions(QObject):
 
         def previewed(result: Any) -> None:
             report = ImportReportDialog(
-                self.window,
+                self._window,
                 "Import from CSV",
                 result.summary(),
                 list(result.notes),
@@ -359,15 +366,15 @@ class ExchangeActions(QObject):
             )
             self.last_report = report
             if report.exec() != QDialog.DialogCode.Accepted:
-                self.window.show_status("Import cancelled; nothing was changed.")
+                self.host.show_status("Import cancelled; nothing was changed.")
                 return
 
             def commit(control: TaskControl) -> Any:
                 return import_csv(db, patients_csv, sessions_csv, actor, _progress_hook(control))
 
             def imported(final: Any) -> None:
-                self.window.show_status(final.summary())
-                self.window.reload()
+                self.host.show_status(final.summary())
+                self.host.reload()
 
             self._run("Importing…", commit, imported, refused)
 
@@ -376,10 +383,10 @@ class ExchangeActions(QObject):
     # --- backup and restore ---------------------------------------------
 
     def back_up(self) -> None:
-        db = self.window.db
+        db = self.host.db
         if db.sqlite_path is None:
             QMessageBox.information(
-                self.window,
+                self._window,
                 "Back up",
                 "These records are on a database server: back them up with the server's "
                 "own tools (for PostgreSQL: pg_dump).",
@@ -389,7 +396,7 @@ class ExchangeActions(QObject):
         folder.mkdir(parents=True, exist_ok=True)
         suggested = folder / f"needlelog-{date.today().isoformat()}.zip"
         name, _ = QFileDialog.getSaveFileName(
-            self.window, "Back up to file", str(suggested), "needlelog backup (*.zip)"
+            self._window, "Back up to file", str(suggested), "needlelog backup (*.zip)"
         )
         if not name:
             return
@@ -399,23 +406,23 @@ class ExchangeActions(QObject):
             return backups.make_backup(db, out, _progress_hook(control))
 
         def done(info: Any) -> None:
-            self.window.show_status(
+            self.host.show_status(
                 f"Backed up {info.patients} patients and {info.sessions} sessions to {info.path}"
             )
 
         self._run("Backing up…", work, done)
 
     def restore(self) -> None:
-        db = self.window.db
+        db = self.host.db
         if db.sqlite_path is None:
             QMessageBox.information(
-                self.window,
+                self._window,
                 "Restore",
                 "These records are on a database server: restore them with the server's own tools.",
             )
             return
         name, _ = QFileDialog.getOpenFileName(
-            self.window,
+            self._window,
             "Restore from backup",
             str(config.paths().backups),
             "needlelog backup (*.zip)",
@@ -426,11 +433,11 @@ class ExchangeActions(QObject):
         try:
             manifest = backups.read_manifest(file)
         except backups.BackupRefused as exc:
-            QMessageBox.warning(self.window, "Restore", str(exc))
+            QMessageBox.warning(self._window, "Restore", str(exc))
             return
         counts = manifest.get("counts") or {}
         answer = QMessageBox.question(
-            self.window,
+            self._window,
             "Restore from backup",
             f"Replace the current records with the backup made {manifest.get('created_at')} "
             f"({counts.get('patients', '?')} patients, {counts.get('sessions', '?')} "
@@ -453,19 +460,19 @@ class ExchangeActions(QObject):
             return info
 
         def done(info: Any) -> None:
-            self.window.reload()
+            self.host.reload()
             kept = (
                 f" The replaced database is kept as {info.replaced_kept_as.name}."
                 if (info.replaced_kept_as)
                 else ""
             )
-            self.window.show_status(
+            self.host.show_status(
                 f"Restored {info.patients} patients and {info.sessions} sessions.{kept}"
             )
 
         def refused(exc: BaseException) -> bool:
             if isinstance(exc, backups.BackupRefused):
-                QMessageBox.warning(self.window, "Restore", str(exc))
+                QMessageBox.warning(self._window, "Restore", str(exc))
                 return True
             return False
 
@@ -478,7 +485,7 @@ class ExchangeActions(QObject):
         first searches never compete with copying the whole file; quitting
         stops it between steps and leaves no partial file.
         """
-        db = self.window.db
+        db = self.host.db
         if db.sqlite_path is None:
             return
 
@@ -488,7 +495,7 @@ class ExchangeActions(QObject):
 
         def failed(exc: BaseException, _trace: str) -> None:
             if not isinstance(exc, TaskCancelled):
-                self.window.show_status(f"The daily backup could not be made: {exc}")
+                self.host.show_status(f"The daily backup could not be made: {exc}")
 
         QTimer.singleShot(delay_ms, self, lambda: run_task(work, None, failed, parent=self))
 

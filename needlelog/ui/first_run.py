@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMenu,
     QMessageBox,
     QProgressDialog,
     QVBoxLayout,
@@ -36,12 +35,13 @@ from PySide6.QtWidgets import (
 
 from needlelog import config
 from needlelog.ui.about import show_about
+from needlelog.ui.background import LatestOnly, Task, run_task
 from needlelog.ui.failures import show_failure, told_in_words
 from needlelog.ui.identity import app_icon
-from needlelog.ui.tasks import Task, run_task
 
 if TYPE_CHECKING:
     from needlelog.store.database import Database
+    from needlelog.ui.features import FeatureHost
 
 DEMO_PATIENTS = 25
 # services.demo_data.DEMO_PREFIX, repeated so the welcome needs no services (a test
@@ -53,20 +53,6 @@ HEALTH_DATA_NOTE = (
     "turn on disk encryption on this computer, and give access only to the people "
     "who treat your patients."
 )
-
-
-def database_file(url: str) -> Path | None:
-    """The SQLite file behind ``url``; None for a server or an in-memory database."""
-    return config.sqlite_file(url)
-
-
-def needs_first_run(url: str) -> bool:
-    """True for a SQLite database whose file does not exist yet (a new install).
-
-    A shared server is never a first run: someone set it up on purpose.
-    """
-    path = database_file(url)
-    return path is not None and not path.exists()
 
 
 @dataclass(frozen=True)
@@ -259,36 +245,38 @@ def apply_in_background(
     return run_task(lambda _control: apply_first_run(db, choices), finished, failed, parent)
 
 
-class _Window(Protocol):
-    """What install() needs from the main window."""
-
-    db: Database
-    file_menu: QMenu
-    help_menu: QMenu
-
-    def reload(self) -> None: ...
-    def show_status(self, text: str) -> None: ...
-
-
-def remove_demo_data(parent: QWidget | None, db: Database) -> int:
-    """Ask, then remove every demo patient (and only those); returns how many went."""
+def remove_demo_data(parent: QWidget | None, db: Database, on_done: Callable[[int], None]) -> None:
+    """Ask, then remove every demo patient (and only those); ``on_done`` hears how many
+    went. Counting and removing run off the GUI thread."""
     from needlelog.services import demo
+    from needlelog.store.errors import StoreError
 
-    count = demo.count_demo(db)
-    if count == 0:
-        QMessageBox.information(parent, "Remove demo patients", "There are no demo patients.")
-        return 0
-    answer = QMessageBox.question(
-        parent,
-        "Remove demo patients",
-        f"Remove the {count} demo patients ({DEMO_PREFIX}…) and their sessions?\n\n"
-        "Patients you entered yourself are not touched.",
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-        QMessageBox.StandardButton.Cancel,
-    )
-    if answer != QMessageBox.StandardButton.Yes:
-        return 0
-    return demo.remove(db)
+    def failed(exc: BaseException, trace: str) -> None:
+        if not isinstance(exc, StoreError):
+            show_failure(parent, exc, trace, "Removing the demo patients")
+        else:
+            QMessageBox.warning(parent, "Remove demo patients", str(exc))
+        on_done(0)
+
+    def counted(count: int) -> None:
+        if count == 0:
+            QMessageBox.information(parent, "Remove demo patients", "There are no demo patients.")
+            on_done(0)
+            return
+        answer = QMessageBox.question(
+            parent,
+            "Remove demo patients",
+            f"Remove the {count} demo patients ({DEMO_PREFIX}…) and their sessions?\n\n"
+            "Patients you entered yourself are not touched.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            on_done(0)
+            return
+        run_task(lambda _c: demo.remove(db), on_done, failed, parent)
+
+    run_task(lambda _c: demo.count_demo(db), counted, failed, parent)
 
 
 @dataclass
@@ -297,32 +285,46 @@ class InstalledActions:
     about: QAction
 
 
-def install(window: Any) -> InstalledActions:
+def install(host: FeatureHost) -> InstalledActions:
     """Add "Remove demo patients…" (shown while there are some) and "About needlelog"."""
     from needlelog.services import demo
 
-    win: _Window = window
+    window = host.window()
     remove = QAction("Remove demo patients…", window)
     remove.setObjectName("removeDemoAction")
 
-    def refresh_visibility() -> None:
-        remove.setVisible(demo.count_demo(win.db) > 0)
+    remove.setVisible(False)  # until the count says there are some
+    counts = LatestOnly(window)
+    counts.answered.connect(lambda count: remove.setVisible(count > 0))
 
-    def remove_triggered() -> None:
-        removed = remove_demo_data(window, win.db)
-        if removed:
-            win.reload()
-            win.show_status(f"Removed {removed} demo patients.")
+    def not_counted(exc: BaseException, trace: str) -> None:
+        from needlelog.store.errors import StoreError
+
+        if not isinstance(exc, StoreError):
+            show_failure(window, exc, trace, "Counting the demo patients")
+            return
+        host.show_status(str(exc))
+
+    counts.failed.connect(not_counted)
+
+    def refresh_visibility() -> None:
+        db = host.db
+        counts.request(lambda: demo.count_demo(db))
+
+    def removed(count: int) -> None:
+        if count:
+            host.reload()
+            host.show_status(f"Removed {count} demo patients.")
         refresh_visibility()
 
-    remove.triggered.connect(remove_triggered)
-    win.file_menu.addAction(remove)
-    win.file_menu.aboutToShow.connect(refresh_visibility)
+    remove.triggered.connect(lambda: remove_demo_data(window, host.db, removed))
+    host.file_menu.addAction(remove)
+    host.file_menu.aboutToShow.connect(refresh_visibility)
     refresh_visibility()
 
     about = QAction("About needlelog", window)
     about.setObjectName("aboutAction")
     about.setMenuRole(QAction.MenuRole.AboutRole)
     about.triggered.connect(lambda: show_about(window))
-    win.help_menu.addAction(about)
+    host.help_menu.addAction(about)
     return InstalledActions(remove, about)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QMessageBox,
     QPushButton,
     QTableView,
@@ -25,12 +27,14 @@ from PySide6.QtWidgets import (
 )
 
 from needlelog.ui import formatting as fmt
+from needlelog.ui.background import Task, run_task
+from needlelog.ui.failures import show_failure, told_in_words
 from needlelog.ui.table_model import HeaderedTableModel
-from needlelog.ui.tasks import Task, run_task
 
 if TYPE_CHECKING:
     from needlelog.services.sessions import LotUse
     from needlelog.store.database import Database
+    from needlelog.ui.features import FeatureHost
 
 _Index = QModelIndex | QPersistentModelIndex
 CSV_FILTER = "CSV files (*.csv)"
@@ -147,10 +151,14 @@ class LotRecallDialog(QDialog):
             self.find_button.setEnabled(True)
             self._show(lot, uses)  # type: ignore[arg-type]
 
-        def failed(exc: BaseException, _trace: str) -> None:
+        def failed(exc: BaseException, trace: str) -> None:
             if not shiboken6.isValid(self):
                 return
             self.find_button.setEnabled(True)
+            if not told_in_words(exc):
+                self.message.setText("The search could not be run.")
+                show_failure(self, exc, trace, "Finding by lot")
+                return
             self.message.setText(f"The search could not be run: {exc}")
 
         self._task = run_task(work, done, failed, self)
@@ -195,20 +203,25 @@ class LotRecallDialog(QDialog):
         return out
 
 
-def install(window: Any) -> None:
+@dataclass(frozen=True)
+class LotRecallActions:
+    menu: QMenu  # Products, before Help
+    find_by_lot: QAction
+
+
+def install(host: FeatureHost) -> LotRecallActions:
     """Add the Products menu with Find by lot… before Help."""
-    menu = window.menuBar().addMenu("P&roducts")
-    window.menuBar().insertMenu(window.help_menu.menuAction(), menu)
+    window = host.window()
+    menu = host.menuBar().addMenu("P&roducts")
+    host.menuBar().insertMenu(host.help_menu.menuAction(), menu)
     action = QAction("Find by &lot…", window)
     action.setStatusTip("Which patients received a product or cartridge lot (for a recall)")
 
     def open_dialog() -> None:
-        dialog = LotRecallDialog(window.db, window)
+        dialog = LotRecallDialog(host.db, window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
-        window.lot_recall_dialog = dialog
 
     action.triggered.connect(open_dialog)
     menu.addAction(action)
-    window.products_menu = menu
-    window.find_lot_action = action
+    return LotRecallActions(menu, action)

@@ -9,6 +9,7 @@ here imports the services or the store at start; they are loaded on first use.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 import shiboken6
@@ -54,18 +55,18 @@ from PySide6.QtWidgets import (
 from needlelog import APP_NAME, config
 from needlelog.services.errors import NotFound
 from needlelog.store.errors import StoreError
+from needlelog.ui.background import WAITING_TEXT, LatestOnly, Task, run_task
 from needlelog.ui.failures import show_failure
-from needlelog.ui.features import install_features
-from needlelog.ui.latest_only import LatestOnly
+from needlelog.ui.features import Features, install_features
 from needlelog.ui.patient_models import DueListModel, FirstPage, PatientListModel, PatientRole
 from needlelog.ui.patient_record import EMPTY_HINT, PatientRecordView
-from needlelog.ui.tasks import Task, run_task
 
 if TYPE_CHECKING:
     from needlelog.domain.records import Patient, TreatmentSession
     from needlelog.services.schedule import DueEntry
     from needlelog.store.database import Database
     from needlelog.ui.patient_dialog import PatientDialog
+    from needlelog.ui.session_parts.context import SessionFormContext
 
 # Searches answer in milliseconds at 100,000 patients (benchmarks/), so the list
 # follows every keystroke with no pause; an older answer never replaces a newer one.
@@ -166,6 +167,9 @@ class MainWindow(QMainWindow):
         self._db: Database | None = None
         self._current: Patient | None = None
         self._due_task: Task | None = None
+        self._opening_form = False
+        self._jump_to_first = False  # Enter in the search: go to the first match
+        self.features: Features | None = None  # installed once the records are open
         self._searches = LatestOnly(self)
         self._searches.answered.connect(self._show_search)
         self._searches.failed.connect(self._search_failed)
@@ -184,16 +188,17 @@ class MainWindow(QMainWindow):
         self.search_timer = QTimer(self)
         self.search_timer.setSingleShot(True)
         self.search_timer.setInterval(SEARCH_DELAY_MS)
-        self.search_timer.timeout.connect(self._run_search)
+        self.search_timer.timeout.connect(lambda: self._run_search(True))
         # Each keystroke's search starts at once on a worker thread: going through a
         # 0 ms timer cost half a millisecond of waiting for the window's own repaint.
         self.search.textChanged.connect(
-            lambda _t: self.search_timer.start() if SEARCH_DELAY_MS else self._run_search()
+            lambda _t: self.search_timer.start() if SEARCH_DELAY_MS else self._run_search(True)
         )
         self.search.returnPressed.connect(self._search_now)
         self.show_archived.toggled.connect(lambda _on: self._run_search())
 
         self.patient_model = PatientListModel()
+        self.patient_model.page_failed.connect(lambda exc: self._search_failed(exc, ""))
         self.patient_view = _table("patientList")
         self.patient_view.setModel(self.patient_model)
         self.due_model = DueListModel()
@@ -241,6 +246,8 @@ class MainWindow(QMainWindow):
         self.record.new_session_requested.connect(self.new_session)
         self.record.edit_patient_requested.connect(self.edit_patient)
         self.record.open_session_requested.connect(self.open_session)
+        self.record.patient_read.connect(self._patient_read)
+        self.record.read_failed.connect(self._record_failed)
         self.record.handout_requested.connect(self.make_handout)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -299,7 +306,7 @@ class MainWindow(QMainWindow):
         # Quit stays last in the File menu, below what they add.
         self.file_menu.removeAction(self._quit_separator)
         self.file_menu.removeAction(self.quit_action)
-        install_features(self)
+        self.features = install_features(self)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
         self._set_opening(False)
@@ -420,34 +427,20 @@ class MainWindow(QMainWindow):
     def current_patient(self) -> Patient | None:
         return self._current
 
+    def chosen_session(self) -> TreatmentSession | None:
+        """The session chosen in the record's history, if any."""
+        return self.record.selected_session()
+
     def show_status(self, text: str) -> None:
         self.statusBar().showMessage(text, STATUS_TIMEOUT_MS)
 
     def reload(self) -> None:
-        """Query everything again (after an import, a restore, or another PC's change)."""
+        """Query everything again (after an import, a restore, or another PC's change).
+        Every query runs off the GUI thread; each part of the window follows its answer."""
         self.search_timer.stop()
-        self._searches.supersede()  # an older search answer must not replace this one
-        try:
-            self.patient_model.set_query(self.search.text(), self.show_archived.isChecked())
-        except StoreError as exc:
-            self._store_failed(exc)
-            return
+        self._run_search()
         self._load_due()
-        if self._current is not None:
-            from needlelog.services import patients
-
-            try:
-                self._current = patients.get(self.db, self._current.id)
-            except NotFound:
-                self._current = None
-            except StoreError as exc:
-                self._store_failed(exc)
-                return
-        self._show_current()
-        self._select_current()
-        self._update_count()
-        if self.statusBar().currentMessage() == OPENING_LIST:
-            self.statusBar().clearMessage()
+        self._show_current()  # the record reads the patient as stored now
 
     @property
     def due_pending(self) -> bool:
@@ -459,41 +452,42 @@ class MainWindow(QMainWindow):
         self.search.selectAll()
 
     # --- searching and choosing -------------------------------------------
-    def _run_search(self) -> None:
+    def _run_search(self, typed: bool = False) -> None:
         """Search on a worker thread: typing never waits for the database, and only
-        the answer to the latest text is shown."""
+        the answer to the latest text is shown. ``typed``: asked for by typing (the
+        answer then brings the full list forward)."""
         self.search_timer.stop()
         text, archived = self.search.text(), self.show_archived.isChecked()
         model = self.patient_model
-        self._searches.request(lambda: model.first_page(text, archived))
+        self._searches.request(lambda: (model.first_page(text, archived), typed))
 
     def _search_failed(self, exc: object, trace: str) -> None:
+        self._jump_to_first = False
         if isinstance(exc, StoreError):
             self._store_failed(exc)
         elif isinstance(exc, BaseException):
             show_failure(self, exc, trace, "The search")
 
     def _search_now(self) -> None:
-        """Enter in the search box: answer at once and go to the first match."""
-        self.search_timer.stop()
-        self._searches.supersede()
-        try:
-            page = self.patient_model.first_page(self.search.text(), self.show_archived.isChecked())
-        except StoreError as exc:
-            self._store_failed(exc)
-            return
-        self._show_search(page)
-        if self.patient_model.rowCount():
-            self.tabs.setCurrentIndex(ALL_TAB)
-            self.patient_view.setFocus()
-            self.patient_view.selectRow(0)
+        """Enter in the search box: go to the first match once the answer is in."""
+        self._jump_to_first = True
+        self._run_search(True)
 
-    def _show_search(self, page: FirstPage) -> None:
+    def _show_search(self, answer: tuple[FirstPage, bool]) -> None:
+        page, typed = answer
         self.patient_model.show_first_page(page)
-        if self.tabs.currentIndex() != ALL_TAB and self.search.hasFocus():
+        if typed and self.tabs.currentIndex() != ALL_TAB and self.search.hasFocus():
             self.tabs.setCurrentIndex(ALL_TAB)
         self._select_current()
         self._update_count()
+        if self.statusBar().currentMessage() == OPENING_LIST:
+            self.statusBar().clearMessage()
+        if self._jump_to_first:
+            self._jump_to_first = False
+            if self.patient_model.rowCount():
+                self.tabs.setCurrentIndex(ALL_TAB)
+                self.patient_view.setFocus()
+                self.patient_view.selectRow(0)
 
     @property
     def search_pending(self) -> bool:
@@ -626,14 +620,25 @@ class MainWindow(QMainWindow):
             view.scrollTo(index)
 
     def _show_current(self) -> None:
-        try:
-            self.record.show_patient(self._current)
-        except NotFound:
-            self._current = None
-            self.record.show_patient(None)
-        except StoreError as exc:
-            self._store_failed(exc)
+        self.record.show_patient(self._current)
         self._update_actions()
+
+    def _patient_read(self, patient: Patient) -> None:
+        """The record read the chosen patient as stored now (maybe changed elsewhere)."""
+        if self._current is not None and self._current.id == patient.id:
+            if patient != self._current:
+                self._current = patient
+                self._update_actions()
+            self._select_current()
+
+    def _record_failed(self, exc: object) -> None:
+        if isinstance(exc, NotFound):  # removed meanwhile (a restore, another PC)
+            self._current = None
+            self._show_current()
+        elif isinstance(exc, StoreError):
+            self._store_failed(exc)
+        elif isinstance(exc, BaseException):
+            show_failure(self, exc, None, "Reading the record")
 
     # --- patients -------------------------------------------------------------
     def new_patient(self) -> None:
@@ -682,17 +687,29 @@ class MainWindow(QMainWindow):
                 return
         from needlelog.services import patients
 
-        try:
-            stored = patients.set_archived(self.db, patient.id, archive, config.current_user())
-        except (NotFound, StoreError) as exc:
+        db, actor = self.db, config.current_user()
+
+        def archived(stored: Patient) -> None:
+            self._current = (
+                stored if stored.archived is False or self.show_archived.isChecked() else None
+            )
+            self.reload()
+            verb = "archived" if archive else "brought back from the archive"
+            self.show_status(f"Patient {verb}: {patient.full_name}")
+
+        def refused(exc: BaseException, trace: str) -> None:
+            if not isinstance(exc, NotFound | StoreError):
+                show_failure(self, exc, trace, "Archiving")
+                return
             QMessageBox.warning(self, "Not changed", str(exc))
-            return
-        self._current = (
-            stored if stored.archived is False or self.show_archived.isChecked() else None
+
+        run_task(
+            lambda _c: patients.set_archived(db, patient.id, archive, actor),
+            archived,
+            refused,
+            parent=self,
+            on_waiting=lambda: self.statusBar().showMessage(WAITING_TEXT),
         )
-        self.reload()
-        verb = "archived" if archive else "brought back from the archive"
-        self.show_status(f"Patient {verb}: {patient.full_name}")
 
     # --- sessions (the form lives in its own module) ------------------------
     def new_session(self) -> None:
@@ -739,24 +756,47 @@ class MainWindow(QMainWindow):
     def _open_session_form(
         self, patient: Patient, session: TreatmentSession | None, amend_reason: str = ""
     ) -> None:
+        """What the form needs is read off the GUI thread; the form opens once it is in.
+        ``amend_reason`` goes with the amendment into the audit trail."""
+        if self._opening_form:
+            return  # a second click while the first form is on its way
+        from needlelog.ui.session_parts.context import load_context
+
+        db = self.db
+        self._opening_form = True
+        run_task(
+            lambda _c: load_context(db, patient, session, date.today()),
+            lambda context: self._show_session_form(context, amend_reason),
+            self._form_not_opened,
+            parent=self,
+        )
+
+    def _show_session_form(self, context: SessionFormContext, amend_reason: str = "") -> None:
         from needlelog.ui.session_form import SessionForm  # the form is its own module
 
+        self._opening_form = False
         before = set(self.findChildren(SessionForm))
         try:
-            form = SessionForm(self.db, patient, session=session, parent=self)
+            form = SessionForm(self.db, context, amend_reason=amend_reason, parent=self)
         except BaseException:
             # A form that failed half-way (the app's failure box says why) does not
             # stay behind, hidden, among the window's children.
             for half_built in set(self.findChildren(SessionForm)) - before:
                 half_built.deleteLater()
             raise
-        # Passed on by the form to sessions.amend(..., reason=...).
-        form.amend_reason = amend_reason  # type: ignore[attr-defined]
         form.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         form.saved.connect(self._on_session_saved)
         form.finished.connect(lambda _r, f=form: self._forget(f))
         self._dialogs.append(form)
         form.open()
+
+    def _form_not_opened(self, exc: BaseException, trace: str) -> None:
+        self._opening_form = False
+        if not isinstance(exc, StoreError | NotFound):
+            show_failure(self, exc, trace, "Opening the session")
+            return
+        self.show_status(f"The session could not be opened: {exc}")
+        QMessageBox.warning(self, "The session could not be opened", str(exc))
 
     def _on_session_saved(self, session: TreatmentSession) -> None:
         name = self._current.full_name if self._current else ""
@@ -769,10 +809,8 @@ class MainWindow(QMainWindow):
         """Show the aftercare handout of ``session``, ready to print or save."""
         from needlelog.ui.report_actions import preview_session_handout
 
-        try:
-            preview_session_handout(self, self.db, session.id)
-        except (NotFound, StoreError) as exc:
-            QMessageBox.warning(self, "The handout could not be made", str(exc))
+        # Read and made off the GUI thread; a failure is told by the report's own path.
+        preview_session_handout(self, self.db, session.id)
 
     # --- errors, settings, closing ----------------------------------------------
     def _store_failed(self, exc: StoreError) -> None:

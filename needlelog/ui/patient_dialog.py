@@ -38,6 +38,7 @@ from needlelog.services.errors import NotFound, StaleRecord
 from needlelog.store.database import Database
 from needlelog.store.errors import StoreError
 from needlelog.ui import formatting as fmt
+from needlelog.ui.background import WAITING_TEXT, OneAtATime, TaskControl
 from needlelog.ui.form_widgets import confirm_discard
 
 ERROR_STYLE = "color: #b3261e;"
@@ -172,6 +173,11 @@ class PatientDialog(QDialog):
         notes_box.addWidget(self._with_error("notes", self.notes))
 
         self.general_error = FieldError()
+        self.waiting_note = QLabel()
+        self.waiting_note.hide()
+        self._saves = OneAtATime(self)
+        self._saves.waiting.connect(self._waiting)
+        self._saves.ended.connect(self._save_ended)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -186,6 +192,7 @@ class PatientDialog(QDialog):
         layout.addWidget(screening)
         layout.addLayout(notes_box)
         layout.addWidget(self.general_error)
+        layout.addWidget(self.waiting_note)
         layout.addWidget(self.buttons)
 
         if patient is not None:
@@ -304,29 +311,56 @@ class PatientDialog(QDialog):
         if first is not None:
             first.setFocus()
 
+    @property
+    def saving(self) -> bool:
+        """Whether a save is on its way to the database."""
+        return self._saves.running
+
     def save(self) -> None:
+        """Save off the GUI thread; the entries stay until the save has landed."""
+        if self._saves.running:
+            return  # one save at a time: Ctrl+S pressed again while waiting
         self.clear_errors()
-        actor = config.current_user()
         try:
             data = self.data()
-            if self.patient is None:
-                stored = patients.register(self.db, data, actor, clock.today())
-            else:
-                stored = patients.update(
-                    self.db, self.patient.id, data, self.patient.version, actor, clock.today()
-                )
-        except InvalidRecord as exc:
+        except InvalidRecord as exc:  # a date that cannot be read: nothing to send
             self.show_errors(exc)
             return
-        except (StaleRecord, NotFound, StoreError) as exc:
-            self.general_error.show_message(f"Not saved: {exc}")
-            return
+        db, patient, actor, today = self.db, self.patient, config.current_user(), clock.today()
+
+        def work(_control: TaskControl) -> Patient:
+            if patient is None:
+                return patients.register(db, data, actor, today)
+            return patients.update(db, patient.id, data, patient.version, actor, today)
+
+        self.save_button.setEnabled(False)
+        self._saves.start(work, self._saved, self._refused)
+
+    def _waiting(self) -> None:
+        self.waiting_note.setText(WAITING_TEXT)
+        self.waiting_note.show()
+
+    def _save_ended(self) -> None:
+        self.waiting_note.hide()
+        self.save_button.setEnabled(True)
+
+    def _saved(self, stored: Patient) -> None:
         self.patient = stored
         self._initial = self._snapshot()
         self.saved.emit(stored)
         self.accept()
 
+    def _refused(self, exc: BaseException, _trace: str) -> None:
+        if isinstance(exc, InvalidRecord):
+            self.show_errors(exc)
+        elif isinstance(exc, StaleRecord | NotFound | StoreError):
+            self.general_error.show_message(f"Not saved: {exc}")
+        else:
+            raise exc
+
     def reject(self) -> None:
+        if self._saves.running:
+            return  # the save is on its way: its outcome decides what happens
         if self.is_dirty() and not confirm_discard(self, "this patient"):
             return
         super().reject()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from needlelog.domain import course
@@ -20,6 +20,7 @@ from needlelog.domain.course import CourseState
 from needlelog.domain.protocol import Protocol
 from needlelog.services import clock
 from needlelog.ui import formatting as fmt
+from needlelog.ui.background import LatestOnly
 from needlelog.ui.table_model import HeaderedTableModel
 
 if TYPE_CHECKING:
@@ -49,6 +50,8 @@ class FirstPage:
 
 class PatientListModel(HeaderedTableModel):
     """Patients matching the search text, fetched page by page as the view scrolls."""
+
+    page_failed = Signal(object)  # a next page could not be read: the error
 
     HEADERS = (
         "Record no",
@@ -86,6 +89,9 @@ class PatientListModel(HeaderedTableModel):
         # The stored protocol arrives with the first page; no row is shown before it.
         self._protocol = Protocol()
         self._today = clock.today()
+        self._pages = LatestOnly(self)
+        self._pages.answered.connect(self._next_page)
+        self._pages.failed.connect(lambda exc, _trace: self.page_failed.emit(exc))
 
     def attach(self, db: Database) -> None:
         """Query ``db`` from now on (the list stays as it is until the next query)."""
@@ -101,14 +107,6 @@ class PatientListModel(HeaderedTableModel):
     def text(self) -> str:
         return self._text
 
-    def set_query(self, text: str, include_archived: bool | None = None) -> None:
-        """Start over with new search text (and archive filter): first page only."""
-        archived = self._include_archived if include_archived is None else include_archived
-        self.show_first_page(self.first_page(text, archived))
-
-    def refresh(self) -> None:
-        self.set_query(self._text)
-
     def first_page(self, text: str, include_archived: bool) -> FirstPage:
         """Query the first page; touches no widget, so it may run on a worker thread."""
         from needlelog.services import patients, settings
@@ -118,6 +116,7 @@ class PatientListModel(HeaderedTableModel):
         return FirstPage(text, include_archived, rows, settings.get_protocol(db))
 
     def show_first_page(self, page: FirstPage) -> None:
+        self._pages.supersede()  # a next page of the previous search no longer fits
         self.beginResetModel()
         self._text = page.text
         self._include_archived = page.include_archived
@@ -127,9 +126,6 @@ class PatientListModel(HeaderedTableModel):
         self._more = len(self._rows) == self._page_size
         self.endResetModel()
 
-    def patient_at(self, row: int) -> Patient | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
     def row_of(self, patient_id: int) -> int | None:
         return next((i for i, p in enumerate(self._rows) if p.id == patient_id), None)
 
@@ -138,17 +134,21 @@ class PatientListModel(HeaderedTableModel):
         return not parent.isValid() and self._more
 
     def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
-        if parent.isValid() or not self._more or not self._rows:
+        """The next page, read off the GUI thread; its rows join the list when it lands
+        (unless a new search started meanwhile)."""
+        if parent.isValid() or not self._more or not self._rows or self._pages.pending:
             return
         from needlelog.services import patients
 
-        page = patients.search(
-            self._database(),
-            self._text,
-            limit=self._page_size,
-            after=patients.page_key(self._rows[-1]),
-            include_archived=self._include_archived,
+        db, text, archived = self._database(), self._text, self._include_archived
+        after = patients.page_key(self._rows[-1])
+        self._pages.request(
+            lambda: patients.search(
+                db, text, limit=self._page_size, after=after, include_archived=archived
+            )
         )
+
+    def _next_page(self, page: list[Patient]) -> None:
         self._more = len(page) == self._page_size
         if page:
             start = len(self._rows)
@@ -267,9 +267,6 @@ class DueListModel(HeaderedTableModel):
         self._today = clock.today()
         self._entries = list(entries)
         self.endResetModel()
-
-    def patient_at(self, row: int) -> Patient | None:
-        return self._entries[row].patient if 0 <= row < len(self._entries) else None
 
     def entry_at(self, row: int) -> DueEntry | None:
         return self._entries[row] if 0 <= row < len(self._entries) else None

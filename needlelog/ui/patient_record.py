@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from needlelog.domain.course import CourseState, CourseStatus
 from needlelog.services import clock
 from needlelog.ui import formatting as fmt
+from needlelog.ui.background import LatestOnly
 from needlelog.ui.progress_chart import ProgressChart, points_from
 from needlelog.ui.table_model import HeaderedTableModel
 from needlelog.ui.vss_part import VSS_MAX_TOTAL, vss_detail
@@ -46,6 +47,17 @@ AVOID_CHIP = "background:#fbe4e2; color:#8c1d18; border:1px solid #e6a8a3;"
 CAUTION_CHIP = "background:#fff1d6; color:#6b4100; border:1px solid #e8c98a;"
 _Index = QModelIndex | QPersistentModelIndex
 EMPTY_HINT = "Choose a patient from the list, or add one with New patient (Ctrl+N)."
+
+
+def _read_record(
+    db: Database, patient: Patient
+) -> tuple[Patient, CourseStatus, list[TreatmentSession]]:
+    """What the record shows beyond the list's row (runs on a worker thread)."""
+    from needlelog.services import patients, schedule, sessions
+
+    patient = patients.get(db, patient.id)  # as stored now: another PC may have changed it
+    status = schedule.patient_status(patient, db)
+    return patient, status, sessions.history(db, patient.id, newest_first=True)
 
 
 def flag_words(session: TreatmentSession) -> list[str]:
@@ -225,6 +237,8 @@ class PatientRecordView(QWidget):
     new_session_requested = Signal()
     edit_patient_requested = Signal()
     open_session_requested = Signal(object)
+    patient_read = Signal(object)  # the shown patient as stored now, with their history
+    read_failed = Signal(object)  # the status and history could not be read: the error
     handout_requested = Signal(object)  # a TreatmentSession
 
     def __init__(self, db: Database | None = None, parent: QWidget | None = None) -> None:
@@ -232,6 +246,9 @@ class PatientRecordView(QWidget):
         self.db = db  # None until the window is attached; no patient is shown before
         self.patient: Patient | None = None
         self.status: CourseStatus | None = None
+        self._records = LatestOnly(self)
+        self._records.answered.connect(self._show_record)
+        self._records.failed.connect(lambda exc, _trace: self.read_failed.emit(exc))
 
         self.pages = QStackedWidget()
         self.empty_hint = QLabel(EMPTY_HINT)
@@ -418,30 +435,55 @@ class PatientRecordView(QWidget):
         menu.popup(self.history.viewport().mapToGlobal(point))
 
     def show_patient(self, patient: Patient | None) -> None:
+        """Show ``patient`` at once from what the list knows; the course status and the
+        history are read off the GUI thread and follow (only the latest choice's)."""
         if self.patient is not None and (patient is None or patient.id != self.patient.id):
             self.clear_offer()  # the offer belongs to the patient it was made for
-        self.patient = patient
+        previous, self.patient = self.patient, patient
         if patient is None:
+            self._records.supersede()
             self.status = None
             self.history_model.set_sessions([])
             self.chart.set_points([])
+            self._show_details(None)
             self.pages.setCurrentIndex(0)
             return
-        from needlelog.services import schedule, sessions
-
         assert self.db is not None, "a patient is shown only once the records are open"
+        if previous is None or previous.id != patient.id:
+            # Never another patient's history under this one's name, not even briefly.
+            self.status = None
+            self.status_label.setText("")
+            self.history_model.set_sessions([])
+            self.chart.set_points([])
+            self._show_details(None)
         self.pages.setCurrentIndex(1)
         self._fill_profile(patient)
-        self.status = schedule.patient_status(patient, self.db)
-        self._fill_status(self.status, patient)
-        rows = sessions.history(self.db, patient.id, newest_first=True)
+        self.new_session_button.setEnabled(not patient.archived)
+        db = self.db
+        self._records.request(lambda: _read_record(db, patient))
+
+    @property
+    def loading(self) -> bool:
+        """Whether the shown patient's status and history are still being read."""
+        return self._records.pending
+
+    def _show_record(self, answer: tuple[Patient, CourseStatus, list[TreatmentSession]]) -> None:
+        patient, status, rows = answer
+        if self.patient is None or self.patient.id != patient.id:
+            return
+        if patient != self.patient:
+            self.patient = patient
+            self._fill_profile(patient)
+            self.new_session_button.setEnabled(not patient.archived)
+        self.status = status
+        self._fill_status(status, patient)
         self.history_model.set_sessions(rows)
         # Most courses never use the VSS: its column shows only for a patient scored on it.
         self.history.setColumnHidden(HistoryModel.VSS, not self.history_model.has_vss())
         self.chart.set_points(points_from(rows))
         self._show_details(rows[0] if rows else None)
         self._size_history()
-        self.new_session_button.setEnabled(not patient.archived)
+        self.patient_read.emit(patient)
 
     def _show_details(self, session: TreatmentSession | None) -> None:
         self.session_details.setVisible(session is not None)

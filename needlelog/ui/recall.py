@@ -32,6 +32,8 @@ from needlelog.services import clock
 from needlelog.services.errors import NotFound
 from needlelog.store.errors import StoreError
 from needlelog.ui import formatting as fmt
+from needlelog.ui.background import WAITING_TEXT, OneAtATime, TaskControl
+from needlelog.ui.failures import show_failure
 from needlelog.ui.form_widgets import DATE_FORMAT, DATE_LOCALE
 
 if TYPE_CHECKING:
@@ -40,6 +42,8 @@ if TYPE_CHECKING:
     from needlelog.store.database import Database
 
 CSV_FILTER = "CSV files (*.csv)"
+ERROR_STYLE = "color:#8c1d18;"
+WAITING_STYLE = "color:#5f6670;"  # a save waiting for another PC: grey, not an error
 
 
 class ContactDialog(QDialog):
@@ -70,7 +74,7 @@ class ContactDialog(QDialog):
         self.note.setPlaceholderText("e.g. prefers mornings; call back next week")
         self.error = QLabel()
         self.error.setObjectName("contactError")
-        self.error.setStyleSheet("color:#8c1d18;")
+        self.error.setStyleSheet(ERROR_STYLE)
         self.error.setWordWrap(True)
         self.error.hide()
         reach = " · ".join(x for x in (patient.data.phone, patient.data.email) if x)
@@ -83,31 +87,61 @@ class ContactDialog(QDialog):
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
         buttons.accepted.connect(self.save)
+        self._saves = OneAtATime(self)  # the log is written off the GUI thread
+        self._saves.waiting.connect(lambda: self._say(WAITING_TEXT, WAITING_STYLE))
+        self._saves.ended.connect(lambda: self.save_button.setEnabled(True))
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
 
-    def save(self) -> None:
-        from needlelog.services import recall
+    @property
+    def saving(self) -> bool:
+        """Whether the contact is on its way to the database."""
+        return self._saves.running
 
-        day = self.on.date().toPython()
-        try:
-            self.saved = recall.log_contact(
-                self.db,
-                self.entry.patient.id,
-                self.outcome.currentData(),
-                config.current_user(),
-                contacted_on=day,  # type: ignore[arg-type]
-                note=self.note.text(),
-            )
-        except (InvalidRecord, NotFound, StoreError) as exc:
-            self.error.setText(f"Not saved: {exc}")
-            self.error.show()
+    def save(self) -> None:
+        """Write the contact off the GUI thread; the dialog closes once it has landed."""
+        if self._saves.running:
             return
+        db, patient_id = self.db, self.entry.patient.id
+        outcome, actor = self.outcome.currentData(), config.current_user()
+        day, note = self.on.date().toPython(), self.note.text()
+
+        def work(_control: TaskControl) -> ContactAttempt:
+            from needlelog.services import recall
+
+            return recall.log_contact(
+                db,
+                patient_id,
+                outcome,
+                actor,
+                contacted_on=day,
+                note=note,  # type: ignore[arg-type]
+            )
+
+        self.save_button.setEnabled(False)
+        self.error.hide()
+        self._saves.start(work, self._saved, self._refused)
+
+    def _saved(self, attempt: ContactAttempt) -> None:
+        self.saved = attempt
         self.accept()
+
+    def _refused(self, exc: BaseException, trace: str) -> None:
+        if isinstance(exc, InvalidRecord | NotFound | StoreError):
+            self._say(f"Not saved: {exc}", ERROR_STYLE)
+        else:
+            self.error.hide()
+            show_failure(self, exc, trace, "Logging the contact")
+
+    def _say(self, text: str, style: str) -> None:
+        self.error.setStyleSheet(style)
+        self.error.setText(text)
+        self.error.show()
 
 
 class RecallPanel(QFrame):

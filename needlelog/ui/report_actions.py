@@ -1,6 +1,6 @@
-"""Preview, print and save a patient's progress report, and save a session handout.
+"""Preview, print and save a patient's progress report.
 
-The PDF is made on a pool thread (``tasks.run_task``) behind a progress
+The PDF is made on a pool thread (``background.run_task``) behind a progress
 dialog; the window stays responsive and the user can cancel. The preview
 shows the very bytes that are printed or saved.
 """
@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QAction, QImage, QKeySequence, QPainter
@@ -28,10 +29,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from needlelog.services import patients
 from needlelog.store.database import Database
+from needlelog.ui.background import Task, TaskCancelled, TaskControl, run_task
 from needlelog.ui.failures import show_failure, told_in_words
-from needlelog.ui.tasks import Task, TaskCancelled, TaskControl, run_task
+
+if TYPE_CHECKING:
+    from needlelog.domain.records import Patient
+    from needlelog.ui.clinic_settings import ClinicSettings
+    from needlelog.ui.features import FeatureHost
 
 
 # ReportLab is imported on first use: the main window should not pay for it at start.
@@ -47,12 +52,6 @@ def write_progress_report(*args: Any, **kwargs: Any) -> None:
     write(*args, **kwargs)
 
 
-def write_session_handout(*args: Any, **kwargs: Any) -> None:
-    from needlelog.reports.handout import write_session_handout as write
-
-    write(*args, **kwargs)
-
-
 def write_atomically(*args: Any, **kwargs: Any) -> None:
     from needlelog.reports.document import write_atomically as write
 
@@ -63,8 +62,8 @@ PDF_FILTER = "PDF documents (*.pdf)"
 PRINT_DPI_CAP = 300  # enough for text on paper; keeps one page's image small
 
 
-def _suggested_name(db: Database, patient_id: int, what: str) -> str:
-    record_no = patients.get(db, patient_id).record_no
+def _suggested_name(patient: Patient, what: str) -> str:
+    record_no = patient.record_no
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in record_no)
     return f"{what}-{safe}.pdf"
 
@@ -119,15 +118,19 @@ def _in_background(
         if isinstance(exc, TaskCancelled):
             _status(parent, "Report cancelled; nothing was written.")
             return
-        if not told_in_words(exc):  # a font that cannot be read, a bug: to the log
-            show_failure(parent, exc, trace, "The report")
-            return
-        QMessageBox.warning(parent, "The report could not be made", str(exc) or repr(exc))
+        _not_made(parent, exc, trace)
 
     task = run_task(work, finished, failed, parent)
     task.progress.connect(progress)
     dialog.canceled.connect(task.cancel)
     return task
+
+
+def _not_made(parent: QWidget | None, exc: BaseException, trace: str) -> None:
+    if not told_in_words(exc):  # a font that cannot be read, a bug: to the log
+        show_failure(parent, exc, trace, "The report")
+        return
+    QMessageBox.warning(parent, "The report could not be made", str(exc) or repr(exc))
 
 
 def _report_bytes(db: Database, patient_id: int) -> Callable[[TaskControl], bytes]:
@@ -227,10 +230,6 @@ class ReportPreview(QDialog):
         layout.addWidget(self.view, 1)
         layout.addWidget(buttons)
 
-    @property
-    def page_count(self) -> int:
-        return self.document.pageCount()
-
 
 # The records (by display name) whose unset clinic name was already asked about in
 # this run of the app: the question comes once, not before every report.
@@ -239,15 +238,12 @@ OPEN_SETTINGS = "Open Clinic settings…"
 CONTINUE_UNNAMED = "Continue without"
 
 
-def clinic_named(parent: QWidget | None, db: Database) -> bool:
-    """Before a report is printed or saved: if the clinic's name is still unset, ask once
-    (open Clinic settings, continue without, or cancel). True to go on."""
-    from needlelog.services import settings
+def _clinic_named(parent: QWidget | None, db: Database, current: ClinicSettings) -> bool:
+    """If the clinic's name (read off the GUI thread) is still unset, ask once: open
+    Clinic settings, continue without, or cancel. True to go on."""
     from needlelog.services.settings import ClinicInfo
 
-    if db.display_name in _ASKED_CLINIC_NAME:
-        return True
-    name = settings.get_clinic(db).name.strip()
+    name = current.clinic.name.strip()
     if name and name != ClinicInfo().name:
         return True
     box = QMessageBox(parent)
@@ -271,29 +267,54 @@ def clinic_named(parent: QWidget | None, db: Database) -> bool:
         from needlelog.ui.clinic_settings import ClinicSettingsDialog
 
         _ASKED_CLINIC_NAME.add(db.display_name)
-        dialog = ClinicSettingsDialog(db, parent)
+        dialog = ClinicSettingsDialog(db, current, parent)
         return dialog.exec() == QDialog.DialogCode.Accepted
     return False
 
 
-def preview_report(parent: QWidget | None, db: Database, patient_id: int) -> Task | None:
-    """Make the report in the background, then show it in a preview window."""
-    if not clinic_named(parent, db):
+def when_clinic_named(
+    parent: QWidget | None, db: Database, then: Callable[[], object]
+) -> Task | None:
+    """Before a report or handout: read the clinic's name off the GUI thread and, if it
+    is still unset, ask once (``_clinic_named``); ``then()`` runs when the user goes on.
+    Returns the read's task, or None when the question was already answered."""
+    if db.display_name in _ASKED_CLINIC_NAME:
+        then()
         return None
-    suggestion = _suggested_name(db, patient_id, "progress-report")
+    from needlelog.ui.clinic_settings import read_clinic_settings
+
+    def answered(current: ClinicSettings) -> None:
+        if _clinic_named(parent, db, current):
+            then()
+
+    return run_task(
+        lambda _control: read_clinic_settings(db),
+        answered,
+        lambda exc, trace: _not_made(parent, exc, trace),
+        parent,
+    )
+
+
+def preview_report(parent: QWidget | None, db: Database, patient: Patient) -> Task | None:
+    """Make the report in the background, then show it in a preview window."""
+    suggestion = _suggested_name(patient, "progress-report")
 
     def show(data: bytes) -> None:
         dialog = ReportPreview(data, suggestion, parent)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
 
-    return _in_background(parent, "Preparing the report…", _report_bytes(db, patient_id), show)
+    return when_clinic_named(
+        parent,
+        db,
+        lambda: _in_background(
+            parent, "Preparing the report…", _report_bytes(db, patient.id), show
+        ),
+    )
 
 
-def print_report(parent: QWidget | None, db: Database, patient_id: int) -> Task | None:
+def print_report(parent: QWidget | None, db: Database, patient: Patient) -> Task | None:
     """Make the report in the background, then print it through the print dialog."""
-    if not clinic_named(parent, db):
-        return None
 
     def send(data: bytes) -> None:
         document = load_pdf(data, parent)
@@ -303,102 +324,125 @@ def print_report(parent: QWidget | None, db: Database, patient_id: int) -> Task 
         finally:
             document.deleteLater()
 
-    return _in_background(parent, "Preparing the report…", _report_bytes(db, patient_id), send)
+    return when_clinic_named(
+        parent,
+        db,
+        lambda: _in_background(
+            parent, "Preparing the report…", _report_bytes(db, patient.id), send
+        ),
+    )
 
 
-def save_report_as(parent: QWidget | None, db: Database, patient_id: int) -> Task | None:
+def save_report_as(parent: QWidget | None, db: Database, patient: Patient) -> Task | None:
     """Ask where, then write the report there in the background (all of it, or nothing)."""
-    if not clinic_named(parent, db):
-        return None
-    out = _ask_pdf_path(
-        parent, "Save report as PDF", _suggested_name(db, patient_id, "progress-report")
-    )
-    if out is None:
-        return None
 
-    def work(control: TaskControl) -> Path:
-        write_progress_report(db, patient_id, out, progress=control.progress, check=control.check)
-        return out
+    def ask_and_write() -> None:
+        out = _ask_pdf_path(
+            parent, "Save report as PDF", _suggested_name(patient, "progress-report")
+        )
+        if out is None:
+            return
 
-    return _in_background(
-        parent, "Writing the report…", work, lambda path: _status(parent, f"Saved {path.name}")
-    )
+        def work(control: TaskControl) -> Path:
+            write_progress_report(
+                db, patient.id, out, progress=control.progress, check=control.check
+            )
+            return out
 
+        _in_background(
+            parent, "Writing the report…", work, lambda path: _status(parent, f"Saved {path.name}")
+        )
 
-def save_session_handout(parent: QWidget | None, db: Database, session_id: int) -> Task | None:
-    """Ask where, then write the one-page aftercare handout of a session."""
-    from needlelog.services import sessions
-
-    visit = sessions.get(db, session_id)
-    suggestion = _suggested_name(
-        db, visit.patient_id, f"aftercare-{visit.data.performed_at:%Y-%m-%d}"
-    )
-    out = _ask_pdf_path(parent, "Save aftercare handout", suggestion)
-    if out is None:
-        return None
-
-    def work(control: TaskControl) -> Path:
-        control.check()
-        write_session_handout(db, session_id, out)
-        return out
-
-    return _in_background(
-        parent, "Writing the handout…", work, lambda path: _status(parent, f"Saved {path.name}")
-    )
+    return when_clinic_named(parent, db, ask_and_write)
 
 
-def _handout_bytes(db: Database, session_id: int) -> Callable[[TaskControl], bytes]:
-    def work(control: TaskControl) -> bytes:
+@dataclass(frozen=True)
+class ReportActions:
+    reports: list[QAction]  # preview, print, save: in the Patient menu and the toolbar
+    handout: QAction  # the aftercare handout, in the Patient menu
+    clinic_settings: QAction  # in the File menu
+
+
+@dataclass(frozen=True)
+class _Handout:
+    data: bytes
+    suggestion: str
+
+
+def _handout_work(
+    db: Database, which: Callable[[], int | None]
+) -> Callable[[TaskControl], _Handout | None]:
+    """The handout of the session ``which()`` names (None: no session to hand out)."""
+
+    def work(control: TaskControl) -> _Handout | None:
         from needlelog.reports.handout import build_session_handout
+        from needlelog.services import patients, sessions
 
+        session_id = which()
+        if session_id is None:
+            return None
         control.check()
+        visit = sessions.get(db, session_id)
+        patient = patients.get(db, visit.patient_id)
         buffer = io.BytesIO()
         build_session_handout(db, session_id, buffer)
-        return buffer.getvalue()
+        what = f"aftercare-{visit.data.performed_at:%Y-%m-%d}"
+        return _Handout(buffer.getvalue(), _suggested_name(patient, what))
 
     return work
 
 
-def preview_session_handout(parent: QWidget | None, db: Database, session_id: int) -> Task | None:
-    """Make the aftercare handout of a session in the background, then show it ready to
-    print or save (after the one question about an unnamed clinic: it is headed alike)."""
-    from needlelog.services import sessions
-
-    if not clinic_named(parent, db):
-        return None
-
-    visit = sessions.get(db, session_id)
-    suggestion = _suggested_name(
-        db, visit.patient_id, f"aftercare-{visit.data.performed_at:%Y-%m-%d}"
-    )
-
-    def show(data: bytes) -> None:
-        dialog = ReportPreview(data, suggestion, parent)
+def _preview_handout(
+    parent: QWidget | None, db: Database, which: Callable[[], int | None]
+) -> Task | None:
+    def show(handout: _Handout | None) -> None:
+        if handout is None:
+            _status(parent, "This patient has no session yet: nothing to hand out.")
+            return
+        dialog = ReportPreview(handout.data, handout.suggestion, parent)
         dialog.setWindowTitle("Aftercare handout")
         dialog.setObjectName("handoutPreview")
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
 
-    return _in_background(parent, "Preparing the handout…", _handout_bytes(db, session_id), show)
+    return when_clinic_named(
+        parent,
+        db,
+        lambda: _in_background(parent, "Preparing the handout…", _handout_work(db, which), show),
+    )
 
 
-def _patient_id(window: Any) -> int | None:
-    current = window.current_patient()
-    if current is None:
-        window.show_status("Select a patient first to make their report.")
-        return None
-    return int(getattr(current, "id", current))
+def preview_session_handout(parent: QWidget | None, db: Database, session_id: int) -> Task | None:
+    """Make the aftercare handout of a session in the background, then show it ready to
+    print or save (after the one question about an unnamed clinic: it is headed alike)."""
+    return _preview_handout(parent, db, lambda: session_id)
 
 
-def install(window: Any) -> None:
+def preview_latest_handout(parent: QWidget | None, db: Database, patient_id: int) -> Task | None:
+    """The handout of the patient's latest session (found off the GUI thread)."""
+
+    def latest() -> int | None:
+        from needlelog.services import sessions
+
+        visit = sessions.latest(db, patient_id)
+        return None if visit is None else visit.id
+
+    return _preview_handout(parent, db, latest)
+
+
+def install(host: FeatureHost) -> ReportActions:
     """Add the report actions to the Patient menu and toolbar, and Clinic settings to File."""
-    from needlelog.ui.clinic_settings import ClinicSettingsDialog
+    from needlelog.ui.clinic_settings import ClinicSettingsDialog, read_clinic_settings
 
-    def for_patient(action: Callable[[QWidget, Database, int], object]) -> Callable[[], None]:
+    window = host.window()
+
+    def for_patient(action: Callable[[QWidget, Database, Patient], object]) -> Callable[[], None]:
         def run() -> None:
-            patient_id = _patient_id(window)
-            if patient_id is not None:
-                action(window, window.db, patient_id)
+            patient = host.current_patient()
+            if patient is None:
+                host.show_status("Select a patient first to make their report.")
+            else:
+                action(window, host.db, patient)
 
         return run
 
@@ -407,16 +451,16 @@ def install(window: Any) -> None:
         ("Print report…", QKeySequence.StandardKey.Print, print_report, "Print the report"),
         ("Save report as PDF…", None, save_report_as, "Save the report as a PDF file"),
     )
-    window.report_actions = []
+    reports = []
     for text, shortcut, handler, tip in specs:
         action = QAction(text, window)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
         action.setStatusTip(tip)
         action.triggered.connect(for_patient(handler))
-        window.patient_menu.addAction(action)
-        window.toolbar.addAction(action)
-        window.report_actions.append(action)
+        host.patient_menu.addAction(action)
+        host.toolbar.addAction(action)
+        reports.append(action)
 
     handout_action = QAction("Aftercare &handout…", window)
     handout_action.setStatusTip(
@@ -424,31 +468,38 @@ def install(window: Any) -> None:
     )
 
     def handout() -> None:
-        from needlelog.services import sessions
-
-        patient_id = _patient_id(window)
-        if patient_id is None:
+        patient = host.current_patient()
+        if patient is None:
+            host.show_status("Select a patient first to make their report.")
             return
-        record = getattr(window, "record", None)  # the history's chosen session, if any
-        chosen = record.selected_session() if record is not None else None
-        visit = chosen or sessions.latest(window.db, patient_id)
-        if visit is None:
-            window.show_status("This patient has no session yet: nothing to hand out.")
-            return
-        preview_session_handout(window, window.db, visit.id)
+        chosen = host.chosen_session()  # the history's chosen session, if any
+        if chosen is not None:
+            preview_session_handout(window, host.db, chosen.id)
+        else:
+            preview_latest_handout(window, host.db, patient.id)
 
     handout_action.triggered.connect(handout)
-    window.patient_menu.addAction(handout_action)
-    window.handout_action = handout_action
+    host.patient_menu.addAction(handout_action)
 
     settings_action = QAction("Clinic settings…", window)
     settings_action.setStatusTip("Letterhead, confidentiality line and aftercare advice")
 
+    def show_settings(current: ClinicSettings) -> None:
+        dialog = ClinicSettingsDialog(host.db, current, window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: host.show_status("Clinic settings saved."))
+        dialog.open()
+
+    def not_read(exc: BaseException, trace: str) -> None:
+        if not told_in_words(exc):
+            show_failure(window, exc, trace, "Opening Clinic settings")
+            return
+        QMessageBox.warning(window, "Clinic settings", str(exc))
+
     def open_settings() -> None:
-        dialog = ClinicSettingsDialog(window.db, window)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            window.show_status("Clinic settings saved.")
+        db = host.db
+        run_task(lambda _c: read_clinic_settings(db), show_settings, not_read, parent=window)
 
     settings_action.triggered.connect(open_settings)
-    window.file_menu.addAction(settings_action)
-    window.clinic_settings_action = settings_action
+    host.file_menu.addAction(settings_action)
+    return ReportActions(reports, handout_action, settings_action)

@@ -13,12 +13,14 @@ from pytestqt.qtbot import QtBot
 
 from needlelog.services import clock, patients
 from needlelog.services.demo_data import generate
+from needlelog.store import database
 from needlelog.store.database import Database
 from needlelog.store.migrate import open_database
-from needlelog.ui import tasks
+from needlelog.ui import background
 from needlelog.ui.app import create_main_window
 from needlelog.ui.form_widgets import DISCARD_BUTTON
 from needlelog.ui.main_window import MainWindow
+from tests.ui.lock_helpers import BUSY_TIMEOUT_MS, OtherPc
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +29,7 @@ def isolated_qsettings(tmp_path: Path) -> Iterator[Path]:
     folder = tmp_path / "qsettings"
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
     yield folder
-    assert tasks.wait_for_all(30_000), "background tasks still running at teardown"
+    assert background.wait_for_all(30_000), "background tasks still running at teardown"
 
 
 @pytest.fixture(autouse=True)
@@ -111,7 +113,7 @@ def make_window(qtbot: QtBot) -> Iterator[object]:
 
     yield make
     for window in opened:
-        tasks.wait_for_all()
+        background.wait_for_all()
         window.close()
 
 
@@ -126,3 +128,22 @@ def type_text(qtbot: QtBot, widget: QWidget, text: str) -> None:
             QApplication.sendEvent(
                 widget, QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, char)
             )
+
+
+@pytest.fixture
+def locked_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
+    """A clinic database whose connections give up after ``BUSY_TIMEOUT_MS``."""
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", BUSY_TIMEOUT_MS)
+    db = open_database(f"sqlite:///{tmp_path / 'clinic.sqlite3'}")
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def other_pc(locked_db: Database) -> Iterator[OtherPc]:
+    path = locked_db.sqlite_path
+    assert path is not None
+    other = OtherPc(path)
+    yield other
+    other.release()
+    other._conn.close()

@@ -15,6 +15,7 @@ from needlelog.store.database import Database
 from needlelog.ui.form_widgets import DISCARD_BUTTON
 from needlelog.ui.session_form import SessionForm
 from tests.factories import make_patient
+from tests.ui.form_context import context_for
 
 
 @dataclass
@@ -63,8 +64,7 @@ def open_form(
     forms: list[SessionForm] = []
 
     def make(patient: Patient, session: TreatmentSession | None = None) -> SessionForm:
-        # Counts and next-due on the patient change with each saved session.
-        form = SessionForm(db, patients.get(db, patient.id), session)
+        form = SessionForm(db, context_for(db, patient, session))
         qtbot.addWidget(form)
         form.resize(1000, 800)
         # Shortcuts such as Ctrl+S act in the active window.

@@ -14,7 +14,7 @@ from needlelog.domain.records import Patient
 from needlelog.services import settings
 from needlelog.services.settings import ClinicInfo
 from needlelog.store.database import Database
-from needlelog.ui import clinic_settings, report_actions, tasks
+from needlelog.ui import background, clinic_settings, report_actions
 from tests.reports.helpers import page_texts, patient_with_sessions
 from tests.ui.fake_window import FakeWindow
 
@@ -27,7 +27,7 @@ def window(qtbot: QtBot, db: Database) -> Iterator[FakeWindow]:
     report_actions.install(win)
     report_actions._ASKED_CLINIC_NAME.clear()
     yield win
-    tasks.wait_for_all()
+    background.wait_for_all()
     report_actions._ASKED_CLINIC_NAME.clear()
 
 
@@ -59,20 +59,23 @@ def test_continue_without_asks_once_then_saves(
     _answer(monkeypatch, report_actions.CONTINUE_UNNAMED, asked)
     for name in ("a.pdf", "b.pdf"):
         _save_to(monkeypatch, tmp_path / name)
-        report_actions.save_report_as(window, db, window.patient.id)
+        report_actions.save_report_as(window, db, window.patient)
         qtbot.waitUntil(lambda n=name: f"Saved {n}" in window.statuses, timeout=20_000)
     assert asked == ["The clinic's name is not set, so the report would be headed “Your clinic”."]
 
 
 def test_cancel_writes_nothing_and_asks_again_next_time(
-    window: FakeWindow, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, window: FakeWindow, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     asked: list[str] = []
     _answer(monkeypatch, "cancel", asked)
     _save_to(monkeypatch, tmp_path / "c.pdf")
-    assert report_actions.save_report_as(window, db, window.patient.id) is None
-    assert report_actions.print_report(window, db, window.patient.id) is None
-    assert len(asked) == 2
+    report_actions.save_report_as(window, db, window.patient)
+    qtbot.waitUntil(lambda: len(asked) == 1)
+    report_actions.print_report(window, db, window.patient)
+    qtbot.waitUntil(lambda: len(asked) == 2)
+    background.wait_for_all()
+    qtbot.wait(50)
     assert not (tmp_path / "c.pdf").exists()
 
 
@@ -93,7 +96,7 @@ def test_open_clinic_settings_names_the_clinic_on_the_report(
     monkeypatch.setattr(clinic_settings.ClinicSettingsDialog, "exec", settings_exec)
     out = tmp_path / "named.pdf"
     _save_to(monkeypatch, out)
-    report_actions.save_report_as(window, db, window.patient.id)
+    report_actions.save_report_as(window, db, window.patient)
     qtbot.waitUntil(lambda: "Saved named.pdf" in window.statuses, timeout=20_000)
     assert len(asked) == 1
     assert page_texts(out)[0].startswith("Harbour Skin Clinic")
@@ -110,13 +113,13 @@ def test_a_named_clinic_is_not_asked(
     asked: list[str] = []
     _answer(monkeypatch, report_actions.CONTINUE_UNNAMED, asked)
     _save_to(monkeypatch, tmp_path / "d.pdf")
-    report_actions.save_report_as(window, db, window.patient.id)
+    report_actions.save_report_as(window, db, window.patient)
     qtbot.waitUntil(lambda: "Saved d.pdf" in window.statuses, timeout=20_000)
     assert asked == []
 
 
 def test_the_handout_asks_the_same_one_question(
-    window: FakeWindow, db: Database, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, window: FakeWindow, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from needlelog.services import sessions
 
@@ -124,5 +127,8 @@ def test_the_handout_asks_the_same_one_question(
     assert visit is not None
     asked: list[str] = []
     _answer(monkeypatch, "cancel", asked)
-    assert report_actions.preview_session_handout(window, db, visit.id) is None
-    assert len(asked) == 1
+    report_actions.preview_session_handout(window, db, visit.id)
+    qtbot.waitUntil(lambda: len(asked) == 1)
+    background.wait_for_all()
+    qtbot.wait(50)
+    assert window.findChild(report_actions.ReportPreview) is None

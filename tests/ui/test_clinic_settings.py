@@ -10,7 +10,7 @@ from needlelog.services import settings
 from needlelog.services.settings import DEFAULT_AFTERCARE, ClinicInfo
 from needlelog.store.database import Database
 from needlelog.ui import clinic_settings
-from needlelog.ui.clinic_settings import ClinicSettingsDialog
+from needlelog.ui.clinic_settings import ClinicSettingsDialog, read_clinic_settings
 
 LOGO = resource_files.path("icons", "needlelog.png")
 
@@ -18,7 +18,7 @@ LOGO = resource_files.path("icons", "needlelog.png")
 def test_the_dialog_shows_and_saves_letterhead_and_aftercare(
     qtbot: QtBot, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    dialog = ClinicSettingsDialog(db)
+    dialog = ClinicSettingsDialog(db, read_clinic_settings(db))
     qtbot.addWidget(dialog)
     assert dialog.name.text() == "Your clinic"
     assert dialog.aftercare.toPlainText() == DEFAULT_AFTERCARE
@@ -30,6 +30,7 @@ def test_the_dialog_shows_and_saves_letterhead_and_aftercare(
     dialog._choose_logo()
     dialog.aftercare.setPlainText("Sunscreen every day.\nNo make-up today.")
     dialog.accept()
+    qtbot.waitUntil(lambda: not dialog.saving)
     assert dialog.result() == dialog.DialogCode.Accepted
     assert settings.get_clinic(db) == ClinicInfo(
         name="Clínica Aurora",
@@ -62,7 +63,7 @@ def test_bad_settings_are_refused_with_a_message_and_nothing_is_saved(
     qtbot: QtBot, db: Database, field: str, value: str, message: str
 ) -> None:
     before = (settings.get_clinic(db), settings.get_aftercare(db))
-    dialog = ClinicSettingsDialog(db)
+    dialog = ClinicSettingsDialog(db, read_clinic_settings(db))
     qtbot.addWidget(dialog)
     dialog.phone.setText("+44 1 2345")
     getattr(dialog, field).setText(value)
@@ -74,7 +75,7 @@ def test_bad_settings_are_refused_with_a_message_and_nothing_is_saved(
 
 
 def test_empty_aftercare_is_refused(qtbot: QtBot, db: Database) -> None:
-    dialog = ClinicSettingsDialog(db)
+    dialog = ClinicSettingsDialog(db, read_clinic_settings(db))
     qtbot.addWidget(dialog)
     dialog.aftercare.setPlainText("   \n")
     dialog.accept()
@@ -88,12 +89,13 @@ def test_the_settings_print_on_the_report(qtbot: QtBot, db: Database) -> None:
     from needlelog.reports.progress import build_progress_report
     from tests.reports.helpers import page_texts, patient_with_sessions
 
-    dialog = ClinicSettingsDialog(db)
+    dialog = ClinicSettingsDialog(db, read_clinic_settings(db))
     qtbot.addWidget(dialog)
     dialog.name.setText("Aurora Skin Clinic")
     dialog.logo.setText(str(LOGO))
     dialog.aftercare.setPlainText("Drink plenty of water.")
     dialog.accept()
+    qtbot.waitUntil(lambda: not dialog.saving)
     patient = patient_with_sessions(db, 1)
     buffer = io.BytesIO()
     build_progress_report(db, patient.id, buffer)

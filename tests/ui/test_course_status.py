@@ -49,6 +49,7 @@ def _choose(qtbot: QtBot, window: MainWindow, record_no: str) -> None:
     window.due_view.selectRow(row)
     qtbot.waitUntil(lambda: window.current_patient() is not None)
     assert window.current_patient().record_no == record_no  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: not window.record.loading)  # status and history read
 
 
 def test_an_abandoned_course_is_interrupted_with_a_restart_not_maintenance_overdue(
@@ -63,7 +64,7 @@ def test_an_abandoned_course_is_interrupted_with_a_restart_not_maintenance_overd
     assert row[DueListModel.HEADERS.index("Next due")] == "Restart"
     # The patient list says so too, instead of a long-past due date in red.
     window.tabs.setCurrentIndex(0)
-    list_row = window.patient_model.row_of(window.due_model.patient_at(0).id)  # type: ignore[union-attr]
+    list_row = window.patient_model.row_of(window.due_model.entry_at(0).patient.id)  # type: ignore[union-attr]
     assert window.patient_model.index(list_row, 5).data() == "Course interrupted"
     _choose(qtbot, window, "INT-1")
     text = window.record.status_label.text()

@@ -16,6 +16,7 @@ from needlelog.store.database import Database
 from needlelog.ui.form_widgets import DISCARD_BUTTON, KEEP_BUTTON, confirm_discard
 from needlelog.ui.patient_dialog import PatientDialog
 from needlelog.ui.session_form import SessionForm
+from tests.ui.form_context import context_for
 from tests.ui.message_box import Pressing, Seen
 
 pytest_plugins = ["tests.ui.form_fixtures"]
@@ -71,12 +72,12 @@ def test_the_session_form_and_the_patient_dialog_ask_alike(
     monkeypatch.setattr(QMessageBox, "exec", lambda box: pressing(box))
     patient = register_patient()
 
-    form = SessionForm(db, patient)
+    form = SessionForm(db, context_for(db, patient))
     qtbot.addWidget(form)
     form.show()
-    form.area_list.item(0).setCheckState(Qt.CheckState.Checked)
+    form.treatment.area_list.item(0).setCheckState(Qt.CheckState.Checked)
     form.reject()
-    assert form.isVisible() and Area.FOREHEAD in form.area_rows.rows
+    assert form.isVisible() and Area.FOREHEAD in form.treatment.area_rows.rows
     form.reject()
     assert not form.isVisible()
     assert sessions.history(db, patient.id) == []

@@ -7,63 +7,47 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QDialog, QFileDialog, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 
 from needlelog import config
-from needlelog.domain.records import Patient
 from needlelog.services import patients, sessions
 from needlelog.store.database import Database
-from needlelog.ui import exchange_menu, tasks
+from needlelog.ui import background, exchange_menu
 from tests.factories import make_patient, make_session
+from tests.ui.fake_window import FakeWindow
 
 
-class FakeWindow(QMainWindow):
-    def __init__(self, db: Database) -> None:
-        super().__init__()
-        self.db = db
-        self.file_menu = self.menuBar().addMenu("&File")
-        self.patient_menu = self.menuBar().addMenu("&Patient")
-        self.help_menu = self.menuBar().addMenu("&Help")
-        self.toolbar = self.addToolBar("Main")
-        self.patient: Patient | None = None
-        self.statuses: list[str] = []
-        self.reloads = 0
+class ExchangeWindow(FakeWindow):
+    """The stand-in window with the exchange entries installed."""
 
-    def current_patient(self) -> Patient | None:
-        return self.patient
-
-    def show_status(self, text: str) -> None:
-        self.statuses.append(text)
-
-    def reload(self) -> None:
-        self.reloads += 1
+    exchange: exchange_menu.ExchangeActions
 
 
 @pytest.fixture
-def window(qtbot: Any, db: Database) -> Iterator[FakeWindow]:
-    win = FakeWindow(db)
+def window(qtbot: Any, db: Database) -> Iterator[ExchangeWindow]:
+    win = ExchangeWindow(db)
     qtbot.addWidget(win)
-    exchange_menu.install(win)
+    win.exchange = exchange_menu.install(win)
     yield win
-    tasks.wait_for_all()
+    background.wait_for_all()
     qtbot.wait(10)
 
 
-def _action(window: FakeWindow, text: str) -> Any:
-    return window.exchange_actions.actions[text]
+def _action(window: ExchangeWindow, text: str) -> Any:
+    return window.exchange.actions[text]
 
 
-def _idle(window: FakeWindow) -> bool:
-    return window.exchange_actions.task is None
+def _idle(window: ExchangeWindow) -> bool:
+    return window.exchange.task is None
 
 
-def test_menu_entries(window: FakeWindow) -> None:
+def test_menu_entries(window: ExchangeWindow) -> None:
     texts = [a.text() for a in window.file_menu.actions() if a.text()]
     assert texts == ["&Export…", "&Import from CSV…", "&Back up now…", "&Restore from backup…"]
 
 
 def test_export_csv_of_all_records(
-    window: FakeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    window: ExchangeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     p = patients.register(window.db, make_patient(), "t")
     sessions.record(window.db, p.id, make_session(), "t")
@@ -78,7 +62,7 @@ def test_export_csv_of_all_records(
 
 
 def test_export_json_of_the_open_patient(
-    window: FakeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    window: ExchangeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     window.patient = patients.register(window.db, make_patient("P-1"), "t")
     patients.register(window.db, make_patient("P-2"), "t")
@@ -100,12 +84,12 @@ def test_export_json_of_the_open_patient(
 
 
 def test_cancelled_export_leaves_nothing(
-    window: FakeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    window: ExchangeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     patients.register(window.db, make_patient(), "t")
     original = exchange_menu._progress_hook
 
-    def cancelling(control: tasks.TaskControl) -> Any:
+    def cancelling(control: background.TaskControl) -> Any:
         control.cancel()  # as if Cancel was pressed before the first batch
         return original(control)
 
@@ -134,7 +118,7 @@ def _write_csvs(tmp_path: Path, depth: str = "0.75") -> list[str]:
 
 
 def test_import_shows_what_would_be_added_before_writing(
-    window: FakeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    window: ExchangeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     names = _write_csvs(tmp_path)
     (tmp_path / "sessions.csv").write_text(
@@ -158,7 +142,7 @@ def test_import_shows_what_would_be_added_before_writing(
 
 
 def test_import_refused_lists_every_problem_and_writes_nothing(
-    window: FakeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    window: ExchangeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     names = _write_csvs(tmp_path, depth="1.05")
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: (names, ""))
@@ -190,7 +174,7 @@ def test_import_refused_lists_every_problem_and_writes_nothing(
 
 
 def test_back_up_then_restore(
-    window: FakeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    window: ExchangeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     patients.register(window.db, make_patient("KEEP-1"), "t")
     monkeypatch.setattr(
@@ -218,7 +202,7 @@ def test_back_up_then_restore(
 
 
 def test_restore_refuses_a_foreign_file(
-    window: FakeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    window: ExchangeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "x.zip").write_bytes(b"PK\x03\x04 not really")
     monkeypatch.setattr(
@@ -233,11 +217,11 @@ def test_restore_refuses_a_foreign_file(
     ]
 
 
-def test_daily_backup_waits_for_start_up_then_runs(window: FakeWindow, qtbot: Any) -> None:
-    tasks.wait_for_all()
+def test_daily_backup_waits_for_start_up_then_runs(window: ExchangeWindow, qtbot: Any) -> None:
+    background.wait_for_all()
     folder = config.paths().backups
     assert not list(folder.glob("needlelog-auto-*.zip"))  # not while the window opens
-    window.exchange_actions.start_auto_backup(delay_ms=0)
+    window.exchange.start_auto_backup(delay_ms=0)
     qtbot.waitUntil(
         lambda: len(list(config.paths().backups.glob("needlelog-auto-*.zip"))) == 1,
         timeout=10_000,
@@ -245,7 +229,7 @@ def test_daily_backup_waits_for_start_up_then_runs(window: FakeWindow, qtbot: An
 
 
 def test_cancelled_import_writes_nothing(
-    window: FakeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    window: ExchangeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     names = _write_csvs(tmp_path)
     (tmp_path / "sessions.csv").write_text(
@@ -256,7 +240,7 @@ def test_cancelled_import_writes_nothing(
     original = exchange_menu._progress_hook
     calls: list[str] = []
 
-    def cancel_the_commit(control: tasks.TaskControl) -> Any:
+    def cancel_the_commit(control: background.TaskControl) -> Any:
         calls.append("run")
         hook = original(control)
 

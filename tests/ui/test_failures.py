@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from needlelog import failures
 from needlelog.services import patients
 from needlelog.store.database import Database
+from needlelog.ui import background
 from needlelog.ui import failures as ui_failures
 from needlelog.ui.app import run_app
 from needlelog.ui.main_window import MainWindow
@@ -55,6 +56,7 @@ def test_a_session_form_without_its_face_map_data_says_so_and_names_the_log(
     _open_new_session_form(qtbot, make_window, db)
 
     log = failures.log_path()
+    qtbot.waitUntil(lambda: bool(message_boxes))  # the form's records are read first
     assert message_boxes == [
         (
             "critical",
@@ -65,7 +67,7 @@ def test_a_session_form_without_its_face_map_data_says_so_and_names_the_log(
     ]
     text = log.read_text("utf-8")
     assert "needlelog: an action in the window failed" in text
-    assert "in _open_session_form" in text and "in zones_path" in text
+    assert "in _show_session_form" in text and "in zones_path" in text
     assert "ResourceError: needlelog is not completely installed" in text
     qtbot.waitUntil(lambda: not _session_forms())  # no half-built form left behind
 
@@ -82,6 +84,7 @@ def test_a_damaged_face_map_file_says_so_too(
 
     _open_new_session_form(qtbot, make_window, db)
 
+    qtbot.waitUntil(lambda: bool(message_boxes))
     assert len(message_boxes) == 1
     kind, text = message_boxes[0]
     assert kind == "critical"
@@ -100,11 +103,10 @@ def test_with_its_resources_the_form_opens_and_nothing_is_logged(
     message_boxes: list[tuple[str, str]],
 ) -> None:
     _open_new_session_form(qtbot, make_window, db)
-    forms = _session_forms()
-    qtbot.waitUntil(lambda: any(form.isVisible() for form in forms))
+    qtbot.waitUntil(lambda: any(form.isVisible() for form in _session_forms()))
     assert message_boxes == []
     assert not failures.log_path().exists()
-    for form in forms:
+    for form in _session_forms():
         form.reject()
 
 
@@ -139,3 +141,22 @@ def test_the_running_app_answers_a_failing_action_with_one_box_and_keeps_running
     for window in QApplication.topLevelWidgets():
         if isinstance(window, MainWindow):
             window.deleteLater()
+
+
+def test_background_work_that_fails_unexpectedly_says_so_in_the_one_box(
+    qtbot: QtBot, hook_installed: None, message_boxes: list[tuple[str, str]]
+) -> None:
+    def broken_work(_control: object) -> None:
+        raise ZeroDivisionError("division by zero")
+
+    task = background.run_task(broken_work)  # no on_error: nobody foresaw this one
+    qtbot.waitUntil(lambda: task.done)
+    log = failures.log_path()
+    assert message_boxes == [
+        (
+            "critical",
+            "That did not work: an unexpected error stopped it (ZeroDivisionError: division "
+            f"by zero).\n\nThe details are in {log}.",
+        )
+    ]
+    assert "in broken_work" in log.read_text("utf-8")  # the work thread's own trace

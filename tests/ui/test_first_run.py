@@ -5,50 +5,26 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QToolBar
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from needlelog.services import demo, patients
 from needlelog.services.errors import NotFound
 from needlelog.services.settings import ClinicInfo, get_clinic
 from needlelog.store.database import Database
-from needlelog.ui import first_run, tasks
+from needlelog.ui import background, first_run
+from needlelog.ui.app import ask_first_run
 from needlelog.ui.first_run import (
     DEMO_PATIENTS,
     FirstRunChoices,
     FirstRunDialog,
     apply_first_run,
     apply_in_background,
-    database_file,
     install,
-    needs_first_run,
     remove_demo_data,
 )
 from tests.factories import make_patient
-
-
-class FakeMainWindow(QMainWindow):
-    """The attributes the real main window offers to install()."""
-
-    def __init__(self, db: Database) -> None:
-        super().__init__()
-        self.db = db
-        self.file_menu = self.menuBar().addMenu("&File")
-        self.patient_menu = self.menuBar().addMenu("&Patient")
-        self.help_menu = self.menuBar().addMenu("&Help")
-        self.toolbar = QToolBar()
-        self.addToolBar(self.toolbar)
-        self.reloads = 0
-        self.statuses: list[str] = []
-
-    def current_patient(self) -> None:
-        return None
-
-    def show_status(self, text: str) -> None:
-        self.statuses.append(text)
-
-    def reload(self) -> None:
-        self.reloads += 1
+from tests.ui.fake_window import FakeWindow
 
 
 class Answers:
@@ -75,17 +51,27 @@ def answer(monkeypatch: pytest.MonkeyPatch) -> Answers:
     return answers
 
 
-def test_needs_first_run_only_for_a_sqlite_file_that_does_not_exist(tmp_path: Path) -> None:
+def test_the_welcome_is_asked_only_for_a_sqlite_file_that_does_not_exist(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[Path] = []
+
+    def refuse(dialog: FirstRunDialog) -> int:
+        qtbot.addWidget(dialog)
+        asked.append(Path(dialog.path_label.text()))
+        return 0  # the user quits the welcome
+
+    monkeypatch.setattr(FirstRunDialog, "exec", refuse)
     path = tmp_path / "data" / "needlelog.sqlite3"
-    assert needs_first_run(f"sqlite:///{path}") is True
+    assert ask_first_run(f"sqlite:///{path}") is False
+    assert asked == [path]
     path.parent.mkdir()
     path.write_bytes(b"")
-    assert needs_first_run(f"sqlite:///{path}") is False
-    assert needs_first_run("postgresql+psycopg://nurse@server/clinic") is False
-    assert needs_first_run("sqlite://") is False
-    assert needs_first_run("sqlite:///:memory:") is False
-    assert database_file(f"sqlite:///{path}") == path
-    assert database_file("postgresql+psycopg://nurse@server/clinic") is None
+    assert ask_first_run(f"sqlite:///{path}") is None
+    assert ask_first_run("postgresql+psycopg://nurse@server/clinic") is None
+    assert ask_first_run("sqlite://") is None
+    assert ask_first_run("sqlite:///:memory:") is None
+    assert asked == [path]
 
 
 def test_dialog_says_where_records_live_and_that_they_are_health_data(
@@ -133,11 +119,21 @@ def test_apply_with_nothing_chosen_changes_nothing(db: Database) -> None:
     assert patients.count(db) == 0
 
 
-def test_remove_demo_data_removes_demo_patients_only(db: Database, answer: Answers) -> None:
+def _remove_demo_data(qtbot: QtBot, db: Database) -> int:
+    """Run the removal (off the GUI thread) and wait for how many went."""
+    done: list[int] = []
+    remove_demo_data(None, db, done.append)
+    qtbot.waitUntil(lambda: bool(done))
+    return done[0]
+
+
+def test_remove_demo_data_removes_demo_patients_only(
+    qtbot: QtBot, db: Database, answer: Answers
+) -> None:
     real = patients.register(db, make_patient("P-0001"), "nurse")
     apply_first_run(db, FirstRunChoices(add_demo=True))
 
-    assert remove_demo_data(None, db) == DEMO_PATIENTS
+    assert _remove_demo_data(qtbot, db) == DEMO_PATIENTS
 
     assert "Patients you entered yourself are not touched" in answer.asked[0]
     assert demo.count_demo(db) == 0
@@ -147,29 +143,33 @@ def test_remove_demo_data_removes_demo_patients_only(db: Database, answer: Answe
         patients.find_by_record_no(db, "DEMO-000001")
 
 
-def test_remove_demo_data_cancelled_keeps_everything(db: Database, answer: Answers) -> None:
+def test_remove_demo_data_cancelled_keeps_everything(
+    qtbot: QtBot, db: Database, answer: Answers
+) -> None:
     apply_first_run(db, FirstRunChoices(add_demo=True))
     answer.button = QMessageBox.StandardButton.Cancel
-    assert remove_demo_data(None, db) == 0
+    assert _remove_demo_data(qtbot, db) == 0
     assert demo.count_demo(db) == DEMO_PATIENTS
 
 
-def test_remove_demo_data_without_demo_patients_says_so(db: Database, answer: Answers) -> None:
-    assert remove_demo_data(None, db) == 0
+def test_remove_demo_data_without_demo_patients_says_so(
+    qtbot: QtBot, db: Database, answer: Answers
+) -> None:
+    assert _remove_demo_data(qtbot, db) == 0
     assert answer.asked == ["There are no demo patients."]
 
 
 def test_apply_in_background_keeps_the_window_live_and_reports_back(
     qtbot: QtBot, db: Database
 ) -> None:
-    window = FakeMainWindow(db)
+    window = FakeWindow(db)
     qtbot.addWidget(window)
     done: list[bool] = []
     apply_in_background(
         window, db, FirstRunChoices("Riverside", add_demo=True), lambda: done.append(True)
     )
     qtbot.waitUntil(lambda: bool(done), timeout=60_000)
-    assert tasks.wait_for_all()
+    assert background.wait_for_all()
     assert demo.count_demo(db) == DEMO_PATIENTS
     assert get_clinic(db).name == "Riverside"
 
@@ -177,22 +177,24 @@ def test_apply_in_background_keeps_the_window_live_and_reports_back(
 def test_install_offers_removal_while_demo_patients_exist(
     qtbot: QtBot, db: Database, answer: Answers, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    window = FakeMainWindow(db)
+    window = FakeWindow(db)
     qtbot.addWidget(window)
     actions = install(window)
     assert actions.remove_demo in window.file_menu.actions()
     assert actions.about in window.help_menu.actions()
+    background.wait_for_all()
+    qtbot.wait(10)  # the count's answer is delivered
     assert actions.remove_demo.isVisible() is False  # no demo data: nothing to remove
 
     apply_first_run(db, FirstRunChoices(add_demo=True))
     window.file_menu.aboutToShow.emit()
-    assert actions.remove_demo.isVisible() is True
+    qtbot.waitUntil(lambda: actions.remove_demo.isVisible())
 
     actions.remove_demo.trigger()
+    qtbot.waitUntil(lambda: window.reloads == 1)
     assert demo.count_demo(db) == 0
-    assert window.reloads == 1
     assert window.statuses == [f"Removed {DEMO_PATIENTS} demo patients."]
-    assert actions.remove_demo.isVisible() is False
+    qtbot.waitUntil(lambda: not actions.remove_demo.isVisible())
 
     shown: list[object] = []
     monkeypatch.setattr(first_run, "show_about", shown.append)

@@ -31,6 +31,7 @@ def patient(db: Database) -> Patient:
 def _open(qtbot: QtBot, window: MainWindow) -> None:
     window.patient_view.selectRow(0)
     qtbot.waitUntil(lambda: window.current_patient() is not None)
+    qtbot.waitUntil(lambda: not window.record.loading)  # history read
 
 
 def _previews() -> list[ReportPreview]:
@@ -60,7 +61,7 @@ def test_a_save_offers_the_handout_without_blocking(
     window.record.handout_button.click()
     preview = _wait_preview(qtbot)
     assert preview.windowTitle() == "Aftercare handout"
-    assert preview.page_count == 1
+    assert preview.document.pageCount() == 1
     (text,) = page_texts(preview.data)
     assert "After your treatment today" in text and shown(when.date()) in text
     assert text.startswith("Harbour Skin Clinic")
@@ -75,9 +76,11 @@ def test_the_patient_menu_makes_the_handout_of_the_session_chosen_in_the_history
 ) -> None:
     window = make_window(db)
     _open(qtbot, window)
-    assert window.handout_action in window.patient_menu.actions()
+    assert window.features is not None
+    handout = window.features.reports.handout
+    assert handout in window.patient_menu.actions()
     window.record.history.selectRow(2)  # newest first: the first session
-    window.handout_action.trigger()
+    handout.trigger()
     preview = _wait_preview(qtbot)
     text = page_texts(preview.data)[0]
     assert shown(visit_day(0).date()) in text

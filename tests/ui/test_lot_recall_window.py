@@ -41,10 +41,13 @@ def clinic(db: Database) -> Database:
 
 
 def _dialog(qtbot: QtBot, window: MainWindow) -> LotRecallDialog:
-    assert window.find_lot_action in window.products_menu.actions()
-    assert window.products_menu.title() == "P&roducts"
-    window.find_lot_action.trigger()
-    dialog = window.lot_recall_dialog
+    assert window.features is not None
+    installed = window.features.lot_recall
+    assert installed.find_by_lot in installed.menu.actions()
+    assert installed.menu.title() == "P&roducts"
+    installed.find_by_lot.trigger()
+    dialog = window.findChild(LotRecallDialog)
+    assert dialog is not None
     qtbot.waitExposed(dialog)
     return dialog
 

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-from PySide6.QtWidgets import QInputDialog
+from PySide6.QtWidgets import QInputDialog, QLabel
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -25,10 +25,12 @@ from needlelog.ui.form_widgets import OptionalDateEdit
 from needlelog.ui.main_window import MainWindow
 from needlelog.ui.patient_dialog import PatientDialog
 from needlelog.ui.patient_record import HistoryModel
+from needlelog.ui.session_form import SessionForm
 from needlelog.ui.session_rows import _product_text
 from tests.factories import make_patient, make_session
 from tests.reports.helpers import page_texts
 from tests.ui.conftest import AMEND_REASON
+from tests.ui.form_context import context_for
 
 MakeWindow = Callable[[Database], MainWindow]
 WHEN = datetime(2026, 3, 2, 10, 30)
@@ -51,6 +53,7 @@ def test_a_date_reads_the_same_in_list_record_report_and_form(
     assert window.patient_model.index(0, 3).data() == HOUSE  # last session
     window.patient_view.selectRow(0)
     qtbot.waitUntil(lambda: window.current_patient() is not None)
+    qtbot.waitUntil(lambda: not window.record.loading)  # history read
     assert window.record.history_model.index(0, HistoryModel.DATE).data().startswith(HOUSE)
     assert "born 7 Mar 1984" in window.record.details_label.text()
     buffer = io.BytesIO()
@@ -84,6 +87,7 @@ def test_fitzpatrick_is_in_numerals_in_record_and_report(
     window = make_window(db)
     window.patient_view.selectRow(0)
     qtbot.waitUntil(lambda: window.current_patient() is not None)
+    qtbot.waitUntil(lambda: not window.record.loading)  # history read
     assert "Fitzpatrick IV" in window.record.details_label.text()
     buffer = io.BytesIO()
     build_progress_report(db, treated.id, buffer)
@@ -107,6 +111,7 @@ def test_amending_a_past_session_asks_why_and_the_reason_goes_with_the_form(
     window = make_window(db)
     window.patient_view.selectRow(0)
     qtbot.waitUntil(lambda: window.current_patient() is not None)
+    qtbot.waitUntil(lambda: not window.record.loading)  # history read
     session = window.record.history_model.session_at(0)
     assert session is not None
     window.open_session(session)
@@ -151,3 +156,53 @@ def test_pinpoint_bleeding_is_read_as_the_endpoint_of_areas() -> None:
     older = make_session(pinpoint_bleeding=True)  # only the session-wide flag, as stored
     assert older.bleeding_reached == ("area not recorded",)
     assert make_session().bleeding_reached == ()
+
+
+def _audit_amend(db: Database) -> dict[str, list[object]]:
+    with db.read() as s:
+        event = s.scalars(
+            select(AuditEventRow).where(
+                AuditEventRow.entity == "session", AuditEventRow.action == "amend"
+            )
+        ).one()
+    return json.loads(event.changes)  # type: ignore[no-any-return]
+
+
+def test_the_reason_asked_before_amending_reaches_the_audit_event_through_the_form(
+    qtbot: QtBot, treated: Patient, db: Database, make_window: MakeWindow
+) -> None:
+    window = make_window(db)
+    window.patient_view.selectRow(0)
+    qtbot.waitUntil(lambda: window.current_patient() is not None)
+    qtbot.waitUntil(lambda: not window.record.loading)
+    session = window.record.history_model.session_at(0)
+    assert session is not None
+    window.open_session(session)  # asks why (answered with AMEND_REASON), then opens
+
+    def shown_forms() -> list[SessionForm]:
+        return [f for f in window.findChildren(SessionForm) if f.isVisible()]
+
+    qtbot.waitUntil(lambda: len(shown_forms()) == 1)
+    (form,) = shown_forms()
+    assert form.amend_reason == AMEND_REASON
+    # The form reads its dates and skin type as the list, record and report do.
+    assert form.windowTitle().startswith(f"Session of {HOUSE} — ")
+    texts = [label.text() for label in form.findChildren(QLabel)]
+    assert any("born 7 Mar 1984" in t and "Fitzpatrick IV" in t for t in texts), texts
+    assert form.treatment.performed_at.text().startswith(HOUSE)
+    form.reactions.pain.set_number(7)
+    with qtbot.waitSignal(form.saved, timeout=10_000):
+        form.save()
+    changes = _audit_amend(db)
+    assert changes["reason"] == [None, AMEND_REASON]
+    assert changes["pain"][1] == 7
+
+
+def test_a_new_sessions_header_says_the_last_session_in_the_house_date(
+    qtbot: QtBot, treated: Patient, db: Database
+) -> None:
+    form = SessionForm(db, context_for(db, treated))
+    qtbot.addWidget(form)
+    texts = [label.text() for label in form.findChildren(QLabel)]
+    assert any(t.startswith(f"Last session {HOUSE}") for t in texts), texts
+    assert form.amend_reason == ""  # a new session is not amended: no reason

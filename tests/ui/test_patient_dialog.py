@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -44,7 +45,9 @@ def _type_patient(qtbot: QtBot, dialog: PatientDialog, record_no: str, born: str
 
 
 def _press_save(qtbot: QtBot, dialog: PatientDialog) -> None:
+    """Click Save and wait for its outcome (the save runs off the GUI thread)."""
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.saving)
 
 
 def test_new_patient_from_the_dialog_appears_in_the_list(
@@ -86,7 +89,8 @@ def test_ctrl_s_saves_the_dialog(qtbot: QtBot, db: Database, make_window: MakeWi
     dialog.activateWindow()
     qtbot.waitUntil(lambda: dialog.isActiveWindow())
     qtbot.keyClick(dialog.email, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: not dialog.isVisible())
+    # Saved, it closes (and, closed, it is deleted).
+    qtbot.waitUntil(lambda: not shiboken6.isValid(dialog) or not dialog.isVisible())
     assert patients.find_by_record_no(db, "P-0043").data.date_of_birth.isoformat() == "1988-04-12"  # type: ignore[union-attr]
 
 

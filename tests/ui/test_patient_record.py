@@ -15,12 +15,13 @@ from PySide6.QtWidgets import QDialog, QWidget
 from pytestqt.qtbot import QtBot
 
 from needlelog.domain.codes import Area, Grade
-from needlelog.domain.records import Patient, TreatedArea, TreatmentSession
+from needlelog.domain.records import Patient, TreatedArea
 from needlelog.services import patients, sessions
 from needlelog.store.database import Database
 from needlelog.ui.main_window import MainWindow
 from needlelog.ui.patient_record import SEVERE_BACKGROUND, SOON_BACKGROUND, HistoryModel
 from needlelog.ui.progress_chart import ProgressChart, points_from
+from needlelog.ui.session_parts.context import SessionFormContext
 from tests.factories import make_patient, make_session
 
 MakeWindow = Callable[[Database], MainWindow]
@@ -55,6 +56,7 @@ def treated(db: Database) -> Patient:
 def _open_record(qtbot: QtBot, window: MainWindow) -> None:
     window.patient_view.selectRow(0)
     qtbot.waitUntil(lambda: window.current_patient() is not None)
+    qtbot.waitUntil(lambda: not window.record.loading)
 
 
 def _cell(model: HistoryModel, row: int, column: int, role: int = Qt.ItemDataRole.DisplayRole):  # type: ignore[no-untyped-def]
@@ -155,13 +157,17 @@ class _FakeSessionForm(QDialog):
     def __init__(
         self,
         db: Database,
-        patient: Patient,
-        session: TreatmentSession | None = None,
+        context: SessionFormContext,
         parent: QWidget | None = None,
+        *,
+        amend_reason: str = "",
     ) -> None:
         super().__init__(parent)
-        self.db, self.patient, self.session = db, patient, session
-        _FakeSessionForm.opened.append((patient.id, session.id if session else None))
+        self.db, self.patient, self.session = db, context.patient, context.session
+        self.amend_reason = amend_reason
+        _FakeSessionForm.opened.append(
+            (context.patient.id, context.session.id if context.session else None)
+        )
 
 
 @pytest.fixture
@@ -183,7 +189,7 @@ def test_new_session_opens_the_form_and_a_saved_session_refreshes_the_record(
     window = make_window(db)
     _open_record(qtbot, window)
     qtbot.mouseClick(window.record.new_session_button, Qt.MouseButton.LeftButton)
-    assert fake_form.opened == [(treated.id, None)]
+    qtbot.waitUntil(lambda: fake_form.opened == [(treated.id, None)])
     form = window.findChild(_FakeSessionForm)
     assert form is not None and form.isVisible()
 
@@ -193,9 +199,9 @@ def test_new_session_opens_the_form_and_a_saved_session_refreshes_the_record(
     form.saved.emit(stored)
     form.accept()
 
-    assert window.record.history_model.rowCount() == 4
+    qtbot.waitUntil(lambda: window.record.history_model.rowCount() == 4)
     assert window.statusBar().currentMessage() == "Session saved for Zoë Lefèvre"
-    assert window.patient_model.index(0, 3).data() == "1 Apr 2026"
+    qtbot.waitUntil(lambda: window.patient_model.index(0, 3).data() == "1 Apr 2026")
 
 
 def test_double_click_opens_a_session_for_amendment(
@@ -214,7 +220,7 @@ def test_double_click_opens_a_session_for_amendment(
     qtbot.mouseDClick(history.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     expected = window.record.history_model.session_at(1)
     assert expected is not None
-    assert fake_form.opened == [(treated.id, expected.id)]
+    qtbot.waitUntil(lambda: fake_form.opened == [(treated.id, expected.id)])
 
 
 def test_enter_on_a_history_row_opens_it(
@@ -232,7 +238,7 @@ def test_enter_on_a_history_row_opens_it(
     qtbot.keyClick(history, Qt.Key.Key_Return)
     oldest = window.record.history_model.session_at(2)
     assert oldest is not None
-    assert fake_form.opened == [(treated.id, oldest.id)]
+    qtbot.waitUntil(lambda: fake_form.opened == [(treated.id, oldest.id)])
 
 
 def test_archived_patient_cannot_get_a_new_session(
@@ -252,3 +258,33 @@ def test_archived_patient_cannot_get_a_new_session(
     assert window.archive_action.text() == "Bring back from a&rchive"
     window.new_session()
     assert fake_form.opened == []
+
+
+def test_a_form_that_cannot_be_read_is_explained_and_can_be_tried_again(
+    qtbot: QtBot,
+    treated: Patient,
+    db: Database,
+    make_window: MakeWindow,
+    fake_form: type[_FakeSessionForm],
+    message_boxes: list[tuple[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from needlelog.store.errors import DatabaseBusy
+
+    window = make_window(db)
+    _open_record(qtbot, window)
+    busy = "the database clinic.sqlite3 is busy: another needlelog is saving"
+    real = sessions.known_products
+
+    def refused(*_args: object, **_kwargs: object) -> object:
+        raise DatabaseBusy(busy)
+
+    monkeypatch.setattr(sessions, "known_products", refused)
+    qtbot.mouseClick(window.record.new_session_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ("warning", busy) in message_boxes)
+    assert window.statusBar().currentMessage() == f"The session could not be opened: {busy}"
+    assert fake_form.opened == []
+
+    monkeypatch.setattr(sessions, "known_products", real)
+    qtbot.mouseClick(window.record.new_session_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: fake_form.opened == [(treated.id, None)])

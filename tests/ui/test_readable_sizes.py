@@ -17,7 +17,7 @@ from needlelog.domain.codes import Area
 from needlelog.domain.records import Product, TreatedArea
 from needlelog.services import patients, sessions
 from needlelog.store.database import Database
-from needlelog.ui import tasks
+from needlelog.ui import background
 from needlelog.ui.app import create_main_window
 from needlelog.ui.main_window import MainWindow
 from tests.factories import make_patient, make_session
@@ -65,8 +65,10 @@ def sized(qtbot: QtBot, clinic: Database, request: pytest.FixtureRequest) -> Ite
     settle(qtbot, window)
     window.patient_view.selectRow(0)
     qtbot.waitUntil(lambda: window.current_patient() is not None)
+    qtbot.waitUntil(lambda: not window.record.loading)  # the history is read
+    settle(qtbot, window)
     yield window
-    tasks.wait_for_all()
+    background.wait_for_all()
     window.close()
 
 

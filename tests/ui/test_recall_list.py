@@ -75,7 +75,7 @@ def test_reception_logs_a_message_left_and_the_list_shows_it(
     tip = window.due_model.index(0, DueListModel.CONTACT).data(Qt.ItemDataRole.ToolTipRole)
     assert tip == f"Message left on {today.day} {today:%b %Y}: voicemail; prefers mornings"
     qtbot.waitUntil(lambda: "voicemail; prefers mornings" in window.recall_panel.reach.text())
-    (attempt,) = recall.attempts(clinic, window.due_model.patient_at(0).id)  # type: ignore[union-attr]
+    (attempt,) = recall.attempts(clinic, window.due_model.entry_at(0).patient.id)  # type: ignore[union-attr]
     assert attempt.note == "voicemail; prefers mornings" and attempt.contacted_on == today
 
 
@@ -88,10 +88,11 @@ def test_a_future_date_is_refused_in_the_dialog_and_nothing_is_logged(
     tomorrow = clock.today() + timedelta(days=1)
     dialog.on.setDate(QDate(tomorrow.year, tomorrow.month, tomorrow.day))
     dialog.save()
+    qtbot.waitUntil(lambda: not dialog.saving)
     assert dialog.isVisible()
     assert dialog.error.text().startswith("Not saved: contact date ")
     assert "is in the future" in dialog.error.text()
-    assert recall.attempts(clinic, window.due_model.patient_at(0).id) == []  # type: ignore[union-attr]
+    assert recall.attempts(clinic, window.due_model.entry_at(0).patient.id) == []  # type: ignore[union-attr]
     dialog.reject()
 
 

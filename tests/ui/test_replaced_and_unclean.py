@@ -26,6 +26,7 @@ def _new_patient(qtbot: QtBot, window: MainWindow, record_no: str, family: str) 
     qtbot.keyClicks(dialog.record_no, record_no)
     dialog.family_name.setText(family)  # as pasted from elsewhere
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.saving)  # the save runs off the GUI thread
     return dialog
 
 

@@ -15,7 +15,7 @@ from needlelog.domain.records import Patient
 from needlelog.services import settings
 from needlelog.services.settings import ClinicInfo
 from needlelog.store.database import Database
-from needlelog.ui import report_actions, tasks
+from needlelog.ui import background, report_actions
 from needlelog.ui.report_actions import ReportPreview
 from tests.reports.helpers import page_texts, patient_with_sessions
 from tests.ui.fake_window import FakeWindow
@@ -34,7 +34,7 @@ def window(qtbot: QtBot, db: Database, patient: Patient) -> Iterator[FakeWindow]
     qtbot.addWidget(win)
     report_actions.install(win)
     yield win
-    tasks.wait_for_all()
+    background.wait_for_all()
 
 
 def action(win: FakeWindow, text: str) -> Any:
@@ -92,7 +92,7 @@ def test_cancelled_save_dialog_writes_nothing(
 ) -> None:
     monkeypatch.setattr(report_actions.QFileDialog, "getSaveFileName", lambda *a: ("", ""))
     action(window, "Save report as PDF…").trigger()
-    tasks.wait_for_all()
+    background.wait_for_all()
     assert not list(tmp_path.glob("*.pdf"))
 
 
@@ -106,8 +106,8 @@ def test_preview_shows_every_page_and_saves_the_same_pdf(
     qtbot.waitUntil(lambda: window.findChild(ReportPreview) is not None, timeout=20_000)
     preview = window.findChild(ReportPreview)
     assert preview.isVisible()
-    assert preview.page_count > 1
-    assert preview.page_count == len(page_texts(preview.data))
+    assert preview.document.pageCount() > 1
+    assert preview.document.pageCount() == len(page_texts(preview.data))
     assert preview.print_button.text() == "Print…"
 
     saved = tmp_path / "copy.pdf"
@@ -192,21 +192,34 @@ def test_an_unexpected_report_failure_names_the_log_with_the_trace(
     assert window.findChild(ReportPreview) is None
 
 
-def test_save_session_handout(
-    qtbot: QtBot,
-    window: FakeWindow,
-    db: Database,
-    patient: Patient,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+def test_clinic_settings_open_with_what_is_stored_and_saving_says_so(
+    qtbot: QtBot, window: FakeWindow, db: Database
 ) -> None:
-    from needlelog.services import sessions
+    from needlelog.services import settings
+    from needlelog.ui.clinic_settings import ClinicSettingsDialog
 
-    visit = sessions.latest(db, patient.id)
-    assert visit is not None
-    out = tmp_path / "handout.pdf"
-    monkeypatch.setattr(report_actions.QFileDialog, "getSaveFileName", lambda *a: (str(out), ""))
-    report_actions.save_session_handout(window, db, visit.id)
-    qtbot.waitUntil(lambda: "Saved handout.pdf" in window.statuses, timeout=20_000)
-    texts = page_texts(out)
-    assert len(texts) == 1 and "After your treatment today" in texts[0]
+    action(window, "Clinic settings…").trigger()  # read off the GUI thread, then opened
+    qtbot.waitUntil(lambda: window.findChild(ClinicSettingsDialog) is not None)
+    dialog = window.findChild(ClinicSettingsDialog)
+    assert dialog.isVisible()
+    assert dialog.name.text() == settings.get_clinic(db).name
+    dialog.name.setText("Riverside Skin Clinic")
+    dialog.accept()
+    qtbot.waitUntil(lambda: window.statuses == ["Clinic settings saved."])
+    assert settings.get_clinic(db).name == "Riverside Skin Clinic"
+
+
+def test_the_main_window_and_its_stand_in_are_feature_hosts(
+    window: FakeWindow, db: Database, make_window: Any
+) -> None:
+    from needlelog.ui.features import FeatureHost
+
+    real = make_window(db)
+    assert isinstance(real, FeatureHost)
+    assert isinstance(window, FeatureHost)
+    assert real.features is not None
+    assert [a.text() for a in real.features.reports.reports] == [
+        "Preview report…",
+        "Print report…",
+        "Save report as PDF…",
+    ]

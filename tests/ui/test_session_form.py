@@ -43,15 +43,17 @@ def _recent(days: int = 35, **changes: object):  # type: ignore[no-untyped-def]
 
 
 def _click_zone(qtbot: QtBot, form: SessionForm, area: Area) -> None:
-    form.scroll.ensureWidgetVisible(form.face_map)
+    form.scroll.ensureWidgetVisible(form.treatment.face_map)
     qtbot.mouseClick(
-        form.face_map, Qt.MouseButton.LeftButton, pos=form.face_map.zone_center(area).toPoint()
+        form.treatment.face_map,
+        Qt.MouseButton.LeftButton,
+        pos=form.treatment.face_map.zone_center(area).toPoint(),
     )
     qtbot.wait(1)  # let the new row show, as the event loop does between a click and a key
 
 
 def _type_depth(qtbot: QtBot, form: SessionForm, area: Area, text: str) -> None:
-    spin = form.area_rows.rows[area].depth
+    spin = form.treatment.area_rows.rows[area].depth
     spin.setFocus()
     spin.selectAll()
     qtbot.keyClicks(spin, text)
@@ -64,7 +66,9 @@ def _click(qtbot: QtBot, form: SessionForm, widget: QWidget) -> None:
 
 
 def _save(qtbot: QtBot, form: SessionForm) -> None:
-    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    """Click Save and wait for its outcome (the save runs off the GUI thread)."""
+    qtbot.mouseClick(form.footer.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not form.saving)
 
 
 def test_a_session_logged_through_the_form_is_in_the_history(
@@ -75,31 +79,31 @@ def test_a_session_logged_through_the_form_is_in_the_history(
     sessions.record(db, other.id, _recent(), "test")
     patient = register_patient(family_name="Okafor", given_name="Ada")
     form = open_form(patient)
-    assert form.area_rows.rows == {}  # no previous session of this patient
+    assert form.treatment.area_rows.rows == {}  # no previous session of this patient
 
     _click_zone(qtbot, form, Area.CHEEK_LEFT)
     _click_zone(qtbot, form, Area.CHIN)
-    assert form.face_map.selected_areas() == [Area.CHEEK_LEFT, Area.CHIN]
+    assert form.treatment.face_map.selected_areas() == [Area.CHEEK_LEFT, Area.CHIN]
     checked = [
-        form.area_list.item(i).text()
-        for i in range(form.area_list.count())
-        if form.area_list.item(i).checkState() == Qt.CheckState.Checked
+        form.treatment.area_list.item(i).text()
+        for i in range(form.treatment.area_list.count())
+        if form.treatment.area_list.item(i).checkState() == Qt.CheckState.Checked
     ]
     assert checked == ["Cheek (left)", "Chin"]
     _type_depth(qtbot, form, Area.CHEEK_LEFT, "0.85")
-    passes = form.area_rows.rows[Area.CHEEK_LEFT].passes
+    passes = form.treatment.area_rows.rows[Area.CHEEK_LEFT].passes
     passes.setFocus()
     passes.selectAll()
     qtbot.keyClicks(passes, "3")
 
-    _click(qtbot, form, form.product_rows.add_button)
-    row = form.product_rows.rows[0]
+    _click(qtbot, form, form.products.product_rows.add_button)
+    row = form.products.product_rows.rows[0]
     assert row.lot.text() == ""
     qtbot.keyClick(row.name, Qt.Key.Key_Down)  # the first known product
     assert row.name.currentText() == "Vitamin C serum"
     assert row.lot.text() == "VC2291"
     assert row.expiry.value() == date(2027, 3, 31)
-    form.redness.setCurrentIndex(form.redness.findData(int(Grade.MILD)))
+    form.reactions.redness.setCurrentIndex(form.reactions.redness.findData(int(Grade.MILD)))
 
     with qtbot.waitSignal(form.saved) as signal:
         _save(qtbot, form)
@@ -121,17 +125,17 @@ def test_the_area_list_is_the_keyboard_way_to_the_same_choice(
     qtbot: QtBot, register_patient: Register, open_form: OpenForm
 ) -> None:
     form = open_form(register_patient())
-    form.area_list.setFocus()
-    form.area_list.setCurrentRow(2)  # Periorbital (left)
-    qtbot.keyClick(form.area_list, Qt.Key.Key_Space)
-    assert form.face_map.selected_areas() == [Area.PERIORBITAL_LEFT]
-    assert list(form.area_rows.rows) == [Area.PERIORBITAL_LEFT]
-    form.area_list.setCurrentRow(form.area_list.count() - 1)  # Other
-    qtbot.keyClick(form.area_list, Qt.Key.Key_Space)
-    assert form.area_rows.rows[Area.OTHER].label_edit is not None
+    form.treatment.area_list.setFocus()
+    form.treatment.area_list.setCurrentRow(2)  # Periorbital (left)
+    qtbot.keyClick(form.treatment.area_list, Qt.Key.Key_Space)
+    assert form.treatment.face_map.selected_areas() == [Area.PERIORBITAL_LEFT]
+    assert list(form.treatment.area_rows.rows) == [Area.PERIORBITAL_LEFT]
+    form.treatment.area_list.setCurrentRow(form.treatment.area_list.count() - 1)  # Other
+    qtbot.keyClick(form.treatment.area_list, Qt.Key.Key_Space)
+    assert form.treatment.area_rows.rows[Area.OTHER].label_edit is not None
     # Clicking the map keeps "other", which has no zone.
     _click_zone(qtbot, form, Area.NOSE)
-    assert set(form.area_rows.rows) == {Area.PERIORBITAL_LEFT, Area.NOSE, Area.OTHER}
+    assert set(form.treatment.area_rows.rows) == {Area.PERIORBITAL_LEFT, Area.NOSE, Area.OTHER}
 
 
 def test_a_depth_outside_the_protocol_cannot_be_entered(
@@ -139,7 +143,7 @@ def test_a_depth_outside_the_protocol_cannot_be_entered(
 ) -> None:
     form = open_form(register_patient())
     _click_zone(qtbot, form, Area.FOREHEAD)
-    spin = form.area_rows.rows[Area.FOREHEAD].depth
+    spin = form.treatment.area_rows.rows[Area.FOREHEAD].depth
     assert (spin.minimum(), spin.maximum(), spin.singleStep(), spin.decimals()) == (
         0.5,
         1.0,
@@ -174,8 +178,8 @@ def test_a_depth_the_service_refuses_is_explained_next_to_its_area(
 
     assert sessions.history(db, patient.id) == []
     assert form.isVisible()
-    cheek = form.area_rows.rows[Area.CHEEK_RIGHT].error
-    nose = form.area_rows.rows[Area.NOSE].error
+    cheek = form.treatment.area_rows.rows[Area.CHEEK_RIGHT].error
+    nose = form.treatment.area_rows.rows[Area.NOSE].error
     assert cheek.isVisible()
     assert cheek.text() == (
         "Needle depth for Cheek (right) is 0.90 mm; allowed: 0.50 to 0.80 mm in steps of 0.05 mm."
@@ -183,11 +187,11 @@ def test_a_depth_the_service_refuses_is_explained_next_to_its_area(
     assert nose.isVisible()
     assert nose.text().startswith("Needle depth for Nose is 0.53 mm, not on a 0.05 mm step")
     # The banner names the areas in words too, never by their codes.
-    assert "Needle depth for Cheek (right) is 0.90 mm" in form.error_summary.text()
-    assert "cheek_right" not in form.error_summary.text()
-    assert form.error_banner.isVisible()
-    assert "Not saved: 2 entries need correcting" in form.error_summary.text()
-    assert not form.reload_button.isVisible()
+    assert "Needle depth for Cheek (right) is 0.90 mm" in form.banner.summary.text()
+    assert "cheek_right" not in form.banner.summary.text()
+    assert form.banner.frame.isVisible()
+    assert "Not saved: 2 entries need correcting" in form.banner.summary.text()
+    assert not form.banner.reload_button.isVisible()
 
     # Corrected, it saves and the messages go.
     _type_depth(qtbot, form, Area.CHEEK_RIGHT, "0.80")
@@ -205,20 +209,20 @@ def test_other_refusals_land_under_their_own_fields(
     patient = register_patient()
     form = open_form(patient)
     _save(qtbot, form)  # no area at all
-    assert form._field_errors["areas"].text() == (
+    assert form.error_label("areas").text() == (
         "No treated area; allowed: at least one area with its depth."
     )
     _click_zone(qtbot, form, Area.CHIN)
-    row = form.product_rows.add_row()
+    row = form.products.product_rows.add_row()
     row.name.setEditText("Hyaluronic acid")
     row.lot.setText("HA-1")
     row.expiry.set_value(date(2020, 1, 31))
-    form.practitioner.setEditText("")
+    form.treatment.practitioner.setEditText("")
     _save(qtbot, form)
-    assert not form._field_errors["areas"].isVisible()
+    assert not form.error_label("areas").isVisible()
     assert row.error.isVisible()
     assert "Hyaluronic acid lot HA-1 expired on 2020-01-31" in row.error.text()
-    assert form._field_errors["practitioner"].text() == "Practitioner is required."
+    assert form.error_label("practitioner").text() == "Practitioner is required."
     assert sessions.history(db, patient.id) == []
 
 
@@ -227,23 +231,25 @@ def test_an_avoid_item_blocks_saving_until_a_reason_is_written(
 ) -> None:
     patient = register_patient(contraindications=(Contraindication.PREGNANCY,))
     form = open_form(patient)
-    assert form.screening_boxes[Contraindication.PREGNANCY].isChecked()
+    assert form.screening.boxes[Contraindication.PREGNANCY].isChecked()
     _click_zone(qtbot, form, Area.FOREHEAD)
-    assert form.override_reason.isVisible()
-    assert not form.save_button.isEnabled()
-    assert form.blocked_note.text() == (
+    assert form.screening.override_reason.isVisible()
+    assert not form.footer.save_button.isEnabled()
+    assert form.footer.note.text() == (
         "Saving is blocked: Screening found pregnancy or breastfeeding: treatment should not "
         "go ahead; write an override reason to save this session anyway."
     )
     qtbot.keyClick(form, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-    assert QApplication.focusWidget() is form.override_reason  # where the answer is missing
+    assert (
+        QApplication.focusWidget() is form.screening.override_reason
+    )  # where the answer is missing
     _save(qtbot, form)
     assert sessions.history(db, patient.id) == []
     assert form.isVisible()
 
-    qtbot.keyClicks(form.override_reason, "Breastfeeding ended; GP letter on file")
-    assert form.save_button.isEnabled()
-    assert form.blocked_note.text() == ""
+    qtbot.keyClicks(form.screening.override_reason, "Breastfeeding ended; GP letter on file")
+    assert form.footer.save_button.isEnabled()
+    assert form.footer.note.text() == ""
     with qtbot.waitSignal(form.saved):
         qtbot.keyClick(form, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     stored = sessions.history(db, patient.id)[0]
@@ -259,11 +265,11 @@ def test_a_time_bound_avoid_item_outside_its_window_does_not_block(
 ) -> None:
     form = open_form(register_patient())
     radiation = Contraindication.RADIATION_THERAPY
-    form.screening_boxes[radiation].setChecked(True)
-    assert not form.save_button.isEnabled()
-    form.screening_since[radiation].set_value(date.today() - timedelta(days=800))
-    assert form.save_button.isEnabled()
-    assert not form.override_reason.isVisible()
+    form.screening.boxes[radiation].setChecked(True)
+    assert not form.footer.save_button.isEnabled()
+    form.screening.since[radiation].set_value(date.today() - timedelta(days=800))
+    assert form.footer.save_button.isEnabled()
+    assert not form.screening.override_reason.isVisible()
 
 
 def test_a_caution_item_needs_the_reviewed_tick(
@@ -272,14 +278,14 @@ def test_a_caution_item_needs_the_reviewed_tick(
     patient = register_patient(contraindications=(Contraindication.ANTICOAGULANTS,))
     form = open_form(patient)
     _click_zone(qtbot, form, Area.NECK)
-    assert form.cautions_reviewed.isVisible()
-    assert not form.save_button.isEnabled()
-    assert "tick that these cautions were reviewed" in form.blocked_note.text()
+    assert form.screening.cautions_reviewed.isVisible()
+    assert not form.footer.save_button.isEnabled()
+    assert "tick that these cautions were reviewed" in form.footer.note.text()
     _save(qtbot, form)
     assert sessions.history(db, patient.id) == []
-    form.cautions_reviewed.setFocus()
-    qtbot.keyClick(form.cautions_reviewed, Qt.Key.Key_Space)
-    assert form.save_button.isEnabled()
+    form.screening.cautions_reviewed.setFocus()
+    qtbot.keyClick(form.screening.cautions_reviewed, Qt.Key.Key_Space)
+    assert form.footer.save_button.isEnabled()
     with qtbot.waitSignal(form.saved):
         _save(qtbot, form)
     assert sessions.history(db, patient.id)[0].data.cautions_acknowledged
@@ -300,19 +306,19 @@ def test_closing_an_edited_form_asks_before_discarding(
 
     form = open_form(patient)
     _click_zone(qtbot, form, Area.CHIN)
-    form.notes.setFocus()
-    qtbot.keyClicks(form.notes, "Tolerated well")
+    form.aftercare.notes.setFocus()
+    qtbot.keyClicks(form.aftercare.notes, "Tolerated well")
     form_questions.answer = KEEP_BUTTON
     qtbot.keyClick(form, Qt.Key.Key_Escape)
     assert form_questions.asked[-1][0] == "Discard changes?"
     assert form.isVisible()
-    assert form.notes.toPlainText() == "Tolerated well"
+    assert form.aftercare.notes.toPlainText() == "Tolerated well"
     form.close()  # the window's close button
     assert len(form_questions.asked) == 2
     assert form.isVisible()
 
     form_questions.answer = DISCARD_BUTTON
-    qtbot.mouseClick(form.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(form.footer.cancel_button, Qt.MouseButton.LeftButton)
     assert len(form_questions.asked) == 3
     assert not form.isVisible()
     assert sessions.history(db, patient.id) == []
@@ -337,7 +343,7 @@ def test_a_new_session_starts_from_the_previous_one(
     sessions.record(db, patient.id, previous, "test")
     form = open_form(patient)
 
-    assert form.face_map.selected_areas() == [Area.CHEEK_LEFT]
+    assert form.treatment.face_map.selected_areas() == [Area.CHEEK_LEFT]
     new = form.collect()
     assert new.areas == previous.areas
     assert new.products == previous.products
@@ -350,7 +356,7 @@ def test_a_new_session_starts_from_the_previous_one(
     assert new.notes == new.adverse_events == ""
     assert new.performed_at.date() == date.today()
     assert new.next_due == sessions.default_next_due(db, patient.id, date.today())
-    assert "Last session" in form.findChildren(type(form.blocked_note), "patientLine")[-1].text()
+    assert "Last session" in form.findChildren(type(form.footer.note), "patientLine")[-1].text()
     assert not form.is_dirty()
 
 
@@ -360,25 +366,25 @@ def test_amending_a_session_changed_elsewhere_shows_the_conflict(
     patient = register_patient()
     stored = sessions.record(db, patient.id, _recent(notes="First note"), "test")
     form = open_form(patient, stored)
-    assert form.notes.toPlainText() == "First note"
+    assert form.aftercare.notes.toPlainText() == "First note"
     # A colleague corrects the same session on another PC.
     other = sessions.amend(
         db, stored.id, _recent(notes="Colleague's note"), stored.version, "colleague"
     )
-    form.notes.setPlainText("My note")
+    form.aftercare.notes.setPlainText("My note")
 
     _save(qtbot, form)
 
     assert form.isVisible()
-    assert "changed by someone else" in form.error_summary.text()
-    assert form.reload_button.isVisible()
+    assert "changed by someone else" in form.banner.summary.text()
+    assert form.banner.reload_button.isVisible()
     assert sessions.get(db, stored.id).data.notes == "Colleague's note"
 
-    qtbot.mouseClick(form.reload_button, Qt.MouseButton.LeftButton)
-    assert form.notes.toPlainText() == "Colleague's note"
-    assert not form.error_banner.isVisible()
+    qtbot.mouseClick(form.banner.reload_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: form.aftercare.notes.toPlainText() == "Colleague's note")
+    assert not form.banner.frame.isVisible()
     assert not form.is_dirty()
-    form.notes.setPlainText("Colleague's note, checked")
+    form.aftercare.notes.setPlainText("Colleague's note, checked")
     with qtbot.waitSignal(form.saved) as signal:
         _save(qtbot, form)
     assert signal.args[0].version == other.version + 1
@@ -390,8 +396,8 @@ def test_tab_walks_down_the_form_through_rows_added_on_the_way(
 ) -> None:
     form = open_form(register_patient())
     _click_zone(qtbot, form, Area.CHIN)
-    form.area_list.setFocus()
-    row = form.area_rows.rows[Area.CHIN]
+    form.treatment.area_list.setFocus()
+    row = form.treatment.area_rows.rows[Area.CHIN]
     walk = []
     for _ in range(5):
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
@@ -400,11 +406,11 @@ def test_tab_walks_down_the_form_through_rows_added_on_the_way(
         row.depth,
         row.passes,
         row.endpoint,
-        form.product_rows.add_button,
-        form.redness,
+        form.products.product_rows.add_button,
+        form.reactions.redness,
     ]
     # A product row added later also sits between the areas and the reactions.
-    product = form.product_rows.add_row()
+    product = form.products.product_rows.add_row()
     qtbot.wait(1)
     row.endpoint.setFocus()
     qtbot.keyClick(row.endpoint, Qt.Key.Key_Tab)
@@ -416,14 +422,14 @@ def test_other_area_needs_words_and_they_are_asked_for_under_it(
 ) -> None:
     patient = register_patient()
     form = open_form(patient)
-    other = form.area_list.item(form.area_list.count() - 1)
+    other = form.treatment.area_list.item(form.treatment.area_list.count() - 1)
     other.setCheckState(Qt.CheckState.Checked)
     _save(qtbot, form)
-    error = form.area_rows.rows[Area.OTHER].error
+    error = form.treatment.area_rows.rows[Area.OTHER].error
     assert error.isVisible()
     assert error.text() == "An area marked “Other” needs a description of where it is."
     assert sessions.history(db, patient.id) == []
-    label = form.area_rows.rows[Area.OTHER].label_edit
+    label = form.treatment.area_rows.rows[Area.OTHER].label_edit
     assert label is not None
     label.setFocus()
     qtbot.keyClicks(label, "Scar on left temple")
@@ -451,11 +457,11 @@ def test_a_database_failure_keeps_the_entries_in_the_form(
     with qtbot.assertNotEmitted(form.saved):
         _save(qtbot, form)
     assert form.isVisible()
-    assert form.error_summary.text() == (
+    assert form.banner.summary.text() == (
         "Not saved: The database clinic.sqlite3 is busy; try again in a moment. "
         "Your entries are still here."
     )
-    assert form.face_map.selected_areas() == [Area.CHIN]
+    assert form.treatment.face_map.selected_areas() == [Area.CHIN]
     assert form.is_dirty()
 
 
@@ -464,8 +470,8 @@ def test_alt_and_a_number_jumps_to_that_section(
 ) -> None:
     form = open_form(register_patient())
     qtbot.keyClick(form, Qt.Key.Key_5, Qt.KeyboardModifier.AltModifier)
-    assert QApplication.focusWidget() is form.redness
-    assert form.steps.currentRow() == 4
+    assert QApplication.focusWidget() is form.reactions.redness
+    assert form.page.steps.currentRow() == 4
     qtbot.keyClick(form, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
-    assert QApplication.focusWidget() is form.screening_boxes[Contraindication.OPEN_LESIONS]
-    assert form.steps.currentRow() == 0
+    assert QApplication.focusWidget() is form.screening.boxes[Contraindication.OPEN_LESIONS]
+    assert form.page.steps.currentRow() == 0

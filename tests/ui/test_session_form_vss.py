@@ -18,6 +18,7 @@ from needlelog.ui.form_widgets import KEEP_BUTTON
 from needlelog.ui.main_window import MainWindow
 from needlelog.ui.patient_record import HistoryModel
 from needlelog.ui.session_form import SessionForm
+from needlelog.ui.session_parts.header import previous_summary
 from tests.factories import make_patient, make_session
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ def _recent(days: int = 35, **changes: object):  # type: ignore[no-untyped-def]
 
 
 def _type(qtbot: QtBot, form: SessionForm, item: str, text: str) -> None:
-    spin = form.vss.spins[item]
+    spin = form.assessment.vss.spins[item]
     form.scroll.ensureWidgetVisible(spin)
     spin.setFocus()
     spin.selectAll()
@@ -44,7 +45,7 @@ def _type(qtbot: QtBot, form: SessionForm, item: str, text: str) -> None:
 
 
 def _tick_vss(qtbot: QtBot, form: SessionForm) -> None:
-    box = form.vss.enabled
+    box = form.assessment.vss.enabled
     form.scroll.ensureWidgetVisible(box)
     # A checkbox toggles where its indicator is, at the left edge.
     qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
@@ -52,7 +53,7 @@ def _tick_vss(qtbot: QtBot, form: SessionForm) -> None:
 
 def _save(qtbot: QtBot, form: SessionForm) -> TreatmentSession:
     with qtbot.waitSignal(form.saved) as signal:
-        qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(form.footer.save_button, Qt.MouseButton.LeftButton)
     assert not form.isVisible()
     stored: TreatmentSession = signal.args[0]
     return stored
@@ -63,25 +64,25 @@ def test_vss_entered_in_the_form_is_stored_with_its_total_shown_live(
 ) -> None:
     patient = register_patient()
     form = open_form(patient)
-    assert not form.vss.enabled.isChecked()
-    assert not form.vss.panel.isVisible()
-    form.area_list.item(0).setCheckState(Qt.CheckState.Checked)
+    assert not form.assessment.vss.enabled.isChecked()
+    assert not form.assessment.vss.panel.isVisible()
+    form.treatment.area_list.item(0).setCheckState(Qt.CheckState.Checked)
 
     _tick_vss(qtbot, form)
-    assert form.vss.enabled.isChecked()
-    assert form.vss.panel.isVisible()
-    assert form.vss.total.text() == "<b>0</b> / 13"
+    assert form.assessment.vss.enabled.isChecked()
+    assert form.assessment.vss.panel.isVisible()
+    assert form.assessment.vss.total.text() == "<b>0</b> / 13"
     _type(qtbot, form, "vascularity", "2")
     _type(qtbot, form, "pigmentation", "1")
     _type(qtbot, form, "pliability", "3")
     _type(qtbot, form, "height", "1")
-    assert form.vss.total.text() == "<b>7</b> / 13"
+    assert form.assessment.vss.total.text() == "<b>7</b> / 13"
     # Each item says what its values mean, the one chosen in bold.
-    hint = form.vss._hints["pliability"].text()
+    hint = form.assessment.vss._hints["pliability"].text()
     assert "<b>3: firm</b>" in hint and "5: contracture" in hint and "0: normal" in hint
     # The ranges hold: a vascularity of 7 cannot be typed.
     _type(qtbot, form, "vascularity", "7")
-    assert form.vss.spins["vascularity"].value() == 2
+    assert form.assessment.vss.spins["vascularity"].value() == 2
 
     stored = _save(qtbot, form)
     assert sessions.get(db, stored.id).data.vss == SCORED
@@ -93,12 +94,12 @@ def test_a_session_without_the_vss_ticked_stores_none(
 ) -> None:
     patient = register_patient()
     form = open_form(patient)
-    form.area_list.item(0).setCheckState(Qt.CheckState.Checked)
+    form.treatment.area_list.item(0).setCheckState(Qt.CheckState.Checked)
     # Ticked, scored, then unticked: the practitioner decided against it.
     _tick_vss(qtbot, form)
     _type(qtbot, form, "pliability", "4")
     _tick_vss(qtbot, form)
-    assert not form.vss.panel.isVisible()
+    assert not form.assessment.vss.panel.isVisible()
     stored = _save(qtbot, form)
     assert sessions.get(db, stored.id).data.vss is None
 
@@ -110,11 +111,11 @@ def test_a_new_session_does_not_carry_the_previous_vss_over(
     sessions.record(db, patient.id, _recent(vss=SCORED, scar_grade=3), "test")
     form = open_form(patient)
     # Scores are judged afresh each visit, like the grades and reactions.
-    assert form.vss.value() is None
-    assert not form.vss.enabled.isChecked()
-    assert form.scar_grade.currentData() is None
+    assert form.assessment.vss.value() is None
+    assert not form.assessment.vss.enabled.isChecked()
+    assert form.assessment.scar_grade.currentData() is None
     # The last total is in the header, to compare with.
-    assert "VSS 7/13" in form._previous_summary(sessions.latest(db, patient.id))
+    assert "VSS 7/13" in previous_summary(sessions.latest(db, patient.id))
     assert not form.is_dirty()
 
 
@@ -137,21 +138,21 @@ def test_a_correction_loads_the_vss_and_keeps_or_changes_it(
     patient = register_patient()
     stored = sessions.record(db, patient.id, _recent(vss=SCORED), "test")
     form = open_form(patient, stored)
-    assert form.vss.enabled.isChecked()
-    assert form.vss.panel.isVisible()
-    assert {f: s.value() for f, s in form.vss.spins.items()} == {
+    assert form.assessment.vss.enabled.isChecked()
+    assert form.assessment.vss.panel.isVisible()
+    assert {f: s.value() for f, s in form.assessment.vss.spins.items()} == {
         "vascularity": 2,
         "pigmentation": 1,
         "pliability": 3,
         "height": 1,
     }
-    assert form.vss.total.text() == "<b>7</b> / 13"
+    assert form.assessment.vss.total.text() == "<b>7</b> / 13"
     assert not form.is_dirty()
     if change == "notes only":
-        form.notes.setPlainText("Reviewed")
+        form.aftercare.notes.setPlainText("Reviewed")
     elif change == "height 3":
         _type(qtbot, form, "height", "3")
-        assert form.vss.total.text() == "<b>9</b> / 13"
+        assert form.assessment.vss.total.text() == "<b>9</b> / 13"
     else:
         _tick_vss(qtbot, form)
     assert form.is_dirty()
@@ -167,7 +168,7 @@ def test_a_correction_can_add_a_vss_to_a_session_without_one(
     patient = register_patient()
     stored = sessions.record(db, patient.id, _recent(), "test")
     form = open_form(patient, stored)
-    assert not form.vss.enabled.isChecked()
+    assert not form.assessment.vss.enabled.isChecked()
     _tick_vss(qtbot, form)
     _type(qtbot, form, "vascularity", "1")
     _save(qtbot, form)
@@ -203,6 +204,7 @@ def test_the_history_shows_a_vss_column_only_for_a_patient_scored_on_it(
 
     window.patient_view.selectRow(0)
     qtbot.waitUntil(lambda: window.current_patient() is not None)
+    qtbot.waitUntil(lambda: not window.record.loading)
     assert window.current_patient().id == scored.id
     assert model.headerData(HistoryModel.VSS, Qt.Orientation.Horizontal) == "VSS"
     assert not table.isColumnHidden(HistoryModel.VSS)
@@ -216,4 +218,5 @@ def test_the_history_shows_a_vss_column_only_for_a_patient_scored_on_it(
 
     window.patient_view.selectRow(1)
     qtbot.waitUntil(lambda: window.current_patient().id == plain.id)
+    qtbot.waitUntil(lambda: not window.record.loading)
     assert table.isColumnHidden(HistoryModel.VSS)

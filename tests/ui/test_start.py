@@ -23,10 +23,11 @@ from needlelog.services.demo_data import DEMO_PREFIX
 from needlelog.services.settings import get_clinic
 from needlelog.store.database import Database
 from needlelog.ui import app as app_module
-from needlelog.ui import first_run, tasks
+from needlelog.ui import background, first_run
 from needlelog.ui.app import CANNOT_OPEN, Startup, run_app, start_app
 from needlelog.ui.main_window import OPENING_RECORDS, MainWindow
 from needlelog.ui.patient_dialog import PatientDialog
+from needlelog.ui.patient_models import PatientRole
 from tests.ui.conftest import settle
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,10 +97,10 @@ def started(qtbot: QtBot) -> Iterator[list[Startup]]:
     """Startups made by a test; their windows close and their databases close at the end."""
     made: list[Startup] = []
     yield made
-    tasks.wait_for_all()
+    background.wait_for_all()
     for startup in made:
         startup.window.close()
-        tasks.wait_for_all()
+        background.wait_for_all()
         if startup.db is not None:
             startup.db.dispose()
 
@@ -147,7 +148,7 @@ def test_start_shows_the_main_window_opening_then_the_records(
     assert not QApplication.windowIcon().isNull()  # set once the window had painted
     assert not window.new_patient_action.icon().isNull()  # the menus' icons, likewise
     assert window.patient_model.rowCount() > 0
-    first = window.patient_model.patient_at(0)
+    first = window.patient_model.index(0, 0).data(PatientRole)
     assert first is not None
     assert first == patients.search(big_db, "", limit=1)[0]
     assert window.patient_view.placeholder() == ""
@@ -169,7 +170,7 @@ def test_start_shows_the_main_window_opening_then_the_records(
     qtbot.waitUntil(lambda: not window.search_pending)
     assert window.patient_model.rowCount() > 0
     for row in range(window.patient_model.rowCount()):
-        shown_patient = window.patient_model.patient_at(row)
+        shown_patient = window.patient_model.index(row, 0).data(PatientRole)
         assert shown_patient is not None
         assert family.lower() in shown_patient.full_name.lower()
 
@@ -179,7 +180,7 @@ def test_a_new_install_opens_with_the_choices_of_the_welcome_applied(
 ) -> None:
     path = tmp_path / "new" / "clinic.sqlite3"
     url = f"sqlite:///{path}"
-    assert first_run.needs_first_run(url)
+    assert not path.exists()  # a new install
     choices = first_run.FirstRunChoices(clinic_name="Riverside Skin Clinic", add_demo=True)
 
     startup = start_app(url, choices)
@@ -192,7 +193,7 @@ def test_a_new_install_opens_with_the_choices_of_the_welcome_applied(
 
     assert path.exists()
     assert get_clinic(window.db).name == "Riverside Skin Clinic"
-    patient = window.patient_model.patient_at(0)
+    patient = window.patient_model.index(0, 0).data(PatientRole)
     assert patient is not None and patient.record_no.startswith(DEMO_PREFIX)
 
 
@@ -253,7 +254,7 @@ def test_attaching_twice_is_refused(qtbot: QtBot, db: Database) -> None:
     qtbot.addWidget(window)
     with pytest.raises(RuntimeError, match="already attached"):
         window.attach(db)
-    tasks.wait_for_all()
+    background.wait_for_all()
 
 
 def test_a_failing_open_hides_the_window_explains_and_exits_1(
@@ -311,7 +312,6 @@ def test_the_sqlite_file_is_read_from_the_url_as_sqlalchemy_reads_it(url: str) -
         else None
     )
     assert config.sqlite_file(url) == expected
-    assert first_run.database_file(url) == expected
 
 
 def test_the_welcome_names_demo_patients_as_the_demo_data_does() -> None:

@@ -1,0 +1,84 @@
+"""The session form's sections: between them they give every field of a session exactly
+once, and each gives back what it was loaded with."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+
+from needlelog.domain.codes import Area, Grade, Indication
+from needlelog.domain.contraindications import Contraindication, ScreeningAnswer
+from needlelog.domain.records import (
+    Numbing,
+    Patient,
+    Product,
+    SessionData,
+    TreatedArea,
+    VancouverScarScale,
+)
+from needlelog.services import sessions
+from needlelog.store.database import Database
+from needlelog.ui.session_form import SessionForm
+from tests.factories import make_session
+
+pytest_plugins = ["tests.ui.form_fixtures"]
+
+
+def test_every_field_of_a_session_comes_from_exactly_one_section(
+    register_patient: Callable[..., Patient], open_form: Callable[..., SessionForm]
+) -> None:
+    form = open_form(register_patient())
+    given = [name for section in form.sections for name in section.values()]
+    assert len(given) == len(set(given))
+    assert sorted(given) == sorted(f.name for f in dataclasses.fields(SessionData))
+
+
+def test_each_section_gives_back_the_stored_session_it_shows(
+    db: Database,
+    register_patient: Callable[..., Patient],
+    open_form: Callable[..., SessionForm],
+) -> None:
+    patient = register_patient()
+    # Every field away from its default, so a section that drops one is caught.
+    full = make_session(
+        performed_at=datetime(2026, 3, 2, 10, 30),
+        areas=(
+            TreatedArea(Area.CHEEK_LEFT, Decimal("0.75"), passes=3),
+            TreatedArea(Area.OTHER, Decimal("0.60"), passes=1, label="Scar on left temple"),
+        ),
+        indications=(Indication.ACNE_SCARS, Indication.PIGMENTATION),
+        device="Dermapen 4",
+        cartridge_needles=12,
+        cartridge_lot="C-2291",
+        pen_speed=6,
+        numbing=Numbing("Lidocaine 5% cream", 25),
+        products=(Product("Vitamin C serum", "VC2291", date(2027, 3, 31)),),
+        redness=Grade.MODERATE,
+        bruising=Grade.MILD,
+        swelling=Grade.SEVERE,
+        pinpoint_bleeding=True,
+        acne_flare=True,
+        adverse_events="Small bruise on the chin",
+        pain=4,
+        scar_grade=3,
+        gais=2,
+        satisfaction=8,
+        vss=VancouverScarScale(vascularity=2, pigmentation=1, pliability=3, height=1),
+        notes="Good response",
+        aftercare_given=True,
+        next_due=date(2026, 3, 30),
+        screening=(ScreeningAnswer(Contraindication.ANTICOAGULANTS, True),),
+        cautions_acknowledged=True,
+    )
+    stored = sessions.record(db, patient.id, full, "test")
+    form = open_form(patient, stored)
+    for section in form.sections:
+        shown = section.values()
+        kept = {name: getattr(stored.data, name) for name in shown}
+        if "screening" in shown:  # the form answers every item; compare those that apply
+            shown["screening"] = tuple(a for a in shown["screening"] if a.present)
+            kept["screening"] = tuple(a for a in kept["screening"] if a.present)
+            assert shown["screening"] == full.screening
+        assert shown == kept, section.title
