@@ -86,10 +86,11 @@ class LockPanel(QFrame):
         self.unlock.setDefault(True)
         self.unlock.setMaximumWidth(160)
         box = QWidget()
+        box.setFixedWidth(440)
         inner = QVBoxLayout(box)
+        inner.setSpacing(10)
         for widget in (title, self.who, self.password, self.message, self.unlock):
             inner.addWidget(widget)
-        box.setMaximumWidth(420)
         layout = QVBoxLayout(self)
         layout.addStretch(1)
         layout.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)

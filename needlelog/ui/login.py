@@ -182,6 +182,9 @@ def apply_role(window: MainWindow, ui: AccountActions) -> None:
     window.new_session_action.setVisible(records)
     if not records:
         ui.hidden.append(window.new_session_action)
+    window.record.may_record = records
+    if not records:
+        window.record.restart_button.hide()
     window.record.set_clinical(allowed(Permission.CLINICAL_READ))
     window.record.new_session_button.setVisible(records and allowed(Permission.CLINICAL_READ))
     ui.manage.setVisible(account is None or account.may(Permission.MANAGE_ACCOUNTS))

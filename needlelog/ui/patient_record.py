@@ -249,6 +249,7 @@ class PatientRecordView(QWidget):
         # False for an account that may not see clinical details (reception): the
         # record shows who the patient is, how to reach them and when they are due.
         self.clinical = True
+        self.may_record = True  # False: no New session, no Restart course (not a recorder)
         self.patient: Patient | None = None
         self.status: CourseStatus | None = None
         self._records = LatestOnly(self)
@@ -580,7 +581,7 @@ class PatientRecordView(QWidget):
         self.status_label.setStyleSheet(style)
         self.status_label.setText(text)
         self.restart_button.setVisible(
-            status.state is CourseState.INTERRUPTED and not patient.archived
+            status.state is CourseState.INTERRUPTED and not patient.archived and self.may_record
         )
 
     def _size_history(self) -> None:
