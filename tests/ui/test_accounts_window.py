@@ -226,3 +226,21 @@ def test_the_login_dialog_signs_in_and_says_a_refusal(
     with qtbot.waitSignal(dialog.accepted):
         dialog.sign_in()
     assert accounts.current() is not None and accounts.current().name == "amelia"  # type: ignore[union-attr]
+
+
+def test_reception_edits_contact_details_without_seeing_clinical_ones(
+    qtbot: QtBot, db: Database, clinic: Patient, tmp_path: Path
+) -> None:
+    from needlelog.ui.patient_dialog import PatientDialog
+
+    accounts.sign_in(db, "rita", PASSWORD)
+    dialog = PatientDialog(db, clinic)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert not dialog.notes.isVisible() and not dialog.fitzpatrick.isVisible()
+    assert not any(b.isVisible() for b in dialog.contraindication_boxes.values())
+    assert dialog.phone.isVisible() and dialog.email.isVisible()
+    shown = _shown_texts()
+    assert not any("Rolling scars" in t for t in shown)
+    dialog.grab().save(str(tmp_path / "reception-patient.png"))
