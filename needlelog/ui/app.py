@@ -191,6 +191,8 @@ def start_app(url: str, choices: FirstRunChoices | None = None) -> Startup:
             from needlelog.ui.first_run import apply_in_background
 
             apply_in_background(window, db, choices, on_done=window.reload)
+            if not choices.without_accounts and window.accounts_ui is not None:
+                window.accounts_ui.manage.trigger()  # the first account, as chosen
         check_pages_in_background(window)
 
     def failed(exc: BaseException, trace: str) -> None:

@@ -244,3 +244,46 @@ def test_reception_edits_contact_details_without_seeing_clinical_ones(
     shown = _shown_texts()
     assert not any("Rolling scars" in t for t in shown)
     dialog.grab().save(str(tmp_path / "reception-patient.png"))
+
+
+def test_with_accounts_the_start_asks_who_works_before_any_record_shows(
+    qtbot: QtBot, db: Database, clinic: Patient, tmp_path: Path
+) -> None:
+    from needlelog.ui import background
+    from needlelog.ui.app import start_app
+
+    url = db.url
+    startup = start_app(url)
+    window = startup.window
+    qtbot.addWidget(window)
+    try:
+        qtbot.waitUntil(
+            lambda: any(
+                isinstance(w, LoginDialog) and w.isVisible() for w in QApplication.topLevelWidgets()
+            ),
+            timeout=30_000,
+        )
+        dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, LoginDialog))
+        assert not window.attached
+        assert not any(FAMILY in t for t in _shown_texts())
+        dialog.grab().save(str(tmp_path / "login.png"))
+        dialog.who.setCurrentIndex(dialog.who.findData("amelia"))
+        dialog.password.setText(PASSWORD)
+        dialog.sign_in()
+        qtbot.waitUntil(lambda: window.attached, timeout=30_000)
+        qtbot.waitUntil(lambda: window.patient_model.rowCount() == 1)
+        assert window.accounts_ui is not None
+        assert window.accounts_ui.who.text() == "Signed in: Dr. Amelia Hart (practitioner)"
+    finally:
+        background.wait_for_all()
+        window.close()
+        background.wait_for_all()
+        if startup.db is not None:
+            startup.db.dispose()
+
+
+def test_the_first_run_choice_to_work_without_accounts(db: Database) -> None:
+    from needlelog.ui.first_run import FirstRunChoices, apply_first_run
+
+    apply_first_run(db, FirstRunChoices())
+    assert accounts.works_without_accounts(db)
