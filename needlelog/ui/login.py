@@ -303,10 +303,21 @@ def _manage(window: MainWindow, ui: AccountActions) -> None:
         dialog.open()
         return
 
-    def show(rows: object) -> None:
-        AccountsDialog(db, rows, window).open()  # type: ignore[arg-type]
+    def show(answer: object) -> None:
+        rows, idle = answer  # type: ignore[misc]
+        dialog = AccountsDialog(db, rows, idle, window)
+        dialog.idle_changed.connect(lambda minutes: _idle_changed(window, ui, minutes))
+        dialog.open()
 
-    run_task(lambda _c: accounts.all_accounts(db), show, None, window)
+    run_task(
+        lambda _c: (accounts.all_accounts(db), accounts.idle_lock_minutes(db)), show, None, window
+    )
+
+
+def _idle_changed(window: MainWindow, ui: AccountActions, minutes: int) -> None:
+    window.idle_lock_minutes = minutes
+    if ui.lock is not None:
+        ui.lock.set_idle_minutes(minutes)
 
 
 def _now_with_accounts(window: MainWindow, ui: AccountActions) -> None:

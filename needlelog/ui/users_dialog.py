@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -16,13 +17,14 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from needlelog.domain.accounts import FIRST_ROLE, Role
+from needlelog.domain.accounts import FIRST_ROLE, IDLE_LOCK_DEFAULT, IDLE_LOCK_RANGE, Role
 from needlelog.ui.background import run_task
 
 if TYPE_CHECKING:
@@ -175,7 +177,15 @@ class ChangePasswordDialog(_Form):
 class AccountsDialog(QDialog):
     """The administrator's list of accounts."""
 
-    def __init__(self, db: Database, rows: list[Account], parent: QWidget | None = None) -> None:
+    idle_changed = Signal(int)  # the clinic's idle lock, in minutes, as saved
+
+    def __init__(
+        self,
+        db: Database,
+        rows: list[Account],
+        idle_minutes: int = IDLE_LOCK_DEFAULT,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("accountsDialog")
         self.setWindowTitle("Accounts")
@@ -203,7 +213,20 @@ class AccountsDialog(QDialog):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(close)
+        self.idle = QSpinBox()
+        self.idle.setObjectName("idleLockMinutes")
+        self.idle.setRange(*IDLE_LOCK_RANGE)
+        self.idle.setSuffix(" minutes without a key or a click")
+        self.idle.setValue(idle_minutes)
+        save_idle = QPushButton("Save")
+        save_idle.clicked.connect(self._save_idle)
+        idle_row = QHBoxLayout()
+        idle_row.addWidget(QLabel("Lock the screen after"))
+        idle_row.addWidget(self.idle)
+        idle_row.addWidget(save_idle)
+        idle_row.addStretch(1)
         layout = QVBoxLayout(self)
+        layout.addLayout(idle_row)
         layout.addWidget(self.table)
         layout.addWidget(self.message)
         layout.addLayout(buttons)
@@ -233,6 +256,17 @@ class AccountsDialog(QDialog):
 
     def _refused(self, exc: BaseException, _trace: str) -> None:
         self.message.setText(_sentence(exc))
+
+    def _save_idle(self) -> None:
+        from needlelog.services import accounts
+
+        db, minutes = self._db, self.idle.value()
+
+        def saved(_r: object) -> None:
+            self.message.setText(f"The screen now locks after {minutes} idle minutes.")
+            self.idle_changed.emit(minutes)
+
+        run_task(lambda _c: accounts.set_idle_lock_minutes(db, minutes), saved, self._refused, self)
 
     def _add(self) -> None:
         dialog = AddAccountDialog(self._db, first=False, parent=self)

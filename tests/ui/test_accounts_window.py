@@ -287,3 +287,51 @@ def test_the_first_run_choice_to_work_without_accounts(db: Database) -> None:
 
     apply_first_run(db, FirstRunChoices())
     assert accounts.works_without_accounts(db)
+
+
+def test_the_administrator_adds_disables_and_sets_the_idle_lock(
+    qtbot: QtBot, db: Database, clinic: Patient, tmp_path: Path
+) -> None:
+    from needlelog.ui.users_dialog import AccountsDialog
+
+    accounts.sign_in(db, "ada", PASSWORD)
+    dialog = AccountsDialog(db, accounts.all_accounts(db), accounts.idle_lock_minutes(db))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.grab().save(str(tmp_path / "accounts.png"))
+    assert dialog.table.rowCount() == 4
+    dialog.table.selectRow(next(r for r in range(4) if dialog.table.item(r, 0).text() == "ada"))
+    dialog._disable()
+    qtbot.waitUntil(lambda: "Ada is the last administrator" in dialog.message.text())
+    dialog.table.selectRow(next(r for r in range(4) if dialog.table.item(r, 0).text() == "sam"))
+    dialog._disable()
+    qtbot.waitUntil(lambda: dialog.table.item(3, 3).text() == "disabled")
+    dialog.idle.setValue(12)
+    with qtbot.waitSignal(dialog.idle_changed):
+        dialog._save_idle()
+    assert accounts.idle_lock_minutes(db) == 12
+
+
+def test_a_quick_switch_of_user_on_a_shared_pc(
+    qtbot: QtBot,
+    db: Database,
+    clinic: Patient,
+    make_window: Callable[[Database], MainWindow],
+) -> None:
+    accounts.sign_in(db, "amelia", PASSWORD)
+    window = make_window(db)
+    ui = window.accounts_ui
+    assert ui is not None and window.record.clinical
+    ui.switch_user.trigger()
+    qtbot.waitUntil(
+        lambda: any(
+            isinstance(w, LoginDialog) and w.isVisible() for w in QApplication.topLevelWidgets()
+        )
+    )
+    dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, LoginDialog))
+    dialog.who.setCurrentIndex(dialog.who.findData("rita"))
+    dialog.password.setText(PASSWORD)
+    dialog.sign_in()
+    qtbot.waitUntil(lambda: ui.who.text() == "Signed in: Rita Desk (reception)")
+    assert not window.record.clinical and not window.new_session_action.isVisible()
