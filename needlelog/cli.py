@@ -300,27 +300,45 @@ def cmd_restore(args: argparse.Namespace, url: str) -> int:
 
 def _sign_in_before_restore(url: str, args: argparse.Namespace) -> None:
     """A database with accounts is replaced only by an administrator of it. The
-    database is looked at as it is (no upgrade, no backup made): a missing or
-    unreadable one, the usual reason to restore, asks nobody."""
-    from sqlalchemy import inspect
+    database is only looked at (read-only, no upgrade, no backup made) until it is
+    known to have accounts: a missing, unreadable or foreign one, the usual reasons
+    to restore, asks nobody and is left exactly as it is."""
+    import sqlite3
+
+    from sqlalchemy import inspect, text
     from sqlalchemy.exc import SQLAlchemyError
 
     from needlelog.store.database import Database
 
     path = config.sqlite_file(url)
-    if path is not None and not path.exists():
-        return
+    if path is not None:
+        if not path.exists():
+            return
+        try:
+            conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+            try:
+                found = conn.execute("SELECT 1 FROM accounts LIMIT 1").fetchone() is not None
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            return
+        if not found:
+            return
     try:
         db = Database(url)
     except (SQLAlchemyError, StoreError, OSError):
         return
     try:
         try:
-            has_table = inspect(db.engine).has_table("accounts")
+            if path is None:
+                if not inspect(db.engine).has_table("accounts"):
+                    return
+                with db.engine.connect() as conn:
+                    if conn.execute(text("SELECT 1 FROM accounts LIMIT 1")).first() is None:
+                        return
         except (SQLAlchemyError, StoreError, OSError):
             return
-        if has_table:
-            sign_in_for(db, args)
+        sign_in_for(db, args)
     finally:
         db.dispose()
 

@@ -9,13 +9,16 @@ and refuses nothing, so it works exactly as it always did.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
 
 from needlelog import config
-from needlelog.domain.accounts import AccessRefused, Account, Permission, refusal
+from needlelog.domain.accounts import AccessRefused, Account, Permission, Role, refusal
+from needlelog.domain.accounts import may as may_role
+from needlelog.domain.records import PatientData, SessionData
 from needlelog.store.database import Database
 from needlelog.store.models import AccountRow
 
@@ -86,3 +89,40 @@ def may(db: Database, permission: Permission) -> bool:
     except AccessRefused:
         return False
     return True
+
+
+def as_recorded_by_current(data: SessionData) -> SessionData:
+    """With someone signed in, a new session's practitioner is that account's display
+    name, whatever the request carried (never carried over from the last save)."""
+    account = _state.account
+    if account is None or data.practitioner == account.display_name:
+        return data
+    return replace(data, practitioner=account.display_name)
+
+
+def _clinical(data: PatientData | None) -> tuple[object, ...]:
+    if data is None:
+        return (None, (), "")
+    return (data.fitzpatrick, tuple(data.contraindications), data.notes.strip())
+
+
+def require_clinical_unchanged(
+    db: Database, before: Callable[[], PatientData | None], after: PatientData
+) -> None:
+    """A role that may not record clinical details (reception, administrator) may still
+    register a patient and change contact details, but not the Fitzpatrick type,
+    contraindications or notes; ``before`` is read only for such a role."""
+    account = _state.account
+    if account is None:
+        if has_accounts(db):
+            raise AccessRefused(refusal(None, Permission.CONTACT_WRITE))
+        return
+    require(db, Permission.CONTACT_WRITE)
+    if account.may(Permission.CLINICAL_WRITE):
+        return
+    if _clinical(before()) != _clinical(after):
+        raise AccessRefused(
+            f"{account.name} ({account.role.value}) may not change the Fitzpatrick type, "
+            "contraindications or notes; allowed for: "
+            + ", ".join(r.value for r in Role if may_role(r, Permission.CLINICAL_WRITE))
+        )

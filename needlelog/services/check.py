@@ -9,8 +9,10 @@ from sqlalchemy import Date, cast, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from needlelog.domain import course
+from needlelog.domain.accounts import Permission
 from needlelog.domain.codes import Area
 from needlelog.domain.protocol import PEN_MAX_DEPTH_MM, PEN_MIN_DEPTH_MM
+from needlelog.services import access
 from needlelog.store.database import Database
 from needlelog.store.errors import DatabaseDamaged, translate
 from needlelog.store.migrate import current_revision, head_revision
@@ -46,6 +48,7 @@ def _area_name(code: str) -> str:
 
 
 def run(db: Database) -> CheckReport:
+    access.require(db, Permission.CHECK)
     problems: list[Problem] = []
     revision = current_revision(db)
     if revision != head_revision():

@@ -8,7 +8,8 @@ from datetime import date, datetime
 
 from sqlalchemy import delete, func, select
 
-from needlelog.services import clock, patients, sessions
+from needlelog.domain.accounts import Permission
+from needlelog.services import access, clock, patients, sessions
 from needlelog.services.demo_data import DEMO_PREFIX, generate
 from needlelog.services.settings import protocol_in
 from needlelog.store.database import Database
@@ -45,6 +46,7 @@ def fill(
     Numbers continue after any demo patients already present, so running it
     twice adds more rather than failing on duplicates.
     """
+    access.require(db, Permission.IMPORT)
     today = today or clock.today()
     with db.read() as s:
         start = 1 + int(
@@ -94,6 +96,7 @@ def remove(db: Database) -> int:
     Demo records are made up, so unlike clinical records they are removed,
     not archived; the removal itself is kept in the audit trail.
     """
+    access.require(db, Permission.IMPORT)
     with db.write() as s:
         ids = s.scalars(select(PatientRow.id).where(PatientRow.record_no.startswith(DEMO_PREFIX)))
         ids = list(ids)

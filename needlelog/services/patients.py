@@ -22,11 +22,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from needlelog.domain.accounts import Permission
 from needlelog.domain.errors import InvalidRecord, Violation
 from needlelog.domain.records import Patient, PatientData
 from needlelog.domain.search import PatientQuery, name_words, parse_query
 from needlelog.domain.validation import check_patient
-from needlelog.services import audit, clock
+from needlelog.services import access, audit, clock
 from needlelog.services.errors import NotFound, StaleRecord
 from needlelog.services.mapping import (
     PATIENT_COLUMNS,
@@ -91,6 +92,7 @@ def add_in(session: Session, data: PatientData, actor: str, today: date) -> Pati
 
 def register(db: Database, data: PatientData, actor: str, today: date | None = None) -> Patient:
     """Create a patient; refuses invalid data and duplicate record numbers."""
+    access.require_clinical_unchanged(db, lambda: None, data)
     with db.write() as s:
         row = add_in(s, data, actor, today or clock.today())
         return patient_from_row(row)
@@ -105,6 +107,7 @@ def update(
     today: date | None = None,
 ) -> Patient:
     """Save an edit of a patient opened at ``expected_version``."""
+    access.require_clinical_unchanged(db, lambda: get(db, patient_id).data, data)
     check_patient(data, today or clock.today())
     with db.write() as s:
         row = _row(s, patient_id)
@@ -131,6 +134,7 @@ def update(
 
 def set_archived(db: Database, patient_id: int, archived: bool, actor: str) -> Patient:
     """Archive (hide from daily lists) or bring back a patient; nothing is deleted."""
+    access.require(db, Permission.CONTACT_WRITE)
     with db.write() as s:
         row = _row(s, patient_id)
         if row.archived != archived:
@@ -153,6 +157,7 @@ _BY_ID = _PATIENT.where(PatientRow.id == bindparam("patient_id"))
 
 
 def get(db: Database, patient_id: int) -> Patient:
+    access.require(db, Permission.PATIENT_LIST)
     with db.direct() as conn:
         row = conn.execute(_BY_ID, {"patient_id": patient_id}).first()
     if row is None:
@@ -161,6 +166,7 @@ def get(db: Database, patient_id: int) -> Patient:
 
 
 def find_by_record_no(db: Database, record_no: str) -> Patient:
+    access.require(db, Permission.PATIENT_LIST)
     with db.read() as s:
         row = s.scalar(select(PatientRow).where(PatientRow.record_no == record_no))
         if row is None:
@@ -336,6 +342,7 @@ def search(
 ) -> list[Patient]:
     """Patients matching a name fragment (each word a prefix of a name word),
     a record-number prefix or a date of birth, in name order, one page at a time."""
+    access.require(db, Permission.PATIENT_LIST)
     query = parse_query(text)
     params: dict[str, Any] = {}
     if after is not None:
@@ -373,6 +380,7 @@ def _count_statement(shape: tuple[int, bool] | None, include_archived: bool) -> 
 
 
 def count(db: Database, text: str = "", include_archived: bool = False) -> int:
+    access.require(db, Permission.PATIENT_LIST)
     query = parse_query(text)
     shape = None if query.is_empty else _shape(query)
     stmt = _count_statement(shape, include_archived)

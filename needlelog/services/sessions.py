@@ -24,12 +24,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, selectinload
 
 from needlelog.domain import course
+from needlelog.domain.accounts import Permission
 from needlelog.domain.codes import Area, Grade
 from needlelog.domain.errors import InvalidRecord, Violation
 from needlelog.domain.protocol import Protocol
 from needlelog.domain.records import Product, SessionData, TreatmentSession
 from needlelog.domain.validation import check_session
-from needlelog.services import audit, clock
+from needlelog.services import access, audit, clock
 from needlelog.services.errors import NotFound, StaleRecord
 from needlelog.services.mapping import (
     AREA_COLUMNS,
@@ -287,6 +288,8 @@ def record(
     db: Database, patient_id: int, data: SessionData, actor: str, now: datetime | None = None
 ) -> TreatmentSession:
     """Save a new session; on any problem nothing is written."""
+    access.require(db, Permission.CLINICAL_WRITE)
+    data = access.as_recorded_by_current(data)
     with db.direct(write=True) as conn:
         protocol = protocol_in(conn)
         found = conn.execute(_PATIENT_FACTS, {"patient_id": patient_id}).first()
@@ -306,6 +309,7 @@ def amend(
 ) -> TreatmentSession:
     """Save a correction of a session opened at ``expected_version``; the previous values
     stay in the audit trail, with ``reason`` (why it was amended) in the same event."""
+    access.require(db, Permission.CLINICAL_WRITE)
     with db.write() as s:
         row = s.get(SessionRow, session_id, options=_LOAD)
         if row is None:
@@ -334,6 +338,7 @@ def amend(
 
 
 def get(db: Database, session_id: int) -> TreatmentSession:
+    access.require(db, Permission.CLINICAL_READ)
     with db.read() as s:
         row = s.get(SessionRow, session_id, options=_LOAD)
         if row is None:
@@ -398,6 +403,7 @@ def history(db: Database, patient_id: int, newest_first: bool = True) -> list[Tr
 
     Read as plain rows in five queries, the children of every session at once, and
     built straight into records: a long history opens without ORM objects."""
+    access.require(db, Permission.CLINICAL_READ)
     params = {"patient_id": patient_id}
     with db.direct() as conn:
         found = conn.execute(_PATIENT_EXISTS, params).first()
@@ -442,6 +448,7 @@ def history(db: Database, patient_id: int, newest_first: bool = True) -> list[Tr
 
 def latest(db: Database, patient_id: int) -> TreatmentSession | None:
     """The patient's most recent session, from which a new one is pre-filled."""
+    access.require(db, Permission.CLINICAL_READ)
     with db.read() as s:
         row = s.scalar(
             select(SessionRow)
@@ -455,6 +462,7 @@ def latest(db: Database, patient_id: int) -> TreatmentSession | None:
 
 def on_day(db: Database, patient_id: int, day: date) -> TreatmentSession | None:
     """The patient's session on ``day`` (the last of that day if there were several)."""
+    access.require(db, Permission.CLINICAL_READ)
     start = datetime.combine(day, datetime.min.time())
     with db.read() as s:
         row = s.scalar(
@@ -498,6 +506,7 @@ def lot_uses(db: Database, lot: str) -> list[LotUse]:
     """Every session that used ``lot``, as a product's lot or a device cartridge's lot,
     oldest first (a manufacturer's recall). Case and surrounding spaces are ignored:
     a recall notice and a typed lot must not miss each other over them."""
+    access.require(db, Permission.CLINICAL_READ)
     key = lot.strip().upper()
     if not key:
         return []
@@ -579,6 +588,7 @@ def lot_uses(db: Database, lot: str) -> list[LotUse]:
 
 def known_products(db: Database, limit: int = 200) -> list[Product]:
     """Products with lot and expiry used before, most recently used first."""
+    access.require(db, Permission.CLINICAL_READ)
     last_use = func.max(ProductRow.id).label("last_use")
     stmt = (
         select(ProductRow.name, ProductRow.lot, ProductRow.expiry, last_use)
@@ -591,6 +601,7 @@ def known_products(db: Database, limit: int = 200) -> list[Product]:
 
 
 def known_practitioners(db: Database, limit: int = 50) -> list[str]:
+    access.require(db, Permission.CLINICAL_READ)
     last_use = func.max(SessionRow.id).label("last_use")
     stmt = (
         select(SessionRow.practitioner, last_use)
@@ -604,6 +615,7 @@ def known_practitioners(db: Database, limit: int = 50) -> list[str]:
 
 def default_next_due(db: Database, patient_id: int, performed_on: date) -> date:
     """What the form should pre-fill as next due for a new session on ``performed_on``."""
+    access.require(db, Permission.CLINICAL_READ)
     with db.read() as s:
         protocol = protocol_in(s)
         patient = _patient(s, patient_id)

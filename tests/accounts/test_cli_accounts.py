@@ -193,3 +193,21 @@ def test_a_database_without_accounts_asks_nothing(tmp_path: Path) -> None:
     assert made.returncode == 0, made.stderr
     checked = run_cli("--db", url, "check")
     assert checked.returncode == 0 and checked.stderr == ""
+
+
+def test_restore_is_for_an_administrator_of_the_database(
+    clinic: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NEEDLELOG_PASSWORD", PASSWORD)
+    backup = tmp_path / "b.zip"
+    code, _, err = _run(capsys, "--db", clinic, "backup", "--out", str(backup), "--user", "rita")
+    assert code == 2 and "rita (reception) may not back up the records" in err[0]
+    code, _, err = _run(capsys, "--db", clinic, "backup", "--out", str(backup), "--user", "amelia")
+    assert code == 0, err
+    code, _, err = _run(capsys, "--db", clinic, "restore", str(backup), "--user", "amelia")
+    assert code == 2 and "amelia (practitioner) may not restore a backup" in err[0]
+    code, out, err = _run(capsys, "--db", clinic, "restore", str(backup), "--user", "ada")
+    assert code == 0 and out.startswith("Restored"), err

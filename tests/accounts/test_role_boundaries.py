@@ -85,3 +85,59 @@ def test_only_an_administrator_changes_clinic_settings(
     accounts.sign_in(db, "ada", PASSWORD)
     settings.set_aftercare(db, "changed", "ada")
     assert settings.get_aftercare(db) == "changed"
+
+
+def test_sessions_are_for_clinical_roles(clinic: tuple[Database, int]) -> None:
+    from needlelog.services import sessions
+    from tests.factories import make_session
+
+    db, pid = clinic
+    accounts.sign_in(db, "rita", PASSWORD)
+    with pytest.raises(AccessRefused, match=r"rita \(reception\) may not see clinical details"):
+        sessions.history(db, pid)
+    with pytest.raises(AccessRefused, match="may not record sessions"):
+        sessions.record(db, pid, make_session(), "rita")
+    accounts.sign_in(db, "ada", PASSWORD)
+    with pytest.raises(
+        AccessRefused,
+        match=r"ada \(administrator\) may not record sessions and clinical details; "
+        "allowed for: practitioner, assistant",
+    ):
+        sessions.record(db, pid, make_session(), "ada")
+    assert sessions.history(db, pid) == []  # the administrator reads, records nothing
+    accounts.sign_in(db, "sam", PASSWORD)
+    from needlelog import config
+
+    saved = sessions.record(
+        db, pid, make_session(practitioner="Dr. Someone Else"), config.current_user()
+    )
+    assert saved.data.practitioner == "Sam Assist"  # the signed-in account, not the request
+    from sqlalchemy import select
+
+    from needlelog.store.models import AuditEventRow
+
+    with db.read() as s:
+        actor = s.scalar(
+            select(AuditEventRow.actor).where(
+                AuditEventRow.entity == "session", AuditEventRow.entity_id == saved.id
+            )
+        )
+    assert actor == "sam"
+
+
+def test_reception_registers_patients_but_no_clinical_detail(db: Database) -> None:
+    from dataclasses import replace
+
+    add_clinic_accounts(db)
+    accounts.sign_in(db, "rita", PASSWORD)
+    with pytest.raises(AccessRefused, match="may not change the Fitzpatrick type"):
+        patients.register(db, make_patient("P-2"), "rita")  # the factory has notes and type
+    plain = make_patient("P-2", fitzpatrick=None, notes="")
+    patient = patients.register(db, plain, "rita")
+    moved = replace(patient.data, phone="+44 20 7946 0999")
+    patients.update(db, patient.id, moved, patient.version, "rita")
+    stored = patients.get(db, patient.id)
+    with pytest.raises(AccessRefused, match="may not change the Fitzpatrick type"):
+        patients.update(db, patient.id, replace(stored.data, notes="scars"), stored.version, "rita")
+    assert patients.get(db, patient.id).data.notes == ""
+    assert patients.get(db, patient.id).data.phone == "+44 20 7946 0999"
