@@ -42,6 +42,7 @@ SEARCH_TEXTS = ("m", "mu", "mül", "müller", "müller j", "xq")  # "xq": a typo
 SAVE_REPEATS = 15
 TARGETS = {"first paint": 1.0, "search": 0.030}  # seconds, at full size
 MAX_RATIO = 2.0
+IMPORT_MAX_RATIO = 4.0  # an import checks every row: at least a quarter of the plain speed
 
 
 class Unavailable(Exception):
@@ -661,6 +662,47 @@ def w_export(variant: str, args: argparse.Namespace) -> dict[str, Any]:
     return {"seconds": seconds, "bytes": size}
 
 
+# CSV import ----------------------------------------------------------------------
+
+
+def _import_setup(args: argparse.Namespace) -> tuple[Path, Path, Path]:
+    """The clinic's own export as the files to import, and an empty database made by
+    needlelog's migrations to import them into (made once, by whichever variant runs
+    first, outside the timed part)."""
+    folder = Path(args.out_dir) / "import"
+    files = (folder / "patients.csv", folder / "sessions.csv")
+    empty = folder / "empty.sqlite3"
+    if not empty.exists():
+        from needlelog.exchange.csv_export import export_csv
+
+        export_csv(_open_db(args.db), folder)
+        _open_db(str(empty)).dispose()
+    target = folder / f"import-{args.variant}.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(empty, target)
+    return files[0], files[1], target
+
+
+def w_import(variant: str, args: argparse.Namespace) -> dict[str, Any]:
+    patients_csv, sessions_csv, target = _import_setup(args)
+    if variant == "needlelog":
+        from needlelog.exchange.csv_import import import_csv
+
+        db = _open_db(str(target))
+        started = time.perf_counter()
+        result = import_csv(db, patients_csv, sessions_csv, "bench")
+        seconds = time.perf_counter() - started
+        count = result.sessions_added
+    else:
+        from benchmarks.plain_import import plain_import
+
+        started = time.perf_counter()
+        count = plain_import(target, patients_csv, sessions_csv)
+        seconds = time.perf_counter() - started
+    return {"seconds": seconds, "sessions": count}
+
+
 # start-up integrity check (informational: what checking the whole file at open costs) --
 
 
@@ -681,6 +723,7 @@ WORKERS: dict[str, Callable[[str, argparse.Namespace], dict[str, Any]]] = {
     "save": w_save,
     "report": w_report,
     "export": w_export,
+    "import": w_import,
     "quick_check": w_quick_check,
 }
 
@@ -743,6 +786,7 @@ class Row:
     target: float | None = None
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    max_ratio: float = MAX_RATIO
 
     @property
     def ratio(self) -> float | None:
@@ -759,6 +803,7 @@ class Row:
             "needlelog_peak_rss_mb": self.needlelog_mb,
             "limit_peak_rss_mb": self.limit_mb,
             "target_s": self.target,
+            "max_ratio": self.max_ratio,
             "note": self.note,
             **self.extra,
         }
@@ -932,6 +977,19 @@ def run_all(patients: int, sessions: int, seed: int, log: Callable[[str], None])
         rows += _report(made.path, pid, out_dir)
         log("export ...")
         rows.append(_simple("CSV export of all sessions", "export", made.path, pid, out_dir))
+        log("import ...")
+        mine, raw = _pair("import", made.path, pid, out_dir)
+        rows.append(
+            Row(
+                f"CSV import of {mine.get('sessions', 0):,} sessions (limit: plain executemany, "
+                f"no checks; ratio under {IMPORT_MAX_RATIO:g})",
+                mine.get("seconds"),
+                raw.get("seconds"),
+                mine["peak_rss_mb"],
+                raw["peak_rss_mb"],
+                max_ratio=IMPORT_MAX_RATIO,
+            )
+        )
         log("quick_check ...")
         check, _ = _spawn("quick_check", "needlelog", made.path, pid, out_dir)
         rows.append(
@@ -961,6 +1019,7 @@ def rows_from_json(path: Path) -> list[Row]:
         Row(
             r["scenario"], r["needlelog_s"], r["limit_s"], r["needlelog_peak_rss_mb"],
             r["limit_peak_rss_mb"], r["target_s"], r["note"],
+            max_ratio=r.get("max_ratio", MAX_RATIO),
         )
         for r in data["rows"]
     ]  # fmt: skip
@@ -973,8 +1032,8 @@ def table(rows: list[Row]) -> str:
         note = r.note
         if not note:
             misses = []
-            if r.ratio is not None and r.ratio >= MAX_RATIO:
-                misses.append(f"ratio ≥ {MAX_RATIO:g}")
+            if r.ratio is not None and r.ratio >= r.max_ratio:
+                misses.append(f"ratio ≥ {r.max_ratio:g}")
             if r.target is not None and r.needlelog is not None and r.needlelog >= r.target:
                 misses.append(f"over the {_fmt_s(r.target)} target")
             note = "; ".join(misses) or "ok"

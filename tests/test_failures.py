@@ -25,7 +25,8 @@ def clinic(db_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
 @pytest.fixture
 def fonts_unregistered(monkeypatch: pytest.MonkeyPatch) -> None:
     """As in a fresh process: the report registers its fonts from the files."""
-    monkeypatch.setattr(fonts, "_registered", False)
+    monkeypatch.setattr(fonts, "_loaded", set())
+    monkeypatch.setattr(fonts, "_families", False)
 
 
 def _report(clinic: Path, out: Path) -> int:

@@ -88,6 +88,17 @@ def course_sizes(session_dates: Sequence[date]) -> list[int]:
     return sizes
 
 
+def positions_in_course(session_dates: Sequence[date]) -> list[int]:
+    """Each session's number in its course, for dates in order (1 starts a course)."""
+    positions: list[int] = []
+    previous: date | None = None
+    for day in session_dates:
+        new_course = previous is None or day - previous > COURSE_BREAK
+        positions.append(1 if new_course else positions[-1] + 1)
+        previous = day
+    return positions
+
+
 def default_next_due(
     performed_on: date, session_no_in_course: int, planned: int, protocol: Protocol
 ) -> date:

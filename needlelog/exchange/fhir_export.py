@@ -20,9 +20,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from needlelog.domain.accounts import Permission
 from needlelog.domain.codes import Grade
 from needlelog.exchange import source
 from needlelog.exchange.files import Progress, atomic_path
+from needlelog.services import access
 from needlelog.services.mapping import GAIS, GOODMAN_BARON, SATISFACTION, VSS, VSS_ITEMS
 from needlelog.store.database import Database
 
@@ -334,9 +336,11 @@ def _clean(resource: dict[str, Any]) -> dict[str, Any]:
 def export_fhir(
     db: Database, out: Path, record_no: str | None = None, progress: Progress | None = None
 ) -> FhirExportResult:
+    access.require(db, Permission.EXPORT)  # refused before any file is begun
     patients = sessions = resources = 0
     with db.read() as s, atomic_path(out) as temp, open(temp, "w", encoding="utf-8") as handle:
-        total = sum(source.count(s, record_no))
+        conn = s.connection()
+        total = sum(source.count(conn, record_no))
         bundle_id = str(uuid.uuid4())
         handle.write(
             json.dumps(
@@ -356,14 +360,14 @@ def export_fhir(
             handle.write(("\n" if resources == 0 else ",\n") + text)
             resources += 1
 
-        for p in source.iter_patients(s, record_no):
+        for p in source.iter_patients(conn, record_no):
             write(urn("patient", p.id), patient_resource(p))
             for full_url, resource in patient_findings(p, urn("patient", p.id)):
                 write(full_url, resource)
             patients += 1
             if progress is not None and patients % 1000 == 0:
                 progress(patients, total)
-        for stored in source.iter_sessions(s, record_no):
+        for stored in source.iter_sessions(conn, record_no):
             for full_url, resource in session_resources(stored, urn("patient", stored.patient_id)):
                 write(full_url, resource)
             sessions += 1

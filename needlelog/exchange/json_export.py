@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from needlelog import __version__
+from needlelog.domain.accounts import Permission
 from needlelog.exchange import source
 from needlelog.exchange.files import Progress, atomic_path
+from needlelog.services import access
 from needlelog.services.mapping import score_rows
 from needlelog.services.settings import all_values
 from needlelog.store.database import Database
@@ -127,9 +129,11 @@ def _write_list(out: IO[str], key: str, items: Iterable[dict[str, Any]], tick: A
 def export_json(
     db: Database, out: Path, record_no: str | None = None, progress: Progress | None = None
 ) -> JsonExportResult:
+    access.require(db, Permission.EXPORT)  # refused before any file is begun
     revision = current_revision(db)
     with db.read() as s, atomic_path(out) as temp, open(temp, "w", encoding="utf-8") as handle:
-        total = sum(source.count(s, record_no))
+        conn = s.connection()
+        total = sum(source.count(conn, record_no))
         done = 0
 
         def tick() -> None:
@@ -149,14 +153,20 @@ def export_json(
         }
         handle.write(_dump(head)[:-1])
         patients = _write_list(
-            handle, "patients", (patient_json(p) for p in source.iter_patients(s, record_no)), tick
+            handle,
+            "patients",
+            (patient_json(p) for p in source.iter_patients(conn, record_no)),
+            tick,
         )
         sessions = _write_list(
-            handle, "sessions", (session_json(x) for x in source.iter_sessions(s, record_no)), tick
+            handle,
+            "sessions",
+            (session_json(x) for x in source.iter_sessions(conn, record_no)),
+            tick,
         )
         counts = {"patients": patients, "sessions": sessions}
         if record_no is None:  # the trail of the whole record set, for auditors
-            counts["audit_events"] = _write_list(handle, "audit", source.iter_audit(s), tick)
+            counts["audit_events"] = _write_list(handle, "audit", source.iter_audit(conn), tick)
         handle.write(f',\n"counts": {_dump(counts)}\n}}\n')
         if progress is not None:  # last chance to cancel: nothing is in place yet
             progress(done, done)

@@ -17,20 +17,20 @@ Matching rules (docs/csv-format.md):
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from needlelog.domain.errors import InvalidRecord, Violation
-from needlelog.domain.records import PatientData, SessionData
+from needlelog.domain.protocol import Protocol
+from needlelog.domain.records import PatientData, SessionData, TreatmentSession
 from needlelog.domain.validation import excerpt, patient_violations, session_violations
-from needlelog.services import audit, clock, patients, sessions
-from needlelog.services.mapping import patient_data, session_data
+from needlelog.services import clock, patient_query, patients, session_query, sessions
+from needlelog.services.errors import NotFound
 from needlelog.services.settings import protocol_in, put_in, stored_keys
 from needlelog.store.database import Database
-from needlelog.store.models import PatientRow, SessionRow
 
 
 def _needs_the_date(field: str) -> bool:
@@ -276,14 +276,17 @@ def _load_in(
             )
             continue
         seen_rows[record_no] = row.row_number
-        stored = s.scalar(select(PatientRow).where(PatientRow.record_no == record_no))
+        try:
+            stored = patient_query.by_record_no(s.connection(), record_no)
+        except NotFound:
+            stored = None
         if stored is not None:
             ids[record_no] = stored.id
             result.patients_matched += 1
             differ = [
                 f.name
                 for f in fields(PatientData)
-                if getattr(patient_data(stored), f.name) != getattr(row.data, f.name)
+                if getattr(stored.data, f.name) != getattr(row.data, f.name)
             ]
             if differ:
                 result.notes.append(
@@ -309,11 +312,10 @@ def _load_in(
         problems += srow.problems
         patient_id = ids.get(srow.record_no)
         if patient_id is None and srow.record_no:
-            patient_id = s.scalar(
-                select(PatientRow.id).where(PatientRow.record_no == srow.record_no)
-            )
-            if patient_id is not None:
-                ids[srow.record_no] = patient_id
+            with contextlib.suppress(NotFound):  # not stored either: reported just below
+                patient_id = ids[srow.record_no] = patient_query.by_record_no(
+                    s.connection(), srow.record_no
+                ).id
         if patient_id is None:
             if srow.record_no not in refused:
                 problems.append(
@@ -329,7 +331,7 @@ def _load_in(
             continue
         if srow.data is None:
             if srow.partial is not None:
-                dob = s.scalar(select(PatientRow.date_of_birth).where(PatientRow.id == patient_id))
+                dob = patient_query.by_id(s.connection(), patient_id).data.date_of_birth
                 found = session_violations(srow.partial, protocol, now.date(), dob, now)
                 if any(p.column == "performed_on" for p in srow.problems):
                     found = [v for v in found if not _needs_the_date(v.field)]
@@ -337,10 +339,10 @@ def _load_in(
             continue
         key = _session_key(patient_id, srow.data)
         earlier = keys.get(key)
-        stored = None if earlier is not None else _stored_duplicate(s, key)
+        stored = None if earlier is not None else _stored_duplicate(s, key, protocol)
         if earlier is not None or stored is not None:
             result.sessions_skipped += 1
-            other = earlier[1] if earlier is not None else session_data(stored)  # type: ignore[arg-type]
+            other = earlier[1] if earlier is not None else stored.data  # type: ignore[union-attr]
             differ = _differing_columns(other, srow.data)
             if differ:
                 where = f"row {earlier[0]} of {sessions_file}" if earlier else "the stored one"
@@ -368,25 +370,17 @@ def _load_in(
     for patient_id in touched:
         sessions.refresh_summary(s, patient_id, protocol)
     for patient_id in to_archive:
-        row = s.get(PatientRow, patient_id)
-        assert row is not None
-        row.archived = True
-        s.flush()
-        audit.append(s, actor, "patient", patient_id, "archive", {"archived": [False, True]})
+        patients.set_archived_in(s, patient_id, True, actor)
     return problems
 
 
-def _stored_duplicate(s: Session, key: tuple) -> SessionRow | None:
+def _stored_duplicate(s: Session, key: tuple, protocol: Protocol) -> TreatmentSession | None:
     """The stored session equal in patient, date-time and areas, if there is one."""
-    patient_id, performed_at, areas = key
-    rows = s.scalars(
-        select(SessionRow)
-        .where(SessionRow.patient_id == patient_id, SessionRow.performed_at == performed_at)
-        .options(selectinload(SessionRow.areas))
-    )
-    for row in rows:
-        if frozenset((a.area, a.label.strip().casefold()) for a in row.areas) == areas:
-            return row
+    patient_id, performed_at, _areas = key
+    stored = session_query.performed_at(s.connection(), patient_id, performed_at, protocol)
+    for found in stored:
+        if _session_key(patient_id, found.data) == key:
+            return found
     return None
 
 

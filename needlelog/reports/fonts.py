@@ -37,29 +37,43 @@ _FILES = {
 }
 
 _lock = threading.Lock()
-_registered = False
+_loaded: set[str] = set()
+_families = False
+
+
+def _need(*names: str) -> None:
+    """Parse and register these faces, each once per process: parsing a TrueType file
+    is most of a short report's time (the Chinese fallback alone is 4 MB), so a face
+    is read only when a document sets text in it."""
+    with _lock:
+        for name in names:
+            if name not in _loaded:
+                filename = _FILES[name]
+                font_file = resource_files.path("fonts", filename)
+                try:
+                    font = TTFont(name, str(font_file), shapable=True)
+                except TTFError as exc:
+                    raise resource_files.damaged(("fonts", filename), exc) from exc
+                pdfmetrics.registerFont(font)
+                _loaded.add(name)
 
 
 def register() -> None:
-    """Register the report fonts once per process (safe to call from any thread)."""
-    global _registered
+    """Make the report fonts usable (safe to call from any thread): the regular and bold
+    faces every document sets; the italic faces and the CJK fallback follow when
+    ``markup`` first needs them."""
+    global _families
+    _need(BASE, BOLD)
     with _lock:
-        if _registered:
+        if _families:
             return
-        for name, filename in _FILES.items():
-            font_file = resource_files.path("fonts", filename)
-            try:
-                font = TTFont(name, str(font_file), shapable=True)
-            except TTFError as exc:
-                raise resource_files.damaged(("fonts", filename), exc) from exc
-            pdfmetrics.registerFont(font)
         pdfmetrics.registerFontFamily(
             BASE, normal=BASE, bold=BOLD, italic=ITALIC, boldItalic=BOLD_ITALIC
         )
         # Droid Sans Fallback has one style: <b>/<i> around Chinese keep the same face.
         pdfmetrics.registerFontFamily(CJK, normal=CJK, bold=CJK, italic=CJK, boldItalic=CJK)
         _no_discretionary_ligatures()
-        _registered = True
+        _families = True
 
 
 def _no_discretionary_ligatures() -> None:
@@ -148,8 +162,10 @@ def _markup(text: str, italic: bool, bold: bool) -> str:
     for kind, run in _runs(text):
         piece = escape(run)
         if kind == "cjk":
+            _need(CJK)
             piece = f'<font name="{CJK}">{piece}</font>'
         elif italic and kind == "other":
+            _need(ITALIC, BOLD_ITALIC)
             piece = f"<i>{piece}</i>"
         out.append(piece)
     joined = "".join(out)

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.orm import Session
 
-from needlelog.store.driver import DriverConnection
 from needlelog.store.models import AuditEventRow
 
 _SCALARS = frozenset((str, int, float, bool, type(None)))
@@ -51,7 +50,7 @@ _INSERT = insert(AuditEventRow.__table__).values(
 
 
 def append(
-    session: Session | Connection | DriverConnection,
+    session: Session | Connection,
     actor: str,
     entity: str,
     entity_id: int,

@@ -6,15 +6,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import Date, cast, func, select, text
-from sqlalchemy.exc import DBAPIError
 
-from needlelog.domain import course
 from needlelog.domain.accounts import Permission
 from needlelog.domain.codes import Area
 from needlelog.domain.protocol import PEN_MAX_DEPTH_MM, PEN_MIN_DEPTH_MM
-from needlelog.services import access
+from needlelog.services import access, session_query, session_writer
+from needlelog.services.settings import protocol_in
 from needlelog.store.database import Database
-from needlelog.store.errors import DatabaseDamaged, translate
+from needlelog.store.errors import DatabaseDamaged
 from needlelog.store.migrate import current_revision, head_revision
 from needlelog.store.models import AuditEventRow, PatientRow, SessionRow, TreatedAreaRow
 
@@ -53,29 +52,21 @@ def run(db: Database) -> CheckReport:
     revision = current_revision(db)
     if revision != head_revision():
         problems.append(Problem("schema", f"revision {revision}, expected {head_revision()}"))
-    try:
-        with db.engine.connect() as conn:
-            if db.is_sqlite:
-                for (line,) in conn.exec_driver_sql("PRAGMA integrity_check").all():
-                    if line != "ok":
-                        problems.append(Problem("sqlite integrity", str(line)))
-                for row in conn.exec_driver_sql("PRAGMA foreign_key_check").all():
-                    problems.append(
-                        Problem("foreign key", f"table {row[0]} row {row[1]} -> {row[2]}")
-                    )
-            conn.rollback()
-    except DBAPIError as exc:
-        # Damage bad enough that SQLite stops the check itself: the user's answer
-        # is the same (restore from a backup), never a traceback.
-        known = translate(exc, f"the database {db.display_name}")
-        if known is None:
-            raise
-        raise known from exc
+    # Damage bad enough that SQLite stops the check itself leaves as DatabaseDamaged:
+    # the user's answer is the same (restore from a backup), never a traceback.
+    if db.is_sqlite:
+        with db.transaction() as conn:
+            for (line,) in conn.exec_driver_sql("PRAGMA integrity_check").all():
+                if line != "ok":
+                    problems.append(Problem("sqlite integrity", str(line)))
+            for row in conn.exec_driver_sql("PRAGMA foreign_key_check").all():
+                problems.append(Problem("foreign key", f"table {row[0]} row {row[1]} -> {row[2]}"))
     if any(p.where == "sqlite integrity" for p in problems):
         # Damaged pages make the queries below fail half-way; report what SQLite found.
         return CheckReport(tuple(problems), 0, 0)
 
     with db.read() as s:
+        protocol = protocol_in(s)
         patients = int(s.scalar(select(func.count()).select_from(PatientRow)) or 0)
         sessions = int(s.scalar(select(func.count()).select_from(SessionRow)) or 0)
 
@@ -122,9 +113,10 @@ def run(db: Database) -> CheckReport:
         ]
 
         # The course summary kept on each patient must match the sessions.
-        dates: dict[int, list] = defaultdict(list)
-        for pid, at in s.execute(select(SessionRow.patient_id, SessionRow.performed_at)):
-            dates[pid].append(at.date())
+        # (The stored next due date is left out: it follows the protocol of its day.)
+        performed: dict[int, list] = defaultdict(list)
+        for pid, at, due in session_query.every_course_row(s.connection()):
+            performed[pid].append((at, due))
         for pid, rec, last, in_course, total in s.execute(
             select(
                 PatientRow.id,
@@ -134,9 +126,10 @@ def run(db: Database) -> CheckReport:
                 PatientRow.sessions_total,
             )
         ):
-            days = dates.get(pid, [])
-            sizes = course.course_sizes(days)
-            expected = (max(days) if days else None, sizes[-1] if sizes else 0, len(days))
+            summary = session_writer.summary_values(performed.get(pid, []), None, protocol)
+            expected = tuple(
+                summary[k] for k in ("last_session_on", "course_sessions", "sessions_total")
+            )
             if (last, in_course, total) != expected:
                 problems.append(
                     Problem(
@@ -182,15 +175,8 @@ def quick(db: Database) -> None:
     """
     if not db.is_sqlite:
         return
-    try:
-        with db.engine.connect() as conn:
-            first = conn.exec_driver_sql("PRAGMA quick_check(1)").scalar()
-            conn.rollback()
-    except DBAPIError as exc:
-        known = translate(exc, f"the database {db.display_name}")
-        if known is None:
-            raise
-        raise known from exc
+    with db.transaction() as conn:
+        first = conn.exec_driver_sql("PRAGMA quick_check(1)").scalar()
     if first != "ok":
         raise DatabaseDamaged(
             f"the database {db.display_name} is damaged ({first}). Restore it from a backup "

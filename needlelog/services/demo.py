@@ -6,23 +6,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from needlelog.domain.accounts import Permission
-from needlelog.services import access, clock, patients, sessions
+from needlelog.services import access, clock, patients, recall, session_writer, sessions
 from needlelog.services.demo_data import DEMO_PREFIX, generate
 from needlelog.services.settings import protocol_in
 from needlelog.store.database import Database
 from needlelog.store.models import (
-    AssessmentRow,
     AuditEventRow,
-    ContactAttemptRow,
-    NameTokenRow,
     PatientRow,
-    ProductRow,
-    ScreeningRow,
-    SessionRow,
-    TreatedAreaRow,
 )
 
 ACTOR = "demo"
@@ -102,13 +95,9 @@ def remove(db: Database) -> int:
         ids = list(ids)
         if not ids:
             return 0
-        sids = select(SessionRow.id).where(SessionRow.patient_id.in_(ids))
-        for child in (TreatedAreaRow, ProductRow, ScreeningRow, AssessmentRow):
-            s.execute(delete(child).where(child.session_id.in_(sids)))
-        s.execute(delete(SessionRow).where(SessionRow.patient_id.in_(ids)))
-        s.execute(delete(NameTokenRow).where(NameTokenRow.patient_id.in_(ids)))
-        s.execute(delete(ContactAttemptRow).where(ContactAttemptRow.patient_id.in_(ids)))
-        s.execute(delete(PatientRow).where(PatientRow.id.in_(ids)))
+        session_writer.remove_made_up(s.connection(), ids)
+        recall.remove_made_up(s, ids)
+        patients.remove_made_up(s, ids)
         s.add(
             AuditEventRow(
                 at=clock.utc_now(),

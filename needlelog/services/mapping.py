@@ -2,35 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from enum import Enum
 from functools import lru_cache
-from types import SimpleNamespace
 from typing import Any, TypeVar
 
 from needlelog.domain.codes import Area, Endpoint, Grade, Indication, Sex
 from needlelog.domain.contraindications import Contraindication, ScreeningAnswer
 from needlelog.domain.records import (
     Numbing,
-    Patient,
     PatientData,
     Product,
     SessionData,
     TreatedArea,
-    TreatmentSession,
     VancouverScarScale,
 )
-from needlelog.store.models import (
-    AssessmentRow,
-    PatientRow,
-    ProductRow,
-    ScreeningRow,
-    SessionRow,
-    TreatedAreaRow,
-)
+from needlelog.store.models import PatientRow
 
 # Scales and the versions scores are recorded against (CLINICAL.md).
 GOODMAN_BARON = ("goodman_baron_qualitative", "1996")
@@ -41,21 +31,6 @@ VSS_ITEMS = ("vascularity", "pigmentation", "pliability", "height")
 
 UM_PER_MM = Decimal(1000)
 E = TypeVar("E", bound=Enum)
-R = TypeVar("R")
-
-
-def _stored(cls: type[R], **values: Any) -> R:
-    """A record from values read back from the store, the same object ``cls(**values)``
-    makes (every field is given): without the frozen dataclass's assignment field by
-    field, a fifth of opening a long history or of reading a page of patients."""
-    record = object.__new__(cls)
-    record.__dict__.update(values)
-    return record
-
-
-# ``_stored`` skips ``__init__``: only for records whose ``__init__`` does nothing else.
-for _cls in (PatientData, Patient, SessionData, TreatmentSession):
-    assert not hasattr(_cls, "__post_init__") and not hasattr(_cls, "__slots__"), _cls
 
 
 def depth_to_um(depth_mm: Decimal) -> int:
@@ -89,65 +64,26 @@ def patient_to_row(data: PatientData, row: PatientRow) -> None:
     row.contraindications = join_codes(data.contraindications)
 
 
-def patient_data(row: PatientRow) -> PatientData:
-    return patient_from_row(row).data
-
-
-def patient_from_row(row: PatientRow) -> Patient:
-    """A stored patient from a mapped row (or any object with the same attributes)."""
-    return patient_from_columns(tuple(getattr(row, name) for name in PATIENT_COLUMNS))
-
-
-# The columns ``patient_from_columns`` reads, in its order.
-PATIENT_COLUMNS = (
-    "id", "record_no", "family_name", "given_name", "date_of_birth", "sex", "phone", "email",
-    "fitzpatrick", "contraindications", "notes", "planned_sessions", "archived",
-    "last_session_on", "course_sessions", "sessions_total", "next_due", "created_at",
-    "updated_at", "version",
-)  # fmt: skip
+def patient_data(row: Mapping[str, Any]) -> PatientData:
+    """A patient's values from a stored row, read by column name."""
+    return PatientData(
+        record_no=row["record_no"],
+        family_name=row["family_name"],
+        given_name=row["given_name"],
+        date_of_birth=row["date_of_birth"],
+        sex=_sex(row["sex"]) if row["sex"] else None,
+        phone=row["phone"],
+        email=row["email"],
+        fitzpatrick=row["fitzpatrick"],
+        contraindications=_contraindications(row["contraindications"]),
+        notes=row["notes"],
+        planned_sessions=row["planned_sessions"],
+    )
 
 
 @lru_cache(maxsize=1024)
 def _contraindications(text: str) -> tuple[Contraindication, ...]:
     return tuple(_contraindication(c) for c in split_codes(text))
-
-
-def patient_from_columns(row: tuple[Any, ...]) -> Patient:
-    """A stored patient from a plain row holding ``PATIENT_COLUMNS`` (a page of search
-    results builds a hundred)."""
-    (
-        pid, record_no, family_name, given_name, date_of_birth, sex, phone, email,
-        fitzpatrick, contraindications, notes, planned_sessions, archived,
-        last_session_on, course_sessions, sessions_total, next_due, created_at,
-        updated_at, version,
-    ) = row  # fmt: skip
-    data = _stored(
-        PatientData,
-        record_no=record_no,
-        family_name=family_name,
-        given_name=given_name,
-        date_of_birth=date_of_birth,
-        sex=_sex(sex) if sex else None,
-        phone=phone,
-        email=email,
-        fitzpatrick=fitzpatrick,
-        contraindications=_contraindications(contraindications),
-        notes=notes,
-        planned_sessions=planned_sessions,
-    )
-    return _stored(
-        Patient,
-        id=pid,
-        data=data,
-        archived=archived,
-        version=version,
-        created_at=created_at,
-        updated_at=updated_at,
-        last_session_on=last_session_on,
-        course_sessions=course_sessions,
-        sessions_total=sessions_total,
-        next_due=next_due,
-    )
 
 
 # --- sessions -------------------------------------------------------------
@@ -250,36 +186,6 @@ def session_values(data: SessionData) -> SessionValues:
     return SessionValues(values, areas, products, screening, scores)
 
 
-def session_to_row(data: SessionData, row: SessionRow) -> None:
-    """Write a session's values into a row (new or existing), children replaced."""
-    values = session_values(data)
-    for name, value in values.session.items():
-        setattr(row, name, value)
-    row.areas = [TreatedAreaRow(**v) for v in values.areas]
-    row.products = [ProductRow(**v) for v in values.products]
-    row.screening = [ScreeningRow(**v) for v in values.screening]
-    row.assessments = [AssessmentRow(**v) for v in values.assessments]
-
-
-def session_from_values(
-    session_id: int, patient_id: int, values: SessionValues, stamp: datetime
-) -> TreatmentSession:
-    """The stored view of a session just written from ``values`` (version 1)."""
-    plain = SimpleNamespace(
-        id=session_id,
-        patient_id=patient_id,
-        version=1,
-        created_at=stamp,
-        updated_at=stamp,
-        **values.session,
-        areas=[SimpleNamespace(**v) for v in values.areas],
-        products=[SimpleNamespace(**v) for v in values.products],
-        screening=[SimpleNamespace(**v) for v in values.screening],
-        assessments=[SimpleNamespace(**v) for v in values.assessments],
-    )
-    return session_from_row(plain)  # type: ignore[arg-type]
-
-
 # Screening answers in the order of the questionnaire.
 _SCREENING_ORDER = {item: i for i, item in enumerate(Contraindication)}
 
@@ -312,140 +218,60 @@ def _screening(answers: tuple[tuple[str, bool, date | None], ...]) -> tuple[Scre
     )
 
 
-# The columns ``session_from_columns`` reads, in its order: statements that read
-# sessions for it select exactly these (``sessions.history``).
-SESSION_COLUMNS = (
-    "id", "patient_id", "version", "created_at", "updated_at", "performed_at", "practitioner",
-    "indications", "device", "cartridge_needles", "cartridge_lot", "pen_speed",
-    "numbing_product", "numbing_minutes", "redness", "bruising", "swelling",
-    "pinpoint_bleeding", "acne_flare", "adverse_events", "pain", "notes", "aftercare_given",
-    "next_due", "cautions_acknowledged", "override_reason",
-)  # fmt: skip
-# The columns of each child row, after its session id, in the order read below.
-AREA_COLUMNS = ("area", "depth_um", "passes", "endpoint", "label")
-PRODUCT_COLUMNS = ("name", "lot", "expiry")
-SCREENING_COLUMNS = ("item", "present", "since")
-ASSESSMENT_COLUMNS = ("scale", "item", "score")
-
-
 @lru_cache(maxsize=256)
 def _indications(text: str) -> tuple[Indication, ...]:
     return tuple(_indication(c) for c in split_codes(text))
 
 
-@lru_cache(maxsize=4096)
-def _product(name: str, lot: str, expiry: date | None) -> Product:
-    return Product(name, lot, expiry)
-
-
-def session_data(row: SessionRow) -> SessionData:
-    """A session's values from its mapped row (or any object with the same attributes
-    and children)."""
-
-    def children(items: list[Any], names: tuple[str, ...]) -> list[tuple[Any, ...]]:
-        return [(None, *(getattr(item, name) for name in names)) for item in items]
-
-    return session_data_from_columns(
-        tuple(getattr(row, name) for name in SESSION_COLUMNS),
-        children(row.areas, AREA_COLUMNS),
-        children(row.products, PRODUCT_COLUMNS),
-        children(row.screening, SCREENING_COLUMNS),
-        children(row.assessments, ASSESSMENT_COLUMNS),
-    )
-
-
-def session_from_columns(
-    row: tuple[Any, ...],
-    areas: list[tuple[Any, ...]],
-    products: list[tuple[Any, ...]],
-    screening: list[tuple[Any, ...]],
-    assessments: list[tuple[Any, ...]],
-    flags: Callable[[SessionData], tuple[str, ...]],
-) -> TreatmentSession:
-    """A stored session from plain rows (see ``session_data_from_columns``), with the
-    flags ``flags`` finds for it."""
-    data = session_data_from_columns(row, areas, products, screening, assessments)
-    sid, patient_id, version, created_at, updated_at = row[:5]
-    return _stored(
-        TreatmentSession,
-        id=sid,
-        patient_id=patient_id,
-        data=data,
-        version=version,
-        created_at=created_at,
-        updated_at=updated_at,
-        flags=flags(data),
-    )
-
-
-def session_data_from_columns(
-    row: tuple[Any, ...],
-    areas: list[tuple[Any, ...]],
-    products: list[tuple[Any, ...]],
-    screening: list[tuple[Any, ...]],
-    assessments: list[tuple[Any, ...]],
+def session_data(
+    row: Mapping[str, Any],
+    areas: Sequence[Mapping[str, Any]],
+    products: Sequence[Mapping[str, Any]],
+    screening: Sequence[Mapping[str, Any]],
+    assessments: Sequence[Mapping[str, Any]],
 ) -> SessionData:
-    """A session's values from plain rows: ``row`` holds ``SESSION_COLUMNS``, each child
-    row its session id and then its ``*_COLUMNS``. Opening a long history builds sixty
-    of these; reading values by position is what keeps that quick."""
-    (
-        _sid, _patient_id, _version, _created_at, _updated_at, performed_at, practitioner,
-        indications, device, cartridge_needles, cartridge_lot, pen_speed,
-        numbing_product, numbing_minutes, redness, bruising, swelling,
-        pinpoint_bleeding, acne_flare, adverse_events, pain, notes, aftercare_given,
-        next_due, cautions_acknowledged, override_reason,
-    ) = row  # fmt: skip
-    scores = {(scale, item): score for _sid, scale, item, score in assessments}
+    """A session's values from its stored row and the rows of its children (areas and
+    products in their order), each read by column name."""
+    scores = {(a["scale"], a["item"]): a["score"] for a in assessments}
     vss = None
     if any(scale == VSS[0] for scale, _ in scores):
         vss = VancouverScarScale(**{i: scores.get((VSS[0], i), 0) for i in VSS_ITEMS})
-    return _stored(
-        SessionData,
-        performed_at=performed_at,
-        practitioner=practitioner,
-        areas=tuple(_treated_area(*a[1:]) for a in areas),
-        indications=_indications(indications),
-        device=device,
-        cartridge_needles=cartridge_needles,
-        cartridge_lot=cartridge_lot,
-        pen_speed=pen_speed,
+    return SessionData(
+        performed_at=row["performed_at"],
+        practitioner=row["practitioner"],
+        areas=tuple(
+            _treated_area(a["area"], a["depth_um"], a["passes"], a["endpoint"], a["label"])
+            for a in areas
+        ),
+        indications=_indications(row["indications"]),
+        device=row["device"],
+        cartridge_needles=row["cartridge_needles"],
+        cartridge_lot=row["cartridge_lot"],
+        pen_speed=row["pen_speed"],
         numbing=(
-            Numbing(numbing_product, numbing_minutes)
-            if numbing_product and numbing_minutes is not None
+            Numbing(row["numbing_product"], row["numbing_minutes"])
+            if row["numbing_product"] and row["numbing_minutes"] is not None
             else None
         ),
-        products=tuple(_product(*p[1:]) for p in products),
-        redness=_grade(redness),
-        bruising=_grade(bruising),
-        swelling=_grade(swelling),
-        pinpoint_bleeding=pinpoint_bleeding,
-        acne_flare=acne_flare,
-        adverse_events=adverse_events,
-        pain=pain,
+        # Not cached: lots change from box to box, so products seldom repeat exactly.
+        products=tuple(Product(p["name"], p["lot"], p["expiry"]) for p in products),
+        redness=_grade(row["redness"]),
+        bruising=_grade(row["bruising"]),
+        swelling=_grade(row["swelling"]),
+        pinpoint_bleeding=row["pinpoint_bleeding"],
+        acne_flare=row["acne_flare"],
+        adverse_events=row["adverse_events"],
+        pain=row["pain"],
         scar_grade=scores.get((GOODMAN_BARON[0], "grade")),
         gais=scores.get((GAIS[0], "score")),
         satisfaction=scores.get((SATISFACTION[0], "score")),
         vss=vss,
-        notes=notes,
-        aftercare_given=aftercare_given,
-        next_due=next_due,
-        screening=_screening(tuple(s[1:] for s in screening)),
-        cautions_acknowledged=cautions_acknowledged,
-        override_reason=override_reason,
-    )
-
-
-def session_from_row(
-    row: SessionRow, flags: tuple[str, ...] = (), data: SessionData | None = None
-) -> TreatmentSession:
-    return TreatmentSession(
-        id=row.id,
-        patient_id=row.patient_id,
-        data=session_data(row) if data is None else data,
-        version=row.version,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        flags=flags,
+        notes=row["notes"],
+        aftercare_given=row["aftercare_given"],
+        next_due=row["next_due"],
+        screening=_screening(tuple((a["item"], a["present"], a["since"]) for a in screening)),
+        cautions_acknowledged=row["cautions_acknowledged"],
+        override_reason=row["override_reason"],
     )
 
 

@@ -10,9 +10,11 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    Connection,
     Select,
     and_,
     bindparam,
+    delete,
     exists,
     func,
     intersect,
@@ -27,18 +29,10 @@ from needlelog.domain.errors import InvalidRecord, Violation
 from needlelog.domain.records import Patient, PatientData
 from needlelog.domain.search import PatientQuery, name_words, parse_query
 from needlelog.domain.validation import check_patient
-from needlelog.services import access, audit, clock
+from needlelog.services import access, audit, clock, patient_query
 from needlelog.services.errors import NotFound, StaleRecord
-from needlelog.services.mapping import (
-    PATIENT_COLUMNS,
-    as_dict,
-    patient_data,
-    patient_from_columns,
-    patient_from_row,
-    patient_to_row,
-)
+from needlelog.services.mapping import as_dict, patient_to_row
 from needlelog.store.database import Database
-from needlelog.store.driver import DriverConnection
 from needlelog.store.models import NameTokenRow, PatientRow
 
 # Above any character a name can hold: "abc" <= x < "abc" + TOP is a prefix match
@@ -95,7 +89,7 @@ def register(db: Database, data: PatientData, actor: str, today: date | None = N
     access.require_clinical_unchanged(db, lambda: None, data)
     with db.write() as s:
         row = add_in(s, data, actor, today or clock.today())
-        return patient_from_row(row)
+        return patient_query.by_id(s.connection(), row.id)
 
 
 def update(
@@ -120,7 +114,7 @@ def update(
             select(PatientRow.id).where(PatientRow.record_no == data.record_no)
         ):
             raise _duplicate(data.record_no)
-        before = as_dict(patient_data(row))
+        before = as_dict(patient_query.by_id(s.connection(), patient_id).data)
         with s.no_autoflush:  # one flush, so the version moves by exactly one
             patient_to_row(data, row)
             _set_tokens(row, data)
@@ -129,49 +123,52 @@ def update(
         s.flush()
         if changes:
             audit.append(s, actor, "patient", row.id, "update", changes)
-        return patient_from_row(row)
+        return patient_query.by_id(s.connection(), row.id)
 
 
 def set_archived(db: Database, patient_id: int, archived: bool, actor: str) -> Patient:
     """Archive (hide from daily lists) or bring back a patient; nothing is deleted."""
     access.require(db, Permission.CONTACT_WRITE)
     with db.write() as s:
-        row = _row(s, patient_id)
-        if row.archived != archived:
-            row.archived = archived
-            row.updated_at = clock.utc_now()
-            s.flush()
-            audit.append(
-                s,
-                actor,
-                "patient",
-                row.id,
-                "archive" if archived else "unarchive",
-                {"archived": [not archived, archived]},
-            )
-        return patient_from_row(row)
+        set_archived_in(s, patient_id, archived, actor)
+        return patient_query.by_id(s.connection(), patient_id)
 
 
-_PATIENT = select(*(PatientRow.__table__.c[name] for name in PATIENT_COLUMNS))
-_BY_ID = _PATIENT.where(PatientRow.id == bindparam("patient_id"))
+def remove_made_up(session: Session, patient_ids: list[int]) -> None:
+    """Delete these patients (their sessions already removed): only for the demo
+    clinic's made-up records; clinical records are archived, never deleted."""
+    session.execute(delete(NameTokenRow).where(NameTokenRow.patient_id.in_(patient_ids)))
+    session.execute(delete(PatientRow).where(PatientRow.id.in_(patient_ids)))
+
+
+def set_archived_in(session: Session, patient_id: int, archived: bool, actor: str) -> PatientRow:
+    """Archive or bring back a patient inside an open transaction (also used by imports)."""
+    row = _row(session, patient_id)
+    if row.archived != archived:
+        row.archived = archived
+        row.updated_at = clock.utc_now()
+        session.flush()
+        audit.append(
+            session,
+            actor,
+            "patient",
+            row.id,
+            "archive" if archived else "unarchive",
+            {"archived": [not archived, archived]},
+        )
+    return row
 
 
 def get(db: Database, patient_id: int) -> Patient:
     access.require(db, Permission.PATIENT_LIST)
-    with db.direct() as conn:
-        row = conn.execute(_BY_ID, {"patient_id": patient_id}).first()
-    if row is None:
-        raise NotFound(f"no patient with id {patient_id}")
-    return patient_from_columns(row)
+    with db.transaction() as conn:
+        return patient_query.by_id(conn, patient_id)
 
 
 def find_by_record_no(db: Database, record_no: str) -> Patient:
     access.require(db, Permission.PATIENT_LIST)
-    with db.read() as s:
-        row = s.scalar(select(PatientRow).where(PatientRow.record_no == record_no))
-        if row is None:
-            raise NotFound(f"no patient with record number {record_no}")
-        return patient_from_row(row)
+    with db.transaction() as conn:
+        return patient_query.by_record_no(conn, record_no)
 
 
 # Above this many candidate matches, walking the name-ordered index and testing
@@ -277,7 +274,7 @@ def _counts_statement(words: int, birth: bool) -> Select[Any]:
     return select(*(part.scalar_subquery() for part in parts))
 
 
-def _matches_at_most(conn: DriverConnection, query: PatientQuery, params: dict[str, Any]) -> int:
+def _matches_at_most(conn: Connection, query: PatientQuery, params: dict[str, Any]) -> int:
     """How many patients can match at most (capped at about ``DENSE``), from counts
     that each read one index range: a patient matches by record number, by date of
     birth, or by every word, so the sum of the first two and the least word count
@@ -311,7 +308,7 @@ def _search_statement(
     """One page of matches in name order (``shape`` None: every patient)."""
     # Plain rows, not ORM objects: a page of 100 is read twice as fast, and a list
     # needs no change tracking.
-    stmt = _PATIENT
+    stmt = patient_query.SELECT
     if not include_archived:
         stmt = stmt.where(PatientRow.archived.is_(False))
     if shape is not None:
@@ -349,7 +346,7 @@ def search(
         params.update(
             after_family=after.family_name, after_given=after.given_name, after_id=after.id
         )
-    with db.direct() as conn:
+    with db.transaction() as conn:
         shape = None
         dense = False
         if not query.is_empty:
@@ -360,8 +357,8 @@ def search(
             shape = _shape(query)
             dense = at_most >= DENSE
         stmt = _search_statement(shape, dense, after is not None, include_archived, limit)
-        rows = conn.execute(stmt, params).all()
-    return list(map(patient_from_columns, rows))
+        rows = conn.execute(stmt, params).mappings().all()
+    return list(map(patient_query.build, rows))
 
 
 def page_key(patient: Patient) -> PageKey:
@@ -385,5 +382,5 @@ def count(db: Database, text: str = "", include_archived: bool = False) -> int:
     shape = None if query.is_empty else _shape(query)
     stmt = _count_statement(shape, include_archived)
     params = {} if query.is_empty else _params(query)
-    with db.direct() as conn:
+    with db.transaction() as conn:
         return int(conn.execute(stmt, params).scalar() or 0)

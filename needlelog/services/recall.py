@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
 
 from needlelog.domain.accounts import Permission
 from needlelog.domain.errors import raise_if_any
@@ -104,3 +105,9 @@ def latest_attempts(db: Database, patient_ids: Iterable[int]) -> dict[int, Conta
             for row in rows:  # the last of each patient's rows is the newest
                 found[row.patient_id] = _attempt(row)
     return found
+
+
+def remove_made_up(session: Session, patient_ids: list[int]) -> None:
+    """Delete the attempts logged for these patients: only for the demo clinic's
+    made-up records (a real attempt is never removed)."""
+    session.execute(delete(_ROW).where(_ROW.patient_id.in_(patient_ids)))

@@ -5,15 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_
 
 from needlelog.domain import course
 from needlelog.domain.accounts import Permission
 from needlelog.domain.course import CourseState, CourseStatus
 from needlelog.domain.recall import ContactAttempt
 from needlelog.domain.records import Patient
-from needlelog.services import access, clock, recall
-from needlelog.services.mapping import patient_from_row
+from needlelog.services import access, clock, patient_query, recall
 from needlelog.services.settings import protocol_in
 from needlelog.store.database import Database
 from needlelog.store.models import PatientRow
@@ -57,8 +56,7 @@ def due_list(
         planned = func.coalesce(PatientRow.planned_sessions, protocol.planned_sessions)
         late = today - timedelta(weeks=protocol.interval_max_weeks)
         stmt = (
-            select(PatientRow)
-            .where(
+            patient_query.SELECT.where(
                 PatientRow.archived.is_(False),
                 PatientRow.last_session_on.is_not(None),
                 or_(
@@ -69,17 +67,17 @@ def due_list(
             .order_by(PatientRow.next_due, PatientRow.id)
             .limit(limit)
         )
-        rows = s.scalars(stmt).all()
+        rows = s.execute(stmt).mappings().all()
         entries: list[DueEntry] = []
         for row in rows:
-            patient = patient_from_row(row)
+            patient = patient_query.build(row)
             st = course.status_from_summary(
-                row.last_session_on,
-                row.course_sessions,
+                patient.last_session_on,
+                patient.course_sessions,
                 today,
                 protocol,
-                row.planned_sessions,
-                row.next_due,
+                patient.data.planned_sessions,
+                patient.next_due,
             )
             if st.state in ATTENTION or (
                 st.next_due and st.next_due <= today + timedelta(days=horizon_days)

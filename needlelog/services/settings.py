@@ -16,7 +16,6 @@ from needlelog.domain.errors import Violation, raise_if_any
 from needlelog.domain.protocol import DEFAULT_PROTOCOL, PEN_MAX_DEPTH_MM, PEN_MIN_DEPTH_MM, Protocol
 from needlelog.services import access, audit
 from needlelog.store.database import Database
-from needlelog.store.driver import DriverConnection
 from needlelog.store.models import SettingRow
 
 DEFAULT_AFTERCARE = """\
@@ -42,9 +41,9 @@ class ClinicInfo:
     )
 
 
-# Any of a Session, a Connection or a DriverConnection: the protocol is read by every
-# save and every opened record.
-Executor = Session | Connection | DriverConnection
+# A Session or the Connection of a transaction: the protocol is read by every save and
+# every opened record.
+Executor = Session | Connection
 _VALUE = select(SettingRow.value).where(SettingRow.key == bindparam("key"))
 
 
@@ -92,7 +91,7 @@ def protocol_in(conn: Executor) -> Protocol:
 
 
 def get_protocol(db: Database) -> Protocol:
-    with db.direct() as conn:  # read with every search keystroke
+    with db.transaction() as conn:
         return protocol_in(conn)
 
 

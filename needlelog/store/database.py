@@ -7,13 +7,11 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import PoolProxiedConnection
 
-from needlelog.store.driver import DriverConnection
 from needlelog.store.errors import (
     BadDatabaseUrl,
     DatabaseReplaced,
@@ -82,10 +80,13 @@ def create_db_engine(url: str) -> Engine:
     where = parsed.render_as_string(hide_password=True)
     try:
         if parsed.get_backend_name() == "sqlite":
+            # No pre-ping: a file has no server that could have gone away meanwhile.
             engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
             return engine
+        # Idle connections are checked as they leave the pool: after a server restart
+        # the next statement runs on a fresh connection instead of failing.
         return create_engine(parsed, pool_pre_ping=True)
     except NoSuchModuleError:
         raise BadDatabaseUrl(
@@ -116,8 +117,6 @@ class Database:
         self.url = url
         self.engine = create_db_engine(url)
         self._writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
-        self._idle: list[PoolProxiedConnection] = []
-        self._disposed = False
         # The file this object writes to (device, inode): a restore run elsewhere
         # replaces it, and then nothing more may be saved into the old one.
         self._identity: tuple[int, int] | None = None
@@ -147,16 +146,39 @@ class Database:
         return str(path) if path else self.engine.url.render_as_string(hide_password=True)
 
     @contextmanager
-    def _unit(self, bind: Engine) -> Iterator[Session]:
-        with Session(bind, expire_on_commit=False) as session:
-            try:
-                with session.begin():
-                    yield session
-            except DBAPIError as exc:
-                known = translate(exc, f"the database {self.display_name}")
-                if known is not None:
-                    raise known from exc
-                raise
+    def transaction(self, write: bool = False, *, where: str = "") -> Iterator[Connection]:
+        """The one way statements run: a connection taken from the engine's pool (checked
+        first, so after a server restart the next try simply reconnects) in a transaction
+        that commits on success and writes nothing on any error. ``write`` takes the
+        write lock up front (BEGIN IMMEDIATE on SQLite). Known database failures leave as
+        the ``StoreError`` a user can read, naming ``where`` (default: "the database
+        PATH"). Before a write, the file is checked to be still the one opened
+        (``DatabaseReplaced`` otherwise)."""
+        if write:
+            self.ensure_same_file()
+        try:
+            with (self._writer if write else self.engine).begin() as conn:
+                yield conn
+        except DBAPIError as exc:
+            where = where or f"the database {self.display_name}"
+            if exc.connection_invalidated:
+                raise DatabaseUnavailable(
+                    f"the database server of {self.display_name} cannot be reached: "
+                    f"{exc.orig}. Try again."
+                ) from exc
+            known = translate(exc, where)
+            if known is not None:
+                raise known from exc
+            raise
+
+    @contextmanager
+    def _unit(self, write: bool) -> Iterator[Session]:
+        with (
+            self.transaction(write) as conn,
+            Session(conn, expire_on_commit=False, join_transaction_mode="rollback_only") as s,
+        ):
+            yield s
+            s.flush()
 
     def ensure_same_file(self) -> None:
         """Raise ``DatabaseReplaced`` if the database file was replaced since it was opened.
@@ -183,91 +205,13 @@ class Database:
         self._identity = None if path is None else _file_identity(path)
 
     def write(self) -> AbstractContextManager[Session]:
-        """A transaction that commits on success and writes nothing on any error."""
-        self.ensure_same_file()
-        return self._unit(self._writer)
+        """Mapped rows in a ``transaction(write=True)``: for the writers of patients and
+        settings, which keep related rows in step."""
+        return self._unit(write=True)
 
     def read(self) -> AbstractContextManager[Session]:
-        """A read-only unit of work (no write lock is taken)."""
-        return self._unit(self.engine)
-
-    @contextmanager
-    def direct(self, write: bool = False) -> Iterator[DriverConnection]:
-        """A transaction on the driver's own connection, for the operations repeated all
-        day (see ``store.driver``): commits on success, writes nothing on any error.
-        ``write`` takes the write lock up front, as ``write()`` does."""
-        if write:
-            self.ensure_same_file()
-        pooled = self._take_connection()
-        sqlite = self.is_sqlite
-        healthy = False
-        try:
-            raw = pooled.driver_connection
-            conn = DriverConnection(raw, self.engine.dialect)
-            try:
-                if sqlite:
-                    raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-                yield conn
-            except BaseException:
-                if not sqlite:
-                    raw.rollback()
-                elif raw.in_transaction:
-                    raw.execute("ROLLBACK")
-                healthy = True  # the transaction is over: the connection can serve again
-                raise
-            finally:
-                conn.close()
-            if sqlite:
-                raw.execute("COMMIT")
-            else:
-                raw.commit()
-            healthy = True
-        except self.engine.dialect.loaded_dbapi.Error as exc:
-            healthy = False  # a driver error may have left it unusable: the pool decides
-            if self.engine.dialect.is_disconnect(exc, pooled.driver_connection, None):
-                # The server went away: every waiting connection is as dead as this one.
-                pooled.invalidate()
-                self._drop_idle()
-                raise DatabaseUnavailable(
-                    f"the database server of {self.display_name} cannot be reached: {exc}"
-                ) from exc
-            known = translate(exc, f"the database {self.display_name}")
-            if known is not None:
-                raise known from exc
-            raise
-        finally:
-            self._give_back(pooled, healthy)
-
-    # Connections between two ``direct`` calls wait here rather than in the engine's
-    # pool: taking one back from the pool and returning it cost more than a search
-    # that finds nothing. At most as many wait as were ever in use at once.
-    def _take_connection(self) -> PoolProxiedConnection:
-        try:
-            return self._idle.pop()
-        except IndexError:
-            pass
-        try:
-            return self.engine.raw_connection()
-        except DBAPIError as exc:
-            known = translate(exc, f"the database {self.display_name}")
-            if known is not None:
-                raise known from exc
-            raise
-
-    def _give_back(self, pooled: PoolProxiedConnection, healthy: bool) -> None:
-        if healthy and not self._disposed:
-            self._idle.append(pooled)
-        elif pooled.is_valid:
-            pooled.close()
-
-    def _drop_idle(self) -> None:
-        while self._idle:
-            try:
-                self._idle.pop().close()
-            except IndexError:  # another thread took the last one meanwhile
-                return
+        """Mapped rows in a read ``transaction()``."""
+        return self._unit(write=False)
 
     def dispose(self) -> None:
-        self._disposed = True
-        self._drop_idle()
         self.engine.dispose()

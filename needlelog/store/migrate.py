@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, inspect
-from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from needlelog.store.database import Database, sqlite_file_of
 from needlelog.store.errors import (
@@ -69,7 +69,7 @@ def head_revision() -> str:
 def current_revision(db: Database) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
-    with db.engine.connect() as conn:
+    with db.transaction(where=db.display_name) as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
@@ -85,35 +85,29 @@ def _is_known(revision: str) -> bool:
 
 def upgrade(db: Database, revision: str = "head", backup_dir: Path | None = None) -> Path | None:
     """Upgrade to ``revision``; returns the backup taken first, if any."""
-    try:
-        current = current_revision(db)
-        if current is not None and not _is_known(current):
-            raise _too_new(db.display_name, current)
-        if current == revision or (revision == "head" and current == head_revision()):
-            return None
-        backup: Path | None = None
-        path = db.sqlite_path
-        if current is not None and path is not None and path.exists():
-            folder = backup_dir or path.parent / "backups"
-            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-            backup = folder / f"{path.stem}-before-upgrade-from-{current}-{stamp}.sqlite3"
-            copy_sqlite(path, backup)
-        from alembic import command
+    current = current_revision(db)
+    if current is not None and not _is_known(current):
+        raise _too_new(db.display_name, current)
+    if current == revision or (revision == "head" and current == head_revision()):
+        return None
+    backup: Path | None = None
+    path = db.sqlite_path
+    if current is not None and path is not None and path.exists():
+        folder = backup_dir or path.parent / "backups"
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        backup = folder / f"{path.stem}-before-upgrade-from-{current}-{stamp}.sqlite3"
+        copy_sqlite(path, backup)
+    from alembic import command
 
-        with db.engine.begin() as conn:
-            command.upgrade(alembic_config(conn), revision)
-        return backup
-    except DBAPIError as exc:
-        known = translate(exc, db.display_name)
-        if known is not None:
-            raise known from exc
-        raise
+    with db.transaction(write=True, where=db.display_name) as conn:
+        command.upgrade(alembic_config(conn), revision)
+    return backup
 
 
 def _stored_revision(db: Database) -> str | None:
     """The schema revision recorded in the database, read with plain SQL."""
     try:
-        with db.engine.connect() as conn:
+        with db.transaction(where=db.display_name) as conn:
             return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
     except (OperationalError, ProgrammingError) as exc:
         if "alembic_version" in str(exc.orig):  # no such table: a new, empty database
@@ -208,13 +202,7 @@ def open_database(url: str, backup_dir: Path | None = None, create: bool = True)
                 ) from None
     db = Database(url)
     try:
-        try:
-            stored = _stored_revision(db)
-        except DBAPIError as exc:
-            known = translate(exc, db.display_name)
-            if known is not None:
-                raise known from exc
-            raise
+        stored = _stored_revision(db)
         if stored is None and path is None:  # a server (or a SQLite URI): ask it
             if inspect(db.engine).get_table_names():
                 raise _foreign(db.display_name)

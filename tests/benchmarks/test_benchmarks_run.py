@@ -74,6 +74,9 @@ def test_run_prints_a_table_and_writes_json(tmp_path: Path) -> None:
     listed = rows["first patients listed in the main window"]["needlelog_s"]
     assert paint is None or listed > paint
     assert any(name.startswith("search 'mül'") for name in rows)
+    (imported,) = [r for name, r in rows.items() if name.startswith("CSV import of 2,000 sessions")]
+    assert imported["needlelog_s"] > 0 and imported["limit_s"] > 0
+    assert imported["max_ratio"] == run.IMPORT_MAX_RATIO
     for row in rows.values():  # measured, or said plainly that it cannot be
         assert row["needlelog_s"] is not None or row["note"] == run.NOT_AVAILABLE
 

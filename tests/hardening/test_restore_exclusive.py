@@ -75,7 +75,7 @@ def test_a_window_whose_database_was_replaced_stops_saving(clinic: Path, tmp_pat
     window = open_database(f"sqlite:///{clinic}")
     try:
         patient = patients.find_by_record_no(window, "P-0001")
-        sessions.record(window, patient.id, make_session(), "nurse")  # the file is its own
+        first = sessions.record(window, patient.id, make_session(), "nurse")  # its own file
         # A restore from a place whose locks this process cannot see (another PC).
         restore_backup(f"sqlite:///{clinic}", tmp_path / "good.zip")
         restored = sha256(clinic)
@@ -83,6 +83,8 @@ def test_a_window_whose_database_was_replaced_stops_saving(clinic: Path, tmp_pat
             patients.register(window, make_patient("P-LATE"), "nurse")
         with pytest.raises(DatabaseReplaced):
             sessions.record(window, patient.id, make_session(practitioner="Dr. B"), "nurse")
+        with pytest.raises(DatabaseReplaced):  # every write, whichever way it is made
+            sessions.amend(window, first.id, first.data, first.version, "nurse", reason="x")
         assert sha256(clinic) == restored
     finally:
         window.dispose()

@@ -1,0 +1,248 @@
+"""The one writer of treatment sessions: record, amend and import all save through
+``write``, which checks the session against its patient, fills in a default next due
+date, writes the rows and the audit event, and keeps the patient's course summary
+in step, each computed in one place."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Insert, Table, bindparam, delete, insert, select, update
+
+from needlelog.domain import course
+from needlelog.domain.errors import InvalidRecord, Violation
+from needlelog.domain.protocol import Protocol
+from needlelog.domain.records import SessionData, TreatmentSession
+from needlelog.domain.validation import check_session
+from needlelog.services import audit, clock, session_query
+from needlelog.services.errors import NotFound, StaleRecord
+from needlelog.services.mapping import as_dict, session_values
+from needlelog.store.models import (
+    AssessmentRow,
+    PatientRow,
+    ProductRow,
+    ScreeningRow,
+    SessionRow,
+    TreatedAreaRow,
+)
+
+_patients = PatientRow.__table__
+_sessions = SessionRow.__table__
+_CHILD_TABLES = {
+    "areas": TreatedAreaRow.__table__,
+    "products": ProductRow.__table__,
+    "screening": ScreeningRow.__table__,
+    "assessments": AssessmentRow.__table__,
+}
+_SUMMARY = ("last_session_on", "course_sessions", "sessions_total", "next_due")
+
+
+def _insert_statement(table: Table) -> Insert:
+    """An insert of every column but a generated id, each value a parameter."""
+    return insert(table).values(
+        {c.key: bindparam(c.key) for c in table.columns if not (c.primary_key and c.key == "id")}
+    )
+
+
+# Statements built once, values as parameters: a save builds no SQL.
+_INSERT_SESSION = _insert_statement(_sessions)
+_UPDATE_SESSION = (
+    update(_sessions)
+    .where(_sessions.c.id == bindparam("session_id"), _sessions.c.version == bindparam("expected"))
+    .values(
+        {
+            **{
+                c.key: bindparam(c.key)
+                for c in _sessions.columns
+                if c.key not in ("id", "patient_id", "created_at", "version")
+            },
+            "version": _sessions.c.version + 1,
+        }
+    )
+)
+_INSERT_CHILDREN = {name: _insert_statement(table) for name, table in _CHILD_TABLES.items()}
+_DELETE_CHILDREN = [
+    delete(table).where(table.c.session_id == bindparam("session_id"))
+    for table in _CHILD_TABLES.values()
+]
+_UPDATE_SUMMARY = (
+    update(_patients)
+    .where(_patients.c.id == bindparam("summary_of"))
+    .values({name: bindparam(name) for name in _SUMMARY})
+)
+_PATIENT_FACTS = select(
+    _patients.c.id,
+    _patients.c.archived,
+    _patients.c.record_no,
+    _patients.c.date_of_birth,
+    _patients.c.planned_sessions,
+).where(_patients.c.id == bindparam("patient_id"))
+
+
+def patient_facts(conn: Connection, patient_id: int) -> Any:
+    """What a save depends on of its patient (archived, record_no, date_of_birth,
+    planned_sessions), read by name."""
+    found = conn.execute(_PATIENT_FACTS, {"patient_id": patient_id}).first()
+    if found is None:
+        raise NotFound(f"no patient with id {patient_id}")
+    return found
+
+
+def _check(data: SessionData, patient: Any, protocol: Protocol, now: datetime | None) -> None:
+    if patient.archived:
+        raise InvalidRecord(
+            [
+                Violation(
+                    "patient",
+                    patient.record_no,
+                    "an active patient",
+                    f"patient {patient.record_no} is archived; bring the record back before "
+                    "recording a session",
+                )
+            ]
+        )
+    moment = now or clock.local_now()
+    check_session(data, protocol, moment.date(), patient.date_of_birth, moment)
+
+
+def with_default_due(
+    data: SessionData, days: list[date], planned: int | None, protocol: Protocol
+) -> SessionData:
+    """``data`` with its next due date filled in, from the days of the patient's
+    other sessions, when the practitioner left it empty."""
+    if data.next_due is not None:
+        return data
+    on = data.performed_at.date()
+    number = course.position_in_course([*days, on], on)
+    return replace(
+        data,
+        next_due=course.default_next_due(
+            on, number, planned or protocol.planned_sessions, protocol
+        ),
+    )
+
+
+def summary_values(
+    performed: list[tuple[datetime, date | None]], planned: int | None, protocol: Protocol
+) -> dict[str, Any]:
+    """The course summary columns from the patient's sessions (performed_at, next_due)
+    in date order."""
+    days = [at.date() for at, _due in performed]
+    sizes = course.course_sizes(days)
+    next_due = None
+    if performed:
+        st = course.status_from_summary(
+            days[-1], sizes[-1], days[-1], protocol, planned, performed[-1][1]
+        )
+        next_due = st.next_due
+    return {
+        "last_session_on": days[-1] if days else None,
+        "course_sessions": sizes[-1] if sizes else 0,
+        "sessions_total": len(days),
+        "next_due": next_due,
+    }
+
+
+def refresh_summary(conn: Connection, patient_id: int, protocol: Protocol) -> None:
+    """Recompute the course summary kept on the patient row (no version bump: a saved
+    session must not make an open edit of the patient look stale)."""
+    planned = patient_facts(conn, patient_id).planned_sessions
+    rows = [(at, due) for _id, at, due in session_query.course_rows(conn, patient_id)]
+    _write_summary(conn, patient_id, summary_values(rows, planned, protocol))
+
+
+def _write_summary(conn: Connection, patient_id: int, values: dict[str, Any]) -> None:
+    conn.execute(_UPDATE_SUMMARY, {"summary_of": patient_id, **values})
+
+
+def write(
+    conn: Connection,
+    patient_id: int | None,
+    data: SessionData,
+    actor: str,
+    now: datetime | None,
+    protocol: Protocol,
+    *,
+    amend: tuple[int, int] | None = None,
+    refresh: bool = True,
+    reason: str = "",
+) -> int:
+    """Write a new session of ``patient_id``, or with ``amend`` = (session id, version
+    it was opened at) a correction of a stored one, ``reason`` saying why (kept in the
+    audit event beside the changes); answers the session's id. The caller
+    owns the transaction: on any error it writes nothing."""
+    before: TreatmentSession | None = None
+    if amend is not None:
+        before = session_query.one(conn, amend[0])
+        if before.version != amend[1]:
+            raise StaleRecord(
+                f"the session of {before.data.performed_at:%Y-%m-%d} was changed by someone "
+                "else after you opened it; reload to see their changes, then edit again"
+            )
+        patient_id = before.patient_id
+    assert patient_id is not None
+    patient = patient_facts(conn, patient_id)
+    _check(data, patient, protocol, now)
+    # One read of the patient's sessions serves the default due date and the summary.
+    others = [
+        (sid, at, due)
+        for sid, at, due in session_query.course_rows(conn, patient_id)
+        if before is None or sid != before.id
+    ]
+    data = with_default_due(
+        data, [at.date() for _sid, at, _due in others], patient.planned_sessions, protocol
+    )
+    stamp = clock.utc_now()
+    values = session_values(data)
+    if before is None:
+        sid = conn.execute(
+            _INSERT_SESSION,
+            {**values.session, "patient_id": patient_id, "created_at": stamp, "updated_at": stamp,
+             "version": 1},
+        ).inserted_primary_key[0]  # fmt: skip
+        changes = {"patient_id": [None, patient_id], **audit.diff({}, as_dict(data))}
+        action = "create"
+    else:
+        sid = before.id
+        written = conn.execute(
+            _UPDATE_SESSION,
+            {**values.session, "updated_at": stamp, "session_id": sid, "expected": before.version},
+        )
+        if written.rowcount != 1:  # changed between the read above and this write
+            raise StaleRecord(
+                f"the session of {before.data.performed_at:%Y-%m-%d} was changed by someone "
+                "else after you opened it; reload to see their changes, then edit again"
+            )
+        for stmt in _DELETE_CHILDREN:
+            conn.execute(stmt, {"session_id": sid})
+        changes = audit.diff(as_dict(before.data), as_dict(data))
+        if changes and reason.strip():
+            changes["reason"] = [None, reason.strip()]
+        action = "amend"
+    for name, stmt in _INSERT_CHILDREN.items():
+        rows = getattr(values, name)
+        if rows:
+            conn.execute(stmt, [{**r, "session_id": sid} for r in rows])
+    if changes:
+        audit.append(conn, actor, "session", sid, action, changes)
+    if refresh:
+        performed = [(at, due, other) for other, at, due in others]
+        performed.append((data.performed_at, data.next_due, sid))
+        performed.sort(key=lambda p: (p[0], p[2]))
+        summary = summary_values(
+            [(at, due) for at, due, _ in performed], patient.planned_sessions, protocol
+        )
+        _write_summary(conn, patient_id, summary)
+    return int(sid)
+
+
+def remove_made_up(conn: Connection, patient_ids: list[int]) -> None:
+    """Delete every session of these patients with its rows: only for the demo clinic's
+    made-up records (clinical sessions are amended, never deleted)."""
+    of = _sessions.c.patient_id.in_(patient_ids)
+    ids = select(_sessions.c.id).where(of).scalar_subquery()
+    for table in _CHILD_TABLES.values():
+        conn.execute(delete(table).where(table.c.session_id.in_(ids)))
+    conn.execute(delete(_sessions).where(of))
