@@ -21,6 +21,12 @@ from needlelog.store.models import (
 ACTOR = "demo"
 
 
+def _actor() -> str:
+    """ "demo" without accounts; with them, the account that asked for it."""
+    account = access.current()
+    return ACTOR if account is None else f"{account.name} ({ACTOR})"
+
+
 @dataclass(frozen=True)
 class DemoResult:
     patients: int
@@ -40,6 +46,7 @@ def fill(
     twice adds more rather than failing on duplicates.
     """
     access.require(db, Permission.IMPORT)
+    actor = _actor()
     today = today or clock.today()
     with db.read() as s:
         start = 1 + int(
@@ -58,10 +65,10 @@ def fill(
         with db.write() as s:
             protocol = protocol_in(s)
             for demo in batch[offset : offset + chunk]:
-                row = patients.add_in(s, demo.data, ACTOR, today)
+                row = patients.add_in(s, demo.data, actor, today)
                 for data in demo.sessions:
                     sessions.add_in(
-                        s, row.id, data, ACTOR, now=now, protocol=protocol, refresh=False
+                        s, row.id, data, actor, now=now, protocol=protocol, refresh=False
                     )
                     made_sessions += 1
                 if demo.sessions:
@@ -101,7 +108,7 @@ def remove(db: Database) -> int:
         s.add(
             AuditEventRow(
                 at=clock.utc_now(),
-                actor=ACTOR,
+                actor=_actor(),
                 entity="demo",
                 entity_id=0,
                 action="remove",

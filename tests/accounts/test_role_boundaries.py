@@ -141,3 +141,37 @@ def test_reception_registers_patients_but_no_clinical_detail(db: Database) -> No
         patients.update(db, patient.id, replace(stored.data, notes="scars"), stored.version, "rita")
     assert patients.get(db, patient.id).data.notes == ""
     assert patients.get(db, patient.id).data.phone == "+44 20 7946 0999"
+
+
+def test_every_audit_event_names_the_account(db: Database) -> None:
+    from dataclasses import replace
+
+    from sqlalchemy import func, select
+
+    from needlelog import config
+    from needlelog.services import demo, sessions
+    from needlelog.store.models import AuditEventRow
+    from tests.factories import make_session
+
+    add_clinic_accounts(db)
+    with db.read() as s:
+        before = s.scalar(select(func.max(AuditEventRow.id))) or 0
+    accounts.sign_in(db, "amelia", PASSWORD)
+    patient = patients.register(db, make_patient("P-9"), config.current_user())
+    saved = sessions.record(db, patient.id, make_session(), config.current_user())
+    sessions.amend(
+        db, saved.id, replace(saved.data, notes="amended"), saved.version, config.current_user()
+    )
+    accounts.sign_in(db, "rita", PASSWORD)
+    stored = patients.get(db, patient.id)
+    patients.update(
+        db, patient.id, replace(stored.data, phone="+44 1"), stored.version, config.current_user()
+    )
+    recall.log_contact(db, patient.id, ContactOutcome.BOOKED, config.current_user())
+    accounts.sign_in(db, "ada", PASSWORD)
+    settings.set_aftercare(db, "Sun cream.", config.current_user())
+    demo.fill(db, 1, 1)
+    with db.read() as s:
+        actors = list(s.scalars(select(AuditEventRow.actor).where(AuditEventRow.id > before)))
+    assert len(actors) >= 8
+    assert {a.split(" ")[0] for a in actors} == {"amelia", "rita", "ada"}, actors
