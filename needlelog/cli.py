@@ -315,7 +315,11 @@ def _sign_in_before_restore(url: str, args: argparse.Namespace) -> None:
         if not path.exists():
             return
         try:
-            conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+            # Without a write-ahead log beside it the file holds everything and is read
+            # as immutable: no lock, no -wal or -shm file made next to it.
+            wal = path.with_name(path.name + "-wal").exists()
+            query = "mode=ro" if wal else "immutable=1"
+            conn = sqlite3.connect(f"{path.as_uri()}?{query}", uri=True)
             try:
                 found = conn.execute("SELECT 1 FROM accounts LIMIT 1").fetchone() is not None
             finally:

@@ -11,6 +11,7 @@ did. Passwords are kept only as Argon2id hashes (argon2-cffi).
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -52,9 +53,14 @@ WITHOUT_ACCOUNTS = "work_without_accounts"
 IDLE_LOCK = "idle_lock_minutes"
 
 _hasher = PasswordHasher()
-# Verified against when the name is unknown, so a wrong name takes as long as a
-# wrong password and the answer does not tell which names exist.
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Verified against when the name is unknown, so a wrong name takes as long as a
+    wrong password and the answer does not tell which names exist (made on first
+    need: a hash takes a noticeable moment, never spent at import)."""
+    return _hasher.hash("not a password of anyone")
 
 
 def _account(row: AccountRow) -> Account:
@@ -202,7 +208,8 @@ def disable(db: Database, name: str) -> Account:
 def _verify(row: AccountRow | None, password: str) -> bool:
     try:
         return (
-            _hasher.verify(row.password_hash if row else _DUMMY_HASH, password) and row is not None
+            _hasher.verify(row.password_hash if row else _dummy_hash(), password)
+            and row is not None
         )
     except (VerificationError, InvalidHashError):
         return False

@@ -130,11 +130,19 @@ class _FirstPaint(QObject):
 def _load_what_attach_needs() -> None:
     """Import, off the GUI thread, what attaching the window loads next: the services
     the list queries and the feature modules that add their menu entries."""
-    from needlelog.services import check, patients, schedule, sessions, settings  # noqa: F401
+    from needlelog.services import (  # noqa: F401
+        accounts,
+        check,
+        patients,
+        schedule,
+        sessions,
+        settings,
+    )
     from needlelog.ui import (  # noqa: F401
         clinic_settings,
         exchange_menu,
         first_run,
+        login,
         patient_dialog,
         report_actions,
     )
