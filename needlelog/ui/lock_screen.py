@@ -30,6 +30,8 @@ from needlelog import APP_NAME
 from needlelog.ui.background import run_task
 
 LOCKED_TITLE = f"{APP_NAME} — locked"
+# A window that takes input while the app is locked (the sign-in of someone else).
+LOCK_EXEMPT = "needlelogLockExempt"
 # What counts as someone working: these restart the idle clock.
 _ACTIVITY = frozenset(
     {
@@ -60,6 +62,7 @@ class LockPanel(QFrame):
     """What a locked window shows: who locked it and a password field."""
 
     unlock_requested = Signal(str)
+    switch_requested = Signal()
 
     def __init__(self, who: str, window: QWidget) -> None:
         super().__init__(window)
@@ -85,11 +88,17 @@ class LockPanel(QFrame):
         self.unlock.setObjectName("unlockButton")
         self.unlock.setDefault(True)
         self.unlock.setMaximumWidth(160)
+        # A shared PC: someone else signs in, once no form is left open under the lock.
+        self.switch = QPushButton("Someone else…")
+        self.switch.setObjectName("switchUserButton")
+        self.switch.setMaximumWidth(160)
+        self.switch.clicked.connect(self.switch_requested)
+        self.switch.hide()
         box = QWidget()
         box.setFixedWidth(440)
         inner = QVBoxLayout(box)
         inner.setSpacing(10)
-        for widget in (title, self.who, self.password, self.message, self.unlock):
+        for widget in (title, self.who, self.password, self.message, self.unlock, self.switch):
             inner.addWidget(widget)
         layout = QVBoxLayout(self)
         layout.addStretch(1)
@@ -146,6 +155,8 @@ class ScreenLock(QObject):
         self._who = who
         self._hidden: list[_Hidden] = []
         self._checking = False
+        # Set by the window: let someone else sign in while locked (None: not offered).
+        self.on_switch: Callable[[], None] | None = None
         self.idle = QTimer(self)
         self.idle.setSingleShot(True)
         self.idle.timeout.connect(self.lock)
@@ -200,8 +211,11 @@ class ScreenLock(QObject):
             hidden.panel.show()
             hidden.panel.raise_()
             hidden.panel.unlock_requested.connect(self._try_unlock)
+            hidden.panel.switch_requested.connect(self._switch)
             window.installEventFilter(self)
             self._hidden.append(hidden)
+        if self.on_switch is not None and len(self._hidden) == 1:  # no form is open
+            self._hidden[0].panel.switch.show()
         active = QApplication.activeWindow()
         for hidden in self._hidden:
             if hidden.window is active or active is None:
@@ -247,7 +261,13 @@ class ScreenLock(QObject):
         self.idle.start()
         self.locked_changed.emit(False)
 
+    def _switch(self) -> None:
+        if self.on_switch is not None and len(self._hidden) == 1:
+            self.on_switch()
+
     def _inside_panel(self, watched: QObject) -> bool:
+        if isinstance(watched, QWidget) and watched.window().property(LOCK_EXEMPT):
+            return True  # the sign-in of someone else, over the lock
         for hidden in self._hidden:
             panel = hidden.panel
             if watched is panel or (isinstance(watched, QWidget) and panel.isAncestorOf(watched)):

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from needlelog.domain.accounts import Permission
 from needlelog.ui.background import run_task
 from needlelog.ui.identity import app_icon
-from needlelog.ui.lock_screen import ScreenLock
+from needlelog.ui.lock_screen import LOCK_EXEMPT, ScreenLock
 from needlelog.ui.users_dialog import AccountsDialog, AddAccountDialog, ChangePasswordDialog
 
 if TYPE_CHECKING:
@@ -226,6 +226,8 @@ def install_accounts(window: MainWindow) -> AccountActions:
             window.idle_lock_minutes,
             window,
         )
+    if ui.lock is not None:
+        ui.lock.on_switch = lambda: _switch_user(window, ui)
     lock_now.triggered.connect(lambda: ui.lock.lock() if ui.lock is not None else None)
     switch_user.triggered.connect(lambda: _switch_user(window, ui))
     change_password.triggered.connect(lambda: ChangePasswordDialog(db, window).open())
@@ -261,6 +263,7 @@ def _switch_user(window: MainWindow, ui: AccountActions) -> None:
         for w in QApplication.topLevelWidgets()
         if w.isVisible() and w is not window and isinstance(w, QDialog)
     ]
+    locked = ui.lock is not None and ui.lock.locked
     if open_windows:
         window.show_status("Finish or close the open forms first: they are yours.")
         return
@@ -268,8 +271,11 @@ def _switch_user(window: MainWindow, ui: AccountActions) -> None:
 
     def ask(names: object) -> None:
         dialog = LoginDialog(db, names, "Switch user", window)  # type: ignore[arg-type]
+        dialog.setProperty(LOCK_EXEMPT, locked)
 
         def switched() -> None:
+            if ui.lock is not None and ui.lock.locked:
+                ui.lock.unlock()
             apply_role(window, ui)
             window.reload()
 
@@ -329,4 +335,5 @@ def _now_with_accounts(window: MainWindow, ui: AccountActions) -> None:
             window.idle_lock_minutes,
             window,
         )
+        ui.lock.on_switch = lambda: _switch_user(window, ui)
     apply_role(window, ui)

@@ -335,3 +335,30 @@ def test_a_quick_switch_of_user_on_a_shared_pc(
     dialog.sign_in()
     qtbot.waitUntil(lambda: ui.who.text() == "Signed in: Rita Desk (reception)")
     assert not window.record.clinical and not window.new_session_action.isVisible()
+
+
+def test_someone_else_signs_in_over_the_lock_when_no_form_is_open(
+    qtbot: QtBot, db: Database, clinic: Patient, make_window: Callable[[Database], MainWindow]
+) -> None:
+    accounts.sign_in(db, "amelia", PASSWORD)
+    window = make_window(db)
+    ui = window.accounts_ui
+    assert ui is not None and ui.lock is not None
+    ui.lock.lock()
+    (panel,) = ui.lock.panels()
+    assert panel.switch.isVisible()
+    panel.switch.click()
+    qtbot.waitUntil(
+        lambda: any(
+            isinstance(w, LoginDialog) and w.isVisible() for w in QApplication.topLevelWidgets()
+        )
+    )
+    dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, LoginDialog))
+    assert ui.lock.locked and not any(FAMILY in t for t in _shown_texts())
+    dialog.who.setCurrentIndex(dialog.who.findData("rita"))
+    qtbot.keyClicks(dialog.password, PASSWORD)  # typing reaches it over the lock
+    assert dialog.password.text() == PASSWORD
+    dialog.sign_in()
+    qtbot.waitUntil(lambda: not ui.lock.locked)  # type: ignore[union-attr]
+    assert ui.who.text() == "Signed in: Rita Desk (reception)"
+    assert not window.record.clinical
