@@ -105,9 +105,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     backup = command("backup", "write a backup of the database to one file")
     backup.add_argument("--out", required=True, type=Path, metavar="FILE")
+    backup.add_argument(
+        "--recipient",
+        action="append",
+        default=[],
+        metavar="AGE_PUBLIC_KEY",
+        help="encrypt to this age public key (age1...) instead of a passphrase; repeatable",
+    )
+    backup.add_argument(
+        "--no-encrypt",
+        action="store_true",
+        help="write a plain zip (backups are encrypted with age by default; the passphrase "
+        "comes from NEEDLELOG_BACKUP_PASSPHRASE or a prompt)",
+    )
 
     restore = command("restore", "replace the database with a verified backup")
     restore.add_argument("file", type=Path, metavar="FILE")
+    restore.add_argument(
+        "--identity",
+        type=Path,
+        metavar="FILE",
+        help="age identity file (secret key) for a backup encrypted to a public key; a "
+        "passphrase comes from NEEDLELOG_BACKUP_PASSPHRASE or a prompt",
+    )
 
     command("check", "check the database for damage and inconsistencies")
 
@@ -287,14 +307,16 @@ def cmd_import(args: argparse.Namespace, url: str) -> int:
 def cmd_backup(args: argparse.Namespace, url: str) -> int:
     from needlelog.exchange.commands import backup_command
 
-    return _on_open_database(url, args, lambda db: backup_command(db, args.out))
+    return _on_open_database(
+        url, args, lambda db: backup_command(db, args.out, args.recipient, args.no_encrypt)
+    )
 
 
 def cmd_restore(args: argparse.Namespace, url: str) -> int:
     from needlelog.exchange.commands import restore_command
 
     _sign_in_before_restore(url, args)
-    print(restore_command(url, args.file))
+    print(restore_command(url, args.file, args.identity))
     return EXIT_OK
 
 

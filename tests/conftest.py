@@ -21,6 +21,7 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"
     monkeypatch.setenv("NEEDLELOG_HOME", str(home))
     monkeypatch.delenv("NEEDLELOG_DB", raising=False)
+    monkeypatch.delenv("NEEDLELOG_BACKUP_PASSPHRASE", raising=False)
     return home
 
 

@@ -203,9 +203,13 @@ def test_restore_is_for_an_administrator_of_the_database(
 ) -> None:
     monkeypatch.setenv("NEEDLELOG_PASSWORD", PASSWORD)
     backup = tmp_path / "b.zip"
-    code, _, err = _run(capsys, "--db", clinic, "backup", "--out", str(backup), "--user", "rita")
+    code, _, err = _run(
+        capsys, "--db", clinic, "backup", "--out", str(backup), "--no-encrypt", "--user", "rita"
+    )
     assert code == 2 and "rita (reception) may not back up the records" in err[0]
-    code, _, err = _run(capsys, "--db", clinic, "backup", "--out", str(backup), "--user", "amelia")
+    code, _, err = _run(
+        capsys, "--db", clinic, "backup", "--out", str(backup), "--no-encrypt", "--user", "amelia"
+    )
     assert code == 0, err
     code, _, err = _run(capsys, "--db", clinic, "restore", str(backup), "--user", "amelia")
     assert code == 2 and "amelia (practitioner) may not restore a backup" in err[0]
