@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from needlelog import config
+from needlelog.domain.accounts import Permission
 from needlelog.exchange.json_export import export_json
 from needlelog.reports.progress import write_progress_report
-from needlelog.services import disclosures, patients
+from needlelog.services import access, disclosures, patients
 from needlelog.store.database import Database
 from needlelog.store.files import private_dir
 
@@ -33,6 +34,7 @@ class CompleteRecord:
 
 def export_complete_record(db: Database, record_no: str, out_dir: Path) -> CompleteRecord:
     """Write the patient's complete record into ``out_dir`` (created, private)."""
+    access.require(db, Permission.EXPORT)
     patient = patients.find_by_record_no(db, record_no)
     private_dir(out_dir)
     report = out_dir / f"{record_no}-progress-report.pdf"

@@ -77,6 +77,11 @@ version=$("$VENV/bin/python" -c 'import needlelog; print(needlelog.__version__)'
 run version "needlelog $version" -- --version
 run demo "Added 5 demo patients" -- --db "$DB" demo --patients 5 --seed 1
 run check "OK:" -- --db "$DB" check
+# pyrage (a compiled extension) is in the bundle: an encrypted backup and its restore.
+NEEDLELOG_BACKUP_PASSPHRASE="bundle smoke passphrase" \
+  run backup "encrypted with a passphrase" -- --db "$DB" backup --out "$WORK/backup.zip.age"
+NEEDLELOG_BACKUP_PASSPHRASE="bundle smoke passphrase" \
+  run restore "Restored 5 patients" -- --db "$DB" restore "$WORK/backup.zip.age"
 
 if [ -f needlelog/reports/progress.py ]; then
   run report "Wrote" -- --db "$DB" report DEMO-000001 --out "$WORK/report.pdf"

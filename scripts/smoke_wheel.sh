@@ -3,7 +3,7 @@
 # the wheel into a FRESH virtual environment, and prove the INSTALLED program
 # works from a folder outside the source tree, so nothing is imported from the
 # checkout: its command line (version, demo, report, the three exports,
-# backup, check), its shipped files, and an offscreen start that opens the
+# backup, restore, check), its shipped files, and an offscreen start that opens the
 # main window and a new session form with its face map. Exits non-zero on any
 # failure: a wheel that lacks its resources cannot pass.
 #
@@ -122,7 +122,13 @@ for file in records.json bundle.json; do
   "$BIN/python" -c 'import json, sys; json.load(open(sys.argv[1], encoding="utf-8"))' "$RUN/$file" ||
     fail "$file is not JSON"
 done
-run backup "" -- --db "$DB" backup --out "$RUN/backup.zip"
+# The installed pyrage encrypts (age format) and the restore opens what it wrote.
+export NEEDLELOG_BACKUP_PASSPHRASE="smoke test passphrase words"
+run backup "encrypted with a passphrase" -- --db "$DB" backup --out "$RUN/backup.zip.age"
+head -c 21 "$RUN/backup.zip.age" | grep -q 'age-encryption.org/v1' || fail "backup is not an age file"
+run restore "Restored 5 patients" -- --db "$DB" restore "$RUN/backup.zip.age"
+unset NEEDLELOG_BACKUP_PASSPHRASE
+run "plain backup" "not encrypted" -- --db "$DB" backup --no-encrypt --out "$RUN/backup.zip"
 [ -s "$RUN/backup.zip" ] || fail "backup wrote no file"
 run check "OK:" -- --db "$DB" check
 NEEDLELOG_SMOKE_EXIT_AFTER_MS=1500 NEEDLELOG_SMOKE_SESSION_FORM=1 \

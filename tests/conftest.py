@@ -21,6 +21,7 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"
     monkeypatch.setenv("NEEDLELOG_HOME", str(home))
     monkeypatch.delenv("NEEDLELOG_DB", raising=False)
+    monkeypatch.delenv("NEEDLELOG_BACKUP_PASSPHRASE", raising=False)
     return home
 
 
@@ -64,3 +65,13 @@ def db(db_path: Path) -> Iterator[Database]:
         database = open_database(f"sqlite:///{db_path}")
     yield database
     database.dispose()
+
+
+@pytest.fixture(autouse=True)
+def nobody_signed_in() -> Iterator[None]:
+    """Each test starts and ends with no account working in the process."""
+    from needlelog.services import accounts
+
+    accounts.sign_out()
+    yield
+    accounts.sign_out()

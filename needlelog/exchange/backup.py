@@ -8,6 +8,12 @@ SQLite integrity check or schema revision is not right, before touching the
 current database; the replaced database is kept beside it under a
 ``.replaced-<time>`` name.
 
+A backup may be encrypted (``exchange.encryption``): the zip is then wrapped
+in one standard age file, ``.zip.age``, that the ``age`` tool opens as well.
+Restore recognises an age file by its first bytes, decrypts it into a private
+working folder beside the database and checks the zip inside as above; a plain
+zip from an earlier version restores as before.
+
 Only SQLite databases are backed up this way; a PostgreSQL server is backed
 up with its own tools (pg_dump).
 """
@@ -32,6 +38,8 @@ from sqlalchemy.engine import make_url
 
 from needlelog import __version__, config
 from needlelog.config import sqlite_url
+from needlelog.exchange import encryption as age
+from needlelog.exchange.encryption import Decryption, Encryption
 from needlelog.exchange.files import OutputError, atomic_path, check_output
 from needlelog.services import disclosures
 from needlelog.store.database import Database
@@ -62,6 +70,7 @@ DB_MEMBER = "needlelog.sqlite3"
 MANIFEST = "manifest.json"
 AUTO_PREFIX = AUTO_BACKUP_PREFIX
 SUFFIX = ".zip"
+ENCRYPTED_SUFFIX = ".zip.age"
 CHUNK = 1 << 20
 MAX_MANIFEST_BYTES = 64 * 1024
 # The largest database a backup may declare (far above any clinic's records).
@@ -73,6 +82,14 @@ STAGING_PREFIX = ".needlelog-backup-"
 
 class BackupRefused(Exception):
     """The file is not a usable backup (damaged, truncated, foreign or too new); nothing changed."""
+
+
+class BackupLocked(BackupRefused):
+    """The backup is encrypted and no passphrase or identity was given for it."""
+
+    def __init__(self, message: str, passphrase: bool) -> None:
+        super().__init__(message)
+        self.passphrase = passphrase  # True: it asks for a passphrase; False: an identity
 
 
 class BackupUnsupported(Exception):
@@ -87,6 +104,7 @@ class BackupInfo:
     patients: int
     sessions: int
     size: int
+    encrypted: str = ""  # how it is encrypted, in words; empty for a plain zip
 
 
 @dataclass(frozen=True)
@@ -137,11 +155,13 @@ def make_backup(
     out: Path,
     progress: Callable[[int, int], None] | None = None,
     check: Callable[[], None] | None = None,
+    encryption: Encryption | None = None,
 ) -> BackupInfo:
     """Write one backup file; the copy is consistent even while others are saving.
 
     ``check`` runs between steps of the copy; whatever it raises stops the backup
-    and leaves no file behind.
+    and leaves no file behind. With ``encryption`` the zip is made in the private
+    working folder and only its encrypted form is written to ``out``.
     """
     source = db.sqlite_path
     if source is None:
@@ -187,17 +207,38 @@ def make_backup(
             "counts": {"patients": patients, "sessions": sessions},
             "files": {DB_MEMBER: {"sha256": _sha256(copy), "size": copy.stat().st_size}},
         }
+        steps = 3 if encryption is None else 4
         if progress is not None:
-            progress(2, 3)
+            progress(2, steps)
         with atomic_path(out) as temp:
-            with zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
+            plain = temp if encryption is None else Path(tmp) / "backup.zip"
+            with zipfile.ZipFile(plain, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
                 zf.writestr(MANIFEST, json.dumps(manifest, indent=2))
                 zf.write(copy, DB_MEMBER)
-            _verify_zip(temp)
+            _verify_zip(plain)
+            if encryption is not None:
+                copy.unlink()  # room on the disk for the encrypted copy
+                if progress is not None:
+                    progress(3, steps)
+                try:
+                    age.encrypt_file(plain, temp, encryption, check)
+                except (age.NotEnoughMemory, MemoryError) as exc:
+                    raise OutputError(
+                        f"{out} was not written: {exc or 'there is not enough memory'}",
+                        usage=False,
+                    ) from None
             if progress is not None:  # last chance to cancel: nothing is in place yet
-                progress(3, 3)
+                progress(steps, steps)
     disclosures.log(db, config.current_user(), disclosures.BACKUP, what=f"backup to {out}")
-    return BackupInfo(out, created, revision, patients, sessions, out.stat().st_size)
+    return BackupInfo(
+        out,
+        created,
+        revision,
+        patients,
+        sessions,
+        out.stat().st_size,
+        "" if encryption is None else encryption.describe(),
+    )
 
 
 def _verify_zip(path: Path) -> None:
@@ -503,8 +544,81 @@ def _not_foreign(target: Path) -> None:
         pass
 
 
-def restore_backup(url: str, backup_file: Path) -> RestoreInfo:
+def _locked(file: Path) -> BackupLocked:
+    if age.needs_passphrase(file):
+        return BackupLocked(
+            f"{file.name} is encrypted with a passphrase: give the passphrase to restore it",
+            passphrase=True,
+        )
+    return BackupLocked(
+        f"{file.name} is encrypted to a public key: give the matching identity file "
+        "(the secret key) to restore it",
+        passphrase=False,
+    )
+
+
+def _unlock(file: Path, decryption: Decryption | None, work_dir: Path) -> Path:
+    """The plain zip inside an encrypted backup, decrypted into ``work_dir``.
+
+    It keeps the backup's own name (in a folder of its own), so every message
+    about its contents names the file the person chose.
+    """
+    try:
+        encrypted = age.is_encrypted(file)
+        if not encrypted:
+            return file
+        if decryption is None:
+            raise _locked(file)
+        folder = work_dir / "opened"
+        folder.mkdir(mode=0o700)
+        plain = folder / file.name
+        age.decrypt_file(file, plain, decryption)
+    except age.WrongKey as exc:
+        raise _refuse(file, str(exc)) from None
+    except age.NotAgeFile:
+        raise _refuse(file, "it is an encrypted file that is damaged or truncated") from None
+    except (age.NotEnoughMemory, MemoryError) as exc:
+        raise OutputError(
+            f"{file.name} could not be restored: {exc or 'there is not enough memory'}; "
+            "nothing was changed",
+            usage=False,
+        ) from None
+    except OSError as exc:
+        raise OutputError(
+            f"{file.name} could not be restored: {describe_os_error(exc)} while decrypting "
+            "it; nothing was changed",
+            usage=False,
+        ) from None
+    return plain
+
+
+def is_encrypted(file: Path) -> bool:
+    return age.is_encrypted(file)
+
+
+def open_manifest(file: Path, decryption: Decryption | None, work_dir: Path) -> dict:
+    """The manifest of a plain or encrypted backup (decrypted into ``work_dir``, then removed).
+
+    Raises ``BackupLocked`` for an encrypted file when ``decryption`` is None and
+    ``BackupRefused`` when the passphrase or identity does not open it.
+    """
+    if not age.is_encrypted(file):
+        return read_manifest(file)
+    try:
+        tmp_dir = tempfile.TemporaryDirectory(prefix=f".restore-{os.getpid()}-", dir=work_dir)
+    except OSError as exc:
+        raise output_error(exc, work_dir) from None
+    with tmp_dir as tmp:
+        return read_manifest(_unlock(file, decryption, Path(tmp)))
+
+
+def restore_backup(
+    url: str, backup_file: Path, decryption: Decryption | None = None
+) -> RestoreInfo:
     """Replace the database at ``url`` with a verified backup; the old one is kept aside.
+
+    An encrypted backup is opened with ``decryption`` (a passphrase or identities);
+    without one it is refused with ``BackupLocked``, a wrong one with ``BackupRefused``.
 
     Refused (``DatabaseInUse``) while another needlelog, on this PC or another,
     has the database open: its saves would go into a file no one reads again.
@@ -522,7 +636,8 @@ def restore_backup(url: str, backup_file: Path) -> RestoreInfo:
     except OSError as exc:
         raise output_error(exc, target) from None
     with tmp_dir as tmp:
-        checked, manifest = verify_backup(backup_file, Path(tmp))
+        plain = _unlock(backup_file, decryption, Path(tmp))
+        checked, manifest = verify_backup(plain, Path(tmp))
         ensure_unused(target)  # again, at the last moment
         kept: Path | None = None
         try:
@@ -562,18 +677,34 @@ def auto_backup(
 
     Returns the new file, or None when today's backup exists already or the
     database is not a SQLite file.
+
+    It runs with no one at the keyboard, so it cannot ask for a passphrase, and
+    a passphrase stored beside the records would open every backup for whoever
+    takes the PC. When the clinic has set backup public keys it is encrypted to
+    them (``.zip.age``); until then it is a plain zip in the private backups
+    folder, next to the (equally plain) database it copies.
     """
     if db.sqlite_path is None or not db.sqlite_path.exists():
         return None
     folder = private_dir(config.paths().backups)
     day = (today or date.today()).strftime("%Y%m%d")
-    existing = sorted(folder.glob(f"{AUTO_PREFIX}*{SUFFIX}"))
+    existing = _auto_backups(folder)
     if any(p.name.startswith(f"{AUTO_PREFIX}{day}") for p in existing):
         return None
+    recipients = age.clinic_recipients(db)
+    encryption = Encryption(recipients=recipients) if recipients else None
     stamp = datetime.now(UTC).strftime("%H%M%SZ")
-    out = folder / f"{AUTO_PREFIX}{day}T{stamp}{SUFFIX}"
-    make_backup(db, out, check=check)
-    existing = sorted(folder.glob(f"{AUTO_PREFIX}*{SUFFIX}"))
+    suffix = SUFFIX if encryption is None else ENCRYPTED_SUFFIX
+    out = folder / f"{AUTO_PREFIX}{day}T{stamp}{suffix}"
+    make_backup(db, out, check=check, encryption=encryption)
+    existing = _auto_backups(folder)
     for old in existing[: max(0, len(existing) - max(1, keep))]:
         old.unlink(missing_ok=True)
     return out
+
+
+def _auto_backups(folder: Path) -> list[Path]:
+    """The automatic backups in ``folder``, plain or encrypted, oldest first."""
+    return sorted(
+        p for p in folder.glob(f"{AUTO_PREFIX}*") if p.name.endswith((SUFFIX, ENCRYPTED_SUFFIX))
+    )

@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from needlelog import config
+from needlelog.domain.accounts import Permission
 from needlelog.domain.codes import Grade
 from needlelog.exchange import source
 from needlelog.exchange.files import Progress, atomic_path
-from needlelog.services import disclosures
+from needlelog.services import access, disclosures
 from needlelog.services.mapping import GAIS, GOODMAN_BARON, SATISFACTION, VSS, VSS_ITEMS
 from needlelog.store.database import Database
 
@@ -336,6 +337,7 @@ def _clean(resource: dict[str, Any]) -> dict[str, Any]:
 def export_fhir(
     db: Database, out: Path, record_no: str | None = None, progress: Progress | None = None
 ) -> FhirExportResult:
+    access.require(db, Permission.EXPORT)  # refused before any file is begun
     patients = sessions = resources = 0
     with db.read() as s, atomic_path(out) as temp, open(temp, "w", encoding="utf-8") as handle:
         conn = s.connection()

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from needlelog import __version__, config
+from needlelog.domain.accounts import Permission
 from needlelog.domain.records import TreatmentSession
 from needlelog.exchange import source
 from needlelog.exchange.files import Progress, atomic_path
-from needlelog.services import disclosures
+from needlelog.services import access, disclosures
 from needlelog.services.mapping import score_rows
 from needlelog.services.settings import all_values
 from needlelog.store.database import Database
@@ -154,6 +155,7 @@ def _write_list(out: IO[str], key: str, items: Iterable[dict[str, Any]], tick: A
 def export_json(
     db: Database, out: Path, record_no: str | None = None, progress: Progress | None = None
 ) -> JsonExportResult:
+    access.require(db, Permission.EXPORT)  # refused before any file is begun
     revision = current_revision(db)
     with db.read() as s, atomic_path(out) as temp, open(temp, "w", encoding="utf-8") as handle:
         conn = s.connection()

@@ -19,6 +19,7 @@ from reportlab.platypus import (
 )
 
 from needlelog import config
+from needlelog.domain.accounts import Permission
 from needlelog.domain.codes import FITZPATRICK_NUMERALS, Indication
 from needlelog.domain.contraindications import Severity
 from needlelog.domain.course import CourseState
@@ -26,7 +27,7 @@ from needlelog.domain.records import SessionData, TreatmentSession
 from needlelog.reports import charts, content, document, fonts
 from needlelog.reports import styles as st
 from needlelog.reports.sections import aftercare_list, field_grid
-from needlelog.services import disclosures
+from needlelog.services import access, disclosures
 from needlelog.store.database import Database
 
 Progress = Callable[[int, int, str], None]
@@ -486,6 +487,7 @@ def build_progress_report(
     ``progress`` hears about each stage; ``check`` is called between steps and
     may raise to stop (the GUI's cancel button).
     """
+    access.require(db, Permission.CLINICAL_READ)
     fonts.register()
     report = progress or (lambda _d, _t, _m: None)
     stop = check or (lambda: None)
@@ -513,6 +515,7 @@ def build_progress_report(
 def write_progress_report(db: Database, patient_id: int, out: Path, **options: object) -> None:
     """Write the report to ``out`` atomically: all of it, or nothing; the access log
     records who wrote it (the preview, the print and a saved copy all come here)."""
+    access.require(db, Permission.CLINICAL_READ)  # refused before any file is begun
     document.write_atomically(
         Path(out), lambda handle: build_progress_report(db, patient_id, handle, **options)
     )

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Date, bindparam, cast, func, select, text
 
+from needlelog.domain.accounts import Permission
 from needlelog.domain.codes import Area
 from needlelog.domain.protocol import PEN_MAX_DEPTH_MM, PEN_MIN_DEPTH_MM
-from needlelog.services import audit, session_query, session_writer
+from needlelog.services import access, audit, session_query, session_writer
 from needlelog.services.settings import protocol_in
 from needlelog.store.database import Database
 from needlelog.store.errors import DatabaseDamaged
@@ -46,6 +47,7 @@ def _area_name(code: str) -> str:
 
 
 def run(db: Database) -> CheckReport:
+    access.require(db, Permission.CHECK)
     problems: list[Problem] = []
     revision = current_revision(db)
     if revision != head_revision():

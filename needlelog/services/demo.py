@@ -8,13 +8,20 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from needlelog.services import audit, clock, patients, recall, session_writer, sessions
+from needlelog.domain.accounts import Permission
+from needlelog.services import access, audit, clock, patients, recall, session_writer, sessions
 from needlelog.services.demo_data import DEMO_PREFIX, generate
 from needlelog.services.settings import protocol_in
 from needlelog.store.database import Database
 from needlelog.store.models import PatientRow
 
 ACTOR = "demo"
+
+
+def _actor() -> str:
+    """ "demo" without accounts; with them, the account that asked for it."""
+    account = access.current()
+    return ACTOR if account is None else f"{account.name} ({ACTOR})"
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,8 @@ def fill(
     Numbers continue after any demo patients already present, so running it
     twice adds more rather than failing on duplicates.
     """
+    access.require(db, Permission.IMPORT)
+    actor = _actor()
     today = today or clock.today()
     with db.read() as s:
         start = 1 + int(
@@ -53,10 +62,10 @@ def fill(
         with db.write() as s:
             protocol = protocol_in(s)
             for demo in batch[offset : offset + chunk]:
-                row = patients.add_in(s, demo.data, ACTOR, today)
+                row = patients.add_in(s, demo.data, actor, today)
                 for data in demo.sessions:
                     sessions.add_in(
-                        s, row.id, data, ACTOR, now=now, protocol=protocol, refresh=False
+                        s, row.id, data, actor, now=now, protocol=protocol, refresh=False
                     )
                     made_sessions += 1
                 if demo.sessions:
@@ -84,6 +93,7 @@ def remove(db: Database) -> int:
     Demo records are made up, so unlike clinical records they are removed,
     not archived; the removal itself is kept in the audit trail.
     """
+    access.require(db, Permission.IMPORT)
     with db.write() as s:
         ids = s.scalars(select(PatientRow.id).where(PatientRow.record_no.startswith(DEMO_PREFIX)))
         ids = list(ids)
@@ -92,5 +102,5 @@ def remove(db: Database) -> int:
         session_writer.remove_made_up(s.connection(), ids)
         recall.remove_made_up(s, ids)
         patients.remove_made_up(s, ids)
-        audit.append(s, ACTOR, "demo", 0, "remove", {"patients": len(ids)}, at=clock.utc_now())
+        audit.append(s, _actor(), "demo", 0, "remove", {"patients": len(ids)}, at=clock.utc_now())
         return len(ids)

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from sqlalchemy import Connection, bindparam, or_, select
 
-from needlelog.services import audit
+from needlelog.domain.accounts import Permission
+from needlelog.services import access, audit
 from needlelog.store.database import Database
 from needlelog.store.files import PRIVATE_FILE
 from needlelog.store.models import AuditEventRow, PatientRow
@@ -91,9 +92,10 @@ _CREATED = select(PatientRow.created_at).where(PatientRow.id == bindparam("patie
 
 
 def patient_log(db: Database, patient_id: int) -> list[Access]:
-    """Every access to this patient's record, oldest first."""
+    """Every access to this patient's record, oldest first (an administrator's)."""
     import json
 
+    access.require(db, Permission.ACCESS_LOG)
     with db.transaction() as conn:
         since = conn.execute(_CREATED, {"patient_id": patient_id}).scalar()
         if since is None:

@@ -24,11 +24,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from needlelog.domain.accounts import Permission
 from needlelog.domain.errors import InvalidRecord, Violation
 from needlelog.domain.records import Patient, PatientData
 from needlelog.domain.search import PatientQuery, name_words, parse_query
 from needlelog.domain.validation import check_patient
-from needlelog.services import audit, clock, patient_query
+from needlelog.services import access, audit, clock, patient_query
 from needlelog.services.errors import NotFound, StaleRecord
 from needlelog.services.mapping import as_dict, patient_to_row
 from needlelog.store.database import Database
@@ -85,6 +86,7 @@ def add_in(session: Session, data: PatientData, actor: str, today: date) -> Pati
 
 def register(db: Database, data: PatientData, actor: str, today: date | None = None) -> Patient:
     """Create a patient; refuses invalid data and duplicate record numbers."""
+    access.require_clinical_unchanged(db, lambda: None, data)
     with db.write() as s:
         row = add_in(s, data, actor, today or clock.today())
         return patient_query.by_id(s.connection(), row.id)
@@ -99,6 +101,7 @@ def update(
     today: date | None = None,
 ) -> Patient:
     """Save an edit of a patient opened at ``expected_version``."""
+    access.require_clinical_unchanged(db, lambda: get(db, patient_id).data, data)
     check_patient(data, today or clock.today())
     with db.write() as s:
         row = _row(s, patient_id)
@@ -125,6 +128,7 @@ def update(
 
 def set_archived(db: Database, patient_id: int, archived: bool, actor: str) -> Patient:
     """Archive (hide from daily lists) or bring back a patient; nothing is deleted."""
+    access.require(db, Permission.CONTACT_WRITE)
     with db.write() as s:
         set_archived_in(s, patient_id, archived, actor)
         return patient_query.by_id(s.connection(), patient_id)
@@ -183,11 +187,13 @@ def anonymise_in(session: Session, patient_id: int, actor: str) -> PatientRow:
 
 
 def get(db: Database, patient_id: int) -> Patient:
+    access.require(db, Permission.PATIENT_LIST)
     with db.transaction() as conn:
         return patient_query.by_id(conn, patient_id)
 
 
 def find_by_record_no(db: Database, record_no: str) -> Patient:
+    access.require(db, Permission.PATIENT_LIST)
     with db.transaction() as conn:
         return patient_query.by_record_no(conn, record_no)
 
@@ -360,6 +366,7 @@ def search(
 ) -> list[Patient]:
     """Patients matching a name fragment (each word a prefix of a name word),
     a record-number prefix or a date of birth, in name order, one page at a time."""
+    access.require(db, Permission.PATIENT_LIST)
     query = parse_query(text)
     params: dict[str, Any] = {}
     if after is not None:
@@ -397,6 +404,7 @@ def _count_statement(shape: tuple[int, bool] | None, include_archived: bool) -> 
 
 
 def count(db: Database, text: str = "", include_archived: bool = False) -> int:
+    access.require(db, Permission.PATIENT_LIST)
     query = parse_query(text)
     shape = None if query.is_empty else _shape(query)
     stmt = _count_statement(shape, include_archived)

@@ -19,7 +19,8 @@ from datetime import date
 
 from sqlalchemy import Connection
 
-from needlelog.services import clock, patient_query, patients, settings
+from needlelog.domain.accounts import Permission
+from needlelog.services import access, clock, patient_query, patients, settings
 from needlelog.services.errors import Refused
 from needlelog.store.database import Database
 
@@ -37,6 +38,7 @@ def retention_years(db: Database) -> int:
 
 
 def set_retention_years(db: Database, years: int, actor: str) -> None:
+    access.require(db, Permission.CLINIC_SETTINGS)
     if not 1 <= years <= 100:
         from needlelog.domain.errors import InvalidRecord, Violation
 
@@ -74,6 +76,7 @@ def retention_of(db: Database, patient_id: int) -> Retention:
 def anonymise(db: Database, patient_id: int, actor: str, today: date | None = None) -> int:
     """Anonymise a patient once the retention period has run; refused (nothing
     changed) before. Answers the number of photos removed."""
+    access.require(db, Permission.ERASE)
     day = today or clock.today()
     retention = retention_of(db, patient_id)
     with db.transaction() as conn:

@@ -11,9 +11,10 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
+from needlelog.domain.accounts import Permission
 from needlelog.domain.errors import Violation, raise_if_any
 from needlelog.domain.protocol import DEFAULT_PROTOCOL, PEN_MAX_DEPTH_MM, PEN_MIN_DEPTH_MM, Protocol
-from needlelog.services import audit
+from needlelog.services import access, audit
 from needlelog.store.database import Database
 from needlelog.store.models import SettingRow
 
@@ -95,6 +96,7 @@ def get_protocol(db: Database) -> Protocol:
 
 
 def set_protocol(db: Database, protocol: Protocol, actor: str) -> None:
+    access.require(db, Permission.CLINIC_SETTINGS)
     problems: list[Violation] = []
     if not PEN_MIN_DEPTH_MM <= protocol.depth_min_mm < protocol.depth_max_mm <= PEN_MAX_DEPTH_MM:
         problems.append(
@@ -135,6 +137,7 @@ def get_clinic(db: Database) -> ClinicInfo:
 
 
 def set_clinic(db: Database, info: ClinicInfo, actor: str) -> None:
+    access.require(db, Permission.CLINIC_SETTINGS)
     with db.write() as s:
         _put(s, "clinic", asdict(info), actor)
 
@@ -146,12 +149,14 @@ def get_aftercare(db: Database) -> str:
 
 
 def set_aftercare(db: Database, text: str, actor: str) -> None:
+    access.require(db, Permission.CLINIC_SETTINGS)
     with db.write() as s:
         _put(s, "aftercare", text.strip(), actor)
 
 
 def set_clinic_and_aftercare(db: Database, info: ClinicInfo, aftercare: str, actor: str) -> None:
     """Save the letterhead and the aftercare advice together: both, or neither."""
+    access.require(db, Permission.CLINIC_SETTINGS)
     with db.write() as s:
         _put(s, "clinic", asdict(info), actor)
         _put(s, "aftercare", aftercare.strip(), actor)
@@ -165,5 +170,6 @@ def get_value(db: Database, key: str, default: Any = None) -> Any:
 
 
 def set_value(db: Database, key: str, value: Any, actor: str) -> None:
+    access.require(db, Permission.CLINIC_SETTINGS)
     with db.write() as s:
         _put(s, key, value, actor)

@@ -103,7 +103,11 @@ def _protected_reason(target: Path, databases: set[Path]) -> str | None:
                 return "it is a copy of the database kept by a restore"
     if UPGRADE_MARK in real.name and real.suffix == ".sqlite3":
         return "it is a copy of the database kept before an upgrade"
-    if real.name.startswith(AUTO_BACKUP_PREFIX) and real.suffix == ".zip" and real.exists():
+    if (
+        real.name.startswith(AUTO_BACKUP_PREFIX)
+        and real.suffix in (".zip", ".age")
+        and real.exists()
+    ):
         return "it is one of the automatic daily backups"
     return None
 

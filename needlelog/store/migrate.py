@@ -93,6 +93,9 @@ def upgrade(db: Database, revision: str = "head", backup_dir: Path | None = None
     backup: Path | None = None
     path = db.sqlite_path
     if current is not None and path is not None and path.exists():
+        # A plain file copy, not an encrypted backup: it exists to undo a failed
+        # upgrade on this PC at once, stays in the private backups folder beside
+        # the (equally plain) database, and must not need a key kept off the PC.
         folder = backup_dir or path.parent / "backups"
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         backup = folder / f"{path.stem}-before-upgrade-from-{current}-{stamp}.sqlite3"

@@ -259,3 +259,25 @@ class SettingRow(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)  # JSON
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AccountRow(Base):
+    """A person who signs in: name (never changed), role and Argon2 password hash.
+
+    Accounts are disabled, never deleted, so every audit event's name and every
+    signature's account id keep pointing at the person who acted."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))  # a domain.accounts.Role value
+    password_hash: Mapped[str] = mapped_column(String(200))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    # Wrong passwords in a row, and until when the account waits (kept in the
+    # database, so closing the app or the command does not reset the wait).
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)

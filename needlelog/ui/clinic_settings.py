@@ -1,4 +1,5 @@
-"""The clinic's letterhead and aftercare advice, as printed on reports and handouts."""
+"""The clinic's letterhead and aftercare advice, as printed on reports and handouts,
+and the clinic's backup key (the age public key that backups are encrypted to)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from needlelog import config
+from needlelog.exchange import encryption as age
 from needlelog.services import settings
 from needlelog.services.settings import DEFAULT_AFTERCARE, ClinicInfo
 from needlelog.store.database import Database
@@ -35,11 +37,14 @@ IMAGE_FILTER = "Images (*.png *.jpg *.jpeg)"
 class ClinicSettings:
     clinic: ClinicInfo
     aftercare: str
+    backup_keys: tuple[str, ...] = ()
 
 
 def read_clinic_settings(db: Database) -> ClinicSettings:
     """What the dialog opens with (read off the GUI thread before it opens)."""
-    return ClinicSettings(settings.get_clinic(db), settings.get_aftercare(db))
+    return ClinicSettings(
+        settings.get_clinic(db), settings.get_aftercare(db), tuple(age.clinic_recipients(db))
+    )
 
 
 class ClinicSettingsDialog(QDialog):
@@ -73,6 +78,14 @@ class ClinicSettingsDialog(QDialog):
         logo_row.addWidget(choose)
         logo_row.addWidget(clear)
         self.confidentiality = QLineEdit(clinic.confidentiality)
+        self._saved_keys = list(current.backup_keys)
+        self.backup_key = QLineEdit(" ".join(self._saved_keys))
+        self.backup_key.setPlaceholderText("age1… (none: daily backups are not encrypted)")
+        self.backup_key.setToolTip(
+            "The public key printed by age-keygen. Backups are encrypted to it; its secret key "
+            "opens them and belongs off this PC (a USB stick in a safe, the owner's laptop). "
+            "Several keys: separate them with spaces."
+        )
         self.aftercare = QPlainTextEdit(current.aftercare)
         default = QPushButton("Use the standard advice")
         default.clicked.connect(lambda: self.aftercare.setPlainText(DEFAULT_AFTERCARE))
@@ -84,6 +97,16 @@ class ClinicSettingsDialog(QDialog):
         form.addRow("Email", self.email)
         form.addRow("Logo", logo_row)
         form.addRow("Confidentiality line", self.confidentiality)
+        self.backup_key.setCursorPosition(0)
+        form.addRow("Backup key", self.backup_key)
+        key_hint = QLabel(
+            "The public key from age-keygen. Backups are encrypted to it, the daily one too; "
+            "its secret key opens them and belongs off this PC. Without a key, daily backups "
+            "are not encrypted."
+        )
+        key_hint.setWordWrap(True)
+        key_hint.setStyleSheet("color: #555555")
+        form.addRow("", key_hint)
         hint = QLabel("Aftercare advice, one point per line (printed on reports and handouts):")
         hint.setWordWrap(True)
         self.error = QLabel()
@@ -145,6 +168,10 @@ class ClinicSettingsDialog(QDialog):
             return "The confidentiality line is required: it is printed on every page."
         if not self.aftercare.toPlainText().strip():
             return "Aftercare advice is empty; write it or use the standard advice."
+        try:
+            age.parse_recipients(age.split_keys(self.backup_key.text()))
+        except age.KeyProblem as exc:
+            return f"Backup key: {exc}."
         return None
 
     @property
@@ -163,12 +190,16 @@ class ClinicSettingsDialog(QDialog):
             return
         db, info, aftercare = self._db, self.info(), self.aftercare.toPlainText()
         actor = config.current_user()
+        keys = age.split_keys(self.backup_key.text())
+        new_keys = keys if keys != self._saved_keys else None
+
+        def save(_control: object) -> None:
+            settings.set_clinic_and_aftercare(db, info, aftercare, actor)
+            if new_keys is not None:
+                age.set_clinic_recipients(db, new_keys, actor)
+
         self.save_button.setEnabled(False)
-        self._saves.start(
-            lambda _c: settings.set_clinic_and_aftercare(db, info, aftercare, actor),
-            self._saved,
-            self._refused,
-        )
+        self._saves.start(save, self._saved, self._refused)
 
     def _save_ended(self) -> None:
         self.waiting_note.hide()

@@ -5,6 +5,12 @@ Cancel stops the work between batches: an export or backup then removes
 its partial file, an import rolls its one transaction back. An import is
 first run as a dry run and its report (what would be added, every problem)
 is shown before anything is written.
+
+Backups are encrypted (age): Back up now… encrypts to the clinic's backup key
+when one is set, or with a passphrase typed twice; Restore from backup… asks
+for the passphrase or the identity file (secret key) when the file is
+encrypted. The daily backup is encrypted to the clinic's key; until one is
+set it stays a plain zip in the private backups folder, and the window says so.
 """
 
 from __future__ import annotations
@@ -24,7 +30,9 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPlainTextEdit,
     QProgressDialog,
@@ -37,6 +45,7 @@ from PySide6.QtWidgets import (
 
 from needlelog import config
 from needlelog.exchange import backup as backups
+from needlelog.exchange import encryption as age
 from needlelog.exchange.csv_export import export_csv
 from needlelog.exchange.csv_import import (
     ImportProblem,
@@ -44,6 +53,7 @@ from needlelog.exchange.csv_import import (
     import_csv,
     preview_import,
 )
+from needlelog.exchange.encryption import Decryption, Encryption, KeyProblem
 from needlelog.exchange.fhir_export import export_fhir
 from needlelog.exchange.json_export import export_json
 from needlelog.services import settings
@@ -58,6 +68,11 @@ FORMATS = (
     ("csv", "Spreadsheet (CSV: patients.csv and sessions.csv in a folder)"),
     ("json", "Complete archive (JSON, every field)"),
     ("fhir", "Other clinical systems (FHIR R4 bundle)"),
+)
+
+NOT_ENCRYPTED_NOTICE = (
+    "Today's automatic backup was made in this PC's private backups folder. Daily backups "
+    "are not encrypted until a backup key is set in Clinic settings."
 )
 
 # Long enough for the window, its first page and the first searches to be done.
@@ -129,6 +144,92 @@ class ExportDialog(QDialog):
     @property
     def chosen_format(self) -> str:
         return str(self.format.currentData())
+
+
+STRENGTH_COLOURS = {"weak": "#9B1C1C", "fair": "#8A5A00", "strong": "#1F6F3F"}
+
+
+class BackupEncryptionDialog(QDialog):
+    """How Back up now… encrypts: to the clinic's backup key, or with a passphrase typed twice."""
+
+    def __init__(self, parent: QWidget | None, clinic_keys: tuple[str, ...]) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Back up: encryption")
+        self.clinic_keys = clinic_keys
+        intro = QLabel(
+            "The backup is encrypted: whoever finds the file cannot read the records "
+            "without the key or the passphrase."
+        )
+        intro.setWordWrap(True)
+        self.to_key = QRadioButton(
+            "To the clinic's backup key (opened with its secret key, kept off this PC)"
+            if clinic_keys
+            else "To the clinic's backup key (none set: see Clinic settings)"
+        )
+        self.to_key.setEnabled(bool(clinic_keys))
+        self.with_passphrase = QRadioButton("With a passphrase")
+        group = QButtonGroup(self)
+        group.addButton(self.to_key)
+        group.addButton(self.with_passphrase)
+        (self.to_key if clinic_keys else self.with_passphrase).setChecked(True)
+        self.passphrase = QLineEdit()
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.again = QLineEdit()
+        self.again.setEchoMode(QLineEdit.EchoMode.Password)
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("Passphrase", self.passphrase)
+        form.addRow("Again", self.again)
+        form.addRow("", self.hint)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.ok = buttons.addButton("Back up…", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.to_key)
+        layout.addWidget(self.with_passphrase)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        for signal in (
+            self.passphrase.textChanged,
+            self.again.textChanged,
+            self.to_key.toggled,
+        ):
+            signal.connect(self._update)
+        self._update()
+
+    def _update(self) -> None:
+        typing = self.with_passphrase.isChecked()
+        self.passphrase.setEnabled(typing)
+        self.again.setEnabled(typing)
+        self.ok.setEnabled(self.encryption() is not None)
+        if not typing:
+            self.hint.setText("")
+            return
+        text = self.passphrase.text()
+        problem = age.passphrase_problem(text)
+        if not text:
+            message, colour = "Type a passphrase, then the same again.", "#555555"
+        elif problem:
+            message, colour = problem[0].upper() + problem[1:] + ".", STRENGTH_COLOURS["weak"]
+        else:
+            level, message = age.strength(text)
+            colour = STRENGTH_COLOURS[level]
+            if self.again.text() and self.again.text() != text:
+                message, colour = "The two passphrases differ.", STRENGTH_COLOURS["weak"]
+        self.hint.setText(message)
+        self.hint.setStyleSheet(f"color: {colour}")
+
+    def encryption(self) -> Encryption | None:
+        """The chosen encryption, or None while the choice is not complete."""
+        if self.to_key.isChecked():
+            return Encryption(recipients=self.clinic_keys) if self.clinic_keys else None
+        text = self.passphrase.text()
+        if age.passphrase_problem(text) or self.again.text() != text:
+            return None
+        return Encryption(passphrase=text)
 
 
 class ImportReportDialog(QDialog):
@@ -392,22 +493,42 @@ class ExchangeActions(QObject):
                 "own tools (for PostgreSQL: pg_dump).",
             )
             return
+        # The clinic's key is a setting in the database: read off the GUI thread.
+        run_task(
+            lambda _control: tuple(age.clinic_recipients(db)),
+            self._back_up_with,
+            lambda exc, trace: show_failure(self._window, exc, trace, "Back up"),
+            parent=self,
+        )
+
+    def _back_up_with(self, clinic_keys: tuple[str, ...]) -> None:
+        db = self.host.db
+        chooser = BackupEncryptionDialog(self._window, clinic_keys)
+        if chooser.exec() != QDialog.DialogCode.Accepted:
+            return
+        encryption = chooser.encryption()
+        if encryption is None:
+            return
         folder = config.paths().backups
         folder.mkdir(parents=True, exist_ok=True)
-        suggested = folder / f"needlelog-{date.today().isoformat()}.zip"
+        suggested = folder / f"needlelog-{date.today().isoformat()}{backups.ENCRYPTED_SUFFIX}"
         name, _ = QFileDialog.getSaveFileName(
-            self._window, "Back up to file", str(suggested), "needlelog backup (*.zip)"
+            self._window,
+            "Back up to file",
+            str(suggested),
+            "Encrypted needlelog backup (*.age)",
         )
         if not name:
             return
         out = Path(name)
 
         def work(control: TaskControl) -> Any:
-            return backups.make_backup(db, out, _progress_hook(control))
+            return backups.make_backup(db, out, _progress_hook(control), encryption=encryption)
 
         def done(info: Any) -> None:
             self.host.show_status(
-                f"Backed up {info.patients} patients and {info.sessions} sessions to {info.path}"
+                f"Backed up {info.patients} patients and {info.sessions} sessions to "
+                f"{info.path} ({info.encrypted})"
             )
 
         self._run("Backing up…", work, done)
@@ -425,16 +546,76 @@ class ExchangeActions(QObject):
             self._window,
             "Restore from backup",
             str(config.paths().backups),
-            "needlelog backup (*.zip)",
+            "needlelog backup (*.zip *.age);;All files (*)",
         )
         if not name:
             return
         file = Path(name)
-        try:
-            manifest = backups.read_manifest(file)
-        except backups.BackupRefused as exc:
-            QMessageBox.warning(self._window, "Restore", str(exc))
+        if not backups.is_encrypted(file):
+            try:
+                manifest = backups.read_manifest(file)
+            except backups.BackupRefused as exc:
+                QMessageBox.warning(self._window, "Restore", str(exc))
+                return
+            self._confirm_restore(file, manifest, None)
             return
+        decryption = self._ask_decryption(file)
+        if decryption is None:
+            return
+        work_dir = db.sqlite_path.parent
+
+        def opened(manifest: Any) -> None:
+            self._confirm_restore(file, manifest, decryption)
+
+        def refused(exc: BaseException) -> bool:
+            if isinstance(exc, backups.BackupRefused):
+                QMessageBox.warning(self._window, "Restore", str(exc))
+                return True
+            return False
+
+        self._run(
+            "Opening the encrypted backup…",
+            lambda control: backups.open_manifest(file, decryption, work_dir),
+            opened,
+            refused,
+        )
+
+    def _ask_decryption(self, file: Path) -> Decryption | None:
+        """The passphrase, or the identity file, that opens an encrypted backup."""
+        try:
+            passphrase = age.needs_passphrase(file)
+        except OSError as exc:
+            QMessageBox.warning(self._window, "Restore", f"{file.name} cannot be read: {exc}")
+            return None
+        if passphrase:
+            text, ok = QInputDialog.getText(
+                self._window,
+                "Restore from backup",
+                f"{file.name} is encrypted. Its passphrase:",
+                QLineEdit.EchoMode.Password,
+            )
+            if not ok or not text:
+                return None
+            return Decryption(passphrase=text)
+        QMessageBox.information(
+            self._window,
+            "Restore from backup",
+            f"{file.name} is encrypted to the clinic's backup key. Choose the identity file "
+            "that holds its secret key (AGE-SECRET-KEY-1…), for example on a USB stick.",
+        )
+        name, _ = QFileDialog.getOpenFileName(
+            self._window, "Identity file (secret key)", str(Path.home()), "All files (*)"
+        )
+        if not name:
+            return None
+        try:
+            return age.read_identities(Path(name))
+        except KeyProblem as exc:
+            QMessageBox.warning(self._window, "Restore", f"{str(exc)[0].upper()}{str(exc)[1:]}.")
+            return None
+
+    def _confirm_restore(self, file: Path, manifest: dict, decryption: Decryption | None) -> None:
+        db = self.host.db
         counts = manifest.get("counts") or {}
         answer = QMessageBox.question(
             self._window,
@@ -453,7 +634,7 @@ class ExchangeActions(QObject):
 
         def work(control: TaskControl) -> Any:
             control.check()
-            info = backups.restore_backup(url, file)
+            info = backups.restore_backup(url, file, decryption)
             db.adopt_file()  # the new file is this window's own: it may save into it
             # A backup from an older version is brought up to this schema at once.
             upgrade(db, backup_dir=config.paths().backups)
@@ -493,11 +674,15 @@ class ExchangeActions(QObject):
             keep = int(settings.get_value(db, "backup_keep", 10))
             return backups.auto_backup(db, keep, check=control.check)
 
+        def done(made: Any) -> None:
+            if made is not None and not age.is_encrypted(made):
+                self.host.show_status(NOT_ENCRYPTED_NOTICE)
+
         def failed(exc: BaseException, _trace: str) -> None:
             if not isinstance(exc, TaskCancelled):
                 self.host.show_status(f"The daily backup could not be made: {exc}")
 
-        QTimer.singleShot(delay_ms, self, lambda: run_task(work, None, failed, parent=self))
+        QTimer.singleShot(delay_ms, self, lambda: run_task(work, done, failed, parent=self))
 
 
 def _sort_files(paths: list[Path]) -> tuple[Path | None, Path | None]:

@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from needlelog.domain.records import Patient, TreatmentSession
     from needlelog.services.schedule import DueEntry
     from needlelog.store.database import Database
+    from needlelog.ui.login import AccountActions
     from needlelog.ui.patient_dialog import PatientDialog
     from needlelog.ui.session_parts.context import SessionFormContext
 
@@ -170,6 +171,8 @@ class MainWindow(QMainWindow):
         self._opening_form = False
         self._jump_to_first = False  # Enter in the search: go to the first match
         self.features: Features | None = None  # installed once the records are open
+        self.accounts_ui: AccountActions | None = None  # likewise
+        self.idle_lock_minutes = 5  # the clinic's setting, read as the records open
         self._searches = LatestOnly(self)
         self._searches.answered.connect(self._show_search)
         self._searches.failed.connect(self._search_failed)
@@ -307,6 +310,9 @@ class MainWindow(QMainWindow):
         self.file_menu.removeAction(self._quit_separator)
         self.file_menu.removeAction(self.quit_action)
         self.features = install_features(self)
+        from needlelog.ui.login import install_accounts  # who works: status line, lock
+
+        self.accounts_ui = install_accounts(self)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
         self._set_opening(False)

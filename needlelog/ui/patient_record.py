@@ -50,15 +50,16 @@ EMPTY_HINT = "Choose a patient from the list, or add one with New patient (Ctrl+
 
 
 def _read_record(
-    db: Database, patient: Patient
+    db: Database, patient: Patient, clinical: bool = True
 ) -> tuple[Patient, CourseStatus, list[TreatmentSession]]:
-    """What the record shows beyond the list's row (runs on a worker thread)."""
+    """What the record shows beyond the list's row (runs on a worker thread); without
+    ``clinical`` (reception) no session is read at all. The opening is logged."""
     from needlelog import config
     from needlelog.services import disclosures, patients, schedule, sessions
 
     patient = patients.get(db, patient.id)  # as stored now: another PC may have changed it
     status = schedule.patient_status(patient, db)
-    history = sessions.history(db, patient.id, newest_first=True)
+    history = sessions.history(db, patient.id, newest_first=True) if clinical else []
     disclosures.log(db, config.current_user(), disclosures.OPEN, patient.id, "patient record")
     return patient, status, history
 
@@ -276,6 +277,10 @@ class PatientRecordView(QWidget):
     def __init__(self, db: Database | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.db = db  # None until the window is attached; no patient is shown before
+        # False for an account that may not see clinical details (reception): the
+        # record shows who the patient is, how to reach them and when they are due.
+        self.clinical = True
+        self.may_record = True  # False: no New session, no Restart course (not a recorder)
         self.patient: Patient | None = None
         self.status: CourseStatus | None = None
         self._records = LatestOnly(self)
@@ -338,7 +343,7 @@ class PatientRecordView(QWidget):
         profile.addStretch(1)
 
         self.chart = ProgressChart()
-        chart_frame = QFrame()
+        chart_frame = self.chart_frame = QFrame()
         chart_frame.setFrameShape(QFrame.Shape.StyledPanel)
         chart_box = QVBoxLayout(chart_frame)
         chart_title = QLabel("Progress")
@@ -371,7 +376,9 @@ class PatientRecordView(QWidget):
         self.history.activated.connect(self._open_session)
         self.history.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.history.customContextMenuRequested.connect(self._history_menu_at)
-        history_title = QLabel("Session history (newest first, double-click to amend)")
+        history_title = self.history_title = QLabel(
+            "Session history (newest first, double-click to amend)"
+        )
         history_title.setStyleSheet("font-weight:600;")
         # The latest (or the chosen) session in full, wrapped to the pane's width: its
         # areas, depths and serums read at any window size, with no column to widen.
@@ -466,6 +473,24 @@ class PatientRecordView(QWidget):
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         menu.popup(self.history.viewport().mapToGlobal(point))
 
+    def set_clinical(self, clinical: bool) -> None:
+        """Show or hide everything clinical: contraindications, notes, Fitzpatrick type,
+        the progress chart, the session history and details, New session."""
+        self.clinical = clinical
+        for widget in (
+            self.chart_frame,
+            self.history_title,
+            self.history,
+            self.new_session_button,
+        ):
+            widget.setVisible(clinical)
+        if not clinical:
+            self.session_details.hide()
+            self.contraindications_label.hide()
+            self.notes_label.hide()
+            self.saved_offer.hide()
+            self.history_model.set_sessions([])
+
     def show_patient(self, patient: Patient | None) -> None:
         """Show ``patient`` at once from what the list knows; the course status and the
         history are read off the GUI thread and follow (only the latest choice's)."""
@@ -492,7 +517,8 @@ class PatientRecordView(QWidget):
         self._fill_profile(patient)
         self.new_session_button.setEnabled(not patient.archived)
         db = self.db
-        self._records.request(lambda: _read_record(db, patient))
+        clinical = self.clinical
+        self._records.request(lambda: _read_record(db, patient, clinical))
 
     @property
     def loading(self) -> bool:
@@ -542,7 +568,7 @@ class PatientRecordView(QWidget):
             parts.append(f"born {fmt.day(data.date_of_birth)} ({years} years)")
         if fmt.sex(data.sex):
             parts.append(fmt.sex(data.sex))
-        if data.fitzpatrick:
+        if data.fitzpatrick and self.clinical:
             parts.append(f"Fitzpatrick {fmt.fitzpatrick(data.fitzpatrick)}")
         contact = [x for x in (data.phone, data.email) if x]
         text = " · ".join(parts)
@@ -561,8 +587,9 @@ class PatientRecordView(QWidget):
             self.contraindications_label.setText(
                 '<span style="color:#2e6b36;">No known contraindications</span>'
             )
-        self.notes_label.setText(data.notes)
-        self.notes_label.setVisible(bool(data.notes))
+        self.notes_label.setText(data.notes if self.clinical else "")
+        self.notes_label.setVisible(bool(data.notes) and self.clinical)
+        self.contraindications_label.setVisible(self.clinical)
 
     def _fill_status(self, status: CourseStatus, patient: Patient) -> None:
         text = fmt.status_text(status)
@@ -585,7 +612,7 @@ class PatientRecordView(QWidget):
         self.status_label.setStyleSheet(style)
         self.status_label.setText(text)
         self.restart_button.setVisible(
-            status.state is CourseState.INTERRUPTED and not patient.archived
+            status.state is CourseState.INTERRUPTED and not patient.archived and self.may_record
         )
 
     def _size_history(self) -> None:

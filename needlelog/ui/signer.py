@@ -7,17 +7,12 @@ from __future__ import annotations
 from needlelog import config
 from needlelog.domain.records import TreatmentSession
 from needlelog.domain.signing import PRACTITIONER, Signer
+from needlelog.services import access
 
 
 def current_signer(session: TreatmentSession | None = None) -> Signer:
-    try:  # the accounts of the clinic, where this version has them
-        from needlelog.services import access  # type: ignore[attr-defined]
-
-        account = access.current()
-    except (ImportError, AttributeError):
-        account = None
+    account = access.current()
     if account is not None:
-        name = getattr(account, "display_name", "") or account.name
-        return Signer(name, str(getattr(account.role, "value", account.role)), account.id)
+        return Signer(account.display_name or account.name, account.role.value, account.id)
     name = session.data.practitioner.strip() if session is not None else ""
     return Signer(name or config.current_user(), PRACTITIONER)

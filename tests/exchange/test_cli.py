@@ -23,8 +23,9 @@ def test_export_import_backup_restore_round(db: Database, db_path: Path, tmp_pat
     assert done.returncode == 0 and (counts["patients"], counts["sessions"]) == (4, 3)
     done = run_cli(*base, "export", "--format", "fhir", "--out", str(tmp_path / "f.json"))
     assert done.returncode == 0 and "FHIR R4 bundle" in done.stdout
-    done = run_cli(*base, "backup", "--out", str(tmp_path / "b.zip"))
+    done = run_cli(*base, "backup", "--no-encrypt", "--out", str(tmp_path / "b.zip"))
     assert done.returncode == 0, done.stderr
+    assert done.stdout.endswith(" bytes, not encrypted)\n")
     assert zipfile.ZipFile(tmp_path / "b.zip").namelist() == ["manifest.json", "needlelog.sqlite3"]
 
     other = ("--db", str(tmp_path / "other.sqlite3"))

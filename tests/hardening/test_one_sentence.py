@@ -14,6 +14,7 @@ import sys
 from collections import namedtuple
 from pathlib import Path
 
+import pyrage
 import pytest
 
 from tests.cli_runner import ROOT, run_cli
@@ -22,7 +23,8 @@ from tests.hardening.conftest import run, sha256
 WRITERS = (
     ("export", "--format", "json", "--out"),
     ("export", "--format", "fhir", "--out"),
-    ("backup", "--out"),
+    ("backup", "--no-encrypt", "--out"),
+    ("backup", "--recipient", str(pyrage.x25519.Identity.generate().to_public()), "--out"),
     ("report", "P-0001", "--out"),
 )
 
@@ -95,7 +97,9 @@ def test_a_restore_that_would_fill_the_disk_is_refused_first(
 ) -> None:
     from needlelog.exchange import backup
 
-    code, _out, err = run(capsys, "--db", str(clinic), "backup", "--out", str(tmp_path / "b.zip"))
+    code, _out, err = run(
+        capsys, "--db", str(clinic), "backup", "--no-encrypt", "--out", str(tmp_path / "b.zip")
+    )
     assert code == 0, err
     before = sha256(clinic)
     usage = namedtuple("usage", "total used free")

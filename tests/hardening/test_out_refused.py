@@ -70,7 +70,9 @@ def test_the_database_through_another_path_is_refused(
 def test_a_kept_copy_beside_the_database_is_refused(
     capsys: pytest.CaptureFixture[str], clinic: Path, tmp_path: Path
 ) -> None:
-    code, _out, err = run(capsys, "--db", str(clinic), "backup", "--out", str(tmp_path / "b.zip"))
+    code, _out, err = run(
+        capsys, "--db", str(clinic), "backup", "--no-encrypt", "--out", str(tmp_path / "b.zip")
+    )
     assert code == 0, err
     kept = restore_backup(f"sqlite:///{clinic}", tmp_path / "b.zip").replaced_kept_as
     assert kept is not None

@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyrage
 import pytest
 
 from needlelog.domain.records import PatientData
@@ -40,6 +41,10 @@ def _mode(path: Path) -> int:
 def test_every_file_the_command_line_writes_is_private(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
+    # Encrypted to a key (a passphrase's scrypt would take 1 GiB in this process).
+    identity = pyrage.x25519.Identity.generate()
+    key = tmp_path / "key.txt"
+    key.write_text(f"{identity}\n", encoding="utf-8")
     os.umask(0o022)  # a PC's usual default: files readable by everyone
     data = tmp_path / "data" / "clinic"
     db = data / "needlelog.sqlite3"
@@ -50,9 +55,9 @@ def test_every_file_the_command_line_writes_is_private(
         ("export", "--format", "csv", "--out", str(out / "csv")),
         ("export", "--format", "json", "--out", str(out / "r.json")),
         ("export", "--format", "fhir", "--out", str(out / "f.json")),
-        ("backup", "--out", str(out / "b.zip")),
+        ("backup", "--recipient", str(identity.to_public()), "--out", str(out / "b.zip")),
         ("report", "DEMO-000001", "--out", str(out / "r.pdf")),
-        ("restore", str(out / "b.zip")),
+        ("restore", str(out / "b.zip"), "--identity", str(key)),
     ]
     for step in steps:
         code, _out, err = run(capsys, "--db", str(db), *step)

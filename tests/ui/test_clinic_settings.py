@@ -101,3 +101,30 @@ def test_the_settings_print_on_the_report(qtbot: QtBot, db: Database) -> None:
     build_progress_report(db, patient.id, buffer)
     text = "\n".join(page_texts(buffer.getvalue()))
     assert "Aurora Skin Clinic" in text and "Drink plenty of water." in text
+
+
+def test_the_backup_key_is_checked_and_saved(qtbot: QtBot, db: Database) -> None:
+    import pyrage
+
+    from needlelog.exchange import encryption
+
+    dialog = ClinicSettingsDialog(db, read_clinic_settings(db))
+    qtbot.addWidget(dialog)
+    assert dialog.backup_key.text() == ""
+    dialog.backup_key.setText("age1notakey")
+    dialog.accept()
+    assert dialog.error.text() == (
+        "Backup key: 'age1notakey' is not an age public key (one starts with age1, as "
+        "age-keygen prints it)."
+    )
+    assert dialog.result() != dialog.DialogCode.Accepted
+    assert encryption.clinic_recipients(db) == ()
+    public = str(pyrage.x25519.Identity.generate().to_public())
+    dialog.backup_key.setText(f"  {public} ")
+    dialog.accept()
+    qtbot.waitUntil(lambda: not dialog.saving)
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert encryption.clinic_recipients(db) == (public,)
+    again = ClinicSettingsDialog(db, read_clinic_settings(db))
+    qtbot.addWidget(again)
+    assert again.backup_key.text() == public

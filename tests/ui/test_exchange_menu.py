@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyrage
 import pytest
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLineEdit, QMessageBox
 
 from needlelog import config
+from needlelog.exchange import backup as backups
+from needlelog.exchange import encryption
+from needlelog.exchange.encryption import Encryption
 from needlelog.services import patients, sessions
 from needlelog.store.database import Database
 from needlelog.ui import background, exchange_menu
@@ -173,20 +178,66 @@ def test_import_refused_lists_every_problem_and_writes_nothing(
     assert window.reloads == 0
 
 
+PASSPHRASE = "copper violin harbour seventeen"
+
+
+def _type_passphrase(monkeypatch: pytest.MonkeyPatch, text: str = PASSPHRASE) -> list[Any]:
+    """Back up now…'s encryption dialog, answered as a person would: the passphrase twice."""
+    seen: list[Any] = []
+
+    def answer(dialog: exchange_menu.BackupEncryptionDialog) -> QDialog.DialogCode:
+        seen.append(dialog)
+        dialog.with_passphrase.setChecked(True)
+        dialog.passphrase.setText(text)
+        assert not dialog.ok.isEnabled()  # not until it is typed again
+        dialog.again.setText(text)
+        assert dialog.ok.isEnabled()
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(exchange_menu.BackupEncryptionDialog, "exec", answer)
+    return seen
+
+
+def _open_files(monkeypatch: pytest.MonkeyPatch, *names: Path) -> list[str]:
+    """Answer the open-file dialogs in turn; the titles they showed."""
+    queue, titles = list(names), []
+
+    def choose(_parent: Any, title: str, *_a: Any, **_k: Any) -> tuple[str, str]:
+        titles.append(title)
+        return str(queue.pop(0)), ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", choose)
+    return titles
+
+
 def test_back_up_then_restore(
     window: ExchangeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     patients.register(window.db, make_patient("KEEP-1"), "t")
-    monkeypatch.setattr(
-        QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "b.zip"), "")
-    )
+    _type_passphrase(monkeypatch)
+    suggested: list[str] = []
+
+    def save_as(*a: Any, **_k: Any) -> tuple[str, str]:
+        suggested.append(a[2])
+        return str(tmp_path / "b.zip.age"), ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_as)
     _action(window, "Back up now…").trigger()
-    qtbot.waitUntil(lambda: _idle(window) and bool(window.statuses), timeout=10_000)
+    qtbot.waitUntil(lambda: _idle(window) and bool(window.statuses), timeout=20_000)
     assert window.statuses[-1].startswith("Backed up 1 patients and 0 sessions")
+    assert window.statuses[-1].endswith("(encrypted with a passphrase)")
+    assert suggested[0].endswith(".zip.age")
+    assert (tmp_path / "b.zip.age").read_bytes().startswith(b"age-encryption.org/v1")
     patients.register(window.db, make_patient("LATER-1"), "t")
-    monkeypatch.setattr(
-        QFileDialog, "getOpenFileName", lambda *a, **k: (str(tmp_path / "b.zip"), "")
-    )
+    _open_files(monkeypatch, tmp_path / "b.zip.age")
+    asked: list[str] = []
+
+    def passphrase(*a: Any, **_k: Any) -> tuple[str, bool]:
+        asked.append(a[2])
+        assert a[3] == QLineEdit.EchoMode.Password
+        return PASSPHRASE, True
+
+    monkeypatch.setattr(QInputDialog, "getText", passphrase)
     questions: list[str] = []
 
     def yes(*args: Any, **_kw: Any) -> QMessageBox.StandardButton:
@@ -195,7 +246,8 @@ def test_back_up_then_restore(
 
     monkeypatch.setattr(QMessageBox, "question", yes)
     _action(window, "Restore from backup…").trigger()
-    qtbot.waitUntil(lambda: window.reloads == 1 and _idle(window), timeout=10_000)
+    qtbot.waitUntil(lambda: window.reloads == 1 and _idle(window), timeout=20_000)
+    assert asked == ["b.zip.age is encrypted. Its passphrase:"]
     assert "(1 patients, 0 sessions)" in questions[0]
     assert [p.record_no for p in patients.search(window.db)] == ["KEEP-1"]
     assert "kept as clinic.replaced-" in window.statuses[-1]
@@ -260,3 +312,117 @@ def test_cancelled_import_writes_nothing(
     assert window.statuses[-1] == "Importing cancelled; nothing was changed."
     assert patients.count(window.db, include_archived=True) == 0
     assert window.reloads == 0
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_wrong_passphrase_is_refused_and_nothing_changes(
+    window: ExchangeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    patients.register(window.db, make_patient("KEEP-1"), "t")
+    out = tmp_path / "b.zip.age"
+    backups.make_backup(window.db, out, encryption=Encryption(passphrase=PASSPHRASE))
+    db_file = window.db.sqlite_path
+    assert db_file is not None
+    window.db.dispose()
+    before = _sha(db_file)
+    _open_files(monkeypatch, out)
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("copper violin", True))
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warnings.append(a[2]))
+    questions: list[Any] = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: questions.append(a))
+    _action(window, "Restore from backup…").trigger()
+    qtbot.waitUntil(lambda: bool(warnings) and _idle(window), timeout=20_000)
+    assert warnings == [
+        "b.zip.age cannot be restored: the passphrase is wrong. "
+        "The current records were not changed."
+    ]
+    assert questions == [] and window.reloads == 0
+    assert _sha(db_file) == before
+    assert [p.name for p in db_file.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def test_back_up_to_the_clinic_key_and_restore_with_the_identity_file(
+    window: ExchangeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    identity = pyrage.x25519.Identity.generate()
+    key_file = tmp_path / "usb" / "clinic-key.txt"
+    key_file.parent.mkdir()
+    key_file.write_text(f"# created: 2026-01-01\n{identity}\n", encoding="utf-8")
+    encryption.set_clinic_recipients(window.db, [str(identity.to_public())], "admin")
+    patients.register(window.db, make_patient("KEEP-1"), "t")
+    shown: list[exchange_menu.BackupEncryptionDialog] = []
+
+    def accept(dialog: exchange_menu.BackupEncryptionDialog) -> QDialog.DialogCode:
+        shown.append(dialog)
+        dialog.grab().save(str(tmp_path / "backup-encryption.png"))
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(exchange_menu.BackupEncryptionDialog, "exec", accept)
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "k.zip.age"), "")
+    )
+    _action(window, "Back up now…").trigger()
+    qtbot.waitUntil(lambda: _idle(window) and bool(window.statuses), timeout=20_000)
+    (dialog,) = shown
+    assert dialog.to_key.isChecked() and not dialog.passphrase.isEnabled()
+    assert window.statuses[-1].endswith("(encrypted to 1 public key)")
+    patients.register(window.db, make_patient("LATER-1"), "t")
+    titles = _open_files(monkeypatch, tmp_path / "k.zip.age", key_file)
+    told: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: told.append(a[2]))
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    _action(window, "Restore from backup…").trigger()
+    qtbot.waitUntil(lambda: window.reloads == 1 and _idle(window), timeout=20_000)
+    assert titles == ["Restore from backup", "Identity file (secret key)"]
+    assert told[0].startswith("k.zip.age is encrypted to the clinic's backup key.")
+    assert [p.record_no for p in patients.search(window.db)] == ["KEEP-1"]
+
+
+def test_the_encryption_dialog_asks_twice_and_hints_at_strength(qtbot: Any, tmp_path: Path) -> None:
+    dialog = exchange_menu.BackupEncryptionDialog(None, ())
+    qtbot.addWidget(dialog)
+    assert not dialog.to_key.isEnabled() and dialog.with_passphrase.isChecked()
+    assert "none set" in dialog.to_key.text()
+    assert not dialog.ok.isEnabled()
+    dialog.passphrase.setText("tulip")
+    assert dialog.hint.text().startswith("Weak: anyone who finds the file could guess it.")
+    dialog.again.setText("tulips")
+    assert dialog.hint.text() == "The two passphrases differ."
+    assert not dialog.ok.isEnabled() and dialog.encryption() is None
+    dialog.passphrase.setText(PASSPHRASE)
+    dialog.again.setText(PASSPHRASE)
+    assert dialog.hint.text().startswith("Strong.")
+    assert dialog.ok.isEnabled()
+    assert dialog.encryption() == Encryption(passphrase=PASSPHRASE)
+    dialog.passphrase.setText(" padded words here ")
+    assert dialog.hint.text() == "The backup passphrase starts or ends with a space."
+    dialog.resize(dialog.sizeHint())
+    dialog.grab().save(str(tmp_path / "encryption-dialog.png"))
+
+
+def test_daily_backup_without_a_key_says_it_is_not_encrypted(
+    window: ExchangeWindow, qtbot: Any
+) -> None:
+    background.wait_for_all()
+    window.exchange.start_auto_backup(delay_ms=0)
+    qtbot.waitUntil(lambda: exchange_menu.NOT_ENCRYPTED_NOTICE in window.statuses, timeout=10_000)
+    assert len(list(config.paths().backups.glob("needlelog-auto-*.zip"))) == 1
+
+
+def test_daily_backup_with_the_clinic_key_is_encrypted_and_quiet(
+    window: ExchangeWindow, qtbot: Any
+) -> None:
+    background.wait_for_all()
+    public = str(pyrage.x25519.Identity.generate().to_public())
+    encryption.set_clinic_recipients(window.db, [public], "admin")
+    window.exchange.start_auto_backup(delay_ms=0)
+    folder = config.paths().backups
+    qtbot.waitUntil(lambda: len(list(folder.glob("needlelog-auto-*.zip.age"))) == 1, timeout=10_000)
+    background.wait_for_all()
+    qtbot.wait(50)
+    assert list(folder.glob("needlelog-auto-*.zip")) == []
+    assert window.statuses == []

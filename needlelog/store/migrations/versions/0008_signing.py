@@ -15,7 +15,7 @@ holding no identifying content.
   backup of the file before any revision runs, so the old events stay in that copy.
 
 Revision ID: 0008
-Revises: 0004 (re-chained after 0005 photos, 0006 accounts, 0007 screening on merge)
+Revises: 0006 (accounts; on the merge with 0005 photos and 0007 screening it follows the last of them)
 Create Date: 2026-12-01
 """
 
@@ -28,7 +28,7 @@ from alembic import op
 from needlelog.domain.chain import GENESIS, event_hash, without_identifying
 
 revision: str = "0008"
-down_revision: str | None = "0004"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
