@@ -17,9 +17,10 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QLayout, QVBoxLayout, QWidget
 
 from needlelog import config
+from needlelog.domain.accounts import Permission
 from needlelog.domain.errors import InvalidRecord
 from needlelog.domain.records import SessionData, TreatmentSession
-from needlelog.services import sessions
+from needlelog.services import access, sessions
 from needlelog.services.errors import NotFound
 from needlelog.store.database import Database
 from needlelog.store.errors import StoreError
@@ -145,6 +146,19 @@ class SessionForm(QDialog):
             self.footer.show_signed(session.signature.line)
         else:
             self.footer.sign_button.show()
+            self.footer.sign_button.setEnabled(self._may_sign())
+
+    def _may_sign(self) -> bool:
+        """Whether the one working now may sign (read from the process, not the database:
+        no wait on the GUI thread); the services refuse anyway."""
+        account = access.current()
+        if account is None or account.may(Permission.SIGN_SESSION):
+            return True
+        self.footer.sign_button.setToolTip(
+            f"{account.display_name or account.name} works as {account.role.value}: "
+            "a practitioner reviews and co-signs this draft"
+        )
+        return False
 
     def sign(self) -> None:
         """Sign the session as stored (asked first); refused while edits are unsaved."""
@@ -177,7 +191,6 @@ class SessionForm(QDialog):
 
     def _signed(self, stored: TreatmentSession) -> None:
         self._session = stored
-        self.footer.sign_button.setEnabled(True)
         self._show_standing()
         self.saved.emit(stored)
 
@@ -311,7 +324,9 @@ class SessionForm(QDialog):
         self.scroll.widget().setEnabled(False)
 
     def _save_ended(self) -> None:
-        self.scroll.widget().setEnabled(True)
+        self.scroll.widget().setEnabled(not self.locked)
+        if not self.locked:
+            self.footer.sign_button.setEnabled(self._may_sign())
         self._judge_screening()  # the Save button and the footer note as they were
 
     def _save_landed(self, stored: TreatmentSession) -> None:

@@ -144,3 +144,22 @@ def test_drafts_unsigned_for_a_day_are_on_the_to_do_list(
     assert dialog.list.count() == 1
     assert dialog.list.item(0).text().startswith("P-0001 · session of")
     assert "1 session(s) saved more than a day ago are not signed yet" in dialog.summary.text()
+
+
+def test_an_assistants_sign_is_disabled_and_the_service_refuses_it(
+    db: Database, open_form: Callable[..., SessionForm], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from needlelog.domain.accounts import AccessRefused, Account, Role
+    from needlelog.services import access
+
+    p = patients.register(db, make_patient("P-0001"), "test")
+    draft = sessions.record(db, p.id, make_session(), "test")
+    sam = Account(4, "sam", "Sam Assist", Role.ASSISTANT)
+    monkeypatch.setattr(access._state, "account", sam)
+    form = open_form(patients.get(db, p.id), draft)
+    assert form.footer.sign_button.isVisible()
+    assert not form.footer.sign_button.isEnabled()
+    assert "works as assistant" in form.footer.sign_button.toolTip()
+    with pytest.raises(AccessRefused, match=r"sam \(assistant\) may not sign sessions"):
+        sessions.sign(db, draft.id, draft.version, Signer("Sam Assist", "assistant", 4))
+    assert not sessions.get(db, draft.id).signed
