@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from needlelog import __version__, config
+from needlelog.cli_rights import add_rights_parsers, run_rights
 from needlelog.cli_users import Refused, add_users_parser, run_users, sign_in_for
 from needlelog.domain.accounts import AccessRefused, SignInRefused
 from needlelog.domain.errors import InvalidRecord
@@ -146,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     lots.add_argument("--out", type=Path, metavar="FILE.csv", help="write the list as CSV")
 
     add_users_parser(command)
+    add_rights_parsers(command)
     return parser
 
 
@@ -390,6 +392,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, str], int]] = {
     "handout": cmd_handout,
     "lots": cmd_lots,
     "users": cmd_users,
+    "record-copy": lambda args, url: run_rights(args, lambda: _open(url, args=args)),
+    "access-log": lambda args, url: run_rights(args, lambda: _open(url, args=args)),
+    "anonymise": lambda args, url: run_rights(args, lambda: _open(url, args=args)),
 }
 
 

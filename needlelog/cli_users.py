@@ -38,6 +38,9 @@ NEEDS: dict[str, Permission] = {
     "lots": Permission.CLINICAL_READ,
     "photos": Permission.CLINICAL_WRITE,
     "users": Permission.MANAGE_ACCOUNTS,
+    "record-copy": Permission.EXPORT,
+    "access-log": Permission.ACCESS_LOG,
+    "anonymise": Permission.ERASE,
 }
 
 
