@@ -395,6 +395,15 @@ class MainWindow(QMainWindow):
         self.patient_menu.addAction(self.archive_action)
         self.patient_menu.addSeparator()
         self.patient_menu.addAction(self.new_session_action)
+        self.patient_menu.addSeparator()
+        self.complete_record_action = self.patient_menu.addAction(
+            "Export this patient's complete record…"
+        )
+        self.complete_record_action.triggered.connect(self.export_complete_record)
+        self.access_log_action = self.patient_menu.addAction("Access log…")
+        self.access_log_action.triggered.connect(self.show_access_log)
+        self.anonymise_action = self.patient_menu.addAction("Anonymise…")
+        self.anonymise_action.triggered.connect(self.anonymise_patient)
         self.view_menu = bar.addMenu("&View")
         self.view_menu.addAction(self.find_action)
         self.view_menu.addSeparator()
@@ -721,6 +730,30 @@ class MainWindow(QMainWindow):
         )
 
     # --- sessions (the form lives in its own module) ------------------------
+    def export_complete_record(self) -> None:
+        """A subject access request: report, record and photos in one folder."""
+        from needlelog.ui import patient_rights
+
+        if self._current is not None:
+            patient_rights.export_complete_record(self, self.db, self._current)
+
+    def show_access_log(self) -> None:
+        """Who opened, printed, exported or backed up this record (an administrator)."""
+        from needlelog.ui.patient_rights import AccessLogDialog
+
+        if self._current is None:
+            return
+        dialog = AccessLogDialog(self.db, self._current, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def anonymise_patient(self) -> None:
+        """Once the retention period has run (refused with its date before)."""
+        from needlelog.ui import patient_rights
+
+        if self._current is not None:
+            patient_rights.anonymise(self, self.db, self._current, self.reload)
+
     def show_drafts(self) -> None:
         """The to-do list: drafts left unsigned for more than a day."""
         from needlelog.ui.drafts_dialog import DraftsDialog

@@ -163,3 +163,31 @@ def test_an_assistants_sign_is_disabled_and_the_service_refuses_it(
     with pytest.raises(AccessRefused, match=r"sam \(assistant\) may not sign sessions"):
         sessions.sign(db, draft.id, draft.version, Signer("Sam Assist", "assistant", 4))
     assert not sessions.get(db, draft.id).signed
+
+
+def test_the_access_log_lists_the_opening_and_anonymising_too_early_is_refused(
+    qtbot: QtBot,
+    db: Database,
+    make_window: Callable[[Database], MainWindow],
+    message_boxes: list[tuple[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from needlelog.ui.patient_rights import AccessLogDialog
+
+    _signed(db)
+    window = make_window(db)
+    window.patient_view.selectRow(0)
+    qtbot.waitUntil(lambda: window.current_patient() is not None)
+    qtbot.waitUntil(lambda: not window.record.loading)
+    window.access_log_action.trigger()
+    dialog = window.findChild(AccessLogDialog)
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.loaded)
+    assert dialog.list.count() >= 1
+    assert "opened the record · patient record" in dialog.list.item(0).text()
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.Yes)
+    window.anonymise_action.trigger()
+    qtbot.waitUntil(lambda: any(kind == "warning" for kind, _t in message_boxes))
+    (text,) = [t for kind, t in message_boxes if kind == "warning"]
+    assert text.startswith("Patient P-0001 cannot be erased yet: the clinic keeps records for 8")
+    assert patients.find_by_record_no(db, "P-0001").data.family_name == "Lefèvre"
