@@ -107,7 +107,8 @@ class SessionForm(QDialog):
         self.setMinimumSize(820, 560)
         root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(0)
-        root.addWidget(SessionHeader(self._patient, self._session is not None, self._previous))
+        self.header = SessionHeader(self._patient, self._session is not None, self._previous)
+        root.addWidget(self.header)
         self.banner = ErrorBanner()
         self.banner.reload_button.clicked.connect(self.reload)
         root.addWidget(self.banner)
@@ -142,6 +143,7 @@ class SessionForm(QDialog):
         if session is None:
             return
         if session.signature is not None:
+            self.header.title.setText(f"Signed session (read only)  ·  {self._patient.full_name}")
             self.page.scroll.widget().setEnabled(False)
             self.footer.show_signed(session.signature.line)
         else:

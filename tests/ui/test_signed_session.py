@@ -40,6 +40,7 @@ def test_a_signed_session_opens_read_only_and_refuses_a_save(
     stored = sessions.get(db, sid)
     form = open_form(patient, stored)
     assert form.locked
+    assert form.header.title.text().startswith("Signed session (read only)")
     assert not form.page.scroll.widget().isEnabled()  # every field read only
     assert not form.footer.save_button.isVisible()
     assert form.footer.addendum_button.isVisible()
