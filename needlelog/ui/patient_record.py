@@ -563,7 +563,12 @@ class PatientRecordView(QWidget):
         name = data.full_name
         self.name_label.setText(f"{name}  (archived)" if patient.archived else name)
         parts = [f"Record {data.record_no}"]
-        if data.date_of_birth:
+        if patient.anonymised_at is not None:  # the birth year is all that is kept
+            born = f"born {data.date_of_birth.year}" if data.date_of_birth else ""
+            parts.append(
+                f"anonymised on {fmt.day(patient.anonymised_at)}" + (f" · {born}" if born else "")
+            )
+        elif data.date_of_birth:
             years = fmt.age(data.date_of_birth, clock.today())
             parts.append(f"born {fmt.day(data.date_of_birth)} ({years} years)")
         if fmt.sex(data.sex):

@@ -192,3 +192,19 @@ def test_the_access_log_lists_the_opening_and_anonymising_too_early_is_refused(
     (text,) = [t for kind, t in message_boxes if kind == "warning"]
     assert text.startswith("Patient P-0001 cannot be erased yet: the clinic keeps records for 8")
     assert patients.find_by_record_no(db, "P-0001").data.family_name == "Lefèvre"
+
+
+def test_an_anonymised_patient_shows_the_birth_year_only(qtbot: QtBot, db: Database) -> None:
+    from datetime import date
+
+    from needlelog.services import rights
+    from needlelog.ui.patient_record import PatientRecordView
+
+    patient, _sid = _signed(db)
+    rights.anonymise(db, patient.id, "admin", today=date(2099, 1, 1))
+    view = PatientRecordView(db)
+    qtbot.addWidget(view)
+    view._fill_profile(patients.get(db, patient.id))
+    assert "anonymised on" in view.details_label.text()
+    assert "born 1988" in view.details_label.text()
+    assert "12 Apr" not in view.details_label.text()
