@@ -145,6 +145,7 @@ def test_drafts_unsigned_for_a_day_are_on_the_to_do_list(
     assert dialog.list.count() == 1
     assert dialog.list.item(0).text().startswith("P-0001 · session of")
     assert "1 session(s) saved more than a day ago are not signed yet" in dialog.summary.text()
+    dialog.close()
 
 
 def test_an_assistants_sign_is_disabled_and_the_service_refuses_it(
@@ -186,6 +187,7 @@ def test_the_access_log_lists_the_opening_and_anonymising_too_early_is_refused(
     qtbot.waitUntil(lambda: dialog.loaded)
     assert dialog.list.count() >= 1
     assert "opened the record · patient record" in dialog.list.item(0).text()
+    dialog.close()  # closed dialogs go (no window of this test outlives it)
     monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.Yes)
     window.anonymise_action.trigger()
     qtbot.waitUntil(lambda: any(kind == "warning" for kind, _t in message_boxes))
