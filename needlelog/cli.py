@@ -148,6 +148,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_users_parser(command)
     add_rights_parsers(command)
+    group = command("photos", "add photographs to a session, or export a patient's photos")
+    photo_sub = group.add_subparsers(
+        dest="photos_command", metavar="add|export", required=True, parser_class=_Parser
+    )
+    add = photo_sub.add_parser(
+        "add",
+        help="add photos of one view to a session",
+        description="add photos of one view to a session (every file is checked first)",
+    )
+    add.add_argument("record_no", metavar="RECORD_NO")
+    add.add_argument("--session", required=True, type=_day, metavar="YYYY-MM-DD")
+    add.add_argument(
+        "--view",
+        required=True,
+        metavar="VIEW",
+        help="front, left_45, right_45, left_profile, right_profile, or AREA_front/AREA_back",
+    )
+    add.add_argument("--after", action="store_true", help="taken after the treatment")
+    add.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    pexport = photo_sub.add_parser(
+        "export",
+        help="copy a patient's photos into a folder",
+        description="copy a patient's photos into a folder as DATE_VIEW_before|after.ext",
+    )
+    pexport.add_argument("record_no", metavar="RECORD_NO")
+    pexport.add_argument("--out", required=True, type=Path, metavar="DIR")
     return parser
 
 
@@ -198,9 +224,12 @@ def cmd_check(args: argparse.Namespace, url: str) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILED
+    for path in report.unused_photo_files:
+        print(f"unused photo file (no record uses it): {path}")
+    photos = f", {report.photos} photos" if report.photos else ""
     print(
-        f"OK: {db.display_name}: {report.patients} patients, {report.sessions} sessions, "
-        "integrity and consistency checks passed."
+        f"OK: {db.display_name}: {report.patients} patients, {report.sessions} sessions"
+        f"{photos}, integrity and consistency checks passed."
     )
     return EXIT_OK
 
@@ -381,6 +410,17 @@ def cmd_users(args: argparse.Namespace, url: str) -> int:
     return EXIT_OK
 
 
+def cmd_photos(args: argparse.Namespace, url: str) -> int:
+    from needlelog.exchange import photo_commands
+
+    work = (
+        photo_commands.add_command
+        if args.photos_command == "add"
+        else photo_commands.export_command
+    )
+    return _on_open_database(url, args, lambda db: work(db, args))
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, str], int]] = {
     "demo": cmd_demo,
     "check": cmd_check,
@@ -395,6 +435,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, str], int]] = {
     "record-copy": lambda args, url: run_rights(args, lambda: _open(url, args=args)),
     "access-log": lambda args, url: run_rights(args, lambda: _open(url, args=args)),
     "anonymise": lambda args, url: run_rights(args, lambda: _open(url, args=args)),
+    "photos": cmd_photos,
 }
 
 

@@ -44,6 +44,10 @@ def run_rights(args: argparse.Namespace, db_open: Callable[[], object]) -> int:
             made = export_complete_record(db, args.record_no, args.out)
             extra = f" and {made.photos} photo(s)" if made.photos else ""
             print(f"Wrote {made.report.name}, {made.record.name}{extra} to {made.folder}")
+            if made.photos_missing:
+                for line in made.photos_missing:
+                    print(f"needlelog record-copy: {line}", file=sys.stderr)
+                return 1
         elif args.command == "access-log":
             if args.out is not None:
                 n = disclosures.export_patient_log(db, patient.id, args.out)

@@ -7,21 +7,17 @@ It sits above reports and exchange (it uses both), beside the command line."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from needlelog import config
 from needlelog.domain.accounts import Permission
 from needlelog.exchange.json_export import export_json
+from needlelog.exchange.photo_export import export_photos
 from needlelog.reports.progress import write_progress_report
 from needlelog.services import access, disclosures, patients
 from needlelog.store.database import Database
 from needlelog.store.files import private_dir
-
-# A photo store registers here what copies a patient's photos into a folder and
-# answers how many it copied (none is registered where the clinic keeps no photos).
-PHOTO_EXPORTERS: list[Callable[[Database, str, Path], int]] = []
 
 
 @dataclass(frozen=True)
@@ -30,6 +26,8 @@ class CompleteRecord:
     report: Path
     record: Path
     photos: int
+    # Photos on record whose file is missing from the photo store (the copy lacks them).
+    photos_missing: tuple[str, ...] = ()
 
 
 def export_complete_record(db: Database, record_no: str, out_dir: Path) -> CompleteRecord:
@@ -41,9 +39,12 @@ def export_complete_record(db: Database, record_no: str, out_dir: Path) -> Compl
     record = out_dir / f"{record_no}-record.json"
     write_progress_report(db, patient.id, report)
     export_json(db, record, record_no)
-    photos = sum(export(db, record_no, out_dir / "photos") for export in PHOTO_EXPORTERS)
+    copied = export_photos(db, record_no, out_dir / "photos")
+    photos = len(copied.written)
+    if not photos and not copied.missing:
+        (out_dir / "photos").rmdir()  # the patient has no photos: no empty folder
     disclosures.log(
         db, config.current_user(), disclosures.SUBJECT_ACCESS, patient.id,
         f"report, record{' and photos' if photos else ''} to {out_dir}",
     )  # fmt: skip
-    return CompleteRecord(out_dir, report, record, photos)
+    return CompleteRecord(out_dir, report, record, photos, copied.missing)

@@ -5,8 +5,9 @@
 Builds a throw-away database of 60 demo patients, opens the real windows
 and saves PNGs of the patient list, a patient record with several sessions,
 the due list with its recall panel, the lot recall window, the patient dialog,
-and the record at the window's default size, 1366x768 and 1280x720, so the
-pictures stay true as the app changes.
+the record's photographs, a session's photo slots, the comparison (wipe and
+overlay, aligned), and the record at the window's default size, 1366x768 and
+1280x720, so the pictures stay true as the app changes.
 """
 
 from __future__ import annotations
@@ -95,6 +96,54 @@ def _best_patient(db) -> int:  # type: ignore[no-untyped-def]
     return best
 
 
+def _photographs(app: QApplication, db, window: MainWindow, out: Path) -> None:  # type: ignore[no-untyped-def]
+    """The record's photo strip, a session's slots and the aligned comparison, of a demo
+    patient with drawn photographs who agreed to their use in their own report."""
+    from needlelog.domain.photos import PhotoUse
+    from needlelog.services import photos
+    from needlelog.ui.photos.canvas import Mode
+
+    shown = None
+    for patient in patients.search(db, "", limit=1000):
+        taken = photos.for_patient(db, patient.id)
+        if len({p.view for p in taken}) > 1 and photos.uses(db, patient.id).allows(
+            PhotoUse.OWN_REPORT
+        ):
+            shown = patient
+            break
+    if shown is None:
+        return
+    _search(app, window, shown.data.family_name[:5])
+    window.patient_view.selectRow(window.patient_model.row_of(shown.id) or 0)
+    _settle(app)
+    _save(window, out / "photo-strip.png")
+    size = window.size()
+    window.resize(1366, 768)
+    _settle(app)
+    _save(window, out / "photo-strip-1366x768.png")
+    window.resize(size)
+    _settle(app)
+    record = window.record.photos
+    record.open_session(None)
+    _settle(app)
+    slots = record.open_windows()[-1]
+    slots.resize(1366, 768)
+    _settle(app)
+    _save(slots, out / "session-photos.png")
+    slots.close()
+    record.open_comparison(None)
+    _settle(app)
+    compare = record.open_windows()[-1]
+    for name, size in (("", (WIDTH, HEIGHT)), ("-1366x768", (1366, 768))):
+        compare.resize(*size)
+        for mode, file in ((Mode.WIPE, "compare-wipe"), (Mode.OVERLAY, "compare-overlay")):
+            compare.set_mode(mode)
+            _settle(app)
+            _save(compare, out / f"{file}{name}.png")
+    compare.close()
+    _search(app, window, "")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
@@ -154,6 +203,8 @@ def main() -> int:
             _settle(app)
             _save(lots, args.out / "lot-recall.png")
             lots.close()
+
+            _photographs(app, db, window, args.out)
 
             dialog = PatientDialog(db, target, window)
             dialog.show()

@@ -92,6 +92,26 @@ else
   echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!" >&2
 fi
 
+# Photographs: a camera JPEG and an iPhone HEIC (pillow-heif inside the bundle) filed
+# as views of a demo session, exported, and verified by check.
+"$VENV/bin/python" - "$WORK" <<'PY' || fail "could not make the test photographs"
+import sys
+from pathlib import Path
+
+sys.path.insert(0, ".")
+from tests.camera_files import camera_jpeg, heic_file
+
+work = Path(sys.argv[1])
+camera_jpeg(work / "DSC_0001.JPG")
+heic_file(work / "IMG_0002.HEIC")
+PY
+DAY=$("$VENV/bin/python" -c "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(\"SELECT date(performed_at) FROM treatment_sessions s JOIN patients p ON p.id = s.patient_id WHERE p.record_no = 'DEMO-000001' ORDER BY performed_at LIMIT 1\").fetchone()[0])" "$DB")
+run photos-add "Added 2 photo(s)" -- --db "$DB" photos add DEMO-000001 --session "$DAY" \
+  --view front "$WORK/DSC_0001.JPG" "$WORK/IMG_0002.HEIC"
+run photos-export "Wrote" -- --db "$DB" photos export DEMO-000001 --out "$WORK/photos-out"
+ls "$WORK/photos-out" | grep -q "_front_before.png" || fail "the HEIC photo was not exported"
+run check-photos "OK:" -- --db "$DB" check
+
 # The main window, then a new session form with its face map (the shipped map
 # and zones file, found in the bundle's needlelog/resources).
 NEEDLELOG_SMOKE_EXIT_AFTER_MS=1500 NEEDLELOG_SMOKE_SESSION_FORM=1 \

@@ -33,6 +33,7 @@ def spec(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """build.spec run with PyInstaller's build steps replaced by recorders."""
     hooks = types.ModuleType("PyInstaller.utils.hooks")
     hooks.collect_submodules = lambda package, filter=None: [package]  # type: ignore[attr-defined]
+    hooks.collect_dynamic_libs = lambda package: [(f"{package}.so", package)]  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "PyInstaller.utils.hooks", hooks)
     namespace: dict[str, Any] = {"SPECPATH": str(ROOT), "__name__": "spec"}
     for step in ("Analysis", "PYZ", "EXE", "COLLECT"):
@@ -63,6 +64,16 @@ def test_spec_ships_resources_and_every_migration_script_as_files(spec: dict[str
     for script in scripts:
         dest = Path("needlelog/store/migrations") / script.parent.relative_to(migrations)
         assert (script, str(dest)) in datas, script
+
+
+def test_spec_carries_pillow_and_pillow_heif(spec: dict[str, Any]) -> None:
+    analysis = spec["a"].kwargs
+    assert "pillow_heif" in analysis["hiddenimports"]
+    assert {"PIL.JpegImagePlugin", "PIL.PngImagePlugin", "PIL.TiffImagePlugin"} <= set(
+        analysis["hiddenimports"]
+    )
+    assert ("pillow_heif.so", "pillow_heif") in analysis["binaries"]
+    assert "PIL" not in analysis["excludes"] and "pillow_heif" not in analysis["excludes"]
 
 
 def test_spec_builds_one_folder_from_the_command_line_entry(spec: dict[str, Any]) -> None:

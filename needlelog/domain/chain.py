@@ -23,13 +23,18 @@ IDENTIFYING = frozenset({"family_name", "given_name", "date_of_birth", "phone", 
 NOT_KEPT = "(identifying: not kept in the trail)"
 
 
+# A photo's original file name is often the patient's name ("jane_doe_front.jpg").
+_IDENTIFYING_OF = {"patient": IDENTIFYING, "photo": frozenset({"original_name"})}
+
+
 def without_identifying(entity: str, changes: dict[str, Any]) -> dict[str, Any]:
-    """``changes`` of a patient event with identifying values replaced by a marker
-    (that the field was set or changed stays visible)."""
-    if entity != "patient":
+    """``changes`` of a patient or photo event with identifying values replaced by a
+    marker (that the field was set or changed stays visible)."""
+    fields = _IDENTIFYING_OF.get(entity)
+    if fields is None or fields.isdisjoint(changes):
         return changes
     out = dict(changes)
-    for name in IDENTIFYING.intersection(out):
+    for name in fields.intersection(out):
         value = out[name]
         if isinstance(value, list | tuple) and len(value) == 2:
             old, new = value

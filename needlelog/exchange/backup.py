@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 
@@ -63,6 +64,9 @@ from needlelog.store.files import (
 from needlelog.store.inuse import ensure_unused, in_use_message
 from needlelog.store.migrate import HEAD, alembic_config, inspect_sqlite_file
 from needlelog.store.snapshot import copy_sqlite
+
+if TYPE_CHECKING:
+    from needlelog.exchange.photo_backup import PhotoBackup
 
 FORMAT = "needlelog-backup"
 FORMAT_VERSION = 1
@@ -105,6 +109,8 @@ class BackupInfo:
     sessions: int
     size: int
     encrypted: str = ""  # how it is encrypted, in words; empty for a plain zip
+    photos: int = 0  # originals beside the backup file (exchange.photo_backup)
+    photos_copied: int = 0  # of which new in that folder
 
 
 @dataclass(frozen=True)
@@ -197,6 +203,7 @@ def make_backup(
         if progress is not None:
             progress(1, 3)
         revision, patients, sessions = _facts(copy)
+        photo_set = _photos_beside(db, copy, out, check)
         created = datetime.now(UTC).isoformat(timespec="seconds")
         manifest = {
             "format": FORMAT,
@@ -207,6 +214,8 @@ def make_backup(
             "counts": {"patients": patients, "sessions": sessions},
             "files": {DB_MEMBER: {"sha256": _sha256(copy), "size": copy.stat().st_size}},
         }
+        if photo_set is not None:
+            manifest["photos"] = photo_set.manifest()
         steps = 3 if encryption is None else 4
         if progress is not None:
             progress(2, steps)
@@ -215,6 +224,8 @@ def make_backup(
             with zipfile.ZipFile(plain, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
                 zf.writestr(MANIFEST, json.dumps(manifest, indent=2))
                 zf.write(copy, DB_MEMBER)
+                if photo_set is not None:
+                    _photo_list(zf, photo_set)
             _verify_zip(plain)
             if encryption is not None:
                 copy.unlink()  # room on the disk for the encrypted copy
@@ -238,7 +249,40 @@ def make_backup(
         sessions,
         out.stat().st_size,
         "" if encryption is None else encryption.describe(),
+        *((0, 0) if photo_set is None else (len(photo_set.listed), photo_set.copied)),
     )
+
+
+# -- photographs: beside the backup file, incremental (exchange.photo_backup) ----------
+
+
+def _photos_beside(
+    db: Database, copy: Path, out: Path, check: Callable[[], None] | None
+) -> PhotoBackup | None:
+    from needlelog.exchange import photo_backup
+    from needlelog.services import photos
+
+    return photo_backup.copy_beside(photos.photo_store(db), copy, out, check)
+
+
+def _photo_list(zf: zipfile.ZipFile, photo_set: PhotoBackup) -> None:
+    from needlelog.exchange import photo_backup
+
+    photo_backup.write_list(zf, photo_set)
+
+
+def _restore_photos(
+    backup_file: Path, plain: Path, manifest: dict, checked: Path, target: Path
+) -> None:
+    """Verify every photo the backup lists (``plain``: its zip, decrypted), then put it
+    into the restored database's photo store, before the database itself is replaced."""
+    from needlelog.exchange import photo_backup
+
+    verified = photo_backup.verify(
+        plain, backup_file.parent, manifest, lambda why: _refuse(backup_file, why)
+    )
+    if verified:
+        photo_backup.restore_into(photo_backup.store_for_copy(checked, target), verified)
 
 
 def _verify_zip(path: Path) -> None:
@@ -434,7 +478,7 @@ def _check_copy(file: Path, copy: Path) -> tuple[int, int]:
 
     probe = Database(sqlite_url(copy))
     try:
-        report = check.run(probe)
+        report = check.run(probe, photo_files=False)  # the photos: _restore_photos
     except StoreError as exc:
         raise _refuse(file, f"the database inside fails needlelog's check ({exc})") from None
     finally:
@@ -638,6 +682,7 @@ def restore_backup(
     with tmp_dir as tmp:
         plain = _unlock(backup_file, decryption, Path(tmp))
         checked, manifest = verify_backup(plain, Path(tmp))
+        _restore_photos(backup_file, plain, manifest, checked, target)
         ensure_unused(target)  # again, at the last moment
         kept: Path | None = None
         try:

@@ -130,9 +130,15 @@ def backup_command(
     except BackupUnsupported as exc:
         raise UsageError(str(exc)) from None
     how = info.encrypted or "not encrypted"
+    photos = (
+        f"; {info.photos} photos in {info.path.parent / 'needlelog-photos'} "
+        f"({info.photos_copied} new)"
+        if info.photos
+        else ""
+    )
     return (
         f"Backed up {info.patients} patients and {info.sessions} sessions to {info.path} "
-        f"({info.size:,} bytes, {how})"
+        f"({info.size:,} bytes, {how}){photos}"
     )
 
 

@@ -4,7 +4,8 @@ Per patient: ``Patient``. Per session: one ``Encounter``, one ``Procedure``
 (body sites with their needle depth, notes, complications, products and
 the pen used), ``Medication`` resources for serums and numbing with their
 lot numbers, a ``Device`` for the pen and cartridge, and ``Observation``s
-for reactions, pain and the named scores. Ids are stable UUIDs derived
+for reactions, pain and the named scores; per photo, a ``Media``
+(``exchange.photo_records``). Ids are stable UUIDs derived
 from the database ids, so two exports of the same records agree.
 Local codes use ``urn:needlelog:*`` systems with the public codes of the
 CSV format.
@@ -23,7 +24,7 @@ from typing import Any
 from needlelog import config
 from needlelog.domain.accounts import Permission
 from needlelog.domain.codes import Grade
-from needlelog.exchange import source
+from needlelog.exchange import photo_records, source
 from needlelog.exchange.files import Progress, atomic_path
 from needlelog.services import access, disclosures
 from needlelog.services.mapping import GAIS, GOODMAN_BARON, SATISFACTION, VSS, VSS_ITEMS
@@ -374,6 +375,8 @@ def export_fhir(
             sessions += 1
             if progress is not None and sessions % 1000 == 0:
                 progress(patients + sessions, total)
+        for full_url, resource in photo_records.media_resources(conn, record_no, urn, _instant):
+            write(full_url, resource)
         handle.write("\n]}\n")
         if progress is not None:  # last chance to cancel: nothing is in place yet
             progress(patients + sessions, patients + sessions)

@@ -16,7 +16,7 @@ from typing import IO, Any
 from needlelog import __version__, config
 from needlelog.domain.accounts import Permission
 from needlelog.domain.records import TreatmentSession
-from needlelog.exchange import source
+from needlelog.exchange import photo_records, source
 from needlelog.exchange.files import Progress, atomic_path
 from needlelog.services import access, disclosures
 from needlelog.services.mapping import score_rows
@@ -191,6 +191,10 @@ def export_json(
             tick,
         )
         counts = {"patients": patients, "sessions": sessions}
+        counts["photos"] = _write_list(
+            handle, "photos", photo_records.json_items(conn, record_no), tick
+        )
+        _write_list(handle, "photo_uses", photo_records.json_uses(conn, record_no), tick)
         if record_no is None:  # the trail of the whole record set, for auditors
             counts["audit_events"] = _write_list(handle, "audit", source.iter_audit(conn), tick)
         handle.write(f',\n"counts": {_dump(counts)}\n}}\n')

@@ -24,7 +24,7 @@ from needlelog.domain.codes import FITZPATRICK_NUMERALS, Indication
 from needlelog.domain.contraindications import Severity
 from needlelog.domain.course import CourseState
 from needlelog.domain.records import SessionData, TreatmentSession
-from needlelog.reports import charts, content, document, fonts
+from needlelog.reports import charts, content, document, fonts, photo_page
 from needlelog.reports import styles as st
 from needlelog.reports.sections import aftercare_list, field_grid
 from needlelog.services import access, disclosures
@@ -496,6 +496,7 @@ def build_progress_report(
     stop()
     report(1, 3, "Laying out the report")
     story = _story(c, stop)
+    story += photo_page.photographs(db, patient_id, stop)  # only with the patient's agreement
     report(2, 3, "Writing the PDF")
     name = f"{fonts.markup(c.patient.full_name)} · record {fonts.markup(c.patient.record_no)}"
     pages = document.render(

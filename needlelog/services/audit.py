@@ -19,21 +19,17 @@ _SCALARS = frozenset((str, int, float, bool, type(None)))
 
 
 def plain(value: Any) -> Any:
+    """``value`` as plain JSON values, as the audit trail stores it."""
     if type(value) in _SCALARS:  # most values, and never an Enum: no need to look further
         return value
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, Decimal):
-        return str(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
-    if hasattr(value, "__dataclass_fields__"):
-        return {k: plain(getattr(value, k)) for k in value.__dataclass_fields__}
-    return value
+    try:
+        return plain(_json_default(value))
+    except TypeError:
+        return value
 
 
 _plain = plain  # the name other modules knew
@@ -47,6 +43,36 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
         if old != new:
             out[key] = [old, new]
     return out
+
+
+def created(after: dict[str, Any]) -> dict[str, list[Any]]:
+    """What ``diff({}, after)`` answers, for a new record: every field with a value.
+    Values are left as they are; ``append`` writes them as plain JSON."""
+    return {key: [None, value] for key, value in after.items() if value is not None}
+
+
+def _json_default(value: Any) -> Any:
+    """One step towards plain JSON for a value the encoder cannot write itself (it
+    writes str and int enums, lists, tuples and dicts on its own)."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: getattr(value, k) for k in value.__dataclass_fields__}
+    raise TypeError(f"{type(value).__name__} is not written to the audit trail")
+
+
+def _as_json(entity: str, changes: dict[str, Any]) -> str:
+    """The event's changes as stored: identifying values kept out (``domain.chain``),
+    then plain JSON. Single and batched events go through here alike."""
+    changes = without_identifying(entity, changes)
+    try:
+        return json.dumps(changes, ensure_ascii=False, sort_keys=True, default=_json_default)
+    except TypeError:  # keys the encoder does not take: the slow, general way
+        return json.dumps(plain(changes), ensure_ascii=False, sort_keys=True)
 
 
 _table = AuditEventRow.__table__
@@ -73,9 +99,7 @@ def append(
     if patient_id is None and entity == "patient":
         patient_id = entity_id
     moment = (at or datetime.now(UTC)).replace(tzinfo=None)
-    text = json.dumps(
-        plain(without_identifying(entity, changes)), ensure_ascii=False, sort_keys=True
-    )
+    text = _as_json(entity, changes)
     prev = session.execute(_LAST_HASH).scalar() or GENESIS
     session.execute(
         _INSERT,
@@ -91,6 +115,42 @@ def append(
             "hash": event_hash(prev, moment, actor, entity, entity_id, action, text, patient_id),
         },
     )
+
+
+def append_many(
+    conn: Connection,
+    actor: str,
+    events: list[tuple[str, int, str, dict[str, Any], int | None]],
+    at: datetime | None = None,
+) -> None:
+    """Append several events (entity, entity_id, action, changes, patient_id) in one
+    statement, chained in list order exactly as ``append`` chains one event, with the
+    same identifying values kept out."""
+    if not events:
+        return
+    when = (at or datetime.now(UTC)).replace(tzinfo=None)
+    prev = conn.execute(_LAST_HASH).scalar() or GENESIS
+    rows = []
+    for entity, entity_id, action, changes, patient_id in events:
+        if patient_id is None and entity == "patient":
+            patient_id = entity_id
+        text = _as_json(entity, changes)
+        digest = event_hash(prev, when, actor, entity, entity_id, action, text, patient_id)
+        rows.append(
+            {
+                "at": when,
+                "actor": actor,
+                "entity": entity,
+                "entity_id": entity_id,
+                "action": action,
+                "changes": text,
+                "patient_id": patient_id,
+                "prev_hash": prev,
+                "hash": digest,
+            }
+        )
+        prev = digest
+    conn.execute(_INSERT, rows)
 
 
 def events_for(session: Session, entity: str, entity_id: int) -> list[AuditEventRow]:

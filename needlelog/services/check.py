@@ -32,6 +32,8 @@ class CheckReport:
     problems: tuple[Problem, ...]
     patients: int
     sessions: int
+    photos: int = 0
+    unused_photo_files: tuple[str, ...] = ()  # in the photo store, used by no record
 
     @property
     def ok(self) -> bool:
@@ -46,7 +48,9 @@ def _area_name(code: str) -> str:
         return code
 
 
-def run(db: Database) -> CheckReport:
+def run(db: Database, photo_files: bool = True) -> CheckReport:
+    """``photo_files``: also verify the photo store (not for a backup's copy, whose
+    photos are verified by the restore)."""
     access.require(db, Permission.CHECK)
     problems: list[Problem] = []
     revision = current_revision(db)
@@ -168,7 +172,17 @@ def run(db: Database) -> CheckReport:
             problems.append(Problem("audit trail", str(broken)))
         # A signed session still holds the content its signature sealed.
         problems += _signatures(s.connection())
-    return CheckReport(tuple(problems), patients, sessions)
+    photo_problems, unused, photo_count = _photo_files(db) if photo_files else ([], [], 0)
+    problems += photo_problems
+    return CheckReport(tuple(problems), patients, sessions, photo_count, tuple(unused))
+
+
+def _photo_files(db: Database) -> tuple[list[Problem], list[str], int]:
+    """Every photo present and matching its checksum; files no record uses."""
+    from needlelog.services import photos
+
+    found, unused = photos.check_files(db)
+    return [Problem(where, what) for where, what in found], unused, photos.count(db)
 
 
 _SIGNED = (

@@ -9,7 +9,17 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 
 from needlelog.domain.accounts import Permission
-from needlelog.services import access, audit, clock, patients, recall, session_writer, sessions
+from needlelog.services import (
+    access,
+    audit,
+    clock,
+    demo_photos,
+    patients,
+    photo_writer,
+    recall,
+    session_writer,
+    sessions,
+)
 from needlelog.services.demo_data import DEMO_PREFIX, generate
 from needlelog.services.settings import protocol_in
 from needlelog.store.database import Database
@@ -56,22 +66,23 @@ def fill(
         )
     now = datetime.combine(today, datetime.max.time())
     made_sessions = 0
+    made_ids: list[int] = []
     chunk = 200
     batch = list(generate(count, seed, today, start))
     for offset in range(0, len(batch), chunk):
         with db.write() as s:
             protocol = protocol_in(s)
             for demo in batch[offset : offset + chunk]:
-                row = patients.add_in(s, demo.data, actor, today)
+                pid = patients.add_in(s, demo.data, actor, today)
+                made_ids.append(pid)
                 for data in demo.sessions:
-                    sessions.add_in(
-                        s, row.id, data, actor, now=now, protocol=protocol, refresh=False
-                    )
+                    sessions.add_in(s, pid, data, actor, now=now, protocol=protocol, refresh=False)
                     made_sessions += 1
                 if demo.sessions:
-                    sessions.refresh_summary(s, row.id, protocol)
+                    sessions.refresh_summary(s, pid, protocol)
         if progress is not None:
             progress(min(offset + chunk, len(batch)), len(batch))
+    demo_photos.add_demo_photos(db, made_ids, seed, actor)  # a few patients: drawn, not real
     return DemoResult(len(batch), made_sessions)
 
 
@@ -99,6 +110,7 @@ def remove(db: Database) -> int:
         ids = list(ids)
         if not ids:
             return 0
+        photo_writer.remove_made_up(s.connection(), ids)  # demo photos first: they name sessions
         session_writer.remove_made_up(s.connection(), ids)
         recall.remove_made_up(s, ids)
         patients.remove_made_up(s, ids)

@@ -4,8 +4,8 @@ anonymisation once that time has run.
 The clinic keeps a record for its retention period (a setting, default 8 years after
 the last session, or after registration for a patient never treated). Until then an
 erasure is refused with the date it becomes possible. After it, anonymisation removes
-the names, contact details, notes and photos and reduces the date of birth to the
-year; the sessions stay as clinical (now anonymous) history. The audit trail records
+the names, contact details and notes, withdraws the photos from every use (their
+files stay in the photo store) and reduces the date of birth to the year; the sessions stay as clinical (now anonymous) history. The audit trail records
 that it happened and which fields went, never what they held: identifying values
 never entered the trail (``domain.chain``), so it needs no change and its hash chain
 keeps verifying.
@@ -13,23 +13,19 @@ keeps verifying.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Connection
-
 from needlelog.domain.accounts import Permission
-from needlelog.services import access, clock, patient_query, patients, settings
+from needlelog.services import access, clock, patient_query, patients, photo_writer, settings
 from needlelog.services.errors import Refused
 from needlelog.store.database import Database
 
 RETENTION_KEY = "retention_years"
 DEFAULT_RETENTION_YEARS = 8
 
-# Photo stores register here what removes a patient's photos in the same transaction
-# (the photo store, when present, adds its function; none is registered otherwise).
-PHOTO_REMOVERS: list[Callable[[Connection, int], int]] = []
+# The reason kept with each photo an anonymisation withdraws.
+WITHDRAWN_REASON = "anonymised"
 
 
 def retention_years(db: Database) -> int:
@@ -75,7 +71,7 @@ def retention_of(db: Database, patient_id: int) -> Retention:
 
 def anonymise(db: Database, patient_id: int, actor: str, today: date | None = None) -> int:
     """Anonymise a patient once the retention period has run; refused (nothing
-    changed) before. Answers the number of photos removed."""
+    changed) before. Answers the number of photos withdrawn (in the same transaction)."""
     access.require(db, Permission.ERASE)
     day = today or clock.today()
     retention = retention_of(db, patient_id)
@@ -90,6 +86,8 @@ def anonymise(db: Database, patient_id: int, actor: str, today: date | None = No
             f"{retention.kept_until:%Y-%m-%d}"
         )
     with db.write() as s:
-        removed = sum(remove(s.connection(), patient_id) for remove in PHOTO_REMOVERS)
+        withdrawn = photo_writer.withdraw_all_of(
+            s.connection(), patient_id, WITHDRAWN_REASON, actor, clock.utc_now()
+        )
         patients.anonymise_in(s, patient_id, actor)
-    return removed
+    return withdrawn

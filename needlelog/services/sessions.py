@@ -25,6 +25,7 @@ __all__ = [
     "add_addendum",
     "add_in",
     "amend",
+    "batch_in",
     "default_next_due",
     "get",
     "history",
@@ -58,6 +59,22 @@ def add_in(
     protocol = protocol or protocol_in(conn)
     return session_writer.write(
         conn, patient_id, data, actor, now, protocol, refresh=refresh, imported_at=imported_at
+    )
+
+
+def batch_in(
+    session: Session,
+    actor: str,
+    now: datetime | None,
+    protocol: Protocol,
+    imported_at: datetime | None = None,
+) -> session_writer.NewSessions:
+    """New sessions written together inside an open transaction (imports): ``add`` checks
+    each, ``write_summaries`` writes what is queued and each touched course summary.
+    ``imported_at``: every session is a draft brought in by an import ``actor`` ran."""
+    session.flush()  # the statements of the batch must see the patients just added
+    return session_writer.NewSessions(
+        session.connection(), actor, now, protocol, imported_at=imported_at
     )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -281,3 +282,54 @@ class AccountRow(Base):
     # database, so closing the app or the command does not reset the wait).
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class PhotoRow(Base):
+    """A clinical photograph of a session: its metadata and checksum. The original is a
+    file in the photo store folder named by ``sha256`` (never a database value)."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_sessions.id"))
+    view: Mapped[str] = mapped_column(String(40))
+    after: Mapped[bool] = mapped_column(Boolean, default=False)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    original_name: Mapped[str] = mapped_column(String(255), default="")
+    ext: Mapped[str] = mapped_column(String(10))
+    media_type: Mapped[str] = mapped_column(String(40))
+    byte_size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    orientation: Mapped[int] = mapped_column(SmallInteger, default=1)
+    flash_fired: Mapped[bool | None] = mapped_column(Boolean)
+    exposure_time_s: Mapped[float | None] = mapped_column(Float)
+    f_number: Mapped[float | None] = mapped_column(Float)
+    iso: Mapped[int | None] = mapped_column(Integer)
+    focal_length_mm: Mapped[float | None] = mapped_column(Float)
+    taken_at: Mapped[datetime | None] = mapped_column(DateTime)
+    camera: Mapped[str] = mapped_column(String(200), default="")
+    landmark_x1: Mapped[float | None] = mapped_column(Float)
+    landmark_y1: Mapped[float | None] = mapped_column(Float)
+    landmark_x2: Mapped[float | None] = mapped_column(Float)
+    landmark_y2: Mapped[float | None] = mapped_column(Float)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime)
+    withdrawn_by: Mapped[str] = mapped_column(String(200), default="")
+    withdrawn_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (Index("ix_photos_session_view", "session_id", "view", "id"),)
+
+
+class PhotoUseRow(Base):
+    """One use of their photographs a patient agreed to (clinical_record, own_report,
+    teaching, publication); no row, no agreement."""
+
+    __tablename__ = "patient_photo_uses"
+
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), primary_key=True)
+    use: Mapped[str] = mapped_column(String(20), primary_key=True)
+    agreed_on: Mapped[date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime)

@@ -32,6 +32,7 @@ from needlelog.domain.course import CourseState, CourseStatus
 from needlelog.services import clock
 from needlelog.ui import formatting as fmt
 from needlelog.ui.background import LatestOnly
+from needlelog.ui.photos.record import RecordPhotos
 from needlelog.ui.progress_chart import ProgressChart, points_from
 from needlelog.ui.table_model import HeaderedTableModel
 from needlelog.ui.vss_part import VSS_MAX_TOTAL, vss_detail
@@ -426,6 +427,9 @@ class PatientRecordView(QWidget):
         status_row.addWidget(self.status_label, 1)
         status_row.addWidget(self.restart_button)
         layout.addLayout(status_row)
+        # Each session's photographs, read off the GUI thread (needlelog/ui/photos).
+        self.photos = RecordPhotos(self.selected_session)
+        layout.addWidget(self.photos)
         layout.addWidget(history_title)
         layout.addWidget(self.session_details)
         layout.addWidget(self.history, 1)
@@ -461,6 +465,8 @@ class PatientRecordView(QWidget):
         handout.triggered.connect(lambda: self.handout_requested.emit(session))
         amend = menu.addAction("Open to amend…")
         amend.triggered.connect(lambda: self.open_session_requested.emit(session))
+        photos = menu.addAction("Photos…")
+        photos.triggered.connect(lambda: self.photos.open_session(session))
         return menu
 
     def _history_menu_at(self, point: QPoint) -> None:
@@ -502,6 +508,7 @@ class PatientRecordView(QWidget):
             self.status = None
             self.history_model.set_sessions([])
             self.chart.set_points([])
+            self.photos.show_patient(None, None, [])
             self._show_details(None)
             self.pages.setCurrentIndex(0)
             return
@@ -512,6 +519,7 @@ class PatientRecordView(QWidget):
             self.status_label.setText("")
             self.history_model.set_sessions([])
             self.chart.set_points([])
+            self.photos.show_patient(None, None, [])
             self._show_details(None)
         self.pages.setCurrentIndex(1)
         self._fill_profile(patient)
@@ -539,6 +547,7 @@ class PatientRecordView(QWidget):
         # Most courses never use the VSS: its column shows only for a patient scored on it.
         self.history.setColumnHidden(HistoryModel.VSS, not self.history_model.has_vss())
         self.chart.set_points(points_from(rows))
+        self.photos.show_patient(self.db, patient, rows)
         self._show_details(rows[0] if rows else None)
         self._size_history()
         self.patient_read.emit(patient)

@@ -24,8 +24,11 @@ def clinic_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int
 
 @pytest.fixture
 def clinic(clinic_template: tuple[Path, int], tmp_path: Path) -> tuple[Path, int]:
-    """A copy of the template clinic, and the id of a patient without sessions."""
+    """A copy of the template clinic (its demo photos too), and the id of a patient
+    without sessions."""
     source, patient_id = clinic_template
     path = tmp_path / "clinic.sqlite3"
     shutil.copyfile(source, path)
+    if (source.parent / "photos").is_dir():
+        shutil.copytree(source.parent / "photos", tmp_path / "photos")
     return path, patient_id

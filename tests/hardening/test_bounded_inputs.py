@@ -20,12 +20,16 @@ from needlelog.domain.validation import BadNumber, depth_violations, parse_depth
 from tests.cli_runner import ROOT
 from tests.hardening.conftest import run
 
-# The child reports its own peak memory, so the figure is the import's alone.
+# The child reports its own peak memory, so the figure is the import's alone. VmHWM
+# belongs to the child's own address space; getrusage's ru_maxrss would carry over the
+# peak of the test process that started it (Linux keeps the larger at exec).
 MEASURED = """
-import resource, sys
+import re, sys
 from needlelog.cli import main
 code = main(sys.argv[1:])
-print("maxrss_kb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+with open("/proc/self/status") as status:
+    peak = re.search(r"^VmHWM:\\s+(\\d+) kB", status.read(), re.M).group(1)
+print("maxrss_kb", peak, file=sys.stderr)
 sys.exit(code)
 """
 MEMORY_BUDGET_KB = 400 * 1024

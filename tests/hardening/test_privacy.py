@@ -63,10 +63,17 @@ def test_every_file_the_command_line_writes_is_private(
         code, _out, err = run(capsys, "--db", str(db), *step)
         assert code == 0, (step, err)
     assert _mode(tmp_path / "data") == 0o700 and _mode(data) == 0o700
-    written = [p for p in data.iterdir()] + [p for p in out.rglob("*") if p.is_file()]
+    written = [p for p in data.rglob("*") if p.is_file()] + [
+        p for p in out.rglob("*") if p.is_file()
+    ]
     assert len(written) >= 8
+    assert any(p.parent.parent.name == "photos" for p in written)  # the demo's photos
     for path in written:
         assert _mode(path) == 0o600, path
+    for folder in [p for p in data.rglob("*") if p.is_dir()] + [
+        p for p in out.rglob("*") if p.is_dir()
+    ]:
+        assert _mode(folder) == 0o700, folder
     assert _mode(out / "csv") == 0o700
 
 

@@ -47,7 +47,7 @@ def test_the_complete_record_holds_report_and_json_and_is_logged(
     assert session["signature"]["meaning"] == "performed and recorded by"
     assert session["addenda"][0]["reason"] == "depth typed wrong"
     assert record["patients"][0]["family_name"] == "Lefèvre"
-    assert made.photos == 0  # no photo store in this version: nothing to copy
+    assert made.photos == 0 and not (out / "photos").exists()  # no photos: no folder
     actions = [e.action for e in disclosures.patient_log(db, pid)]
     assert actions == ["report", "export", "subject access export"]
 

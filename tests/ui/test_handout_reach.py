@@ -97,7 +97,7 @@ def test_the_history_context_menu_makes_the_handout_of_that_session(
     assert second is not None
     menu = window.record.history_menu(second)
     texts = [a.text() for a in menu.actions()]
-    assert texts == ["Aftercare handout…", "Open to amend…"]
+    assert texts == ["Aftercare handout…", "Open to amend…", "Photos…"]
     menu.actions()[0].trigger()
     preview = _wait_preview(qtbot)
     assert shown(visit_day(1).date()) in page_texts(preview.data)[0]

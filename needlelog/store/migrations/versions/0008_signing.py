@@ -15,7 +15,7 @@ holding no identifying content.
   backup of the file before any revision runs, so the old events stay in that copy.
 
 Revision ID: 0008
-Revises: 0006 (accounts; on the merge with 0005 photos and 0007 screening it follows the last of them)
+Revises: 0006 (accounts, which follows 0005 photos)
 Create Date: 2026-12-01
 """
 
@@ -124,6 +124,7 @@ _events = sa.table(
 )
 _sessions = sa.table("treatment_sessions", sa.column("id"), sa.column("patient_id"))
 _attempts = sa.table("contact_attempts", sa.column("id"), sa.column("patient_id"))
+_photos = sa.table("photos", sa.column("id"), sa.column("session_id"))
 _OWNERS = {"session": _sessions, "contact_attempt": _attempts}
 
 
@@ -133,6 +134,14 @@ def _rechain(conn: sa.Connection) -> None:
         entity: dict(conn.execute(sa.select(t.c.id, t.c.patient_id)).all())
         for entity, t in _OWNERS.items()
     }
+    # Photos (revision 0005) belong to the patient of their session.
+    owner_of["photo"] = dict(
+        conn.execute(
+            sa.select(_photos.c.id, _sessions.c.patient_id).join(
+                _sessions, _sessions.c.id == _photos.c.session_id
+            )
+        ).all()
+    )
     update = (
         sa.update(_events)
         .where(_events.c.id == sa.bindparam("event_id"))
@@ -157,10 +166,10 @@ def _rechain(conn: sa.Connection) -> None:
             except ValueError:
                 decoded = None
             text = row.changes
-            if isinstance(decoded, dict) and row.entity == "patient":
-                text = json.dumps(
-                    without_identifying("patient", decoded), ensure_ascii=False, sort_keys=True
-                )
+            if isinstance(decoded, dict):
+                kept = without_identifying(row.entity, decoded)
+                if kept is not decoded:  # a patient's or a photo's (0005) identifying values
+                    text = json.dumps(kept, ensure_ascii=False, sort_keys=True)
             if row.entity == "patient":
                 patient = row.entity_id
             else:
