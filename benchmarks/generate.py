@@ -34,10 +34,11 @@ from typing import Any
 from alembic import command
 
 from needlelog.domain import course
+from needlelog.domain.chain import GENESIS, event_hash, without_identifying
 from needlelog.domain.protocol import DEFAULT_PROTOCOL
 from needlelog.domain.records import PatientData, SessionData
 from needlelog.domain.search import name_words
-from needlelog.services.audit import _plain
+from needlelog.services.audit import plain as _plain
 from needlelog.services.demo_data import generate
 from needlelog.services.mapping import (
     GAIS,
@@ -73,12 +74,12 @@ SESSION_COLS = (
     "id, patient_id, performed_at, practitioner, indications, device, cartridge_needles, "
     "cartridge_lot, pen_speed, numbing_product, numbing_minutes, redness, bruising, swelling, "
     "pinpoint_bleeding, acne_flare, adverse_events, pain, notes, aftercare_given, next_due, "
-    "cautions_acknowledged, override_reason, created_at, updated_at, version"
+    "cautions_acknowledged, override_reason, created_at, updated_at, version, status"
 )
 INSERTS = {
     "patients": f"INSERT INTO patients ({PATIENT_COLS}) VALUES ({', '.join('?' * 20)})",
     "tokens": "INSERT INTO patient_name_tokens (patient_id, token) VALUES (?, ?)",
-    "sessions": f"INSERT INTO treatment_sessions ({SESSION_COLS}) VALUES ({', '.join('?' * 26)})",
+    "sessions": f"INSERT INTO treatment_sessions ({SESSION_COLS}) VALUES ({', '.join('?' * 27)})",
     "areas": "INSERT INTO treated_areas (session_id, position, area, label, depth_um, passes, "
     "endpoint) VALUES (?, ?, ?, ?, ?, ?, ?)",
     "products": "INSERT INTO session_products (session_id, position, name, lot, expiry) "
@@ -87,8 +88,8 @@ INSERTS = {
     "VALUES (?, ?, ?, ?)",
     "assessments": "INSERT INTO assessments (session_id, scale, item, scale_version, score) "
     "VALUES (?, ?, ?, ?, ?)",
-    "audit": "INSERT INTO audit_events (at, actor, entity, entity_id, action, changes) "
-    "VALUES (?, ?, ?, ?, ?, ?)",
+    "audit": "INSERT INTO audit_events (at, actor, entity, entity_id, action, changes, "
+    "patient_id, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 }
 SESSION_FIELDS = tuple(f.name for f in fields(SessionData))
 PATIENT_FIELDS = tuple(f.name for f in fields(PatientData))
@@ -148,6 +149,25 @@ def _changes(data: Any, names: tuple[str, ...], extra: dict[str, Any]) -> str:
     return json.dumps(changes, ensure_ascii=False, sort_keys=True)
 
 
+def _patient_changes(data: PatientData) -> str:
+    """A patient's creation as the app writes it: identifying values kept out."""
+    whole = json.loads(_changes(data, PATIENT_FIELDS, {}))
+    return json.dumps(without_identifying("patient", whole), ensure_ascii=False, sort_keys=True)
+
+
+def _chained(rows: list[tuple[Any, ...]], prev: str) -> tuple[list[tuple[Any, ...]], str]:
+    """Audit rows (at, actor, entity, entity_id, action, changes, patient_id) with the
+    chain's hashes, in insertion order, as ``services.audit.append`` writes them."""
+    out = []
+    for at, actor, entity, eid, action, changes, pid in rows:
+        digest = event_hash(
+            prev, datetime.fromisoformat(at), actor, entity, eid, action, changes, pid
+        )
+        out.append((at, actor, entity, eid, action, changes, pid, prev, digest))
+        prev = digest
+    return out, prev
+
+
 def session_rows(
     sid: int | None, pid: int, data: SessionData, next_due: date
 ) -> dict[str, list[tuple[Any, ...]]]:
@@ -166,7 +186,7 @@ def session_rows(
             None if data.swelling is None else int(data.swelling),
             data.pinpoint_bleeding, data.acne_flare, data.adverse_events, data.pain,
             data.notes, data.aftercare_given, next_due.isoformat(),
-            data.cautions_acknowledged, data.override_reason, at, at, 1,
+            data.cautions_acknowledged, data.override_reason, at, at, 1, "draft",
         )
     ]  # fmt: skip
     out["areas"] = [
@@ -198,7 +218,7 @@ def session_rows(
     out["assessments"] = scores
     stored = data if data.next_due == next_due else replace(data, next_due=next_due)
     changes = _changes(stored, SESSION_FIELDS, {"patient_id": [None, pid]})
-    out["audit"] = [(at, ACTOR, "session", sid, "create", changes)]
+    out["audit"] = [(at, ACTOR, "session", sid, "create", changes, pid)]
     return out
 
 
@@ -220,9 +240,7 @@ def _chunk(job: tuple[int, int, int, list[int]]) -> dict[str, list[tuple[Any, ..
             else datetime.combine(TODAY, datetime.min.time()) + timedelta(hours=9)
         )
         created_s = _stamp(created)
-        out["audit"].append(
-            (created_s, ACTOR, "patient", pid, "create", _changes(p, PATIENT_FIELDS, {}))
-        )
+        out["audit"].append((created_s, ACTOR, "patient", pid, "create", _patient_changes(p), pid))
         out["tokens"].extend(
             (pid, w) for w in sorted(name_words(f"{p.family_name} {p.given_name}"))
         )
@@ -290,8 +308,10 @@ def build(path: Path, patients: int, sessions: int, seed: int, workers: int = 2)
         for name, _sql in indexes:
             conn.execute(f'DROP INDEX "{name}"')
         conn.execute("BEGIN")
+        prev = GENESIS
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             for rows in pool.imap(_chunk, _jobs(counts, seed)):
+                rows["audit"], prev = _chained(rows["audit"], prev)
                 for table, sql in INSERTS.items():
                     conn.executemany(sql, rows[table])
         conn.execute("COMMIT")

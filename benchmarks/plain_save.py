@@ -19,6 +19,7 @@ from typing import Any
 
 from benchmarks.generate import INSERTS, session_rows
 from needlelog.domain import course
+from needlelog.domain.chain import GENESIS, event_hash
 from needlelog.domain.protocol import DEFAULT_PROTOCOL, Protocol
 from needlelog.domain.records import SessionData
 
@@ -68,13 +69,21 @@ def plain_record(conn: sqlite3.Connection, patient_id: int, data: SessionData, a
         rows = session_rows(None, patient_id, replace(data, next_due=due), due)
         now = _stamp(datetime.now(UTC).replace(tzinfo=None))
         session = list(rows["sessions"][0])
-        session[-3:-1] = [now, now]  # created_at, updated_at
+        session[-4:-2] = [now, now]  # created_at, updated_at
         sid = conn.execute(INSERTS["sessions"], session).lastrowid
         assert sid is not None
         for table in ("areas", "products", "screening", "assessments"):
             conn.executemany(INSERTS[table], [(sid, *r[1:]) for r in rows[table]])
-        _at, _actor, entity, _sid, action, changes = rows["audit"][0]
-        conn.execute(INSERTS["audit"], (now, actor, entity, sid, action, changes))
+        _at, _actor, entity, _sid, action, changes, _pid = rows["audit"][0]
+        last = conn.execute("SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1").fetchone()
+        prev = last[0] if last else GENESIS
+        digest = event_hash(
+            prev, datetime.fromisoformat(now), actor, entity, sid, action, changes, patient_id
+        )
+        conn.execute(
+            INSERTS["audit"],
+            (now, actor, entity, sid, action, changes, patient_id, prev, digest),
+        )
         conn.execute(
             "UPDATE patients SET last_session_on = ?, course_sessions = ?, sessions_total = ?, "
             "next_due = ? WHERE id = ?",

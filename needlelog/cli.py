@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from needlelog import __version__, config
+from needlelog.cli_rights import add_rights_parsers, run_rights
+from needlelog.cli_users import Refused, add_users_parser, run_users, sign_in_for
+from needlelog.domain.accounts import AccessRefused, SignInRefused
 from needlelog.domain.errors import InvalidRecord
 from needlelog.services.errors import NotFound, UsageError
 from needlelog.store.errors import (
@@ -72,11 +75,17 @@ def build_parser() -> argparse.ArgumentParser:
         "else the user data folder)"
     )
     parser.add_argument("--db", metavar="URL", help=db_help)
+    user_help = (
+        "the account to sign in with, once the database has accounts (the password "
+        "from a prompt or NEEDLELOG_PASSWORD)"
+    )
+    parser.add_argument("--user", metavar="NAME", help=user_help)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help=db_help)
+        p.add_argument("--user", metavar="NAME", default=argparse.SUPPRESS, help=user_help)
         return p
 
     demo = command("demo", "fill the database with demo patients and courses")
@@ -137,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     lots.add_argument("lot", metavar="LOT")
     lots.add_argument("--out", type=Path, metavar="FILE.csv", help="write the list as CSV")
 
+    add_users_parser(command)
+    add_rights_parsers(command)
     group = command("photos", "add photographs to a session, or export a patient's photos")
     photo_sub = group.add_subparsers(
         dest="photos_command", metavar="add|export", required=True, parser_class=_Parser
@@ -166,17 +177,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _open(url: str, create: bool = False) -> Database:
-    """Open the database; only commands that fill it (``create``) may make a new one."""
+def _open(url: str, create: bool = False, args: argparse.Namespace | None = None) -> Database:
+    """Open the database; only commands that fill it (``create``) may make a new one.
+    With ``args``, a database with accounts signs in ``--user`` for the command."""
     from needlelog.store.migrate import open_database
 
-    return open_database(url, backup_dir=config.paths().backups, create=create)
+    db = open_database(url, backup_dir=config.paths().backups, create=create)
+    if args is not None:
+        try:
+            sign_in_for(db, args)
+        except BaseException:
+            db.dispose()
+            raise
+    return db
 
 
 def cmd_demo(args: argparse.Namespace, url: str) -> int:
     from needlelog.services import demo
 
-    db = _open(url, create=True)
+    db = _open(url, create=True, args=args)
     try:
         result = demo.fill(db, args.patients, args.seed)
     finally:
@@ -191,7 +210,7 @@ def cmd_demo(args: argparse.Namespace, url: str) -> int:
 def cmd_check(args: argparse.Namespace, url: str) -> int:
     from needlelog.services import check
 
-    db = _open(url)
+    db = _open(url, args=args)
     try:
         report = check.run(db)
     finally:
@@ -219,7 +238,7 @@ def cmd_report(args: argparse.Namespace, url: str) -> int:
     from needlelog.reports.progress import write_progress_report
     from needlelog.services import patients
 
-    db = _open(url)
+    db = _open(url, args=args)
     try:
         try:
             patient = patients.find_by_record_no(db, args.record_no)
@@ -236,7 +255,7 @@ def cmd_handout(args: argparse.Namespace, url: str) -> int:
     from needlelog.reports.handout import write_session_handout
     from needlelog.services import patients, sessions
 
-    db = _open(url)
+    db = _open(url, args=args)
     try:
         try:
             patient = patients.find_by_record_no(db, args.record_no)
@@ -266,7 +285,7 @@ def cmd_lots(args: argparse.Namespace, url: str) -> int:
     lot = args.lot.strip()
     if not lot:
         raise UsageError("the lot must not be empty")
-    db = _open(url)
+    db = _open(url, args=args)
     try:
         uses = sessions.lot_uses(db, lot)
     finally:
@@ -290,8 +309,10 @@ def cmd_lots(args: argparse.Namespace, url: str) -> int:
     return EXIT_OK
 
 
-def _on_open_database(url: str, work: Callable[[Database], str], create: bool = False) -> int:
-    db = _open(url, create)
+def _on_open_database(
+    url: str, args: argparse.Namespace, work: Callable[[Database], str], create: bool = False
+) -> int:
+    db = _open(url, create, args)
     try:
         message = work(db)
     finally:
@@ -303,14 +324,14 @@ def _on_open_database(url: str, work: Callable[[Database], str], create: bool = 
 def cmd_export(args: argparse.Namespace, url: str) -> int:
     from needlelog.exchange.commands import export_command
 
-    return _on_open_database(url, lambda db: export_command(db, args.format, args.out))
+    return _on_open_database(url, args, lambda db: export_command(db, args.format, args.out))
 
 
 def cmd_import(args: argparse.Namespace, url: str) -> int:
     from needlelog.exchange.commands import import_command
 
     return _on_open_database(
-        url, lambda db: import_command(db, args.patients, args.sessions), create=True
+        url, args, lambda db: import_command(db, args.patients, args.sessions), create=True
     )
 
 
@@ -318,14 +339,74 @@ def cmd_backup(args: argparse.Namespace, url: str) -> int:
     from needlelog.exchange.commands import backup_command
 
     return _on_open_database(
-        url, lambda db: backup_command(db, args.out, args.recipient, args.no_encrypt)
+        url, args, lambda db: backup_command(db, args.out, args.recipient, args.no_encrypt)
     )
 
 
 def cmd_restore(args: argparse.Namespace, url: str) -> int:
     from needlelog.exchange.commands import restore_command
 
+    _sign_in_before_restore(url, args)
     print(restore_command(url, args.file, args.identity))
+    return EXIT_OK
+
+
+def _sign_in_before_restore(url: str, args: argparse.Namespace) -> None:
+    """A database with accounts is replaced only by an administrator of it. The
+    database is only looked at (read-only, no upgrade, no backup made) until it is
+    known to have accounts: a missing, unreadable or foreign one, the usual reasons
+    to restore, asks nobody and is left exactly as it is."""
+    import sqlite3
+
+    from sqlalchemy import inspect, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from needlelog.store.database import Database
+
+    path = config.sqlite_file(url)
+    if path is not None:
+        if not path.exists():
+            return
+        try:
+            # Without a write-ahead log beside it the file holds everything and is read
+            # as immutable: no lock, no -wal or -shm file made next to it.
+            wal = path.with_name(path.name + "-wal").exists()
+            query = "mode=ro" if wal else "immutable=1"
+            conn = sqlite3.connect(f"{path.as_uri()}?{query}", uri=True)
+            try:
+                found = conn.execute("SELECT 1 FROM accounts LIMIT 1").fetchone() is not None
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            return
+        if not found:
+            return
+    try:
+        db = Database(url)
+    except (SQLAlchemyError, StoreError, OSError):
+        return
+    try:
+        try:
+            if path is None:
+                if not inspect(db.engine).has_table("accounts"):
+                    return
+                with db.engine.connect() as conn:
+                    if conn.execute(text("SELECT 1 FROM accounts LIMIT 1")).first() is None:
+                        return
+        except (SQLAlchemyError, StoreError, OSError):
+            return
+        sign_in_for(db, args)
+    finally:
+        db.dispose()
+
+
+def cmd_users(args: argparse.Namespace, url: str) -> int:
+    create = args.users_action == "add"
+    db = _open(url, create=create)
+    try:
+        print(run_users(db, args))
+    finally:
+        db.dispose()
     return EXIT_OK
 
 
@@ -337,7 +418,7 @@ def cmd_photos(args: argparse.Namespace, url: str) -> int:
         if args.photos_command == "add"
         else photo_commands.export_command
     )
-    return _on_open_database(url, lambda db: work(db, args))
+    return _on_open_database(url, args, lambda db: work(db, args))
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, str], int]] = {
@@ -350,6 +431,10 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, str], int]] = {
     "restore": cmd_restore,
     "handout": cmd_handout,
     "lots": cmd_lots,
+    "users": cmd_users,
+    "record-copy": lambda args, url: run_rights(args, lambda: _open(url, args=args)),
+    "access-log": lambda args, url: run_rights(args, lambda: _open(url, args=args)),
+    "anonymise": lambda args, url: run_rights(args, lambda: _open(url, args=args)),
     "photos": cmd_photos,
 }
 
@@ -364,7 +449,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_app(url)
         return COMMANDS[args.command](args, url)
-    except UsageError as exc:
+    except (UsageError, Refused, SignInRefused, AccessRefused) as exc:
         print(f"needlelog {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except InvalidRecord as exc:

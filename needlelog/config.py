@@ -108,7 +108,21 @@ def make_private_process() -> None:
             continue
 
 
+_signed_in: str | None = None
+
+
+def set_signed_in(name: str | None) -> None:
+    """The account working in this process from now on (None: nobody signed in).
+    Called by services.accounts when someone signs in, switches or signs out."""
+    global _signed_in
+    _signed_in = name
+
+
 def current_user() -> str:
+    """The name audit events carry: the signed-in account's, else (a database
+    without accounts) the computer's user name."""
+    if _signed_in is not None:
+        return _signed_in
     try:
         return getpass.getuser()
     except (KeyError, OSError):

@@ -65,3 +65,13 @@ def db(db_path: Path) -> Iterator[Database]:
         database = open_database(f"sqlite:///{db_path}")
     yield database
     database.dispose()
+
+
+@pytest.fixture(autouse=True)
+def nobody_signed_in() -> Iterator[None]:
+    """Each test starts and ends with no account working in the process."""
+    from needlelog.services import accounts
+
+    accounts.sign_out()
+    yield
+    accounts.sign_out()

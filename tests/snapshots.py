@@ -8,7 +8,8 @@ from needlelog.store.database import Database
 from needlelog.store.models import Base
 
 # Stamps that differ between two runs made at different moments.
-VOLATILE = {"created_at", "updated_at", "at"}
+# Times, and the audit chain's hashes (computed over each event's time).
+VOLATILE = {"created_at", "updated_at", "at", "prev_hash", "hash"}
 
 
 def dump(db: Database, skip_volatile: bool = False) -> dict[str, list[tuple[object, ...]]]:

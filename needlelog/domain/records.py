@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from needlelog.domain.codes import Area, Endpoint, Grade, Indication, Sex
 from needlelog.domain.contraindications import Contraindication, ScreeningAnswer
+from needlelog.domain.signing import Addendum, Imported, Signature, Status
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,7 @@ class Patient:
     course_sessions: int = 0
     sessions_total: int = 0
     next_due: date | None = None
+    anonymised_at: datetime | None = None  # then the date of birth holds the year only
 
     @property
     def record_no(self) -> str:
@@ -168,3 +170,11 @@ class TreatmentSession:
     created_at: datetime
     updated_at: datetime
     flags: tuple[str, ...] = field(default=())
+    status: Status = Status.DRAFT
+    signature: Signature | None = None
+    addenda: tuple[Addendum, ...] = ()
+    imported: Imported | None = None
+
+    @property
+    def signed(self) -> bool:
+        return self.signature is not None

@@ -42,6 +42,7 @@ from needlelog.config import sqlite_url
 from needlelog.exchange import encryption as age
 from needlelog.exchange.encryption import Decryption, Encryption
 from needlelog.exchange.files import OutputError, atomic_path, check_output
+from needlelog.services import disclosures
 from needlelog.store.database import Database
 from needlelog.store.errors import (
     DatabaseInUse,
@@ -239,6 +240,7 @@ def make_backup(
                     ) from None
             if progress is not None:  # last chance to cancel: nothing is in place yet
                 progress(steps, steps)
+    disclosures.log(db, config.current_user(), disclosures.BACKUP, what=f"backup to {out}")
     return BackupInfo(
         out,
         created,

@@ -14,10 +14,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from needlelog import config
+from needlelog.domain.accounts import Permission
 from needlelog.domain.records import TreatedArea
 from needlelog.exchange import csv_format as f
 from needlelog.exchange import source
 from needlelog.exchange.files import Progress, atomic_path
+from needlelog.services import access, disclosures
 from needlelog.store.database import Database
 
 PROGRESS_EVERY = 1000
@@ -148,6 +151,7 @@ def export_csv(
     Both files appear together or not at all: if anything fails (or progress
     raises to cancel), neither file is left behind.
     """
+    access.require(db, Permission.EXPORT)  # refused before any file is begun
     out_dir.mkdir(parents=True, exist_ok=True)
     targets = (out_dir / f.PATIENTS_FILE, out_dir / f.SESSIONS_FILE)
     with db.transaction() as conn, ExitStack() as stack:
@@ -172,4 +176,7 @@ def export_csv(
         )
         if progress is not None:  # last chance to cancel: nothing is in place yet
             progress(patients + sessions, patients + sessions)
+    disclosures.log(
+        db, config.current_user(), disclosures.EXPORT, what=f"CSV to {out_dir}", record_no=record_no
+    )
     return ExportResult(targets, patients, sessions)

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from needlelog.domain.accounts import Permission
 from needlelog.domain.codes import Endpoint, Indication
 from needlelog.domain.contraindications import Contraindication
 from needlelog.domain.records import PatientData, SessionData
@@ -29,6 +30,7 @@ from needlelog.exchange.loader import (
     SessionIn,
     load,
 )
+from needlelog.services import access
 from needlelog.store.database import Database
 
 __all__ = ["ImportProblem", "ImportRefused", "ImportResult", "import_csv", "preview_import"]
@@ -343,6 +345,7 @@ def import_csv(
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Import both files in one transaction, or raise ``ImportRefused`` listing every problem."""
+    access.require(db, Permission.IMPORT)  # refused before any file is begun
     return _run(db, patients_csv, sessions_csv, actor, True, progress)
 
 

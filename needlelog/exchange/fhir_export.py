@@ -21,9 +21,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from needlelog import config
+from needlelog.domain.accounts import Permission
 from needlelog.domain.codes import Grade
 from needlelog.exchange import photo_records, source
 from needlelog.exchange.files import Progress, atomic_path
+from needlelog.services import access, disclosures
 from needlelog.services.mapping import GAIS, GOODMAN_BARON, SATISFACTION, VSS, VSS_ITEMS
 from needlelog.store.database import Database
 
@@ -335,6 +338,7 @@ def _clean(resource: dict[str, Any]) -> dict[str, Any]:
 def export_fhir(
     db: Database, out: Path, record_no: str | None = None, progress: Progress | None = None
 ) -> FhirExportResult:
+    access.require(db, Permission.EXPORT)  # refused before any file is begun
     patients = sessions = resources = 0
     with db.read() as s, atomic_path(out) as temp, open(temp, "w", encoding="utf-8") as handle:
         conn = s.connection()
@@ -376,4 +380,7 @@ def export_fhir(
         handle.write("\n]}\n")
         if progress is not None:  # last chance to cancel: nothing is in place yet
             progress(patients + sessions, patients + sessions)
+    disclosures.log(
+        db, config.current_user(), disclosures.EXPORT, what=f"FHIR to {out}", record_no=record_no
+    )
     return FhirExportResult(out, patients, sessions, resources)

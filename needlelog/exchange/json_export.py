@@ -13,9 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from needlelog import __version__
+from needlelog import __version__, config
+from needlelog.domain.accounts import Permission
+from needlelog.domain.records import TreatmentSession
 from needlelog.exchange import photo_records, source
 from needlelog.exchange.files import Progress, atomic_path
+from needlelog.services import access, disclosures
 from needlelog.services.mapping import score_rows
 from needlelog.services.settings import all_values
 from needlelog.store.database import Database
@@ -110,7 +113,32 @@ def session_json(s: source.StoredSession) -> dict[str, Any]:
         "created_at": _iso(s.created_at),
         "updated_at": _iso(s.updated_at),
         "version": s.version,
+        **_standing(s.standing),
     }
+
+
+def _standing(t: TreatmentSession | None) -> dict[str, Any]:
+    """The session's standing as a record: its signature, addenda and import mark."""
+    if t is None:
+        return {}
+    sig = t.signature
+    return {
+        "status": t.status.value,
+        "signature": None
+        if sig is None
+        else {
+            "name": sig.name, "role": sig.role, "account_id": sig.account_id,
+            "at": sig.at.isoformat(), "meaning": sig.meaning, "sha256": sig.content_sha256,
+        },
+        "addenda": [
+            {"at": a.at.isoformat(), "author": a.author, "role": a.author_role,
+             "reason": a.reason, "text": a.text, "corrections": a.corrections}
+            for a in t.addenda
+        ],
+        "imported": None
+        if t.imported is None
+        else {"by": t.imported.by, "at": t.imported.at.isoformat()},
+    }  # fmt: skip
 
 
 def _dump(value: Any) -> str:
@@ -131,6 +159,7 @@ def _write_list(out: IO[str], key: str, items: Iterable[dict[str, Any]], tick: A
 def export_json(
     db: Database, out: Path, record_no: str | None = None, progress: Progress | None = None
 ) -> JsonExportResult:
+    access.require(db, Permission.EXPORT)  # refused before any file is begun
     revision = current_revision(db)
     with db.read() as s, atomic_path(out) as temp, open(temp, "w", encoding="utf-8") as handle:
         conn = s.connection()
@@ -175,4 +204,7 @@ def export_json(
         handle.write(f',\n"counts": {_dump(counts)}\n}}\n')
         if progress is not None:  # last chance to cancel: nothing is in place yet
             progress(done, done)
+    disclosures.log(
+        db, config.current_user(), disclosures.EXPORT, what=f"JSON to {out}", record_no=record_no
+    )
     return JsonExportResult(out, patients, sessions)

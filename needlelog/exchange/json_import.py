@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from needlelog.domain.accounts import Permission
 from needlelog.domain.codes import Area, Endpoint, Grade, Indication, Sex
 from needlelog.domain.contraindications import Contraindication, ScreeningAnswer
 from needlelog.domain.records import (
@@ -35,6 +36,7 @@ from needlelog.exchange.loader import (
     SessionIn,
     load,
 )
+from needlelog.services import access
 from needlelog.services.mapping import GAIS, GOODMAN_BARON, SATISFACTION, VSS, VSS_ITEMS
 from needlelog.store.database import Database
 
@@ -157,6 +159,7 @@ def import_json(
     commit: bool = True,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
+    access.require(db, Permission.IMPORT)  # refused before any file is begun
     name = path.name
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))

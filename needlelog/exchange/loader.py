@@ -242,6 +242,7 @@ def _load_in(
     protocol = protocol_in(s)
     today = clock.today()
     now = clock.local_now()
+    imported_at = clock.utc_now()  # every session of this import is marked with it
     ids: dict[str, int] = {}
     seen_rows: dict[str, int] = {}
     to_archive: list[int] = []
@@ -312,7 +313,7 @@ def _load_in(
             to_archive.append(added)
 
     keys: dict[tuple, tuple[int, SessionData]] = {}
-    batch = sessions.batch_in(s, actor, now, protocol)
+    batch = sessions.batch_in(s, actor, now, protocol, imported_at=imported_at)
     for srow in session_rows:
         tick()
         problems += srow.problems

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from needlelog.domain.records import PatientData, SessionData
+from needlelog.domain.records import PatientData, SessionData, TreatmentSession
 from needlelog.services import patient_query, session_query
 from needlelog.store.models import AuditEventRow
 
@@ -42,6 +42,7 @@ class StoredSession:
     created_at: datetime
     updated_at: datetime
     version: int
+    standing: TreatmentSession | None = None  # signature, addenda, import mark
 
 
 def count(conn: Connection, record_no: str | None = None) -> tuple[int, int]:
@@ -65,7 +66,7 @@ def iter_sessions(
     for found in session_query.every(conn, record_no, batch or BATCH):
         s = found.session
         yield StoredSession(
-            s.id, s.patient_id, found.record_no, s.data, s.created_at, s.updated_at, s.version
+            s.id, s.patient_id, found.record_no, s.data, s.created_at, s.updated_at, s.version, s
         )
 
 

@@ -9,11 +9,12 @@ from typing import BinaryIO
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
+from needlelog.domain.accounts import Permission
 from needlelog.domain.records import SessionData
 from needlelog.reports import document, fonts
 from needlelog.reports import styles as st
 from needlelog.reports.sections import aftercare_list, field_grid
-from needlelog.services import clock, patients, sessions, settings
+from needlelog.services import access, clock, patients, sessions, settings
 from needlelog.store.database import Database
 
 
@@ -84,6 +85,7 @@ def build_session_handout(
     db: Database, session_id: int, out: Path | BinaryIO, now: datetime | None = None
 ) -> int:
     """Write the handout of one session as PDF; return its page count."""
+    access.require(db, Permission.CLINICAL_READ)
     fonts.register()
     now = now or clock.local_now()
     visit = sessions.get(db, session_id)
@@ -145,6 +147,7 @@ def build_session_handout(
 
 def write_session_handout(db: Database, session_id: int, out: Path, **options: object) -> None:
     """Write the handout to ``out`` atomically: all of it, or nothing."""
+    access.require(db, Permission.CLINICAL_READ)  # refused before any file is begun
     document.write_atomically(
         Path(out), lambda handle: build_session_handout(db, session_id, handle, **options)
     )

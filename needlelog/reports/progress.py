@@ -18,12 +18,15 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from needlelog import config
+from needlelog.domain.accounts import Permission
 from needlelog.domain.codes import FITZPATRICK_NUMERALS, Indication
 from needlelog.domain.course import CourseState
 from needlelog.domain.records import SessionData, TreatmentSession
 from needlelog.reports import charts, content, document, fonts, photo_page
 from needlelog.reports import styles as st
 from needlelog.reports.sections import aftercare_list, field_grid
+from needlelog.services import access, disclosures
 from needlelog.store.database import Database
 
 Progress = Callable[[int, int, str], None]
@@ -404,7 +407,66 @@ def _story(c: content.ReportContent, check: Callable[[], None]) -> list[Flowable
             Spacer(1, 2 * mm),
             _session_table(c.history, check),
         ]
+        story += _signatures(c.history)
     return story
+
+
+def _signatures(history: list[TreatmentSession]) -> list[Flowable]:
+    """Each session's standing as a record (signed by whom, what it means, when; draft;
+    recorded before signing existed) and every addendum, beside the original above."""
+    out: list[Flowable] = [Spacer(1, 3 * mm), st.para("Signatures and addenda", st.H2)]
+    plain_run: list[int] = []  # unsigned sessions with nothing more to say, in a row
+
+    def close_run() -> None:
+        if plain_run:
+            first, last = plain_run[0], plain_run[-1]
+            label = history[first - 1].status.label
+            nos = f"No. {first}" if first == last else f"No. {first}–{last}"
+            out.append(st.para(f"<b>{nos}:</b> {fonts.markup(label)}", st.SMALL))
+            plain_run.clear()
+
+    for i, t in enumerate(history, start=1):
+        if t.signature is None and not t.addenda and t.imported is None:
+            if plain_run and history[plain_run[-1] - 1].status is not t.status:
+                close_run()
+            plain_run.append(i)
+            continue
+        close_run()
+        when = st.fmt_date(t.data.performed_at.date())
+        standing = t.signature.line if t.signature is not None else t.status.label
+        line = f"<b>No. {i}, {when}:</b> {fonts.markup(standing)}"
+        if t.imported is not None:
+            line += fonts.markup(f" · imported by {t.imported.by} on {t.imported.at:%Y-%m-%d}")
+        out.append(st.para(line, st.SMALL))
+        for add in t.addenda:
+            corrected = "; ".join(
+                str(v) if k == "corrected values" else f"{k}: {v}"
+                for k, v in add.corrections.items()
+            )
+            parts = [
+                f"<b>{fonts.markup(add.heading)}</b>",
+                f"<b>Reason:</b> {fonts.markup(add.reason)}",
+                fonts.lines_markup(add.text),
+            ]
+            if corrected:
+                parts.append(f"<b>Corrected values:</b> {fonts.markup(corrected)}")
+            out.append(
+                Table(
+                    [[st.para("<br/>".join(parts), st.SMALL)]],
+                    colWidths=[st.WIDTH - 8 * mm],
+                    style=TableStyle(
+                        [
+                            ("LINEBEFORE", (0, 0), (0, 0), 2, st.WARN),
+                            ("LEFTPADDING", (0, 0), (-1, -1), 6),
+                            ("TOPPADDING", (0, 0), (-1, -1), 2),
+                            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                        ]
+                    ),
+                    hAlign="RIGHT",
+                )
+            )
+    close_run()
+    return out
 
 
 def build_progress_report(
@@ -420,6 +482,7 @@ def build_progress_report(
     ``progress`` hears about each stage; ``check`` is called between steps and
     may raise to stop (the GUI's cancel button).
     """
+    access.require(db, Permission.CLINICAL_READ)
     fonts.register()
     report = progress or (lambda _d, _t, _m: None)
     stop = check or (lambda: None)
@@ -446,7 +509,16 @@ def build_progress_report(
 
 
 def write_progress_report(db: Database, patient_id: int, out: Path, **options: object) -> None:
-    """Write the report to ``out`` atomically: all of it, or nothing."""
+    """Write the report to ``out`` atomically: all of it, or nothing; the access log
+    records who wrote it (the preview, the print and a saved copy all come here)."""
+    access.require(db, Permission.CLINICAL_READ)  # refused before any file is begun
     document.write_atomically(
         Path(out), lambda handle: build_progress_report(db, patient_id, handle, **options)
+    )
+    disclosures.log(
+        db,
+        config.current_user(),
+        disclosures.REPORT,
+        patient_id,
+        f"progress report {Path(out).name}",
     )

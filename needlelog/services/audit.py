@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import Enum
@@ -11,30 +12,34 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.orm import Session
 
+from needlelog.domain.chain import GENESIS, event_hash, without_identifying
 from needlelog.store.models import AuditEventRow
 
 _SCALARS = frozenset((str, int, float, bool, type(None)))
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """``value`` as plain JSON values, as the audit trail stores it."""
     if type(value) in _SCALARS:  # most values, and never an Enum: no need to look further
         return value
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     try:
-        return _plain(_json_default(value))
+        return plain(_json_default(value))
     except TypeError:
         return value
+
+
+_plain = plain  # the name other modules knew
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """Fields whose value changed, as {field: [old, new]}."""
     out: dict[str, list[Any]] = {}
     for key in sorted(set(before) | set(after)):
-        old, new = _plain(before.get(key)), _plain(after.get(key))
+        old, new = plain(before.get(key)), plain(after.get(key))
         if old != new:
             out[key] = [old, new]
     return out
@@ -60,16 +65,19 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not written to the audit trail")
 
 
-def _as_json(changes: dict[str, Any]) -> str:
+def _as_json(entity: str, changes: dict[str, Any]) -> str:
+    """The event's changes as stored: identifying values kept out (``domain.chain``),
+    then plain JSON. Single and batched events go through here alike."""
+    changes = without_identifying(entity, changes)
     try:
         return json.dumps(changes, ensure_ascii=False, sort_keys=True, default=_json_default)
     except TypeError:  # keys the encoder does not take: the slow, general way
-        return json.dumps(_plain(changes), ensure_ascii=False, sort_keys=True)
+        return json.dumps(plain(changes), ensure_ascii=False, sort_keys=True)
 
 
-_INSERT = insert(AuditEventRow.__table__).values(
-    {c.key: bindparam(c.key) for c in AuditEventRow.__table__.columns if c.key != "id"}
-)
+_table = AuditEventRow.__table__
+_INSERT = insert(_table).values({c.key: bindparam(c.key) for c in _table.columns if c.key != "id"})
+_LAST_HASH = select(_table.c.hash).order_by(_table.c.id.desc()).limit(1)
 
 
 def append(
@@ -80,18 +88,31 @@ def append(
     action: str,
     changes: dict[str, Any],
     at: datetime | None = None,
+    patient_id: int | None = None,
 ) -> None:
+    """Append one event, chained to the last one. ``patient_id`` names whose record it
+    concerns (for the patient's access log); a patient's own events default to it.
+    Identifying values of a patient are kept out (``domain.chain``)."""
     # A plain insert: an event is never changed afterwards, so it needs no place in
-    # the unit of work (and is written at once, in call order).
+    # the unit of work (and is written at once, in call order). The write transaction
+    # holds the database's write lock, so no other event slips in between.
+    if patient_id is None and entity == "patient":
+        patient_id = entity_id
+    moment = (at or datetime.now(UTC)).replace(tzinfo=None)
+    text = _as_json(entity, changes)
+    prev = session.execute(_LAST_HASH).scalar() or GENESIS
     session.execute(
         _INSERT,
         {
-            "at": (at or datetime.now(UTC)).replace(tzinfo=None),
+            "at": moment,
             "actor": actor,
             "entity": entity,
             "entity_id": entity_id,
             "action": action,
-            "changes": _as_json(changes),
+            "changes": text,
+            "patient_id": patient_id,
+            "prev_hash": prev,
+            "hash": event_hash(prev, moment, actor, entity, entity_id, action, text, patient_id),
         },
     )
 
@@ -99,27 +120,37 @@ def append(
 def append_many(
     conn: Connection,
     actor: str,
-    events: list[tuple[str, int, str, dict[str, Any]]],
+    events: list[tuple[str, int, str, dict[str, Any], int | None]],
     at: datetime | None = None,
 ) -> None:
-    """Append several events (entity, entity_id, action, changes) in one statement."""
+    """Append several events (entity, entity_id, action, changes, patient_id) in one
+    statement, chained in list order exactly as ``append`` chains one event, with the
+    same identifying values kept out."""
     if not events:
         return
     when = (at or datetime.now(UTC)).replace(tzinfo=None)
-    conn.execute(
-        _INSERT,
-        [
+    prev = conn.execute(_LAST_HASH).scalar() or GENESIS
+    rows = []
+    for entity, entity_id, action, changes, patient_id in events:
+        if patient_id is None and entity == "patient":
+            patient_id = entity_id
+        text = _as_json(entity, changes)
+        digest = event_hash(prev, when, actor, entity, entity_id, action, text, patient_id)
+        rows.append(
             {
                 "at": when,
                 "actor": actor,
                 "entity": entity,
                 "entity_id": entity_id,
                 "action": action,
-                "changes": _as_json(changes),
+                "changes": text,
+                "patient_id": patient_id,
+                "prev_hash": prev,
+                "hash": digest,
             }
-            for entity, entity_id, action, changes in events
-        ],
-    )
+        )
+        prev = digest
+    conn.execute(_INSERT, rows)
 
 
 def events_for(session: Session, entity: str, entity_id: int) -> list[AuditEventRow]:
@@ -129,3 +160,49 @@ def events_for(session: Session, entity: str, entity_id: int) -> list[AuditEvent
         .order_by(AuditEventRow.id)
     )
     return list(session.scalars(stmt))
+
+
+_CHAIN_BATCH = 5000
+_CHAIN_PAGE = select(_table).where(_table.c.id > bindparam("last")).order_by(_table.c.id)
+
+
+@dataclass(frozen=True)
+class Break:
+    """The first event of the trail that does not match its chain."""
+
+    event_id: int
+    at: datetime
+    entity: str
+    entity_id: int
+    action: str
+    what: str
+
+    def __str__(self) -> str:
+        return (
+            f"audit event {self.event_id} ({self.action} of {self.entity} {self.entity_id} "
+            f"at {self.at:%Y-%m-%d %H:%M:%S}) {self.what}"
+        )
+
+
+def verify_chain(conn: Connection) -> Break | None:
+    """Walk the trail in order and answer the first event whose stored hashes do not
+    match its content and the event before it (changed, removed or inserted outside
+    the app), or None when the whole chain holds. Reads in batches: memory stays flat."""
+    prev, last = GENESIS, 0
+    while True:
+        rows = conn.execute(_CHAIN_PAGE.limit(_CHAIN_BATCH), {"last": last}).all()
+        if not rows:
+            return None
+        for row in rows:
+            if row.prev_hash != prev:
+                what = "does not follow the event before it (one was removed or changed)"
+                return Break(row.id, row.at, row.entity, row.entity_id, row.action, what)
+            digest = event_hash(
+                prev, row.at, row.actor, row.entity, row.entity_id, row.action, row.changes,
+                row.patient_id,
+            )  # fmt: skip
+            if digest != row.hash:
+                what = "was changed after it was written (its content does not match its hash)"
+                return Break(row.id, row.at, row.entity, row.entity_id, row.action, what)
+            prev = row.hash
+        last = rows[-1].id

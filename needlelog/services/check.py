@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import Date, cast, func, select, text
+from sqlalchemy import Connection, Date, bindparam, cast, func, select, text
 
+from needlelog.domain.accounts import Permission
 from needlelog.domain.codes import Area
 from needlelog.domain.protocol import PEN_MAX_DEPTH_MM, PEN_MIN_DEPTH_MM
-from needlelog.services import session_query, session_writer
+from needlelog.services import access, audit, session_query, session_writer
 from needlelog.services.settings import protocol_in
 from needlelog.store.database import Database
 from needlelog.store.errors import DatabaseDamaged
@@ -50,6 +51,7 @@ def _area_name(code: str) -> str:
 def run(db: Database, photo_files: bool = True) -> CheckReport:
     """``photo_files``: also verify the photo store (not for a backup's copy, whose
     photos are verified by the restore)."""
+    access.require(db, Permission.CHECK)
     problems: list[Problem] = []
     revision = current_revision(db)
     if revision != head_revision():
@@ -164,6 +166,12 @@ def run(db: Database, photo_files: bool = True) -> CheckReport:
                 Problem(f"{entity} {i}", "has no creation event in the audit trail")
                 for i in missing
             ]
+        # The trail is a hash chain: the first event that does not match is named.
+        broken = audit.verify_chain(s.connection())
+        if broken is not None:
+            problems.append(Problem("audit trail", str(broken)))
+        # A signed session still holds the content its signature sealed.
+        problems += _signatures(s.connection())
     photo_problems, unused, photo_count = _photo_files(db) if photo_files else ([], [], 0)
     problems += photo_problems
     return CheckReport(tuple(problems), patients, sessions, photo_count, tuple(unused))
@@ -175,6 +183,35 @@ def _photo_files(db: Database) -> tuple[list[Problem], list[str], int]:
 
     found, unused = photos.check_files(db)
     return [Problem(where, what) for where, what in found], unused, photos.count(db)
+
+
+_SIGNED = (
+    select(SessionRow.id, SessionRow.signed_sha256)
+    .where(SessionRow.signed_at.is_not(None), SessionRow.id > bindparam("last"))
+    .order_by(SessionRow.id)
+    .limit(500)
+)
+
+
+def _signatures(conn: Connection) -> list[Problem]:
+    out: list[Problem] = []
+    last = 0
+    while len(out) < 20:
+        rows = conn.execute(_SIGNED, {"last": last}).all()
+        if not rows:
+            break
+        for sid, sealed in rows:
+            stored = session_query.one(conn, sid)
+            if session_query.content_sha256(stored) != sealed:
+                out.append(
+                    Problem(
+                        f"session {sid}",
+                        f"of {stored.data.performed_at:%Y-%m-%d} differs from the content its "
+                        "signature sealed (changed outside the app)",
+                    )
+                )
+        last = rows[-1][0]
+    return out
 
 
 def quick(db: Database) -> None:

@@ -8,7 +8,10 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
+from needlelog.domain.accounts import Permission
 from needlelog.services import (
+    access,
+    audit,
     clock,
     demo_photos,
     patients,
@@ -20,12 +23,15 @@ from needlelog.services import (
 from needlelog.services.demo_data import DEMO_PREFIX, generate
 from needlelog.services.settings import protocol_in
 from needlelog.store.database import Database
-from needlelog.store.models import (
-    AuditEventRow,
-    PatientRow,
-)
+from needlelog.store.models import PatientRow
 
 ACTOR = "demo"
+
+
+def _actor() -> str:
+    """ "demo" without accounts; with them, the account that asked for it."""
+    account = access.current()
+    return ACTOR if account is None else f"{account.name} ({ACTOR})"
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,8 @@ def fill(
     Numbers continue after any demo patients already present, so running it
     twice adds more rather than failing on duplicates.
     """
+    access.require(db, Permission.IMPORT)
+    actor = _actor()
     today = today or clock.today()
     with db.read() as s:
         start = 1 + int(
@@ -65,16 +73,16 @@ def fill(
         with db.write() as s:
             protocol = protocol_in(s)
             for demo in batch[offset : offset + chunk]:
-                pid = patients.add_in(s, demo.data, ACTOR, today)
+                pid = patients.add_in(s, demo.data, actor, today)
                 made_ids.append(pid)
                 for data in demo.sessions:
-                    sessions.add_in(s, pid, data, ACTOR, now=now, protocol=protocol, refresh=False)
+                    sessions.add_in(s, pid, data, actor, now=now, protocol=protocol, refresh=False)
                     made_sessions += 1
                 if demo.sessions:
                     sessions.refresh_summary(s, pid, protocol)
         if progress is not None:
             progress(min(offset + chunk, len(batch)), len(batch))
-    demo_photos.add_demo_photos(db, made_ids, seed)  # a few patients: drawn, not real
+    demo_photos.add_demo_photos(db, made_ids, seed, actor)  # a few patients: drawn, not real
     return DemoResult(len(batch), made_sessions)
 
 
@@ -96,6 +104,7 @@ def remove(db: Database) -> int:
     Demo records are made up, so unlike clinical records they are removed,
     not archived; the removal itself is kept in the audit trail.
     """
+    access.require(db, Permission.IMPORT)
     with db.write() as s:
         ids = s.scalars(select(PatientRow.id).where(PatientRow.record_no.startswith(DEMO_PREFIX)))
         ids = list(ids)
@@ -105,14 +114,5 @@ def remove(db: Database) -> int:
         session_writer.remove_made_up(s.connection(), ids)
         recall.remove_made_up(s, ids)
         patients.remove_made_up(s, ids)
-        s.add(
-            AuditEventRow(
-                at=clock.utc_now(),
-                actor=ACTOR,
-                entity="demo",
-                entity_id=0,
-                action="remove",
-                changes=f'{{"patients": {len(ids)}}}',
-            )
-        )
+        audit.append(s, _actor(), "demo", 0, "remove", {"patients": len(ids)}, at=clock.utc_now())
         return len(ids)

@@ -97,7 +97,7 @@ def _jpeg(im: Image.Image, seed: int) -> bytes:
     return buf.getvalue()
 
 
-def add_demo_photos(db: Database, patient_ids: Sequence[int], seed: int) -> int:
+def add_demo_photos(db: Database, patient_ids: Sequence[int], seed: int, actor: str = ACTOR) -> int:
     """Photographs for the first few demo patients with two or more sessions; answers
     how many photos were added."""
     rng = random.Random(seed)
@@ -118,11 +118,11 @@ def add_demo_photos(db: Database, patient_ids: Sequence[int], seed: int) -> int:
                 picture, marks = draw_face(view, progress, face_seed, shift)
                 name = f"IMG_{visit.data.performed_at:%Y%m%d}_{view}.jpg"
                 prepared = prepare_bytes(_jpeg(picture, face_seed), name)
-                (photo,) = photos.add(db, visit.id, view, False, [prepared], ACTOR)
-                photos.set_landmarks(db, photo.id, marks, ACTOR)
+                (photo,) = photos.add(db, visit.id, view, False, [prepared], actor)
+                photos.set_landmarks(db, photo.id, marks, actor)
                 added += 1
         uses = [PhotoUse.CLINICAL_RECORD]
         if chosen <= 3:
             uses.append(PhotoUse.OWN_REPORT)
-        photos.set_uses(db, pid, uses, ACTOR)
+        photos.set_uses(db, pid, uses, actor)
     return added

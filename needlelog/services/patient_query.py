@@ -37,6 +37,7 @@ def build(row: Mapping[str, Any]) -> Patient:
         course_sessions=row["course_sessions"],
         sessions_total=row["sessions_total"],
         next_due=row["next_due"],
+        anonymised_at=row["anonymised_at"],
     )
 
 

@@ -25,11 +25,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from needlelog.domain.accounts import Permission
 from needlelog.domain.errors import InvalidRecord, Violation
 from needlelog.domain.records import Patient, PatientData
 from needlelog.domain.search import PatientQuery, name_words, parse_query
 from needlelog.domain.validation import check_patient
-from needlelog.services import audit, clock, patient_query
+from needlelog.services import access, audit, clock, patient_query
 from needlelog.services.errors import NotFound, StaleRecord
 from needlelog.services.mapping import as_dict, patient_to_row, patient_values
 from needlelog.store.database import Database
@@ -89,7 +90,7 @@ def add_in(session: Session, data: PatientData, actor: str, today: date) -> int:
         _INSERT_PATIENT,
         {**patient_values(data), "archived": False, "last_session_on": None, "course_sessions": 0,
          "sessions_total": 0, "next_due": None, "created_at": now, "updated_at": now,
-         "version": 1},
+         "version": 1, "anonymised_at": None},
     ).inserted_primary_key[0]  # fmt: skip
     words = sorted(name_words(f"{data.family_name} {data.given_name}"))
     if words:
@@ -100,6 +101,7 @@ def add_in(session: Session, data: PatientData, actor: str, today: date) -> int:
 
 def register(db: Database, data: PatientData, actor: str, today: date | None = None) -> Patient:
     """Create a patient; refuses invalid data and duplicate record numbers."""
+    access.require_clinical_unchanged(db, lambda: None, data)
     with db.write() as s:
         pid = add_in(s, data, actor, today or clock.today())
         return patient_query.by_id(s.connection(), pid)
@@ -114,6 +116,7 @@ def update(
     today: date | None = None,
 ) -> Patient:
     """Save an edit of a patient opened at ``expected_version``."""
+    access.require_clinical_unchanged(db, lambda: get(db, patient_id).data, data)
     check_patient(data, today or clock.today())
     with db.write() as s:
         row = _row(s, patient_id)
@@ -140,6 +143,7 @@ def update(
 
 def set_archived(db: Database, patient_id: int, archived: bool, actor: str) -> Patient:
     """Archive (hide from daily lists) or bring back a patient; nothing is deleted."""
+    access.require(db, Permission.CONTACT_WRITE)
     with db.write() as s:
         set_archived_in(s, patient_id, archived, actor)
         return patient_query.by_id(s.connection(), patient_id)
@@ -170,12 +174,41 @@ def set_archived_in(session: Session, patient_id: int, archived: bool, actor: st
     return row
 
 
+ANONYMOUS_NAME = "Anonymised"
+# What anonymisation removes (the date of birth is reduced to the year).
+ANONYMISED_FIELDS = ("family_name", "given_name", "phone", "email", "notes", "date_of_birth")
+
+
+def anonymise_in(session: Session, patient_id: int, actor: str) -> PatientRow:
+    """Remove a patient's names, contact details and notes and reduce the date of birth
+    to the year, inside an open transaction; the patient is archived. The audit event
+    names the fields, never their values (the trail never held them)."""
+    row = _row(session, patient_id)
+    now = clock.utc_now()
+    row.family_name, row.given_name = ANONYMOUS_NAME, ""
+    row.phone = row.email = row.notes = ""
+    if row.date_of_birth is not None:
+        row.date_of_birth = date(row.date_of_birth.year, 1, 1)
+    row.archived = True
+    row.anonymised_at = now
+    row.updated_at = now
+    row.name_tokens = []
+    session.flush()
+    audit.append(
+        session, actor, "patient", row.id, "anonymise",
+        {"removed": list(ANONYMISED_FIELDS[:-1]), "reduced_to_year": ["date_of_birth"]},
+    )  # fmt: skip
+    return row
+
+
 def get(db: Database, patient_id: int) -> Patient:
+    access.require(db, Permission.PATIENT_LIST)
     with db.transaction() as conn:
         return patient_query.by_id(conn, patient_id)
 
 
 def find_by_record_no(db: Database, record_no: str) -> Patient:
+    access.require(db, Permission.PATIENT_LIST)
     with db.transaction() as conn:
         return patient_query.by_record_no(conn, record_no)
 
@@ -348,6 +381,7 @@ def search(
 ) -> list[Patient]:
     """Patients matching a name fragment (each word a prefix of a name word),
     a record-number prefix or a date of birth, in name order, one page at a time."""
+    access.require(db, Permission.PATIENT_LIST)
     query = parse_query(text)
     params: dict[str, Any] = {}
     if after is not None:
@@ -385,6 +419,7 @@ def _count_statement(shape: tuple[int, bool] | None, include_archived: bool) -> 
 
 
 def count(db: Database, text: str = "", include_archived: bool = False) -> int:
+    access.require(db, Permission.PATIENT_LIST)
     query = parse_query(text)
     shape = None if query.is_empty else _shape(query)
     stmt = _count_statement(shape, include_archived)

@@ -27,6 +27,14 @@ _uses = PhotoUseRow.__table__
 _INSERT = insert(_photos).values(
     {c.key: bindparam(c.key) for c in _photos.columns if c.key != "id"}
 )
+_sessions = SessionRow.__table__
+_PATIENT_OF = select(_sessions.c.patient_id).where(_sessions.c.id == bindparam("session_id"))
+
+
+def _patient_of(conn: Connection, session_id: int) -> int | None:
+    """Whose record a photo belongs to (its events name the patient for the access log)."""
+    return conn.execute(_PATIENT_OF, {"session_id": session_id}).scalar()
+
 
 REASON_MAX = 500
 
@@ -83,6 +91,7 @@ def insert_photo(
             for k in ("session_id", "view", "after", "sha256", "original_name", "width", "height")
         },
         at=now,
+        patient_id=_patient_of(conn, session_id),
     )
     return int(photo_id)
 
@@ -129,7 +138,25 @@ def withdraw(conn: Connection, photo_id: int, reason: str, actor: str, now: date
         "withdraw",
         {"withdrawn_at": [None, now], "withdrawn_reason": ["", reason]},
         at=now,
+        patient_id=_patient_of(conn, row["session_id"]),
     )
+
+
+def withdraw_all_of(
+    conn: Connection, patient_id: int, reason: str, actor: str, now: datetime
+) -> int:
+    """Withdraw every photo of the patient still in use (an anonymisation); answers how
+    many. The records and files stay, as for any withdrawal."""
+    in_use = conn.execute(
+        select(_photos.c.id)
+        .join(_sessions, _sessions.c.id == _photos.c.session_id)
+        .where(_sessions.c.patient_id == patient_id, _photos.c.withdrawn_at.is_(None))
+        .order_by(_photos.c.id)
+    ).scalars()
+    ids = list(in_use)
+    for photo_id in ids:
+        withdraw(conn, photo_id, reason, actor, now)
+    return len(ids)
 
 
 def set_landmarks(
@@ -149,7 +176,16 @@ def set_landmarks(
     conn.execute(
         update(_photos).where(_photos.c.id == photo_id).values(dict(zip(names, new, strict=True)))
     )
-    audit.append(conn, actor, "photo", photo_id, "landmarks", {"landmarks": [old, new]}, at=now)
+    audit.append(
+        conn,
+        actor,
+        "photo",
+        photo_id,
+        "landmarks",
+        {"landmarks": [old, new]},
+        at=now,
+        patient_id=_patient_of(conn, row["session_id"]),
+    )
 
 
 def set_uses(

@@ -12,9 +12,10 @@ from datetime import date
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from needlelog.domain.accounts import Permission
 from needlelog.domain.errors import raise_if_any
 from needlelog.domain.recall import ContactAttempt, ContactOutcome, contact_violations
-from needlelog.services import audit, clock
+from needlelog.services import access, audit, clock
 from needlelog.services.errors import NotFound
 from needlelog.store.database import Database
 from needlelog.store.models import ContactAttemptRow, PatientRow
@@ -44,6 +45,7 @@ def log_contact(
     today: date | None = None,
 ) -> ContactAttempt:
     """Log one attempt (today unless another day is given); refuses a future date."""
+    access.require(db, Permission.PATIENT_LIST)
     today = today or clock.today()
     contacted_on = contacted_on or today
     note = note.strip()
@@ -76,6 +78,7 @@ def log_contact(
 
 def attempts(db: Database, patient_id: int) -> list[ContactAttempt]:
     """The patient's contact attempts, newest first."""
+    access.require(db, Permission.PATIENT_LIST)
     with db.read() as s:
         rows = s.scalars(
             select(_ROW)

@@ -8,10 +8,11 @@ from datetime import date, timedelta
 from sqlalchemy import and_, func, or_
 
 from needlelog.domain import course
+from needlelog.domain.accounts import Permission
 from needlelog.domain.course import CourseState, CourseStatus
 from needlelog.domain.recall import ContactAttempt
 from needlelog.domain.records import Patient
-from needlelog.services import clock, patient_query, recall
+from needlelog.services import access, clock, patient_query, recall
 from needlelog.services.settings import protocol_in
 from needlelog.store.database import Database
 from needlelog.store.models import PatientRow
@@ -48,6 +49,7 @@ def due_list(
     db: Database, today: date | None = None, horizon_days: int = 7, limit: int = 1000
 ) -> list[DueEntry]:
     """Active patients due within ``horizon_days``, or overdue, most overdue first."""
+    access.require(db, Permission.PATIENT_LIST)
     today = today or clock.today()
     with db.read() as s:
         protocol = protocol_in(s)

@@ -9,6 +9,8 @@ read by column name; the columns are those of the tables themselves.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -33,10 +35,13 @@ from needlelog.domain import course
 from needlelog.domain.codes import Area, Grade
 from needlelog.domain.protocol import Protocol
 from needlelog.domain.records import Product, SessionData, TreatmentSession
+from needlelog.domain.signing import Addendum, Imported, Signature, Status
+from needlelog.services.audit import plain
 from needlelog.services.errors import NotFound
-from needlelog.services.mapping import session_data
+from needlelog.services.mapping import as_dict, session_data
 from needlelog.services.settings import protocol_in
 from needlelog.store.models import (
+    AddendumRow,
     AssessmentRow,
     PatientRow,
     ProductRow,
@@ -60,6 +65,7 @@ _CHILDREN = (
     (ProductRow.__table__, ("position",)),
     (ScreeningRow.__table__, ("item",)),
     (AssessmentRow.__table__, ("scale", "item")),
+    (AddendumRow.__table__, ("id",)),
 )
 
 
@@ -165,11 +171,12 @@ def build(
     products: Sequence[Mapping[str, Any]],
     screening: Sequence[Mapping[str, Any]],
     assessments: Sequence[Mapping[str, Any]],
+    addenda: Sequence[Mapping[str, Any]],
     protocol: Protocol,
     mark: Mark,
 ) -> TreatmentSession:
     """A stored session from a row of ``_SELECT`` and its child rows, read by name;
-    ``mark`` from ``course_marks``."""
+    ``mark`` from ``course_marks``. The signature and the addenda come with it."""
     data = session_data(row, areas, products, screening, assessments)
     return TreatmentSession(
         id=row["id"],
@@ -179,6 +186,37 @@ def build(
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         flags=flags(data, mark[0], protocol, mark[1]),
+        status=Status(row["status"]),
+        signature=_signature(row),
+        addenda=tuple(_addendum(a) for a in addenda),
+        imported=Imported(row["imported_by"], row["imported_at"])
+        if row["imported_at"] is not None
+        else None,
+    )
+
+
+def _signature(row: Mapping[str, Any]) -> Signature | None:
+    if row["signed_at"] is None:
+        return None
+    return Signature(
+        name=row["signed_by"],
+        role=row["signer_role"],
+        at=row["signed_at"],
+        meaning=row["signature_meaning"],
+        content_sha256=row["signed_sha256"],
+        account_id=row["signer_id"],
+    )
+
+
+def _addendum(row: Mapping[str, Any]) -> Addendum:
+    return Addendum(
+        id=row["id"],
+        at=row["written_at"],
+        author=row["author"],
+        author_role=row["author_role"],
+        reason=row["reason"],
+        text=row["text"],
+        corrections=json.loads(row["corrections"] or "{}"),
     )
 
 
@@ -200,7 +238,7 @@ def _build_all(
 ) -> list[TreatmentSession]:
     if not rows:
         return []
-    areas, products, screening, assessments = (
+    areas, products, screening, assessments, addenda = (
         _grouped(conn.execute(stmt, params).mappings().all()) for stmt in children
     )
     return [
@@ -210,11 +248,64 @@ def _build_all(
             products.get(row["id"], _NONE),
             screening.get(row["id"], _NONE),
             assessments.get(row["id"], _NONE),
+            addenda.get(row["id"], _NONE),
             protocol,
             marks[row["id"]],
         )
         for row in rows
     ]
+
+
+def content_sha256(stored: TreatmentSession) -> str:
+    """SHA-256 of a canonical JSON of the session record (its id, patient and every
+    value): what a signature seals, and what ``check`` recomputes."""
+    content = json.dumps(
+        {"id": stored.id, "patient_id": stored.patient_id, "record": plain(as_dict(stored.data))},
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+_DRAFTS = (
+    select(
+        _sessions.c.id,
+        _sessions.c.patient_id,
+        _sessions.c.performed_at,
+        _sessions.c.practitioner,
+        _sessions.c.created_at,
+        _patients.c.record_no,
+    )
+    .join(_patients, _patients.c.id == _sessions.c.patient_id)
+    .where(_sessions.c.status == Status.DRAFT.value, _sessions.c.created_at < bindparam("before"))
+    .order_by(_sessions.c.created_at, _sessions.c.id)
+    .limit(bindparam("limit"))
+)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A session still waiting for its signature (the to-do list)."""
+
+    session_id: int
+    patient_id: int
+    record_no: str
+    performed_at: datetime
+    practitioner: str
+    created_at: datetime
+
+
+def unsigned_drafts(conn: Connection, before: datetime, limit: int = 200) -> list[Draft]:
+    """Drafts saved before ``before`` and still unsigned, oldest first."""
+    rows = conn.execute(_DRAFTS, {"before": before, "limit": limit}).mappings()
+    return [
+        Draft(
+            r["id"], r["patient_id"], r["record_no"], r["performed_at"], r["practitioner"],
+            r["created_at"],
+        )
+        for r in rows
+    ]  # fmt: skip
 
 
 # --- reads --------------------------------------------------------------------------

@@ -5,6 +5,7 @@ in step, each computed in one place."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
@@ -15,11 +16,13 @@ from needlelog.domain import course
 from needlelog.domain.errors import InvalidRecord, Violation
 from needlelog.domain.protocol import Protocol
 from needlelog.domain.records import SessionData
+from needlelog.domain.signing import Signer, Status, meaning_for
 from needlelog.domain.validation import check_session
 from needlelog.services import audit, clock, session_query
-from needlelog.services.errors import NotFound, StaleRecord
+from needlelog.services.errors import NotFound, Refused, StaleRecord
 from needlelog.services.mapping import as_dict, session_values
 from needlelog.store.models import (
+    AddendumRow,
     AssessmentRow,
     PatientRow,
     ProductRow,
@@ -36,6 +39,11 @@ _CHILD_TABLES = {
     "screening": ScreeningRow.__table__,
     "assessments": AssessmentRow.__table__,
 }
+# Set when a session is signed or imported, never by a correction of a draft.
+_SIGNING = (
+    "status", "drafted_role", "signed_at", "signed_by", "signer_id", "signer_role",
+    "signature_meaning", "signed_sha256", "imported_by", "imported_at",
+)  # fmt: skip
 _SUMMARY = ("last_session_on", "course_sessions", "sessions_total", "next_due")
 
 
@@ -58,7 +66,7 @@ _UPDATE_SESSION = (
             **{
                 c.key: bindparam(c.key)
                 for c in _sessions.columns
-                if c.key not in ("id", "patient_id", "created_at", "version")
+                if c.key not in ("id", "patient_id", "created_at", "version", *_SIGNING)
             },
             "version": _sessions.c.version + 1,
         }
@@ -167,9 +175,19 @@ class NewSessions:
     The caller owns the transaction and refreshes the course summaries afterwards."""
 
     def __init__(
-        self, conn: Connection, actor: str, now: datetime | None, protocol: Protocol
+        self,
+        conn: Connection,
+        actor: str,
+        now: datetime | None,
+        protocol: Protocol,
+        *,
+        drafted_role: str = "",
+        imported_at: datetime | None = None,
     ) -> None:
+        """Every session of the batch is a draft (``drafted_role``: the role of who
+        wrote it); ``imported_at`` marks them all as brought in by ``actor`` then."""
         self.conn, self.actor, self.now, self.protocol = conn, actor, now, protocol
+        self._unsigned = _unsigned(drafted_role, actor, imported_at)
         self._patients: dict[int, Any] = {}
         # (id, performed_at, next_due) of each patient's sessions, stored and added so
         # far: default due dates and the course summaries are computed from them.
@@ -211,7 +229,7 @@ class NewSessions:
             values = session_values(data)
             rows.append(
                 {**values.session, "patient_id": pid, "created_at": stamp,
-                 "updated_at": stamp, "version": 1}
+                 "updated_at": stamp, "version": 1, **self._unsigned}
             )  # fmt: skip
             written.append((pid, data, values))
         ids = list(self.conn.execute(_INSERT_SESSIONS, rows).scalars())
@@ -226,7 +244,7 @@ class NewSessions:
             for name in _CHILD_TABLES:
                 children[name].extend({**r, "session_id": sid} for r in getattr(values, name))
             changes = {"patient_id": [None, pid], **audit.created(as_dict(data))}
-            events.append(("session", sid, "create", changes))
+            events.append(("session", sid, "create", changes, pid))
         for name, stmt in _INSERT_CHILDREN.items():
             if children[name]:
                 self.conn.execute(stmt, children[name])
@@ -262,20 +280,32 @@ def write(
     amend: tuple[int, int] | None = None,
     refresh: bool = True,
     reason: str = "",
+    drafted_role: str = "",
+    imported_at: datetime | None = None,
 ) -> int:
     """Write a new session of ``patient_id``, or with ``amend`` = (session id, version
     it was opened at) a correction of a stored one, ``reason`` saying why (kept in the
-    audit event beside the changes); answers the session's id. The caller owns the
-    transaction: on any error it writes nothing."""
+    audit event beside the changes); answers the session's id. A new session is a
+    draft (``drafted_role``: the role of who wrote it); ``imported_at`` marks it as
+    brought in by ``actor`` at that time. A signed session is refused: its
+    corrections are addenda. The caller owns the transaction: on any error it writes
+    nothing."""
     if amend is None:
         assert patient_id is not None
-        batch = NewSessions(conn, actor, now, protocol)
+        batch = NewSessions(
+            conn, actor, now, protocol, drafted_role=drafted_role, imported_at=imported_at
+        )
         batch.add(patient_id, data)
         (sid,) = batch.flush()
         if refresh:
             batch.write_summaries()
         return sid
     before = session_query.one(conn, amend[0])
+    if before.signed:
+        raise Refused(
+            f"the session of {before.data.performed_at:%Y-%m-%d} is signed and cannot be "
+            "changed; add an addendum to correct it"
+        )
     if before.version != amend[1]:
         raise StaleRecord(
             f"the session of {before.data.performed_at:%Y-%m-%d} was changed by someone "
@@ -315,7 +345,7 @@ def write(
         if rows:
             conn.execute(stmt, [{**r, "session_id": sid} for r in rows])
     if changes:
-        audit.append(conn, actor, "session", sid, "amend", changes)
+        audit.append(conn, actor, "session", sid, "amend", changes, patient_id=patient_id)
     if refresh:
         performed = [(at, due, other) for other, at, due in others]
         performed.append((data.performed_at, data.next_due, sid))
@@ -327,11 +357,127 @@ def write(
     return int(sid)
 
 
+def _unsigned(drafted_role: str, actor: str, imported_at: datetime | None) -> dict[str, Any]:
+    return {
+        "status": Status.DRAFT.value,
+        "drafted_role": drafted_role,
+        "signed_at": None,
+        "signed_by": "",
+        "signer_id": None,
+        "signer_role": "",
+        "signature_meaning": "",
+        "signed_sha256": "",
+        "imported_by": actor if imported_at is not None else "",
+        "imported_at": imported_at,
+    }
+
+
+_SIGN = (
+    update(_sessions)
+    .where(
+        _sessions.c.id == bindparam("session_id"),
+        _sessions.c.version == bindparam("expected"),
+        _sessions.c.signed_at.is_(None),
+    )
+    .values(
+        status=Status.SIGNED.value,
+        signed_at=bindparam("at"),
+        signed_by=bindparam("name"),
+        signer_id=bindparam("account_id"),
+        signer_role=bindparam("role"),
+        signature_meaning=bindparam("meaning"),
+        signed_sha256=bindparam("sha"),
+        version=_sessions.c.version + 1,
+    )
+)
+_INSERT_ADDENDUM = _insert_statement(AddendumRow.__table__)
+
+
+def sign(conn: Connection, session_id: int, expected_version: int, signer: Signer) -> None:
+    """Sign a draft (or a session recorded before signing existed) as ``signer``: the
+    signature seals a SHA-256 of the content as it stands. Only a practitioner signs."""
+    if not signer.may_sign:
+        raise Refused(
+            f"{signer.name} works as {signer.role} and cannot sign sessions; "
+            "a practitioner reviews and co-signs the draft"
+        )
+    stored = session_query.one(conn, session_id)
+    if stored.signed:
+        raise Refused(f"the session of {stored.data.performed_at:%Y-%m-%d} is already signed")
+    if stored.version != expected_version:
+        raise StaleRecord(
+            f"the session of {stored.data.performed_at:%Y-%m-%d} was changed by someone "
+            "else after you opened it; reload to see their changes, then sign"
+        )
+    meaning = meaning_for(_drafted_role(conn, session_id)).value
+    at = clock.utc_now()
+    sha = session_query.content_sha256(stored)
+    written = conn.execute(
+        _SIGN,
+        {"session_id": session_id, "expected": expected_version, "at": at,
+         "name": signer.name, "account_id": signer.account_id, "role": signer.role,
+         "meaning": meaning, "sha": sha},
+    )  # fmt: skip
+    if written.rowcount != 1:
+        raise StaleRecord("the session was changed or signed by someone else; reload it")
+    audit.append(
+        conn, signer.name, "session", session_id, "sign",
+        {"meaning": meaning, "role": signer.role, "sha256": sha}, patient_id=stored.patient_id,
+    )  # fmt: skip
+
+
+_DRAFTED_ROLE = select(_sessions.c.drafted_role).where(_sessions.c.id == bindparam("sid"))
+
+
+def _drafted_role(conn: Connection, session_id: int) -> str:
+    return str(conn.execute(_DRAFTED_ROLE, {"sid": session_id}).scalar() or "")
+
+
+def add_addendum(
+    conn: Connection,
+    session_id: int,
+    author: Signer,
+    text: str,
+    reason: str,
+    corrections: dict[str, Any] | None = None,
+) -> int:
+    """Write an addendum beside a signed session (the original stays as signed);
+    answers its id. Needs a text and a reason."""
+    problems = []
+    if not text.strip():
+        problems.append(Violation("text", text, "some text", "say what the addendum adds"))
+    if not reason.strip():
+        problems.append(Violation("reason", reason, "a reason", "say why the addendum is written"))
+    if problems:
+        raise InvalidRecord(problems)
+    stored = session_query.one(conn, session_id)
+    if not stored.signed:
+        raise Refused(
+            f"the session of {stored.data.performed_at:%Y-%m-%d} is not signed yet; "
+            "correct the draft itself"
+        )
+    plain_corrections = audit.plain(corrections or {})
+    aid = conn.execute(
+        _INSERT_ADDENDUM,
+        {"session_id": session_id, "written_at": clock.utc_now(), "author": author.name,
+         "author_id": author.account_id, "author_role": author.role, "reason": reason.strip(),
+         "text": text.strip(),
+         "corrections": json.dumps(plain_corrections, ensure_ascii=False, sort_keys=True)},
+    ).inserted_primary_key[0]  # fmt: skip
+    audit.append(
+        conn, author.name, "session", session_id, "addendum",
+        {"addendum": aid, "reason": reason.strip(), "text": text.strip(),
+         "corrections": plain_corrections},
+        patient_id=stored.patient_id,
+    )  # fmt: skip
+    return int(aid)
+
+
 def remove_made_up(conn: Connection, patient_ids: list[int]) -> None:
     """Delete every session of these patients with its rows: only for the demo clinic's
     made-up records (clinical sessions are amended, never deleted)."""
     of = _sessions.c.patient_id.in_(patient_ids)
     ids = select(_sessions.c.id).where(of).scalar_subquery()
-    for table in _CHILD_TABLES.values():
+    for table in (*_CHILD_TABLES.values(), AddendumRow.__table__):
         conn.execute(delete(table).where(table.c.session_id.in_(ids)))
     conn.execute(delete(_sessions).where(of))

@@ -3,21 +3,26 @@ writer (``session_writer``) or the one reader (``session_query``)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from needlelog.domain.accounts import Permission
 from needlelog.domain.protocol import Protocol
 from needlelog.domain.records import Product, SessionData, TreatmentSession
-from needlelog.services import session_query, session_writer
-from needlelog.services.session_query import FLAG_AVOID_OVERRIDDEN, FLAG_SEVERE, LotUse
+from needlelog.domain.signing import Signer
+from needlelog.services import access, clock, session_query, session_writer
+from needlelog.services.session_query import FLAG_AVOID_OVERRIDDEN, FLAG_SEVERE, Draft, LotUse
 from needlelog.services.settings import protocol_in
 from needlelog.store.database import Database
 
 __all__ = [
     "FLAG_AVOID_OVERRIDDEN",
     "FLAG_SEVERE",
+    "Draft",
     "LotUse",
+    "add_addendum",
     "add_in",
     "amend",
     "batch_in",
@@ -32,6 +37,8 @@ __all__ = [
     "recent_lots",
     "record",
     "refresh_summary",
+    "sign",
+    "unsigned_drafts",
 ]
 
 
@@ -43,23 +50,33 @@ def add_in(
     now: datetime | None = None,
     protocol: Protocol | None = None,
     refresh: bool = True,
+    imported_at: datetime | None = None,
 ) -> int:
     """Add a session inside an open transaction (imports and the demo fill); answers its
     id. With ``refresh`` False, call ``refresh_summary`` once the patient's sessions
-    are all written."""
+    are all written. ``imported_at``: brought in by an import that ``actor`` ran."""
     session.flush()  # the statements below must see any change still pending
     conn = session.connection()
     protocol = protocol or protocol_in(conn)
-    return session_writer.write(conn, patient_id, data, actor, now, protocol, refresh=refresh)
+    return session_writer.write(
+        conn, patient_id, data, actor, now, protocol, refresh=refresh, imported_at=imported_at
+    )
 
 
 def batch_in(
-    session: Session, actor: str, now: datetime | None, protocol: Protocol
+    session: Session,
+    actor: str,
+    now: datetime | None,
+    protocol: Protocol,
+    imported_at: datetime | None = None,
 ) -> session_writer.NewSessions:
     """New sessions written together inside an open transaction (imports): ``add`` checks
-    each, ``write_summaries`` writes what is queued and each touched course summary."""
+    each, ``write_summaries`` writes what is queued and each touched course summary.
+    ``imported_at``: every session is a draft brought in by an import ``actor`` ran."""
     session.flush()  # the statements of the batch must see the patients just added
-    return session_writer.NewSessions(session.connection(), actor, now, protocol)
+    return session_writer.NewSessions(
+        session.connection(), actor, now, protocol, imported_at=imported_at
+    )
 
 
 def refresh_summary(session: Session, patient_id: int, protocol: Protocol) -> None:
@@ -69,14 +86,56 @@ def refresh_summary(session: Session, patient_id: int, protocol: Protocol) -> No
 
 
 def record(
-    db: Database, patient_id: int, data: SessionData, actor: str, now: datetime | None = None
+    db: Database,
+    patient_id: int,
+    data: SessionData,
+    actor: str,
+    now: datetime | None = None,
+    drafted_role: str = "",
 ) -> TreatmentSession:
-    """Save a new session; on any problem nothing is written. Answers the session as
-    every read gives it."""
+    """Save a new session as a draft; on any problem nothing is written. Answers the
+    session as every read gives it."""
+    access.require(db, Permission.CLINICAL_WRITE)
+    data = access.as_recorded_by_current(data)
+    account = access.current()
+    if not drafted_role and account is not None:
+        drafted_role = account.role.value  # an assistant's draft is co-signed
     with db.transaction(write=True) as conn:
         protocol = protocol_in(conn)
-        sid = session_writer.write(conn, patient_id, data, actor, now, protocol)
+        sid = session_writer.write(
+            conn, patient_id, data, actor, now, protocol, drafted_role=drafted_role
+        )
         return session_query.one(conn, sid)
+
+
+def sign(db: Database, session_id: int, expected_version: int, signer: Signer) -> TreatmentSession:
+    """Sign a session opened at ``expected_version``; from then on it never changes."""
+    access.require(db, Permission.SIGN_SESSION)
+    with db.transaction(write=True) as conn:
+        session_writer.sign(conn, session_id, expected_version, signer)
+        return session_query.one(conn, session_id)
+
+
+def add_addendum(
+    db: Database,
+    session_id: int,
+    author: Signer,
+    text: str,
+    reason: str,
+    corrections: dict[str, Any] | None = None,
+) -> TreatmentSession:
+    """Write an addendum beside a signed session; answers the session with it."""
+    access.require(db, Permission.CLINICAL_WRITE)
+    with db.transaction(write=True) as conn:
+        session_writer.add_addendum(conn, session_id, author, text, reason, corrections)
+        return session_query.one(conn, session_id)
+
+
+def unsigned_drafts(db: Database, older_than: timedelta = timedelta(days=1)) -> list[Draft]:
+    """The to-do list: drafts left unsigned for longer than ``older_than``."""
+    access.require(db, Permission.CLINICAL_READ)
+    with db.transaction() as conn:
+        return session_query.unsigned_drafts(conn, clock.utc_now() - older_than)
 
 
 def amend(
@@ -90,6 +149,7 @@ def amend(
 ) -> TreatmentSession:
     """Save a correction of a session opened at ``expected_version``; the previous values
     stay in the audit trail, with ``reason`` (why it was amended) in the same event."""
+    access.require(db, Permission.CLINICAL_WRITE)
     with db.transaction(write=True) as conn:
         protocol = protocol_in(conn)
         session_writer.write(
@@ -106,12 +166,14 @@ def amend(
 
 
 def get(db: Database, session_id: int) -> TreatmentSession:
+    access.require(db, Permission.CLINICAL_READ)
     with db.transaction() as conn:
         return session_query.one(conn, session_id)
 
 
 def history(db: Database, patient_id: int, newest_first: bool = True) -> list[TreatmentSession]:
     """All sessions of a patient with their flags (too soon, late, severe reaction)."""
+    access.require(db, Permission.CLINICAL_READ)
     with db.transaction() as conn:
         found = session_query.history(conn, patient_id)
     return found[::-1] if newest_first else found
@@ -119,12 +181,14 @@ def history(db: Database, patient_id: int, newest_first: bool = True) -> list[Tr
 
 def latest(db: Database, patient_id: int) -> TreatmentSession | None:
     """The patient's most recent session, from which a new one is pre-filled."""
+    access.require(db, Permission.CLINICAL_READ)
     with db.transaction() as conn:
         return session_query.latest(conn, patient_id)
 
 
 def on_day(db: Database, patient_id: int, day: date) -> TreatmentSession | None:
     """The patient's session on ``day`` (the last of that day if there were several)."""
+    access.require(db, Permission.CLINICAL_READ)
     with db.transaction() as conn:
         return session_query.on_day(conn, patient_id, day)
 
@@ -132,12 +196,14 @@ def on_day(db: Database, patient_id: int, day: date) -> TreatmentSession | None:
 def lot_uses(db: Database, lot: str) -> list[LotUse]:
     """Every session that used ``lot``, as a product's lot or a device cartridge's lot,
     oldest first (a manufacturer's recall)."""
+    access.require(db, Permission.CLINICAL_READ)
     with db.transaction() as conn:
         return session_query.lot_uses(conn, lot)
 
 
 def known_products(db: Database, limit: int = 200) -> list[Product]:
     """Products with lot and expiry used before, most recently used first."""
+    access.require(db, Permission.CLINICAL_READ)
     with db.transaction() as conn:
         return session_query.known_products(conn, limit)
 
@@ -149,12 +215,14 @@ def recent_lots(db: Database, name: str, limit: int = 8) -> list[Product]:
 
 
 def known_practitioners(db: Database, limit: int = 50) -> list[str]:
+    access.require(db, Permission.CLINICAL_READ)
     with db.transaction() as conn:
         return session_query.known_practitioners(conn, limit)
 
 
 def default_next_due(db: Database, patient_id: int, performed_on: date) -> date:
     """What the form should pre-fill as next due for a new session on ``performed_on``."""
+    access.require(db, Permission.CLINICAL_READ)
     with db.transaction() as conn:
         protocol = protocol_in(conn)
         planned = session_writer.patient_facts(conn, patient_id).planned_sessions

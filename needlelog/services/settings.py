@@ -11,9 +11,10 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
+from needlelog.domain.accounts import Permission
 from needlelog.domain.errors import raise_if_any
 from needlelog.domain.protocol import DEFAULT_PROTOCOL, Protocol, protocol_violations
-from needlelog.services import audit
+from needlelog.services import access, audit
 from needlelog.store.database import Database
 from needlelog.store.models import SettingRow
 
@@ -96,6 +97,7 @@ def get_protocol(db: Database) -> Protocol:
 
 def set_protocol(db: Database, protocol: Protocol, actor: str) -> None:
     """Store the clinic's protocol (audited), or refuse it with every reason."""
+    access.require(db, Permission.CLINIC_SETTINGS)
     raise_if_any(protocol_violations(protocol))
     with db.write() as s:
         _put(s, "protocol", protocol.to_json(), actor)
@@ -109,6 +111,7 @@ def get_clinic(db: Database) -> ClinicInfo:
 
 
 def set_clinic(db: Database, info: ClinicInfo, actor: str) -> None:
+    access.require(db, Permission.CLINIC_SETTINGS)
     with db.write() as s:
         _put(s, "clinic", asdict(info), actor)
 
@@ -120,6 +123,7 @@ def get_aftercare(db: Database) -> str:
 
 
 def set_aftercare(db: Database, text: str, actor: str) -> None:
+    access.require(db, Permission.CLINIC_SETTINGS)
     with db.write() as s:
         _put(s, "aftercare", text.strip(), actor)
 
@@ -133,6 +137,7 @@ def set_clinic_and_aftercare(
 ) -> None:
     """Save the letterhead, the aftercare advice and (when given) the protocol
     together: all, or none. Only what changed is written and audited."""
+    access.require(db, Permission.CLINIC_SETTINGS)
     if protocol is not None:
         raise_if_any(protocol_violations(protocol))
     with db.write() as s:
@@ -153,5 +158,6 @@ def get_value(db: Database, key: str, default: Any = None) -> Any:
 
 
 def set_value(db: Database, key: str, value: Any, actor: str) -> None:
+    access.require(db, Permission.CLINIC_SETTINGS)
     with db.write() as s:
         _put(s, key, value, actor)

@@ -62,6 +62,8 @@ class PatientRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(Integer)
+    # Set when the patient was anonymised after the retention period (birth year only).
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     sessions: Mapped[list[SessionRow]] = relationship(back_populates="patient")
     name_tokens: Mapped[list[NameTokenRow]] = relationship(
@@ -120,6 +122,17 @@ class SessionRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(Integer)
+    # Signing (a domain.signing.Status value; "legacy": stored before signing existed).
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    drafted_role: Mapped[str] = mapped_column(String(20), default="")
+    signed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    signed_by: Mapped[str] = mapped_column(String(200), default="")
+    signer_id: Mapped[int | None] = mapped_column(Integer)
+    signer_role: Mapped[str] = mapped_column(String(20), default="")
+    signature_meaning: Mapped[str] = mapped_column(String(40), default="")
+    signed_sha256: Mapped[str] = mapped_column(String(64), default="")
+    imported_by: Mapped[str] = mapped_column(String(200), default="")
+    imported_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     patient: Mapped[PatientRow] = relationship(back_populates="sessions")
     areas: Mapped[list[TreatedAreaRow]] = relationship(
@@ -133,6 +146,7 @@ class SessionRow(Base):
 
     __table_args__ = (
         Index("ix_treatment_sessions_patient_performed", "patient_id", "performed_at"),
+        Index("ix_treatment_sessions_status_created", "status", "created_at"),
     )
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
@@ -185,8 +199,27 @@ class AssessmentRow(Base):
     score: Mapped[int] = mapped_column(SmallInteger)
 
 
+class AddendumRow(Base):
+    """A correction or note written after a session was signed (never changed)."""
+
+    __tablename__ = "session_addenda"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_sessions.id"), index=True)
+    written_at: Mapped[datetime] = mapped_column(DateTime)
+    author: Mapped[str] = mapped_column(String(200))
+    author_id: Mapped[int | None] = mapped_column(Integer)
+    author_role: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    corrections: Mapped[str] = mapped_column(Text, default="{}")  # JSON {field: value}
+
+
 class AuditEventRow(Base):
-    """Append-only history of every change (never updated, never deleted)."""
+    """Append-only history of every change and every access (never updated, never
+    deleted). Each event holds the hash of the one before it and of its own content:
+    a hash chain that shows any change made outside the app. Identifying content of a
+    patient never enters an event, so forgetting a patient never changes the trail."""
 
     __tablename__ = "audit_events"
 
@@ -197,8 +230,14 @@ class AuditEventRow(Base):
     entity_id: Mapped[int] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(20))
     changes: Mapped[str] = mapped_column(Text)  # JSON: {"field": [old, new]}
+    patient_id: Mapped[int | None] = mapped_column(Integer)  # whose record it concerns
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    hash: Mapped[str] = mapped_column(String(64), default="")
 
-    __table_args__ = (Index("ix_audit_events_entity", "entity", "entity_id"),)
+    __table_args__ = (
+        Index("ix_audit_events_entity", "entity", "entity_id"),
+        Index("ix_audit_events_patient", "patient_id", "id"),
+    )
 
 
 class ContactAttemptRow(Base):
@@ -227,6 +266,28 @@ class SettingRow(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)  # JSON
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AccountRow(Base):
+    """A person who signs in: name (never changed), role and Argon2 password hash.
+
+    Accounts are disabled, never deleted, so every audit event's name and every
+    signature's account id keep pointing at the person who acted."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))  # a domain.accounts.Role value
+    password_hash: Mapped[str] = mapped_column(String(200))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    # Wrong passwords in a row, and until when the account waits (kept in the
+    # database, so closing the app or the command does not reset the wait).
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class PhotoRow(Base):

@@ -108,6 +108,7 @@ class Startup:
     db: Database | None = None  # set as soon as the open succeeds, for disposal at exit
     opening: bool = False  # the open has started
     failed: bool = False  # the records could not be opened; the app exits 1
+    sign_in: list[tuple[str, str]] | None = None  # the accounts to choose from, if any
 
 
 class _FirstPaint(QObject):
@@ -129,11 +130,19 @@ class _FirstPaint(QObject):
 def _load_what_attach_needs() -> None:
     """Import, off the GUI thread, what attaching the window loads next: the services
     the list queries and the feature modules that add their menu entries."""
-    from needlelog.services import check, patients, schedule, sessions, settings  # noqa: F401
+    from needlelog.services import (  # noqa: F401
+        accounts,
+        check,
+        patients,
+        schedule,
+        sessions,
+        settings,
+    )
     from needlelog.ui import (  # noqa: F401
         clinic_settings,
         exchange_menu,
         first_run,
+        login,
         patient_dialog,
         report_actions,
     )
@@ -155,11 +164,15 @@ def start_app(url: str, choices: FirstRunChoices | None = None) -> Startup:
     startup = Startup(window)
 
     def work(_control: TaskControl) -> Database:
+        from needlelog.services import accounts
         from needlelog.store.migrate import open_database
 
         db = open_database(url, backup_dir=config.paths().backups)
         startup.db = db
         _load_what_attach_needs()
+        if accounts.has_accounts(db):
+            startup.sign_in = accounts.signed_in_names(db)
+        window.idle_lock_minutes = accounts.idle_lock_minutes(db)
         return db
 
     def closed() -> bool:
@@ -170,11 +183,24 @@ def start_app(url: str, choices: FirstRunChoices | None = None) -> Startup:
     def done(db: Database) -> None:
         if closed():
             return
+        if startup.sign_in is not None:  # who is working, before any record shows
+            from needlelog.ui.login import LoginDialog
+
+            dialog = LoginDialog(db, startup.sign_in, parent=window)
+            dialog.accepted.connect(lambda: attached(db))
+            dialog.rejected.connect(window.close)
+            dialog.open()
+            return
+        attached(db)
+
+    def attached(db: Database) -> None:
         window.attach(db)
         if choices is not None:
             from needlelog.ui.first_run import apply_in_background
 
             apply_in_background(window, db, choices, on_done=window.reload)
+            if not choices.without_accounts and window.accounts_ui is not None:
+                window.accounts_ui.manage.trigger()  # the first account, as chosen
         check_pages_in_background(window)
 
     def failed(exc: BaseException, trace: str) -> None:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QProgressDialog,
+    QRadioButton,
     QVBoxLayout,
     QWidget,
 )
@@ -61,6 +62,9 @@ class FirstRunChoices:
     clinic_address: str = ""
     clinic_phone: str = ""
     add_demo: bool = False
+    # Only me on this computer: nobody signs in (the window says so). Otherwise the
+    # first account, an administrator, is added as the window opens.
+    without_accounts: bool = True
 
 
 def apply_first_run(db: Database, choices: FirstRunChoices) -> None:
@@ -82,6 +86,10 @@ def apply_first_run(db: Database, choices: FirstRunChoices) -> None:
         set_clinic(db, info, config.current_user())
     if choices.add_demo:
         demo.fill(db, DEMO_PATIENTS, DEMO_SEED)
+    if choices.without_accounts:
+        from needlelog.services import accounts
+
+        accounts.choose_without_accounts(db)
 
 
 def _section(title: str) -> QLabel:
@@ -161,6 +169,15 @@ class FirstRunDialog(QDialog):
         demo_note.setWordWrap(True)
         demo_note.setStyleSheet("color: palette(placeholder-text); margin-left: 24px;")
 
+        # Who works here.
+        self.alone = QRadioButton("Only me, on this computer: work without accounts")
+        self.alone.setObjectName("withoutAccounts")
+        self.alone.setChecked(True)
+        self.shared = QRadioButton(
+            "Several people: each signs in (you add the first account, an administrator, next)"
+        )
+        self.shared.setObjectName("withAccounts")
+
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
         line.setFrameShadow(QFrame.Shadow.Sunken)
@@ -192,6 +209,10 @@ class FirstRunDialog(QDialog):
         layout.addWidget(_section("Try it out"))
         layout.addWidget(self.add_demo)
         layout.addWidget(demo_note)
+        layout.addSpacing(8)
+        layout.addWidget(_section("Who works here"))
+        layout.addWidget(self.alone)
+        layout.addWidget(self.shared)
         layout.addSpacing(6)
         layout.addWidget(line)
         layout.addWidget(buttons)
@@ -208,6 +229,7 @@ class FirstRunDialog(QDialog):
             clinic_address=self.clinic_address.text(),
             clinic_phone=self.clinic_phone.text(),
             add_demo=self.add_demo.isChecked(),
+            without_accounts=self.alone.isChecked(),
         )
 
 

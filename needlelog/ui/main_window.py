@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from needlelog.domain.records import Patient, TreatmentSession
     from needlelog.services.schedule import DueEntry
     from needlelog.store.database import Database
+    from needlelog.ui.login import AccountActions
     from needlelog.ui.patient_dialog import PatientDialog
     from needlelog.ui.session_parts.context import SessionFormContext
 
@@ -170,6 +171,8 @@ class MainWindow(QMainWindow):
         self._opening_form = False
         self._jump_to_first = False  # Enter in the search: go to the first match
         self.features: Features | None = None  # installed once the records are open
+        self.accounts_ui: AccountActions | None = None  # likewise
+        self.idle_lock_minutes = 5  # the clinic's setting, read as the records open
         self._searches = LatestOnly(self)
         self._searches.answered.connect(self._show_search)
         self._searches.failed.connect(self._search_failed)
@@ -307,6 +310,9 @@ class MainWindow(QMainWindow):
         self.file_menu.removeAction(self._quit_separator)
         self.file_menu.removeAction(self.quit_action)
         self.features = install_features(self)
+        from needlelog.ui.login import install_accounts  # who works: status line, lock
+
+        self.accounts_ui = install_accounts(self)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
         self._set_opening(False)
@@ -389,11 +395,23 @@ class MainWindow(QMainWindow):
         self.patient_menu.addAction(self.archive_action)
         self.patient_menu.addSeparator()
         self.patient_menu.addAction(self.new_session_action)
+        self.patient_menu.addSeparator()
+        self.complete_record_action = self.patient_menu.addAction(
+            "Export this patient's complete record…"
+        )
+        self.complete_record_action.triggered.connect(self.export_complete_record)
+        self.access_log_action = self.patient_menu.addAction("Access log…")
+        self.access_log_action.triggered.connect(self.show_access_log)
+        self.anonymise_action = self.patient_menu.addAction("Anonymise…")
+        self.anonymise_action.triggered.connect(self.anonymise_patient)
         self.view_menu = bar.addMenu("&View")
         self.view_menu.addAction(self.find_action)
         self.view_menu.addSeparator()
         self.view_menu.addAction(self.show_all_action)
         self.view_menu.addAction(self.show_due_action)
+        self.view_menu.addSeparator()
+        self.drafts_action = self.view_menu.addAction("Sessions to &sign…")
+        self.drafts_action.triggered.connect(self.show_drafts)
         self.help_menu = bar.addMenu("&Help")
 
         self.toolbar = QToolBar("Main toolbar")
@@ -712,6 +730,38 @@ class MainWindow(QMainWindow):
         )
 
     # --- sessions (the form lives in its own module) ------------------------
+    def export_complete_record(self) -> None:
+        """A subject access request: report, record and photos in one folder."""
+        from needlelog.ui import patient_rights
+
+        if self._current is not None:
+            patient_rights.export_complete_record(self, self.db, self._current)
+
+    def show_access_log(self) -> None:
+        """Who opened, printed, exported or backed up this record (an administrator)."""
+        from needlelog.ui.patient_rights import AccessLogDialog
+
+        if self._current is None:
+            return
+        dialog = AccessLogDialog(self.db, self._current, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def anonymise_patient(self) -> None:
+        """Once the retention period has run (refused with its date before)."""
+        from needlelog.ui import patient_rights
+
+        if self._current is not None:
+            patient_rights.anonymise(self, self.db, self._current, self.reload)
+
+    def show_drafts(self) -> None:
+        """The to-do list: drafts left unsigned for more than a day."""
+        from needlelog.ui.drafts_dialog import DraftsDialog
+
+        dialog = DraftsDialog(self.db, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
     def new_session(self) -> None:
         patient = self._current
         if patient is None or patient.archived:
@@ -722,6 +772,9 @@ class MainWindow(QMainWindow):
         """Open a session to amend it; a past session first asks why (kept in the audit
         trail with the amendment)."""
         if self._current is None:
+            return
+        if session.signed:  # read only: corrections are addenda, no reason asked here
+            self._open_session_form(self._current, session)
             return
         reason = self.ask_amend_reason(session)
         if reason is None:

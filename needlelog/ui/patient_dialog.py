@@ -28,12 +28,13 @@ from PySide6.QtWidgets import (
 )
 
 from needlelog import config
+from needlelog.domain.accounts import Permission
 from needlelog.domain.codes import FITZPATRICK_NUMERALS, Sex
 from needlelog.domain.contraindications import Contraindication, Severity
 from needlelog.domain.errors import InvalidRecord, Violation
 from needlelog.domain.records import Patient, PatientData
 from needlelog.domain.search import parse_date
-from needlelog.services import clock, patients
+from needlelog.services import access, clock, patients
 from needlelog.services.errors import NotFound, StaleRecord
 from needlelog.store.database import Database
 from needlelog.store.errors import StoreError
@@ -194,6 +195,16 @@ class PatientDialog(QDialog):
         layout.addWidget(self.general_error)
         layout.addWidget(self.waiting_note)
         layout.addWidget(self.buttons)
+
+        # Reception registers patients and keeps their contact details; the clinical
+        # fields stay as they are, unseen (the patient service refuses changing them).
+        account = access.current()
+        self.clinical = account is None or account.may(Permission.CLINICAL_READ)
+        if not self.clinical:
+            screening.hide()
+            notes_label.hide()
+            self.notes.parentWidget().hide()
+            contact.setRowVisible(self.fitzpatrick.parentWidget(), False)
 
         if patient is not None:
             self._load(patient.data)

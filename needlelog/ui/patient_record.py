@@ -51,14 +51,18 @@ EMPTY_HINT = "Choose a patient from the list, or add one with New patient (Ctrl+
 
 
 def _read_record(
-    db: Database, patient: Patient
+    db: Database, patient: Patient, clinical: bool = True
 ) -> tuple[Patient, CourseStatus, list[TreatmentSession]]:
-    """What the record shows beyond the list's row (runs on a worker thread)."""
-    from needlelog.services import patients, schedule, sessions
+    """What the record shows beyond the list's row (runs on a worker thread); without
+    ``clinical`` (reception) no session is read at all. The opening is logged."""
+    from needlelog import config
+    from needlelog.services import disclosures, patients, schedule, sessions
 
     patient = patients.get(db, patient.id)  # as stored now: another PC may have changed it
     status = schedule.patient_status(patient, db)
-    return patient, status, sessions.history(db, patient.id, newest_first=True)
+    history = sessions.history(db, patient.id, newest_first=True) if clinical else []
+    disclosures.log(db, config.current_user(), disclosures.OPEN, patient.id, "patient record")
+    return patient, status, history
 
 
 def flag_words(session: TreatmentSession) -> list[str]:
@@ -96,12 +100,37 @@ def details_html(session: TreatmentSession, latest: bool = True) -> str:
     title = "Latest session" if latest else "Chosen session"
     lines = [
         f"<b>{title}: {fmt.day(d.performed_at)}</b> · {escape(d.practitioner)}",
+        f"<b>Record:</b> {escape(signature_words(session))}",
         f"<b>Areas:</b> {areas or '—'}",
         f"<b>Serums:</b> {products or '—'}",
     ]
     if reactions:
         lines.append(f"<b>Reactions:</b> {reactions}")
+    if session.imported is not None:
+        lines.append(
+            f"<b>Imported</b> by {escape(session.imported.by)} on {fmt.day(session.imported.at)}"
+        )
+    for add in session.addenda:
+        corrected = "; ".join(
+            escape(str(v)) if k == "corrected values" else f"{escape(k)}: {escape(str(v))}"
+            for k, v in add.corrections.items()
+        )
+        lines.append(
+            f"<div style='margin-top:4px; padding:3px 6px; background:#fff8e1; "
+            f"border-left:3px solid #c98a00;'><b>{escape(add.heading)}</b><br/>"
+            f"<i>Reason:</i> {escape(add.reason)}<br/>{escape(add.text)}"
+            + (f"<br/><i>Corrected values:</i> {corrected}" if corrected else "")
+            + "</div>"
+        )
     return "<br/>".join(lines)
+
+
+def signature_words(session: TreatmentSession) -> str:
+    """The session's standing as a record: signed (by whom, meaning, when), a draft, or
+    recorded before signing existed."""
+    if session.signature is not None:
+        return session.signature.line
+    return session.status.label
 
 
 class HistoryModel(HeaderedTableModel):
@@ -212,7 +241,11 @@ class HistoryModel(HeaderedTableModel):
     def _display(self, session: TreatmentSession, column: int) -> str:
         data = session.data
         if column == self.DATE:
-            return f"{fmt.day(data.performed_at)}\n{data.practitioner}"
+            mark = "signed" if session.signed else session.status.label.lower()
+            if session.addenda:
+                n = len(session.addenda)
+                mark += f" · {n} addend{'um' if n == 1 else 'a'}"
+            return f"{fmt.day(data.performed_at)}\n{data.practitioner}\n{mark}"
         if column == self.AREAS:
             return fmt.areas(data)
         if column == self.RANGE:
@@ -245,6 +278,10 @@ class PatientRecordView(QWidget):
     def __init__(self, db: Database | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.db = db  # None until the window is attached; no patient is shown before
+        # False for an account that may not see clinical details (reception): the
+        # record shows who the patient is, how to reach them and when they are due.
+        self.clinical = True
+        self.may_record = True  # False: no New session, no Restart course (not a recorder)
         self.patient: Patient | None = None
         self.status: CourseStatus | None = None
         self._records = LatestOnly(self)
@@ -307,7 +344,7 @@ class PatientRecordView(QWidget):
         profile.addStretch(1)
 
         self.chart = ProgressChart()
-        chart_frame = QFrame()
+        chart_frame = self.chart_frame = QFrame()
         chart_frame.setFrameShape(QFrame.Shape.StyledPanel)
         chart_box = QVBoxLayout(chart_frame)
         chart_title = QLabel("Progress")
@@ -340,7 +377,9 @@ class PatientRecordView(QWidget):
         self.history.activated.connect(self._open_session)
         self.history.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.history.customContextMenuRequested.connect(self._history_menu_at)
-        history_title = QLabel("Session history (newest first, double-click to amend)")
+        history_title = self.history_title = QLabel(
+            "Session history (newest first, double-click to amend)"
+        )
         history_title.setStyleSheet("font-weight:600;")
         # The latest (or the chosen) session in full, wrapped to the pane's width: its
         # areas, depths and serums read at any window size, with no column to widen.
@@ -440,6 +479,24 @@ class PatientRecordView(QWidget):
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         menu.popup(self.history.viewport().mapToGlobal(point))
 
+    def set_clinical(self, clinical: bool) -> None:
+        """Show or hide everything clinical: contraindications, notes, Fitzpatrick type,
+        the progress chart, the session history and details, New session."""
+        self.clinical = clinical
+        for widget in (
+            self.chart_frame,
+            self.history_title,
+            self.history,
+            self.new_session_button,
+        ):
+            widget.setVisible(clinical)
+        if not clinical:
+            self.session_details.hide()
+            self.contraindications_label.hide()
+            self.notes_label.hide()
+            self.saved_offer.hide()
+            self.history_model.set_sessions([])
+
     def show_patient(self, patient: Patient | None) -> None:
         """Show ``patient`` at once from what the list knows; the course status and the
         history are read off the GUI thread and follow (only the latest choice's)."""
@@ -468,7 +525,8 @@ class PatientRecordView(QWidget):
         self._fill_profile(patient)
         self.new_session_button.setEnabled(not patient.archived)
         db = self.db
-        self._records.request(lambda: _read_record(db, patient))
+        clinical = self.clinical
+        self._records.request(lambda: _read_record(db, patient, clinical))
 
     @property
     def loading(self) -> bool:
@@ -514,12 +572,17 @@ class PatientRecordView(QWidget):
         name = data.full_name
         self.name_label.setText(f"{name}  (archived)" if patient.archived else name)
         parts = [f"Record {data.record_no}"]
-        if data.date_of_birth:
+        if patient.anonymised_at is not None:  # the birth year is all that is kept
+            born = f"born {data.date_of_birth.year}" if data.date_of_birth else ""
+            parts.append(
+                f"anonymised on {fmt.day(patient.anonymised_at)}" + (f" · {born}" if born else "")
+            )
+        elif data.date_of_birth:
             years = fmt.age(data.date_of_birth, clock.today())
             parts.append(f"born {fmt.day(data.date_of_birth)} ({years} years)")
         if fmt.sex(data.sex):
             parts.append(fmt.sex(data.sex))
-        if data.fitzpatrick:
+        if data.fitzpatrick and self.clinical:
             parts.append(f"Fitzpatrick {fmt.fitzpatrick(data.fitzpatrick)}")
         contact = [x for x in (data.phone, data.email) if x]
         text = " · ".join(parts)
@@ -538,8 +601,9 @@ class PatientRecordView(QWidget):
             self.contraindications_label.setText(
                 '<span style="color:#2e6b36;">No known contraindications</span>'
             )
-        self.notes_label.setText(data.notes)
-        self.notes_label.setVisible(bool(data.notes))
+        self.notes_label.setText(data.notes if self.clinical else "")
+        self.notes_label.setVisible(bool(data.notes) and self.clinical)
+        self.contraindications_label.setVisible(self.clinical)
 
     def _fill_status(self, status: CourseStatus, patient: Patient) -> None:
         text = fmt.status_text(status)
@@ -562,7 +626,7 @@ class PatientRecordView(QWidget):
         self.status_label.setStyleSheet(style)
         self.status_label.setText(text)
         self.restart_button.setVisible(
-            status.state is CourseState.INTERRUPTED and not patient.archived
+            status.state is CourseState.INTERRUPTED and not patient.archived and self.may_record
         )
 
     def _size_history(self) -> None:

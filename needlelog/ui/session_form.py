@@ -17,9 +17,10 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QLayout, QVBoxLayout, QWidget
 
 from needlelog import config
+from needlelog.domain.accounts import Permission
 from needlelog.domain.errors import InvalidRecord
 from needlelog.domain.records import SessionData, TreatmentSession
-from needlelog.services import sessions
+from needlelog.services import access, sessions
 from needlelog.services.errors import NotFound
 from needlelog.store.database import Database
 from needlelog.store.errors import StoreError
@@ -131,7 +132,8 @@ class SessionForm(QDialog):
         self.setMinimumSize(MINIMUM_SIZE)
         root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(0)
-        root.addWidget(SessionHeader(self._patient, self._session is not None, self._previous))
+        self.header = SessionHeader(self._patient, self._session is not None, self._previous)
+        root.addWidget(self.header)
         self.banner = ErrorBanner()
         self.banner.reload_button.clicked.connect(self.reload)
         root.addWidget(self.banner)
@@ -146,10 +148,109 @@ class SessionForm(QDialog):
         for index in range(len(self.sections)):
             jump = QShortcut(QKeySequence(f"Alt+{index + 1}"), self)
             jump.activated.connect(lambda i=index: self.page.go_to(i))
+        self.footer.sign_button.clicked.connect(self.sign)
+        self.footer.addendum_button.clicked.connect(self.add_addendum)
         self._fill(context.default_due)
         self._baseline = self.collect()
+        self._show_standing()
         # The first field of a session is the screening; start the keyboard there.
         QTimer.singleShot(0, self, self.page.focus_first)
+
+    # ---- signing ----------------------------------------------------------
+
+    @property
+    def locked(self) -> bool:
+        """A signed session: shown read only, corrected only by an addendum."""
+        return self._session is not None and self._session.signed
+
+    def _show_standing(self) -> None:
+        session = self._session
+        if session is None:
+            return
+        if session.signature is not None:
+            self.header.title.setText(f"Signed session (read only)  ·  {self._patient.full_name}")
+            self.page.scroll.widget().setEnabled(False)
+            self.footer.show_signed(session.signature.line)
+        else:
+            self.footer.sign_button.show()
+            self.footer.sign_button.setEnabled(self._may_sign())
+
+    def _may_sign(self) -> bool:
+        """Whether the one working now may sign (read from the process, not the database:
+        no wait on the GUI thread); the services refuse anyway."""
+        account = access.current()
+        if account is None or account.may(Permission.SIGN_SESSION):
+            return True
+        self.footer.sign_button.setToolTip(
+            f"{account.display_name or account.name} works as {account.role.value}: "
+            "a practitioner reviews and co-signs this draft"
+        )
+        return False
+
+    def sign(self) -> None:
+        """Sign the session as stored (asked first); refused while edits are unsaved."""
+        from PySide6.QtWidgets import QMessageBox
+
+        from needlelog.ui.signer import current_signer
+
+        session = self._session
+        if session is None or session.signed or self._saves.running:
+            return
+        if self.is_dirty():
+            self.banner.say("Save your changes first: a signature seals the session as stored.")
+            return
+        signer = current_signer(session)
+        answer = QMessageBox.question(
+            self,
+            "Sign the session",
+            f"Sign the session of {fmt.day(session.data.performed_at)} as {signer.name} "
+            f"({signer.role})?\nOnce signed it cannot be changed; corrections are addenda.",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        db = self._db
+
+        def work(_control: TaskControl) -> TreatmentSession:
+            return sessions.sign(db, session.id, session.version, signer)
+
+        self.footer.sign_button.setEnabled(False)
+        self._saves.start(work, self._signed, self._save_refused)
+
+    def _signed(self, stored: TreatmentSession) -> None:
+        self._session = stored
+        self._show_standing()
+        self.saved.emit(stored)
+
+    def add_addendum(self) -> None:
+        """Write an addendum beside the signed session (off the GUI thread)."""
+        from needlelog.ui.session_parts.addendum import AddendumDialog
+        from needlelog.ui.signer import current_signer
+
+        session = self._session
+        if session is None or not session.signed or self._saves.running:
+            return
+        dialog = AddendumDialog(fmt.day(session.data.performed_at), self)
+        self._addendum_dialog = dialog
+        dialog.accepted.connect(
+            lambda: self._write_addendum(dialog.values(), current_signer(session))
+        )
+        dialog.open()
+
+    def _write_addendum(self, values: tuple[str, str, dict[str, str]], author: object) -> None:
+        session, db = self._session, self._db
+        assert session is not None
+        text, reason, corrections = values
+
+        def work(_control: TaskControl) -> TreatmentSession:
+            return sessions.add_addendum(db, session.id, author, text, reason, corrections)  # type: ignore[arg-type]
+
+        self._saves.start(work, self._addendum_written, self._save_refused)
+
+    def _addendum_written(self, stored: TreatmentSession) -> None:
+        self._session = stored
+        self.banner.clear()
+        self.saved.emit(stored)
+        self.accept()
 
     # ---- filling and keeping the sections in step ---------------------------
 
@@ -225,6 +326,12 @@ class SessionForm(QDialog):
         by its field. The form keeps every entry until the save has landed."""
         if self._saves.running:
             return  # one save at a time: Ctrl+S pressed again while waiting
+        if self.locked:
+            self.banner.say(
+                "Not saved: this session is signed and cannot be changed. "
+                "Use “Add addendum…” to correct it."
+            )
+            return
         if not self.footer.save_button.isEnabled():
             # Ctrl+S while screening blocks saving: show where the answer is missing.
             unconfirmed = self.products.unconfirmed()
@@ -256,7 +363,9 @@ class SessionForm(QDialog):
         self.scroll.widget().setEnabled(False)
 
     def _save_ended(self) -> None:
-        self.scroll.widget().setEnabled(True)
+        self.scroll.widget().setEnabled(not self.locked)
+        if not self.locked:
+            self.footer.sign_button.setEnabled(self._may_sign())
         self._judge_screening()  # the Save button and the footer note as they were
 
     def _save_landed(self, stored: TreatmentSession) -> None:

@@ -36,6 +36,7 @@ from needlelog.store.migrate import open_database
 from tests.cli_runner import ROOT, run_cli
 from tests.exchange.records import fill_rich, snapshot
 from tests.factories import make_patient
+from tests.snapshots import dump
 
 PASSPHRASE = "copper violin harbour seventeen"
 AGE = shutil.which("age")
@@ -44,6 +45,11 @@ needs_age = pytest.mark.skipif(
     AGE is None or AGE_KEYGEN is None,
     reason="the age command-line tool (Debian package age) is not installed",
 )
+
+
+def _records(db: Database) -> dict[str, list[tuple[object, ...]]]:
+    """Every table but the audit trail (where reading and backing up are logged)."""
+    return {k: v for k, v in dump(db).items() if k != "audit_events"}
 
 
 def _sha(path: Path) -> str:
@@ -263,7 +269,7 @@ def test_without_a_terminal_or_the_variable_backup_is_plain_and_says_so(
 ) -> None:
     """The documented `backup --out FILE` keeps working in a script, with a warning each time."""
     _filled(db)
-    before = _sha(db_path)
+    before = _records(db)
     out = tmp_path / "b.zip"
     done = run_cli("--db", str(db_path), "backup", "--out", str(out))
     assert done.returncode == 0, done.stderr
@@ -276,7 +282,10 @@ def test_without_a_terminal_or_the_variable_backup_is_plain_and_says_so(
     assert not encryption.is_encrypted(out)
     with zipfile.ZipFile(out) as zf:
         assert zf.namelist() == ["manifest.json", "needlelog.sqlite3"]
-    assert _sha(db_path) == before
+    # No record changed; the access log gained the backup (who, when, where to).
+    assert _records(db) == before
+    last = dump(db)["audit_events"][-1]
+    assert last[3:6] == ("access", 0, "backup") and str(out) in last[6]
     quiet = run_cli("--db", str(db_path), "backup", "--no-encrypt", "--out", str(out))
     assert (quiet.returncode, quiet.stderr) == (0, "")
     out.unlink()

@@ -75,7 +75,10 @@ def test_history_is_newest_first_with_areas_depths_and_serums(
         "9 Feb 2026",
         "5 Jan 2026",
     ]
-    assert _cell(model, 0, HistoryModel.DATE).endswith("Dr. Amelia Hart")
+    assert _cell(model, 0, HistoryModel.DATE).split("\n")[1:] == [
+        "Dr. Amelia Hart",
+        "draft (not signed)",
+    ]
     assert _cell(model, 0, HistoryModel.AREAS) == "Cheek (left) 0.75\nForehead 0.50"
     assert _cell(model, 0, HistoryModel.RANGE) == "0.50–0.75 mm"
     assert _cell(model, 0, HistoryModel.SERUMS) == "Vitamin C serum (lot VC2291)"

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from needlelog.domain.errors import InvalidRecord
-from needlelog.services.errors import StaleRecord
+from needlelog.services.errors import Refused, StaleRecord
 from needlelog.store.errors import StoreError
 from needlelog.ui.form_widgets import FieldError, sentence
 
@@ -70,6 +70,8 @@ class ErrorBanner(QWidget):
                 "stored session.",
                 reload=True,
             )
+        elif isinstance(exc, Refused):
+            self.say(f"Not saved: {sentence(str(exc))}")
         elif isinstance(exc, StoreError):
             # Busy, read-only or full: the edits stay in the form so nothing typed is lost.
             self.say(f"Not saved: {sentence(str(exc))} Your entries are still here.")

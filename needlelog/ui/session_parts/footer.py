@@ -1,4 +1,5 @@
-"""The foot of the session form: why saving is blocked or waiting, Cancel and Save."""
+"""The foot of the session form: why saving is blocked or waiting, Cancel and Save;
+Sign for a stored draft, Add addendum… for a signed session."""
 
 from __future__ import annotations
 
@@ -20,7 +21,16 @@ class FormFooter(QFrame):
         self.save_button = QPushButton("Save session")
         self.save_button.setAutoDefault(False)
         self.save_button.setToolTip("Save (Ctrl+S)")
+        self.sign_button = QPushButton("Sign…")
+        self.sign_button.setAutoDefault(False)
+        self.sign_button.setToolTip("Sign the session as stored: from then on it cannot change")
+        self.sign_button.hide()
+        self.addendum_button = QPushButton("Add addendum…")
+        self.addendum_button.setAutoDefault(False)
+        self.addendum_button.hide()
         layout.addWidget(self.cancel_button)
+        layout.addWidget(self.sign_button)
+        layout.addWidget(self.addendum_button)
         layout.addWidget(self.save_button)
 
     def show_blocked(self, reasons: list[str]) -> None:
@@ -28,6 +38,17 @@ class FormFooter(QFrame):
         self.note.setStyleSheet("")
         self.note.setText("Saving is blocked: " + " ".join(reasons) if reasons else "")
         self.cancel_button.setEnabled(True)
+
+    def show_signed(self, line: str) -> None:
+        """The session is signed: read only, corrections are addenda."""
+        self.note.setStyleSheet("color: #1d4f2a;")
+        self.note.setText(
+            f"{line}. A signed session cannot be changed; a correction is an addendum."
+        )
+        self.save_button.hide()
+        self.sign_button.hide()
+        self.addendum_button.show()
+        self.cancel_button.setText("Close")
 
     def show_waiting(self, text: str) -> None:
         """A save is waiting (not an error: grey, not red); it ends with the save."""

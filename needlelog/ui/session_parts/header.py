@@ -58,7 +58,7 @@ class SessionHeader(QFrame):
         layout.setSpacing(2)
         data = patient.data
         verb = "Correct session" if correcting else "New session"
-        name = QLabel(f"{verb}  ·  {data.full_name}")
+        self.title = name = QLabel(f"{verb}  ·  {data.full_name}")
         name.setObjectName("patientName")
         layout.addWidget(name)
         facts = [f"Record {data.record_no}"]

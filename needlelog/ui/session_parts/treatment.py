@@ -23,6 +23,7 @@ from needlelog import config
 from needlelog.domain.codes import Area, Indication
 from needlelog.domain.protocol import Protocol, ranges_text
 from needlelog.domain.records import SessionData, TreatedArea
+from needlelog.services import access
 from needlelog.ui.face_map import FaceMapWidget
 from needlelog.ui.form_widgets import DATE_FORMAT, DATE_LOCALE, FieldError, OptionalSpinBox
 from needlelog.ui.session_parts.section import FormSection, row_label, subheading
@@ -66,6 +67,15 @@ class TreatmentSection(FormSection):
         self.practitioner.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.practitioner.addItems(practitioners)
         self.practitioner.setAccessibleName("Practitioner")
+        # With accounts, the session's practitioner is whoever is signed in: shown,
+        # never typed, never carried over from the last save.
+        self._signed_in = access.current()
+        if self._signed_in is not None:
+            self.practitioner.clear()
+            self.practitioner.setEditable(False)
+            self.practitioner.addItem(self._signed_in.display_name)
+            self.practitioner.setEnabled(False)
+            self.practitioner.setToolTip("The signed-in account records this session")
         grid.addWidget(self.practitioner, 0, 3)
         grid.addWidget(self.error("performed_at"), 1, 1)
         grid.addWidget(self.error("practitioner"), 1, 3)
@@ -193,7 +203,10 @@ class TreatmentSection(FormSection):
         return self.performed_at.dateTime().toPython()
 
     def _carry(self, data: SessionData, whole: bool) -> None:
-        self.practitioner.setEditText(data.practitioner)
+        if self._signed_in is None:
+            self.practitioner.setEditText(data.practitioner)
+        elif whole:  # an existing session: who performed it stays as recorded
+            self.practitioner.setItemText(0, data.practitioner)
         for indication, check in self.indication_boxes.items():
             check.setChecked(indication in data.indications)
         self.device.setText(data.device)
@@ -217,9 +230,9 @@ class TreatmentSection(FormSection):
         """Courses repeat: what was done last time, by the same hands, starting now."""
         if previous is not None:
             self._carry(previous, whole=False)
-        elif self._practitioners:
+        elif self._practitioners and self._signed_in is None:
             self.practitioner.setCurrentIndex(0)
-        else:
+        elif self._signed_in is None:
             self.practitioner.setEditText(config.current_user())
         self.performed_at.setDateTime(_qdatetime(datetime.now().replace(second=0, microsecond=0)))
 
