@@ -385,3 +385,30 @@ def test_change_my_password_in_the_window(qtbot: QtBot, db: Database, clinic: Pa
         dialog._submit()
     accounts.sign_out()
     assert accounts.sign_in(db, "sam", "brand new 99").name == "sam"
+
+
+def test_the_first_account_ends_working_without_accounts(
+    qtbot: QtBot, db: Database, make_window: Callable[[Database], MainWindow]
+) -> None:
+    from needlelog.ui.users_dialog import AddAccountDialog
+
+    accounts.choose_without_accounts(db)
+    window = make_window(db)
+    ui = window.accounts_ui
+    assert ui is not None and ui.who.text() == WITHOUT_ACCOUNTS_TEXT
+    ui.manage.trigger()
+    qtbot.waitUntil(
+        lambda: any(
+            isinstance(w, AddAccountDialog) and w.isVisible()
+            for w in QApplication.topLevelWidgets()
+        )
+    )
+    dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, AddAccountDialog))
+    assert [dialog.role.itemData(i) for i in range(dialog.role.count())] == ["administrator"]
+    dialog.name.setText("ada")
+    dialog.display.setText("Ada Admin")
+    dialog.password.setText(PASSWORD)
+    dialog.again.setText(PASSWORD)
+    dialog._submit()
+    qtbot.waitUntil(lambda: ui.who.text() == "Signed in: Ada Admin (administrator)")
+    assert ui.lock is not None and not accounts.works_without_accounts(db)
