@@ -94,6 +94,8 @@ def escape(text: str) -> str:
 
 
 def unescape(text: str) -> str:
+    if "\\" not in text:  # most cells: nothing to undo
+        return text
     out: list[str] = []
     chars = iter(text)
     for ch in chars:
@@ -103,6 +105,8 @@ def unescape(text: str) -> str:
 
 def split_escaped(text: str, sep: str) -> list[str]:
     """Split on ``sep`` where it is not escaped; parts keep their escapes."""
+    if "\\" not in text:  # most cells: a plain split
+        return text.split(sep)
     parts: list[str] = []
     current: list[str] = []
     chars = iter(text)

@@ -174,6 +174,10 @@ def _session_key(patient_id: int, data: SessionData) -> tuple:
     return (patient_id, data.performed_at, areas)
 
 
+# Sessions are written in batches of this many (one statement per table each).
+_WRITE_EVERY = 1000
+
+
 class _DryRun(Exception):
     pass
 
@@ -241,6 +245,7 @@ def _load_in(
     ids: dict[str, int] = {}
     seen_rows: dict[str, int] = {}
     to_archive: list[int] = []
+    added_now: set[int] = set()
     done = 0
 
     def tick() -> None:
@@ -300,13 +305,14 @@ def _load_in(
             problems += _problems(patients_file, row.row_number, exc, session=False)
             refused.add(record_no)
             continue
-        ids[record_no] = added.id
+        ids[record_no] = added
+        added_now.add(added)  # no stored sessions to compare its sessions with
         result.patients_added += 1
         if row.archived:
-            to_archive.append(added.id)
+            to_archive.append(added)
 
     keys: dict[tuple, tuple[int, SessionData]] = {}
-    touched: set[int] = set()
+    batch = sessions.batch_in(s, actor, now, protocol)
     for srow in session_rows:
         tick()
         problems += srow.problems
@@ -339,7 +345,11 @@ def _load_in(
             continue
         key = _session_key(patient_id, srow.data)
         earlier = keys.get(key)
-        stored = None if earlier is not None else _stored_duplicate(s, key, protocol)
+        stored = (
+            None
+            if earlier is not None or patient_id in added_now
+            else _stored_duplicate(s, key, protocol)
+        )
         if earlier is not None or stored is not None:
             result.sessions_skipped += 1
             other = earlier[1] if earlier is not None else stored.data  # type: ignore[union-attr]
@@ -354,21 +364,19 @@ def _load_in(
             continue
         keys[key] = (srow.row_number, srow.data)
         try:
-            sessions.add_in(
-                s, patient_id, srow.data, actor, now=now, protocol=protocol, refresh=False
-            )
+            batch.add(patient_id, srow.data)
         except InvalidRecord as exc:
             problems += _problems(sessions_file, srow.row_number, exc, session=True)
             continue
-        touched.add(patient_id)
+        if len(batch) >= _WRITE_EVERY:
+            batch.flush()
         result.sessions_added += 1
 
     if problems:
         return problems
     if progress is not None:  # last chance to cancel: the transaction is still open
         progress(done, total)
-    for patient_id in touched:
-        sessions.refresh_summary(s, patient_id, protocol)
+    batch.write_summaries()
     for patient_id in to_archive:
         patients.set_archived_in(s, patient_id, True, actor)
     return problems

@@ -17,21 +17,17 @@ _SCALARS = frozenset((str, int, float, bool, type(None)))
 
 
 def _plain(value: Any) -> Any:
+    """``value`` as plain JSON values, as the audit trail stores it."""
     if type(value) in _SCALARS:  # most values, and never an Enum: no need to look further
         return value
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, Decimal):
-        return str(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
-    if hasattr(value, "__dataclass_fields__"):
-        return {k: _plain(getattr(value, k)) for k in value.__dataclass_fields__}
-    return value
+    try:
+        return _plain(_json_default(value))
+    except TypeError:
+        return value
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
@@ -42,6 +38,33 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
         if old != new:
             out[key] = [old, new]
     return out
+
+
+def created(after: dict[str, Any]) -> dict[str, list[Any]]:
+    """What ``diff({}, after)`` answers, for a new record: every field with a value.
+    Values are left as they are; ``append`` writes them as plain JSON."""
+    return {key: [None, value] for key, value in after.items() if value is not None}
+
+
+def _json_default(value: Any) -> Any:
+    """One step towards plain JSON for a value the encoder cannot write itself (it
+    writes str and int enums, lists, tuples and dicts on its own)."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: getattr(value, k) for k in value.__dataclass_fields__}
+    raise TypeError(f"{type(value).__name__} is not written to the audit trail")
+
+
+def _as_json(changes: dict[str, Any]) -> str:
+    try:
+        return json.dumps(changes, ensure_ascii=False, sort_keys=True, default=_json_default)
+    except TypeError:  # keys the encoder does not take: the slow, general way
+        return json.dumps(_plain(changes), ensure_ascii=False, sort_keys=True)
 
 
 _INSERT = insert(AuditEventRow.__table__).values(
@@ -68,8 +91,34 @@ def append(
             "entity": entity,
             "entity_id": entity_id,
             "action": action,
-            "changes": json.dumps(_plain(changes), ensure_ascii=False, sort_keys=True),
+            "changes": _as_json(changes),
         },
+    )
+
+
+def append_many(
+    conn: Connection,
+    actor: str,
+    events: list[tuple[str, int, str, dict[str, Any]]],
+    at: datetime | None = None,
+) -> None:
+    """Append several events (entity, entity_id, action, changes) in one statement."""
+    if not events:
+        return
+    when = (at or datetime.now(UTC)).replace(tzinfo=None)
+    conn.execute(
+        _INSERT,
+        [
+            {
+                "at": when,
+                "actor": actor,
+                "entity": entity,
+                "entity_id": entity_id,
+                "action": action,
+                "changes": _as_json(changes),
+            }
+            for entity, entity_id, action, changes in events
+        ],
     )
 
 

@@ -65,14 +65,12 @@ def fill(
         with db.write() as s:
             protocol = protocol_in(s)
             for demo in batch[offset : offset + chunk]:
-                row = patients.add_in(s, demo.data, actor, today)
+                pid = patients.add_in(s, demo.data, actor, today)
                 for data in demo.sessions:
-                    sessions.add_in(
-                        s, row.id, data, actor, now=now, protocol=protocol, refresh=False
-                    )
+                    sessions.add_in(s, pid, data, actor, now=now, protocol=protocol, refresh=False)
                     made_sessions += 1
                 if demo.sessions:
-                    sessions.refresh_summary(s, row.id, protocol)
+                    sessions.refresh_summary(s, pid, protocol)
         if progress is not None:
             progress(min(offset + chunk, len(batch)), len(batch))
     return DemoResult(len(batch), made_sessions)

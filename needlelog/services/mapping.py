@@ -57,11 +57,17 @@ PATIENT_FIELDS = (
 )  # fmt: skip
 
 
+def patient_values(data: PatientData) -> dict[str, Any]:
+    """A patient's values as the columns of its row."""
+    values = {name: getattr(data, name) for name in PATIENT_FIELDS}
+    values["sex"] = data.sex.value if data.sex else None
+    values["contraindications"] = join_codes(data.contraindications)
+    return values
+
+
 def patient_to_row(data: PatientData, row: PatientRow) -> None:
-    for name in PATIENT_FIELDS:
-        setattr(row, name, getattr(data, name))
-    row.sex = data.sex.value if data.sex else None
-    row.contraindications = join_codes(data.contraindications)
+    for name, value in patient_values(data).items():
+        setattr(row, name, value)
 
 
 def patient_data(row: Mapping[str, Any]) -> PatientData:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     delete,
     exists,
     func,
+    insert,
     intersect,
     or_,
     select,
@@ -31,7 +32,7 @@ from needlelog.domain.search import PatientQuery, name_words, parse_query
 from needlelog.domain.validation import check_patient
 from needlelog.services import access, audit, clock, patient_query
 from needlelog.services.errors import NotFound, StaleRecord
-from needlelog.services.mapping import as_dict, patient_to_row
+from needlelog.services.mapping import as_dict, patient_to_row, patient_values
 from needlelog.store.database import Database
 from needlelog.store.models import NameTokenRow, PatientRow
 
@@ -67,29 +68,43 @@ def _row(session: Session, patient_id: int) -> PatientRow:
     return row
 
 
-def add_in(session: Session, data: PatientData, actor: str, today: date) -> PatientRow:
-    """Add a patient inside an open transaction (used by register and by imports)."""
+_patients = PatientRow.__table__
+# Statements built once, values as parameters: adding a patient builds no SQL.
+_INSERT_PATIENT = insert(_patients).values(
+    {c.key: bindparam(c.key) for c in _patients.columns if c.key != "id"}
+)
+_INSERT_TOKENS = insert(NameTokenRow.__table__)
+_RECORD_NO_USED = select(_patients.c.id).where(_patients.c.record_no == bindparam("record_no"))
+
+
+def add_in(session: Session, data: PatientData, actor: str, today: date) -> int:
+    """Add a patient inside an open transaction (used by register, imports and the demo
+    clinic); answers its id. Plain inserts: a new row needs no place in the unit of
+    work, and an import adds thousands."""
     check_patient(data, today)
-    if session.scalar(select(PatientRow.id).where(PatientRow.record_no == data.record_no)):
+    conn = session.connection()
+    if conn.execute(_RECORD_NO_USED, {"record_no": data.record_no}).first() is not None:
         raise _duplicate(data.record_no)
     now = clock.utc_now()
-    row = PatientRow(
-        created_at=now, updated_at=now, archived=False, course_sessions=0, sessions_total=0
-    )
-    patient_to_row(data, row)
-    _set_tokens(row, data)
-    session.add(row)
-    session.flush()
-    audit.append(session, actor, "patient", row.id, "create", audit.diff({}, as_dict(data)))
-    return row
+    pid = conn.execute(
+        _INSERT_PATIENT,
+        {**patient_values(data), "archived": False, "last_session_on": None, "course_sessions": 0,
+         "sessions_total": 0, "next_due": None, "created_at": now, "updated_at": now,
+         "version": 1},
+    ).inserted_primary_key[0]  # fmt: skip
+    words = sorted(name_words(f"{data.family_name} {data.given_name}"))
+    if words:
+        conn.execute(_INSERT_TOKENS, [{"patient_id": pid, "token": w} for w in words])
+    audit.append(conn, actor, "patient", pid, "create", audit.created(as_dict(data)))
+    return int(pid)
 
 
 def register(db: Database, data: PatientData, actor: str, today: date | None = None) -> Patient:
     """Create a patient; refuses invalid data and duplicate record numbers."""
     access.require_clinical_unchanged(db, lambda: None, data)
     with db.write() as s:
-        row = add_in(s, data, actor, today or clock.today())
-        return patient_query.by_id(s.connection(), row.id)
+        pid = add_in(s, data, actor, today or clock.today())
+        return patient_query.by_id(s.connection(), pid)
 
 
 def update(

@@ -520,6 +520,26 @@ def course_rows(conn: Connection, patient_id: int) -> list[tuple[int, datetime, 
     ]
 
 
+_COURSE_OF_MANY = (
+    select(_sessions.c.patient_id, _sessions.c.id, _sessions.c.performed_at, _sessions.c.next_due)
+    .where(_sessions.c.patient_id.in_(bindparam("patient_ids", expanding=True)))
+    .order_by(_sessions.c.patient_id, _sessions.c.performed_at, _sessions.c.id)
+)
+
+
+def course_rows_of(
+    conn: Connection, patient_ids: Iterable[int]
+) -> dict[int, list[tuple[int, datetime, date | None]]]:
+    """``course_rows`` of several patients at once (an empty list for one without any)."""
+    wanted = sorted(set(patient_ids))
+    found: dict[int, list[tuple[int, datetime, date | None]]] = {pid: [] for pid in wanted}
+    for start in range(0, len(wanted), BATCH):
+        chunk = wanted[start : start + BATCH]
+        for pid, sid, at, due in conn.execute(_COURSE_OF_MANY, {"patient_ids": chunk}):
+            found[pid].append((sid, at, due))
+    return found
+
+
 _EVERY_COURSE_ROW = select(
     _sessions.c.patient_id, _sessions.c.performed_at, _sessions.c.next_due
 ).order_by(_sessions.c.patient_id, _sessions.c.performed_at, _sessions.c.id)

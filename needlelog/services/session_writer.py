@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Insert, Table, bindparam, delete, insert, sel
 from needlelog.domain import course
 from needlelog.domain.errors import InvalidRecord, Violation
 from needlelog.domain.protocol import Protocol
-from needlelog.domain.records import SessionData, TreatmentSession
+from needlelog.domain.records import SessionData
 from needlelog.domain.validation import check_session
 from needlelog.services import audit, clock, session_query
 from needlelog.services.errors import NotFound, StaleRecord
@@ -47,7 +47,9 @@ def _insert_statement(table: Table) -> Insert:
 
 
 # Statements built once, values as parameters: a save builds no SQL.
-_INSERT_SESSION = _insert_statement(_sessions)
+_INSERT_SESSIONS = _insert_statement(_sessions).returning(
+    _sessions.c.id, sort_by_parameter_order=True
+)
 _UPDATE_SESSION = (
     update(_sessions)
     .where(_sessions.c.id == bindparam("session_id"), _sessions.c.version == bindparam("expected"))
@@ -157,6 +159,98 @@ def _write_summary(conn: Connection, patient_id: int, values: dict[str, Any]) ->
     conn.execute(_UPDATE_SUMMARY, {"summary_of": patient_id, **values})
 
 
+class NewSessions:
+    """New sessions written together: each is checked as it is added (``add`` raises
+    ``InvalidRecord`` and queues nothing), then ``flush`` fills in default due dates
+    and writes the rows, their children and the audit events, one statement per table
+    for the whole batch. A single save is a batch of one; an import adds thousands.
+    The caller owns the transaction and refreshes the course summaries afterwards."""
+
+    def __init__(
+        self, conn: Connection, actor: str, now: datetime | None, protocol: Protocol
+    ) -> None:
+        self.conn, self.actor, self.now, self.protocol = conn, actor, now, protocol
+        self._patients: dict[int, Any] = {}
+        # (id, performed_at, next_due) of each patient's sessions, stored and added so
+        # far: default due dates and the course summaries are computed from them.
+        self._course: dict[int, list[tuple[int, datetime, date | None]]] = {}
+        self._queued: list[tuple[int, SessionData]] = []
+        self._touched: set[int] = set()
+
+    def add(self, patient_id: int, data: SessionData) -> None:
+        patient = self._patients.get(patient_id)
+        if patient is None:
+            patient = self._patients[patient_id] = patient_facts(self.conn, patient_id)
+        _check(data, patient, self.protocol, self.now)
+        self._queued.append((patient_id, data))
+
+    def __len__(self) -> int:
+        return len(self._queued)
+
+    def flush(self) -> list[int]:
+        """Write what was added since the last flush; answers the new ids in order."""
+        queued, self._queued = self._queued, []
+        if not queued:
+            return []
+        unknown = {pid for pid, _data in queued if pid not in self._course}
+        self._course.update(session_query.course_rows_of(self.conn, unknown))
+        stamp = clock.utc_now()
+        rows: list[dict[str, Any]] = []
+        children: dict[str, list[dict[str, Any]]] = {name: [] for name in _CHILD_TABLES}
+        written: list[tuple[int, SessionData, Any]] = []
+        for pid, data in queued:
+            course = self._course[pid]
+            data = with_default_due(
+                data,
+                [at.date() for _sid, at, _due in course],
+                self._patients[pid].planned_sessions,
+                self.protocol,
+            )
+            # Queued before its id is known: later sessions of the batch count it.
+            course.append((0, data.performed_at, data.next_due))
+            values = session_values(data)
+            rows.append(
+                {**values.session, "patient_id": pid, "created_at": stamp,
+                 "updated_at": stamp, "version": 1}
+            )  # fmt: skip
+            written.append((pid, data, values))
+        ids = list(self.conn.execute(_INSERT_SESSIONS, rows).scalars())
+        events = []
+        for sid, (pid, data, values) in zip(ids, written, strict=True):
+            course = self._course[pid]
+            course[course.index((0, data.performed_at, data.next_due))] = (
+                sid,
+                data.performed_at,
+                data.next_due,
+            )
+            for name in _CHILD_TABLES:
+                children[name].extend({**r, "session_id": sid} for r in getattr(values, name))
+            changes = {"patient_id": [None, pid], **audit.created(as_dict(data))}
+            events.append(("session", sid, "create", changes))
+        for name, stmt in _INSERT_CHILDREN.items():
+            if children[name]:
+                self.conn.execute(stmt, children[name])
+        audit.append_many(self.conn, self.actor, events)
+        self._touched.update(pid for pid, _data in queued)
+        return [int(sid) for sid in ids]
+
+    def write_summaries(self) -> None:
+        """Bring the course summary of every patient written to in step (once each)."""
+        self.flush()
+        values = []
+        for pid in sorted(self._touched):
+            performed = sorted(self._course[pid], key=lambda r: (r[1], r[0]))
+            summary = summary_values(
+                [(at, due) for _sid, at, due in performed],
+                self._patients[pid].planned_sessions,
+                self.protocol,
+            )
+            values.append({"summary_of": pid, **summary})
+        self._touched.clear()
+        if values:
+            self.conn.execute(_UPDATE_SUMMARY, values)
+
+
 def write(
     conn: Connection,
     patient_id: int | None,
@@ -171,62 +265,57 @@ def write(
 ) -> int:
     """Write a new session of ``patient_id``, or with ``amend`` = (session id, version
     it was opened at) a correction of a stored one, ``reason`` saying why (kept in the
-    audit event beside the changes); answers the session's id. The caller
-    owns the transaction: on any error it writes nothing."""
-    before: TreatmentSession | None = None
-    if amend is not None:
-        before = session_query.one(conn, amend[0])
-        if before.version != amend[1]:
-            raise StaleRecord(
-                f"the session of {before.data.performed_at:%Y-%m-%d} was changed by someone "
-                "else after you opened it; reload to see their changes, then edit again"
-            )
-        patient_id = before.patient_id
-    assert patient_id is not None
+    audit event beside the changes); answers the session's id. The caller owns the
+    transaction: on any error it writes nothing."""
+    if amend is None:
+        assert patient_id is not None
+        batch = NewSessions(conn, actor, now, protocol)
+        batch.add(patient_id, data)
+        (sid,) = batch.flush()
+        if refresh:
+            batch.write_summaries()
+        return sid
+    before = session_query.one(conn, amend[0])
+    if before.version != amend[1]:
+        raise StaleRecord(
+            f"the session of {before.data.performed_at:%Y-%m-%d} was changed by someone "
+            "else after you opened it; reload to see their changes, then edit again"
+        )
+    patient_id = before.patient_id
     patient = patient_facts(conn, patient_id)
     _check(data, patient, protocol, now)
     # One read of the patient's sessions serves the default due date and the summary.
     others = [
         (sid, at, due)
         for sid, at, due in session_query.course_rows(conn, patient_id)
-        if before is None or sid != before.id
+        if sid != before.id
     ]
     data = with_default_due(
         data, [at.date() for _sid, at, _due in others], patient.planned_sessions, protocol
     )
     stamp = clock.utc_now()
     values = session_values(data)
-    if before is None:
-        sid = conn.execute(
-            _INSERT_SESSION,
-            {**values.session, "patient_id": patient_id, "created_at": stamp, "updated_at": stamp,
-             "version": 1},
-        ).inserted_primary_key[0]  # fmt: skip
-        changes = {"patient_id": [None, patient_id], **audit.diff({}, as_dict(data))}
-        action = "create"
-    else:
-        sid = before.id
-        written = conn.execute(
-            _UPDATE_SESSION,
-            {**values.session, "updated_at": stamp, "session_id": sid, "expected": before.version},
+    sid = before.id
+    written = conn.execute(
+        _UPDATE_SESSION,
+        {**values.session, "updated_at": stamp, "session_id": sid, "expected": before.version},
+    )
+    if written.rowcount != 1:  # changed between the read above and this write
+        raise StaleRecord(
+            f"the session of {before.data.performed_at:%Y-%m-%d} was changed by someone "
+            "else after you opened it; reload to see their changes, then edit again"
         )
-        if written.rowcount != 1:  # changed between the read above and this write
-            raise StaleRecord(
-                f"the session of {before.data.performed_at:%Y-%m-%d} was changed by someone "
-                "else after you opened it; reload to see their changes, then edit again"
-            )
-        for stmt in _DELETE_CHILDREN:
-            conn.execute(stmt, {"session_id": sid})
-        changes = audit.diff(as_dict(before.data), as_dict(data))
-        if changes and reason.strip():
-            changes["reason"] = [None, reason.strip()]
-        action = "amend"
+    for stmt in _DELETE_CHILDREN:
+        conn.execute(stmt, {"session_id": sid})
+    changes = audit.diff(as_dict(before.data), as_dict(data))
+    if changes and reason.strip():
+        changes["reason"] = [None, reason.strip()]
     for name, stmt in _INSERT_CHILDREN.items():
         rows = getattr(values, name)
         if rows:
             conn.execute(stmt, [{**r, "session_id": sid} for r in rows])
     if changes:
-        audit.append(conn, actor, "session", sid, action, changes)
+        audit.append(conn, actor, "session", sid, "amend", changes)
     if refresh:
         performed = [(at, due, other) for other, at, due in others]
         performed.append((data.performed_at, data.next_due, sid))

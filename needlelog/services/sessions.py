@@ -21,6 +21,7 @@ __all__ = [
     "LotUse",
     "add_in",
     "amend",
+    "batch_in",
     "default_next_due",
     "get",
     "history",
@@ -50,6 +51,15 @@ def add_in(
     conn = session.connection()
     protocol = protocol or protocol_in(conn)
     return session_writer.write(conn, patient_id, data, actor, now, protocol, refresh=refresh)
+
+
+def batch_in(
+    session: Session, actor: str, now: datetime | None, protocol: Protocol
+) -> session_writer.NewSessions:
+    """New sessions written together inside an open transaction (imports): ``add`` checks
+    each, ``write_summaries`` writes what is queued and each touched course summary."""
+    session.flush()  # the statements of the batch must see the patients just added
+    return session_writer.NewSessions(session.connection(), actor, now, protocol)
 
 
 def refresh_summary(session: Session, patient_id: int, protocol: Protocol) -> None:
