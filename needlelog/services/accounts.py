@@ -237,7 +237,7 @@ def authenticate(db: Database, name: str, password: str, now: datetime | None = 
         raise SignInRefused("wrong account name or password")
     assert row is not None
     if row.disabled:
-        raise SignInRefused(f"the account {name} is disabled: an administrator can enable it")
+        raise SignInRefused(f"the account {name} is disabled: ask an administrator for an account")
     if row.failed_attempts or row.locked_until or _hasher.check_needs_rehash(row.password_hash):
         with db.write() as s:
             stored = _row(s, name)

@@ -104,7 +104,7 @@ def test_wrong_password_and_disabled_account_exit_2(
     assert code == 0 and "Disabled sam" in out
     code, _, err = _run(capsys, "--db", clinic, "check", "--user", "sam")
     assert code == 2 and err == [
-        "needlelog check: error: the account sam is disabled: an administrator can enable it"
+        "needlelog check: error: the account sam is disabled: ask an administrator for an account"
     ]
 
 

@@ -362,3 +362,53 @@ def test_someone_else_signs_in_over_the_lock_when_no_form_is_open(
     qtbot.waitUntil(lambda: not ui.lock.locked)  # type: ignore[union-attr]
     assert ui.who.text() == "Signed in: Rita Desk (reception)"
     assert not window.record.clinical
+
+
+def test_change_my_password_in_the_window(qtbot: QtBot, db: Database, clinic: Patient) -> None:
+    from needlelog.ui.users_dialog import ChangePasswordDialog
+
+    accounts.sign_in(db, "sam", PASSWORD)
+    dialog = ChangePasswordDialog(db)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.old.setText(PASSWORD)
+    dialog.password.setText("brand new 99")
+    dialog.again.setText("brand new 98")
+    dialog._submit()
+    assert dialog.message.text() == "The two new passwords differ."
+    dialog.old.setText("not mine")
+    dialog.again.setText("brand new 99")
+    dialog._submit()
+    qtbot.waitUntil(lambda: dialog.message.text() == "Wrong account name or password.")
+    dialog.old.setText(PASSWORD)
+    with qtbot.waitSignal(dialog.accepted):
+        dialog._submit()
+    accounts.sign_out()
+    assert accounts.sign_in(db, "sam", "brand new 99").name == "sam"
+
+
+def test_the_first_account_ends_working_without_accounts(
+    qtbot: QtBot, db: Database, make_window: Callable[[Database], MainWindow]
+) -> None:
+    from needlelog.ui.users_dialog import AddAccountDialog
+
+    accounts.choose_without_accounts(db)
+    window = make_window(db)
+    ui = window.accounts_ui
+    assert ui is not None and ui.who.text() == WITHOUT_ACCOUNTS_TEXT
+    ui.manage.trigger()
+    qtbot.waitUntil(
+        lambda: any(
+            isinstance(w, AddAccountDialog) and w.isVisible()
+            for w in QApplication.topLevelWidgets()
+        )
+    )
+    dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, AddAccountDialog))
+    assert [dialog.role.itemData(i) for i in range(dialog.role.count())] == ["administrator"]
+    dialog.name.setText("ada")
+    dialog.display.setText("Ada Admin")
+    dialog.password.setText(PASSWORD)
+    dialog.again.setText(PASSWORD)
+    dialog._submit()
+    qtbot.waitUntil(lambda: ui.who.text() == "Signed in: Ada Admin (administrator)")
+    assert ui.lock is not None and not accounts.works_without_accounts(db)
