@@ -408,7 +408,10 @@ def run_all(
     sessions: int,
     seed: int,
     log: Callable[[str], None],
+    done: Callable[[list[Row]], None] = lambda _rows: None,
 ) -> list[Row]:
+    """Every scenario in turn; ``done`` gets the rows so far after each one (a long
+    run that is stopped keeps what it measured)."""
     from benchmarks.generate import clinic
 
     started = time.perf_counter()
@@ -422,6 +425,7 @@ def run_all(
         for scenario in scenarios:
             log(f"{scenario.name} ...")
             rows += scenario.rows(context)
+            done(rows)
     return rows
 
 
@@ -460,11 +464,9 @@ def main(scenarios: Sequence[Scenario], argv: list[str] | None = None, doc: str 
     def log(text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
-    rows = run_all(chosen, args.patients, args.sessions, args.seed, log)
-    title = f"{args.patients:,} patients, {args.sessions:,} sessions (seed {args.seed})"
-    print(f"\n{title}\n")
-    print(table(rows))
-    if args.json:
+    def save(rows: list[Row], complete: bool = False) -> None:
+        if not args.json:
+            return
         args.json.parent.mkdir(parents=True, exist_ok=True)
         payload = {
             "patients": args.patients,
@@ -473,7 +475,14 @@ def main(scenarios: Sequence[Scenario], argv: list[str] | None = None, doc: str 
             "when": datetime.now().isoformat(timespec="seconds"),
             "python": sys.version.split()[0],
             "cpus": os.cpu_count(),
+            "complete": complete,
             "rows": [r.as_json() for r in rows],
         }
         args.json.write_text(json.dumps(payload, indent=2, ensure_ascii=False), encoding="utf-8")
+
+    rows = run_all(chosen, args.patients, args.sessions, args.seed, log, save)
+    save(rows, complete=True)
+    title = f"{args.patients:,} patients, {args.sessions:,} sessions (seed {args.seed})"
+    print(f"\n{title}\n")
+    print(table(rows))
     return 0

@@ -12,6 +12,11 @@ from typing import Any
 from benchmarks.harness import Context, Row, Scenario, Unavailable, open_db
 
 
+def exported(out_dir: Path) -> Path:
+    """Where needlelog's export of the clinic is left for the import scenario."""
+    return out_dir / "export-needlelog"
+
+
 def w_export(variant: str, args: argparse.Namespace) -> dict[str, Any]:
     out = Path(args.out_dir) / f"export-{variant}"
     out.mkdir(parents=True, exist_ok=True)
@@ -30,7 +35,8 @@ def w_export(variant: str, args: argparse.Namespace) -> dict[str, Any]:
         plain_export(Path(args.db), out)
     seconds = time.perf_counter() - started
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-    shutil.rmtree(out, ignore_errors=True)
+    if variant != "needlelog":  # needlelog's files are the import scenario's input
+        shutil.rmtree(out, ignore_errors=True)
     return {"seconds": seconds, "bytes": size}
 
 

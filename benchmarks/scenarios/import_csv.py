@@ -12,22 +12,23 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.harness import Context, Row, Scenario, open_db
+from benchmarks.scenarios.export import exported
 
 SESSIONS = 100_000
 MAX_RATIO = 4.0  # an import checks every row: at least a quarter of the plain speed
 
 
-def _first_sessions(folder: Path, count: int) -> None:
-    """Keep the first ``count`` sessions of the export and the patients they belong to
-    (whole patients: the cut is at the first patient boundary at or after ``count``)."""
+def _first_sessions(source: Path, folder: Path, count: int) -> None:
+    """Copy the first ``count`` sessions of the export in ``source`` into ``folder``,
+    with the patients they belong to (whole patients: the cut is at the first patient
+    boundary at or after ``count``)."""
     from needlelog.exchange import csv_format as f
 
-    sessions_csv, patients_csv = folder / f.SESSIONS_FILE, folder / f.PATIENTS_FILE
+    folder.mkdir(parents=True, exist_ok=True)
     kept: set[str] = set()
-    cut = sessions_csv.with_suffix(".cut")
     with (
-        open(sessions_csv, newline="", encoding="utf-8") as src,
-        open(cut, "w", newline="", encoding="utf-8") as dst,
+        open(source / f.SESSIONS_FILE, newline="", encoding="utf-8") as src,
+        open(folder / f.SESSIONS_FILE, "w", newline="", encoding="utf-8") as dst,
     ):
         reader, writer = csv.reader(src), csv.writer(dst)
         head = next(reader)
@@ -38,18 +39,15 @@ def _first_sessions(folder: Path, count: int) -> None:
                 break
             kept.add(row[at])
             writer.writerow(row)
-    cut.replace(sessions_csv)
-    cut = patients_csv.with_suffix(".cut")
     with (
-        open(patients_csv, newline="", encoding="utf-8") as src,
-        open(cut, "w", newline="", encoding="utf-8") as dst,
+        open(source / f.PATIENTS_FILE, newline="", encoding="utf-8") as src,
+        open(folder / f.PATIENTS_FILE, "w", newline="", encoding="utf-8") as dst,
     ):
         reader, writer = csv.reader(src), csv.writer(dst)
         head = next(reader)
         at = head.index("record_no")
         writer.writerow(head)
         writer.writerows(row for row in reader if row[at] in kept)
-    cut.replace(patients_csv)
 
 
 def _import_setup(args: argparse.Namespace) -> tuple[Path, Path, Path]:
@@ -62,10 +60,13 @@ def _import_setup(args: argparse.Namespace) -> tuple[Path, Path, Path]:
     files = (folder / f.PATIENTS_FILE, folder / f.SESSIONS_FILE)
     empty = folder / "empty.sqlite3"
     if not empty.exists():
-        from needlelog.exchange.csv_export import export_csv
+        source = exported(Path(args.out_dir))  # left by the export scenario, if it ran
+        if not (source / f.SESSIONS_FILE).exists():
+            from needlelog.exchange.csv_export import export_csv
 
-        export_csv(open_db(args.db), folder)
-        _first_sessions(folder, SESSIONS)
+            source = folder / "full"
+            export_csv(open_db(args.db), source)
+        _first_sessions(source, folder, SESSIONS)
         open_db(str(empty)).dispose()
     target = folder / f"import-{args.variant}.sqlite3"
     for suffix in ("", "-wal", "-shm"):

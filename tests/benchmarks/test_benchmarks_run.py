@@ -150,13 +150,13 @@ def test_a_row_names_each_budget_it_misses() -> None:
 
 
 def test_the_import_keeps_whole_patients_up_to_the_asked_sessions(tmp_path: Path) -> None:
-    (tmp_path / "sessions.csv").write_text(
+    source = tmp_path / "export"
+    source.mkdir()
+    (source / "sessions.csv").write_text(
         "record_no,performed_on\nA,1\nA,2\nB,1\nB,2\nB,3\nC,1\n", encoding="utf-8"
     )
-    (tmp_path / "patients.csv").write_text(
-        "record_no,family_name\nA,a\nB,b\nC,c\n", encoding="utf-8"
-    )
-    import_csv._first_sessions(tmp_path, 3)
+    (source / "patients.csv").write_text("record_no,family_name\nA,a\nB,b\nC,c\n", encoding="utf-8")
+    import_csv._first_sessions(source, tmp_path, 3)
     sessions_kept = (tmp_path / "sessions.csv").read_text(encoding="utf-8").splitlines()
     assert sessions_kept == ["record_no,performed_on", "A,1", "A,2", "B,1", "B,2", "B,3"]
     patients_kept = (tmp_path / "patients.csv").read_text(encoding="utf-8").splitlines()
