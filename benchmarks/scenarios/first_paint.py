@@ -104,7 +104,7 @@ def rows(ctx: Context) -> list[Row]:
     listed: list[float] = []
     peaks: dict[str, float] = {}
     available = True
-    for _ in range(2 if quick() else PAINT_RUNS):
+    for _ in range(1 if quick() else PAINT_RUNS):
         for variant in variants:
             if variant == "needlelog" and not available:
                 continue
