@@ -2,7 +2,8 @@
 
 The records come from the demo generator (same names, zones, products and
 depth logic), with longer histories: about ten sessions per patient on
-average, up to 60 for long-standing maintenance patients. Rows are written
+average, up to 60 for long-standing maintenance patients, and 150 for every
+thousandth (the long record the open and report scenarios measure). Rows are written
 with plain ``executemany`` in large transactions into a file whose schema
 was made by needlelog's own Alembic migrations, and every derived value
 (name search words, course summary, default next-due dates, audit creation
@@ -54,11 +55,12 @@ from needlelog.store.migrate import alembic_config, current_revision, head_revis
 
 DATA_DIR = Path(os.environ.get("NEEDLELOG_BENCH_DATA") or Path(__file__).resolve().parent / "data")
 # Bump when the generated content changes, so stale cached files are not reused.
-FORMAT = 1
+FORMAT = 2
 # The clinic's "today": fixed so the same size and seed give the same file.
 TODAY = date(2026, 11, 1)
 ACTOR = "import"
-LONG_HISTORY = 60  # sessions of the patients the record/report scenarios open
+LONG_HISTORY = 150  # sessions of the patients the record/report scenarios open
+ADULT_AT_FIRST_SESSION = 18  # years
 CHUNK = 2000  # patients per unit of work handed to a worker
 
 # How many sessions a patient has: most a course or two, some years of maintenance.
@@ -124,7 +126,7 @@ def session_counts(patients: int, sessions: int, seed: int) -> list[int]:
         raise ValueError("too few patients for that many sessions")
     while diff:
         i = rng.choice(free)
-        if diff > 0 and counts[i] < LONG_HISTORY - 1:
+        if diff > 0 and counts[i] < COUNTS[-1]:
             counts[i] += 1
             diff -= 1
         elif diff < 0 and counts[i] > 0:
@@ -231,6 +233,13 @@ def _chunk(job: tuple[int, int, int, list[int]]) -> dict[str, list[tuple[Any, ..
     demos = generate(len(counts), seed, TODAY, start, sessions_for=lambda n: counts[n - start])
     for number, demo in enumerate(demos, start):
         p = demo.data
+        if demo.sessions and p.date_of_birth is not None:
+            # A long history spans decades (150 sessions: about 24 years): the
+            # patient was an adult at the first session.
+            first = demo.sessions[0].performed_at.date()
+            adult = first.replace(year=first.year - ADULT_AT_FIRST_SESSION, day=1)
+            if p.date_of_birth > adult:
+                p = replace(p, date_of_birth=adult)
         pid = number
         planned = p.planned_sessions or protocol.planned_sessions
         first_at = demo.sessions[0].performed_at if demo.sessions else None

@@ -70,30 +70,32 @@ from reportlab.platypus import (
 )
 
 from needlelog import resource_files
-from needlelog.domain.codes import Area, Indication
+from needlelog.domain.codes import Area, Grade, Indication
+from needlelog.domain.document_text import (
+    AFTERCARE_HEADING,
+    DEFAULT_AFTERCARE,
+    DEFAULT_CLINIC_NAME,
+    DEFAULT_CONFIDENTIALITY,
+    PROGRESS_HEADING,
+    REPORT_TITLE,
+    SESSION_TABLE_COLUMNS,
+    SESSIONS_HEADING,
+)
+from needlelog.reports import charts
+from needlelog.reports.charts import DEPTH_COLOUR, GAIS_COLOUR, GRADE_COLOURS, SCAR_COLOUR
 
 REGULAR, BOLD = "PlainDejaVuSans", "PlainDejaVuSans-Bold"
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 16 * mm, 16 * mm, 22 * mm
 WIDTH = A4[0] - 2 * MARGIN_X
 INK, MUTED, ACCENT = (colors.HexColor(c) for c in ("#1F2A30", "#5B6B73", "#1F5F6B"))
-TINT, RULE, GRID = (colors.HexColor(c) for c in ("#EAF2F3", "#C4D3D6", "#DCE4E6"))
-SCAR, GAIS, DEPTH = (colors.HexColor(c) for c in ("#1F5F6B", "#C0702A", "#7C9FB0"))
-GRADES = [colors.HexColor(c) for c in ("#F3EEEE", "#F2B8A8", "#DE6A4E", "#9E1F14")]
-GRADE_WORDS = ("none", "mild", "moderate", "severe")
-COLUMNS = (
-    ("No.", 8), ("Date", 19), ("Practitioner", 20), ("Areas, depth (mm)", 34),
-    ("Serums (lot), numbing", 31), ("Reactions", 19), ("Pain", 9), ("Grades", 13), ("Notes", 0),
-)  # fmt: skip
-AFTERCARE = """\
-Avoid direct sun for several days and wear a broad-spectrum sunscreen.
-Avoid strenuous exercise for the first days.
-Avoid exfoliants and alcohol-based products. No make-up today; a little powder later hides redness.
-Redness, swelling and light bruising are expected and settle in a few days. A mild acne flare can happen: do not pick at the skin.
-Most people return to work the next day.
-Before your next visit: no tanning, drink plenty of water, and come without make-up."""
-CONFIDENTIAL = (
-    "Confidential health information. Intended for the patient and their clinicians only."
-)
+TINT, RULE = (colors.HexColor(c) for c in ("#EAF2F3", "#C4D3D6"))
+# The chart's colours are the app's own (reports.charts loads no store).
+SCAR, GAIS, DEPTH, GRID = SCAR_COLOUR, GAIS_COLOUR, DEPTH_COLOUR, charts.GRID
+GRADES = [GRADE_COLOURS[g] for g in Grade]
+GRADE_WORDS = tuple(g.word for g in Grade)
+COLUMNS = SESSION_TABLE_COLUMNS
+AFTERCARE = DEFAULT_AFTERCARE
+CONFIDENTIAL = DEFAULT_CONFIDENTIALITY
 
 
 def _style(name: str, size: float, leading: float, **kw: Any) -> ParagraphStyle:
@@ -346,7 +348,7 @@ def plain_report(
     data = _read(conn, patient_id)
     name, record_no, born, skin, planned, next_due = data["patient"]
     settings = data["settings"]
-    clinic = json.loads(settings.get("clinic", "{}")).get("name") or "Your clinic"
+    clinic = json.loads(settings.get("clinic", "{}")).get("name") or DEFAULT_CLINIC_NAME
     aftercare = json.loads(settings["aftercare"]) if "aftercare" in settings else AFTERCARE
     protocol = json.loads(settings.get("protocol", "{}"))
     short, long = protocol.get("interval_min_weeks", 4), protocol.get("interval_max_weeks", 6)
@@ -453,23 +455,21 @@ def plain_report(
     story: list[Flowable] = [
         Paragraph(escape(clinic), _style("clinic", 16, 20, textColor=ACCENT, fontName=BOLD)),
         Spacer(1, 6 * mm),
-        Paragraph(
-            "Treatment progress report", _style("t", 15, 19, textColor=ACCENT, fontName=BOLD)
-        ),
+        Paragraph(REPORT_TITLE, _style("t", 15, 19, textColor=ACCENT, fontName=BOLD)),
         summary,
-        Paragraph("Progress across sessions", h2),
+        Paragraph(PROGRESS_HEADING, h2),
         _Charts(chart, max(len(chart), planned)),
-        Paragraph("Aftercare advice", h2),
+        Paragraph(AFTERCARE_HEADING, h2),
         *[
             Paragraph(escape(line.strip()), body, bulletText="•")
             for line in aftercare.splitlines()
             if line.strip()
         ],
-        Paragraph("Session details", h2),
+        Paragraph(SESSIONS_HEADING, h2),
         table,
     ]
     generated = f"Generated {now.day} {now:%b %Y, %H:%M} · {name} · record {record_no}"
-    header = f"{clinic} · Treatment progress report · {name} · record {record_no}"
+    header = f"{clinic} · {REPORT_TITLE} · {name} · record {record_no}"
     doc = SimpleDocTemplate(
         out if not isinstance(out, Path) else str(out),
         pagesize=A4,
@@ -477,7 +477,29 @@ def plain_report(
         rightMargin=MARGIN_X,
         topMargin=MARGIN_TOP,
         bottomMargin=MARGIN_BOTTOM,
-        title=f"Treatment progress report — {name}",
+        title=f"{REPORT_TITLE} — {name}",
     )
     doc.build(story, canvasmaker=_numbered(generated, header))
     return int(doc.page)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python benchmarks/plain_report.py DB RECORD_NO OUT.pdf``: the bare script as a
+    whole process, the limit of a whole ``needlelog report`` process."""
+    import sys
+
+    db, record_no, out = argv if argv is not None else sys.argv[1:]
+    conn = sqlite3.connect(db)
+    try:
+        row = conn.execute("SELECT id FROM patients WHERE record_no = ?", (record_no,)).fetchone()
+        if row is None:
+            print(f"no patient with record number {record_no}", file=sys.stderr)
+            return 2
+        plain_report(conn, row[0], Path(out))
+    finally:
+        conn.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -10,6 +10,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
 from needlelog.domain.accounts import Permission
+from needlelog.domain.document_text import AFTERCARE_HEADING
 from needlelog.domain.records import SessionData
 from needlelog.reports import document, fonts
 from needlelog.reports import styles as st
@@ -131,7 +132,7 @@ def build_session_handout(
         due += f" To book or ask a question, call {phone}."
     story += [
         KeepTogether(
-            [st.para("Aftercare advice", st.H2), *aftercare_list(settings.get_aftercare(db))]
+            [st.para(AFTERCARE_HEADING, st.H2), *aftercare_list(settings.get_aftercare(db))]
         ),
         Spacer(1, 5 * mm),
         _next_due_box(due),

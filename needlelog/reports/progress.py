@@ -20,8 +20,15 @@ from reportlab.platypus import (
 
 from needlelog import config
 from needlelog.domain.accounts import Permission
-from needlelog.domain.codes import FITZPATRICK_NUMERALS, Indication
+from needlelog.domain.codes import FITZPATRICK_NUMERALS, Grade, Indication
 from needlelog.domain.course import CourseState
+from needlelog.domain.document_text import (
+    AFTERCARE_HEADING,
+    PROGRESS_HEADING,
+    REPORT_TITLE,
+    SESSION_TABLE_COLUMNS,
+    SESSIONS_HEADING,
+)
 from needlelog.domain.records import SessionData, TreatmentSession
 from needlelog.reports import charts, content, document, fonts, photo_page
 from needlelog.reports import styles as st
@@ -172,7 +179,7 @@ def _contraindications(c: content.ReportContent) -> list[Flowable]:
     return [table]
 
 
-_GRADE_SHORT = {0: "none", 1: "mild", 2: "moderate", 3: "severe"}
+_GRADE_SHORT = {int(g): g.word for g in Grade}
 
 # A table cell: plain text drawn as is, or a Paragraph where the text needs
 # markup (bold, colour, the CJK font, Arabic shaping) or a word must be split.
@@ -284,17 +291,7 @@ def _grades(d: SessionData, width: float) -> Cell:
     return _cell(lines, "<br/>".join(lines), width)
 
 
-_COLUMNS = (
-    ("No.", 8),
-    ("Date", 19),
-    ("Practitioner", 20),
-    ("Areas, depth (mm)", 34),
-    ("Serums (lot), numbing", 31),
-    ("Reactions", 19),
-    ("Pain", 9),
-    ("Grades", 13),
-    ("Notes", 0),  # takes what is left
-)
+_COLUMNS = SESSION_TABLE_COLUMNS
 _PAD_X = 2.5  # left and right padding of every cell
 
 
@@ -355,7 +352,7 @@ def _story(c: content.ReportContent, check: Callable[[], None]) -> list[Flowable
     story: list[Flowable] = [
         st.letterhead(c.clinic),
         Spacer(1, 6 * mm),
-        st.para("Treatment progress report", st.TITLE),
+        st.para(REPORT_TITLE, st.TITLE),
         Spacer(1, 3 * mm),
         _identity(c),
         st.para("Course summary", st.H2),
@@ -365,7 +362,7 @@ def _story(c: content.ReportContent, check: Callable[[], None]) -> list[Flowable
         story.append(
             KeepTogether(
                 [
-                    st.para("Progress across sessions", st.H2),
+                    st.para(PROGRESS_HEADING, st.H2),
                     charts.progress_charts(
                         _points(c.history), st.WIDTH, c.status.planned, chart_scales(c.history)
                     ),
@@ -376,7 +373,7 @@ def _story(c: content.ReportContent, check: Callable[[], None]) -> list[Flowable
         # One session is no progress yet: its details below say all a chart would,
         # and the report stays on one page.
         story += [
-            st.para("Progress across sessions", st.H2),
+            st.para(PROGRESS_HEADING, st.H2),
             st.para(
                 "The progress chart starts with the second session; this session's "
                 "details are below.",
@@ -385,13 +382,13 @@ def _story(c: content.ReportContent, check: Callable[[], None]) -> list[Flowable
         ]
     story += [
         KeepTogether([st.para("Noted at screening", st.H2), *_contraindications(c)]),
-        KeepTogether([st.para("Aftercare advice", st.H2), *aftercare_list(c.aftercare)]),
+        KeepTogether([st.para(AFTERCARE_HEADING, st.H2), *aftercare_list(c.aftercare)]),
     ]
     if c.history:
         check()
         story += [
             CondPageBreak(40 * mm),
-            st.para("Session details", st.H2),
+            st.para(SESSIONS_HEADING, st.H2),
             st.para(
                 "Depths in millimetres per area. Reactions: R redness, B bruising, S swelling. "
                 "Grades: Goodman &amp; Baron scar grade (1 to 4) and GAIS (1 very much improved "
@@ -499,7 +496,7 @@ def build_progress_report(
         out,
         # Document properties travel with the file (mail previews, file indexes):
         # the record number identifies the report, the name stays on the pages.
-        title=f"Treatment progress report — record {c.patient.record_no}",
+        title=f"{REPORT_TITLE} — record {c.patient.record_no}",
         footer_left=fonts.markup(c.clinic.confidentiality),
         footer_note=f"{st.generated_line(c.generated_at)} · {name}",
         header=f"<b>{fonts.markup(c.clinic.name)}</b> · Treatment progress report · {name}",

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from needlelog.domain.accounts import Permission
 from needlelog.domain.errors import InvalidRecord, Violation
 from needlelog.domain.records import Patient, PatientData
-from needlelog.domain.search import PatientQuery, name_words, parse_query
+from needlelog.domain.search import DENSE, PatientQuery, name_words, parse_query
 from needlelog.domain.validation import check_patient
 from needlelog.services import access, audit, clock, patient_query
 from needlelog.services.errors import NotFound, StaleRecord
@@ -211,12 +211,6 @@ def find_by_record_no(db: Database, record_no: str) -> Patient:
     access.require(db, Permission.PATIENT_LIST)
     with db.transaction() as conn:
         return patient_query.by_record_no(conn, record_no)
-
-
-# Above this many candidate matches, walking the name-ordered index and testing
-# each patient finds a page of matches sooner than collecting and sorting them
-# all (measured at 100,000 patients: benchmarks/).
-DENSE = 4000
 
 
 # More than any name has: text pasted into the search box must not become a query

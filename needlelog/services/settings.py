@@ -12,33 +12,28 @@ from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from needlelog.domain.accounts import Permission
+from needlelog.domain.document_text import (
+    DEFAULT_AFTERCARE,
+    DEFAULT_CLINIC_NAME,
+    DEFAULT_CONFIDENTIALITY,
+)
 from needlelog.domain.errors import raise_if_any
 from needlelog.domain.protocol import DEFAULT_PROTOCOL, Protocol, protocol_violations
 from needlelog.services import access, audit
 from needlelog.store.database import Database
 from needlelog.store.models import SettingRow
 
-DEFAULT_AFTERCARE = """\
-Avoid direct sun for several days and wear a broad-spectrum sunscreen.
-Avoid strenuous exercise for the first days.
-Avoid exfoliants and alcohol-based products. No make-up today; a little powder later hides redness.
-Redness, swelling and light bruising are expected and settle in a few days. A mild acne flare can happen: do not pick at the skin.
-Most people return to work the next day.
-Before your next visit: no tanning, drink plenty of water, and come without make-up."""
-
 
 @dataclass(frozen=True)
 class ClinicInfo:
     """The letterhead of reports and handouts."""
 
-    name: str = "Your clinic"
+    name: str = DEFAULT_CLINIC_NAME
     address: str = ""
     phone: str = ""
     email: str = ""
     logo_path: str = ""
-    confidentiality: str = (
-        "Confidential health information. Intended for the patient and their clinicians only."
-    )
+    confidentiality: str = DEFAULT_CONFIDENTIALITY
 
 
 # A Session or the Connection of a transaction: the protocol is read by every save and

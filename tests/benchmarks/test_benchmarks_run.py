@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from benchmarks import generate, run
+from benchmarks import generate, harness, plain_report
+from benchmarks.scenarios import SCENARIOS, export, gui_search, import_csv, report, search
 from needlelog.services import check, patients
 from needlelog.store.migrate import open_database
 
@@ -60,32 +61,122 @@ def test_run_prints_a_table_and_writes_json(tmp_path: Path) -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert "| Scenario | needlelog | Limit | Ratio |" in result.stdout
+    assert (
+        "| Scenario | needlelog (median) | p95 | Limit | Ratio | Longest stall |" in result.stdout
+    )
     rows = {r["scenario"]: r for r in json.loads(out.read_text(encoding="utf-8"))["rows"]}
-    assert rows["open a 60-session record"]["needlelog_s"] > 0
+    long = generate.LONG_HISTORY
+    assert rows[f"open a {long}-session record"]["needlelog_s"] > 0
+    assert (
+        rows[f"open a {long}-session record"]["p95_s"]
+        >= rows[f"open a {long}-session record"]["needlelog_s"]
+    )
     assert rows["save a session"]["limit_s"] > 0
     assert rows["first paint of the main window"]["limit_s"] > 0
-    assert rows["progress report, 60 sessions"]["limit_s"] > 0
-    assert rows["progress report, 60 sessions vs bare Helvetica table"]["note"].startswith(
+    assert rows[f"progress report, {long} sessions"]["limit_s"] > 0
+    assert rows[f"progress report, {long} sessions vs bare Helvetica table"]["note"].startswith(
         "informational"
     )
+    # The whole `needlelog report` process beside the bare script as a whole process.
+    (whole,) = [r for name, r in rows.items() if name.startswith("`needlelog report`")]
+    assert whole["needlelog_s"] > 0 and whole["limit_s"] > 0
     # The list fills after the window has painted, in the same start.
     paint = rows["first paint of the main window"]["needlelog_s"]
-    listed = rows["first patients listed in the main window"]["needlelog_s"]
-    assert paint is None or listed > paint
+    listed = rows["first patients listed in the main window"]
+    assert paint is None or listed["needlelog_s"] > paint
+    assert listed["longest_stall_s"] > 0
+    # Every in-window scenario reports the longest stall of the event loop.
+    in_window = [
+        rows[f"open a {long}-session record in the main window (click to painted history)"],
+        rows["save a session in the session form (click Save to saved)"],
+        *[r for name, r in rows.items() if name.endswith("in the main window (keystroke to list)")],
+    ]
+    assert len(in_window) == 2 + len(search.SEARCH_TEXTS) + 2  # + record no., birth date
+    for row in in_window:
+        assert row["needlelog_s"] > 0 and row["p95_s"] >= row["needlelog_s"], row
+        assert row["longest_stall_s"] > 0, row
+        assert row["target_s"] in (harness.KEYSTROKE_BUDGET, harness.OPEN_BUDGET), row
     assert any(name.startswith("search 'mül'") for name in rows)
     (imported,) = [r for name, r in rows.items() if name.startswith("CSV import of 2,000 sessions")]
     assert imported["needlelog_s"] > 0 and imported["limit_s"] > 0
-    assert imported["max_ratio"] == run.IMPORT_MAX_RATIO
+    assert imported["max_ratio"] == import_csv.MAX_RATIO
     for row in rows.values():  # measured, or said plainly that it cannot be
-        assert row["needlelog_s"] is not None or row["note"] == run.NOT_AVAILABLE
+        assert row["needlelog_s"] is not None or row["note"] == harness.NOT_AVAILABLE
+    # A saved run prints the same table.
+    shown = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--show", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip() in result.stdout
 
 
-def test_the_raw_search_uses_the_same_threshold_and_page_as_needlelog() -> None:
+def test_the_raw_search_shows_as_many_rows_as_needlelogs_list() -> None:
     from needlelog.ui.patient_models import PAGE_SIZE
 
-    assert run.DENSE == patients.DENSE
-    assert run.GUI_PAGE == PAGE_SIZE
+    assert gui_search.PAGE == PAGE_SIZE
+
+
+def test_every_scenario_is_registered_once_with_workers_of_its_own() -> None:
+    names = [s.name for s in SCENARIOS]
+    assert len(names) == len(set(names))
+    workers = harness.workers_of(SCENARIOS)
+    assert {"first_paint", "gui_search", "open_in_window", "save_in_window", "report"} <= set(
+        workers
+    )
+    with pytest.raises(ValueError, match="two scenarios"):
+        harness.workers_of([SCENARIOS[0], SCENARIOS[0]])
+
+
+def test_p95_is_the_time_nineteen_tries_in_twenty_stay_within() -> None:
+    times = [float(i) for i in range(1, 21)]  # 1 .. 20
+    assert harness.p95(times) == 19.0
+    assert harness.p95([3.0]) == 3.0
+    assert harness.summary([1.0, 2.0, 9.0])["seconds"] == 2.0
+
+
+def test_a_row_names_each_budget_it_misses() -> None:
+    fine = harness.Row("x", 0.010, 0.008, target=0.016, p95=0.015, stall=0.020)
+    assert fine.verdict() == "ok"
+    slow = harness.Row("x", 0.010, 0.004, target=0.016, p95=0.030, stall=0.080)
+    assert slow.verdict() == (
+        "MISSED: ratio over 2; p95 over the 16.0 ms budget; stall over 50.0 ms"
+    )
+    assert harness.Row("x", 1.0, None, note="informational").verdict() == ""
+
+
+def test_the_import_keeps_whole_patients_up_to_the_asked_sessions(tmp_path: Path) -> None:
+    source = tmp_path / "export"
+    source.mkdir()
+    (source / "sessions.csv").write_text(
+        "record_no,performed_on\nA,1\nA,2\nB,1\nB,2\nB,3\nC,1\n", encoding="utf-8"
+    )
+    (source / "patients.csv").write_text("record_no,family_name\nA,a\nB,b\nC,c\n", encoding="utf-8")
+    import_csv._first_sessions(source, tmp_path, 3)
+    sessions_kept = (tmp_path / "sessions.csv").read_text(encoding="utf-8").splitlines()
+    assert sessions_kept == ["record_no,performed_on", "A,1", "A,2", "B,1", "B,2", "B,3"]
+    patients_kept = (tmp_path / "patients.csv").read_text(encoding="utf-8").splitlines()
+    assert patients_kept == ["record_no,family_name", "A,a", "B,b"]
+
+
+def test_the_bare_report_script_runs_as_its_own_process(tmp_path: Path) -> None:
+    path = tmp_path / "clinic.sqlite3"
+    generate.build(path, 20, 200, seed=2, workers=1)
+    commands = report.whole_process_commands(path, "DEMO-0000", tmp_path)
+    assert commands["needlelog"][1:3] == ["-m", "needlelog"]
+    record_no = open_database(f"sqlite:///{path}")
+    try:
+        number = patients.get(record_no, 1).record_no
+    finally:
+        record_no.dispose()
+    out = tmp_path / "plain.pdf"
+    assert plain_report.main([str(path), number, str(out)]) == 0
+    assert out.read_bytes().startswith(b"%PDF")
+    assert plain_report.main([str(path), "NO-SUCH", str(out)]) == 2
 
 
 def _args(path: Path, out: Path, patient_id: int) -> argparse.Namespace:
@@ -120,16 +211,16 @@ def test_report_and_export_scenarios_call_the_named_functions(
         except ImportError:
             monkeypatch.setitem(sys.modules, package, types.SimpleNamespace(**{name: module}))
             monkeypatch.setitem(sys.modules, f"{package}.{name}", module)
-    monkeypatch.setattr(run, "quick", lambda: True)
-    report = run.w_report("needlelog", _args(path, tmp_path, 1))
-    export = run.w_export("needlelog", _args(path, tmp_path, 1))
-    assert report["bytes"] > 0 and export["bytes"] > 0
+    monkeypatch.setenv("NEEDLELOG_BENCH_QUICK", "1")
+    made = report.w_report("needlelog", _args(path, tmp_path, 1))
+    written = export.w_export("needlelog", _args(path, tmp_path, 1))
+    assert made["bytes"] > 0 and written["bytes"] > 0
     if calls:  # the stand-ins were used
         assert calls == [("report", 1), ("export", tmp_path / "export-needlelog")]
     # And the limits write real files from the same rows.
-    assert run.w_report("raw", _args(path, tmp_path, 1))["bytes"] > 1000
-    assert run.w_report("bare", _args(path, tmp_path, 1))["bytes"] > 1000
-    assert run.w_export("raw", _args(path, tmp_path, 1))["bytes"] > 1000
+    assert report.w_report("raw", _args(path, tmp_path, 1))["bytes"] > 1000
+    assert report.w_report("bare", _args(path, tmp_path, 1))["bytes"] > 1000
+    assert export.w_export("raw", _args(path, tmp_path, 1))["bytes"] > 1000
 
 
 @pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen platform's, not ours
@@ -163,8 +254,10 @@ def test_search_through_the_main_window_times_each_keystroke(
 
     path = tmp_path / "clinic.sqlite3"
     generate.build(path, 20, 200, seed=2, workers=1)
-    monkeypatch.setattr(run, "_main_window_factory", lambda: StandIn)
-    monkeypatch.setattr(run, "GUI_SETTLE_MS", 20)
-    result = run.w_gui_search("needlelog", _args(path, tmp_path, 1))
-    assert set(result["times"]) == set(run._search_texts(_args(path, tmp_path, 1)))
-    assert all(t is not None and t > 0 for t in result["times"].values())
+    monkeypatch.setattr(gui_search, "main_window_factory", lambda: StandIn)
+    monkeypatch.setattr(gui_search, "SETTLE_MS", 20)
+    monkeypatch.setenv("NEEDLELOG_BENCH_QUICK", "1")
+    result = gui_search.w_gui_search("needlelog", _args(path, tmp_path, 1))
+    assert set(result["times"]) == set(gui_search.search_texts(_args(path, tmp_path, 1)))
+    assert all(t is not None and t["seconds"] > 0 for t in result["times"].values())
+    assert all(stall > 0 for stall in result["stalls"].values())

@@ -13,8 +13,8 @@ import pytest
 from pypdf import PdfReader
 
 from benchmarks import generate
+from benchmarks.harness import raw_connect as _raw_connect
 from benchmarks.plain_report import plain_report
-from benchmarks.run import _raw_connect
 from needlelog.reports.progress import build_progress_report
 from needlelog.services import sessions
 from needlelog.store.migrate import open_database

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from benchmarks import generate
+from benchmarks.harness import raw_connect as _raw_connect
 from benchmarks.plain_save import plain_record, plain_rows
-from benchmarks.run import _raw_connect
 from needlelog.domain.records import SessionData
 from needlelog.services import sessions
 from needlelog.store.migrate import open_database
