@@ -85,3 +85,26 @@ def test_each_section_gives_back_the_stored_session_it_shows(
         shown = section.values()
         kept = {name: getattr(stored.data, name) for name in shown}
         assert shown == kept, section.title
+
+
+def test_pinpoint_bleeding_is_an_area_endpoint_not_a_reaction(
+    register_patient: Callable[..., Patient], open_form: Callable[..., SessionForm]
+) -> None:
+    from PySide6.QtWidgets import QCheckBox
+
+    from needlelog.domain.codes import Endpoint
+
+    form = open_form(register_patient())
+    boxes = [b.text() for b in form.reactions.findChildren(QCheckBox)]
+    assert "Pinpoint bleeding" not in boxes and "Acne flare" in boxes
+    form.treatment.area_rows.set_areas([Area.CHEEK_LEFT, Area.FOREHEAD], {})
+    rows = form.treatment.area_rows.rows
+    assert form.treatment.values()["pinpoint_bleeding"] is False
+    rows[Area.FOREHEAD].endpoint.setCurrentIndex(
+        rows[Area.FOREHEAD].endpoint.findData(Endpoint.ERYTHEMA.value)
+    )
+    assert form.treatment.values()["pinpoint_bleeding"] is False
+    rows[Area.CHEEK_LEFT].endpoint.setCurrentIndex(
+        rows[Area.CHEEK_LEFT].endpoint.findData(Endpoint.PINPOINT_BLEEDING.value)
+    )
+    assert form.treatment.values()["pinpoint_bleeding"] is True

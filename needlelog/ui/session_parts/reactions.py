@@ -52,10 +52,10 @@ class ReactionsSection(FormSection):
             grid.setColumnStretch(col, 1)
         grid.addWidget(self.error("pain"), 2, 3)
         self.box.addLayout(grid)
+        # Pinpoint bleeding is not a reaction here: it is the endpoint chosen per area
+        # under Treatment, and the session's flag is read from those endpoints.
         checks = QHBoxLayout()
-        self.pinpoint_bleeding = QCheckBox("Pinpoint bleeding")
         self.acne_flare = QCheckBox("Acne flare")
-        checks.addWidget(self.pinpoint_bleeding)
         checks.addWidget(self.acne_flare)
         checks.addStretch(1)
         self.box.addLayout(checks)
@@ -69,7 +69,6 @@ class ReactionsSection(FormSection):
         select_data(self.bruising, None if data.bruising is None else int(data.bruising))
         select_data(self.swelling, None if data.swelling is None else int(data.swelling))
         self.pain.set_number(data.pain)
-        self.pinpoint_bleeding.setChecked(data.pinpoint_bleeding)
         self.acne_flare.setChecked(data.acne_flare)
         self.adverse_events.setPlainText(data.adverse_events)
 
@@ -79,7 +78,6 @@ class ReactionsSection(FormSection):
             "bruising": _grade(self.bruising),
             "swelling": _grade(self.swelling),
             "pain": self.pain.number(),
-            "pinpoint_bleeding": self.pinpoint_bleeding.isChecked(),
             "acne_flare": self.acne_flare.isChecked(),
             "adverse_events": self.adverse_events.toPlainText().strip(),
         }
@@ -90,7 +88,6 @@ class ReactionsSection(FormSection):
             self.bruising,
             self.swelling,
             self.pain,
-            self.pinpoint_bleeding,
             self.acne_flare,
             self.adverse_events,
         ]

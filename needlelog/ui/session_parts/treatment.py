@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from needlelog import config
-from needlelog.domain.codes import Area, Indication
+from needlelog.domain.codes import Area, Endpoint, Indication
 from needlelog.domain.protocol import Protocol, ranges_text
 from needlelog.domain.records import SessionData, TreatedArea
 from needlelog.services import access
@@ -40,6 +40,7 @@ class TreatmentSection(FormSection):
     its own depth row."""
 
     title = "Treatment"
+    _stored_pinpoint = False  # the flag of a session stored without per-area endpoints
     date_changed = Signal()
     rows_changed = Signal()  # area rows came or went: the Tab order changes
 
@@ -223,11 +224,13 @@ class TreatmentSection(FormSection):
             self.area_rows.rows[treated.area].load(treated)
 
     def load(self, data: SessionData) -> None:
+        self._stored_pinpoint = data.pinpoint_bleeding
         self._carry(data, whole=True)
         self.performed_at.setDateTime(_qdatetime(data.performed_at))
 
     def start_new(self, previous: SessionData | None) -> None:
         """Courses repeat: what was done last time, by the same hands, starting now."""
+        self._stored_pinpoint = False
         if previous is not None:
             self._carry(previous, whole=False)
         elif self._practitioners and self._signed_in is None:
@@ -239,10 +242,17 @@ class TreatmentSection(FormSection):
     def values(self) -> dict[str, Any]:
         rows = self.area_rows.ordered()
         self._area_order = [r.area for r in rows]
+        areas = tuple(r.value() for r in rows)
+        endpoints = [a.endpoint for a in areas if a.endpoint is not None]
         return {
             "performed_at": self.when().replace(second=0, microsecond=0),
             "practitioner": self.practitioner.currentText().strip(),
-            "areas": tuple(r.value() for r in rows),
+            "areas": areas,
+            # The session reached pinpoint bleeding where an area's endpoint says so; a
+            # session stored before endpoints were recorded per area keeps its own flag.
+            "pinpoint_bleeding": (
+                Endpoint.PINPOINT_BLEEDING in endpoints if endpoints else self._stored_pinpoint
+            ),
             "indications": tuple(i for i, c in self.indication_boxes.items() if c.isChecked()),
             "device": self.device.text().strip(),
             "cartridge_needles": self.cartridge_needles.number(),
