@@ -99,6 +99,13 @@ def w_save_in_window(variant: str, args: argparse.Namespace) -> dict[str, Any]:
             raise RuntimeError("the session form did not open")
         form = new_forms()[0]
         spin(100)  # the form has painted and is quiet, as when a person reaches Save
+        # What a practitioner answers before Save (not timed): the screening, by the one
+        # "None of these apply" attestation, and each carried-over lot, confirmed.
+        QTest.mouseClick(form.screening.none_apply, Qt.MouseButton.LeftButton)
+        for row in form.products.product_rows.rows:
+            if row.confirm.isVisible() and not row.confirm.isChecked():
+                row.confirm.setChecked(True)
+        spin(20)
         if not form.footer.save_button.isEnabled():
             raise Unavailable(f"Save is not enabled in the new form: {form.footer.note.text()}")
         landed: list[float] = []
