@@ -47,6 +47,7 @@ SOON_BACKGROUND = QColor("#fff1d6")
 AVOID_CHIP = "background:#fbe4e2; color:#8c1d18; border:1px solid #e6a8a3;"
 CAUTION_CHIP = "background:#fff1d6; color:#6b4100; border:1px solid #e8c98a;"
 _Index = QModelIndex | QPersistentModelIndex
+VISIBLE_MARGIN_ROWS = 20  # rows sized beyond the view, so a scroll shows sized rows
 EMPTY_HINT = "Choose a patient from the list, or add one with New patient (Ctrl+N)."
 
 
@@ -377,6 +378,11 @@ class PatientRecordView(QWidget):
         self.history.activated.connect(self._open_session)
         self.history.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.history.customContextMenuRequested.connect(self._history_menu_at)
+        # Rows take the height of their wrapped text as they come into view: sizing all
+        # of a 150-session history at once held the window for a tenth of a second.
+        self._sized_rows: set[int] = set()
+        self.history.verticalScrollBar().valueChanged.connect(self._size_visible_rows)
+        self.history_model.modelReset.connect(self._sized_rows.clear)
         history_title = self.history_title = QLabel(
             "Session history (newest first, double-click to amend)"
         )
@@ -646,7 +652,21 @@ class PatientRecordView(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
         self._fit_history()
-        self.history.resizeRowsToContents()
+        self._sized_rows.clear()
+        self._size_visible_rows()
+
+    def _size_visible_rows(self, *_: object) -> None:
+        """Size the rows now in view (and a screenful below) to their wrapped text."""
+        view = self.history
+        count = self.history_model.rowCount()
+        first = max(view.rowAt(0), 0)
+        last = view.rowAt(view.viewport().height() - 1)
+        if last < 0:  # the view ends below the last row, or is not laid out yet
+            last = min(count - 1, first + VISIBLE_MARGIN_ROWS)
+        for row in range(first, min(count, last + 1 + VISIBLE_MARGIN_ROWS)):
+            if row not in self._sized_rows:
+                view.resizeRowToContents(row)
+                self._sized_rows.add(row)
 
     def _fit_history(self) -> None:
         """On a narrow pane the depth range gives way (each area's depth is in the areas
@@ -666,6 +686,8 @@ class PatientRecordView(QWidget):
         super().resizeEvent(event)
         if self.patient is not None:
             self._fit_history()
+            self._sized_rows.clear()  # the widths changed: so do the wrapped heights
+            self._size_visible_rows()
 
     def _open_session(self, index: QModelIndex) -> None:
         session = self.history_model.session_at(index.row())
