@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
 from needlelog.exchange.csv_format import protect
-from needlelog.exchange.files import atomic_path
+from needlelog.exchange.files import write_private_csv
 from needlelog.services.schedule import DueEntry
 
 COLUMNS = (
@@ -51,13 +49,4 @@ def cells(entry: DueEntry) -> list[str]:
 def write_csv(entries: Iterable[DueEntry], out: Path) -> int:
     """Write the list to ``out`` (whole or not at all, readable only by its owner, as it
     holds health data); return the number of rows."""
-    count = 0
-    with atomic_path(out) as partial:
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with open(fd, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(COLUMNS)
-            for entry in entries:
-                writer.writerow(cells(entry))
-                count += 1
-    return count
+    return write_private_csv(out, COLUMNS, (cells(entry) for entry in entries))
