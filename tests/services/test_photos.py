@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageOps
 
+from needlelog import config
 from needlelog.domain.errors import InvalidRecord
 from needlelog.domain.photos import (
     Landmarks,
@@ -143,7 +144,9 @@ def test_add_stores_once_named_by_checksum_private_and_unchanging(
     files = [cam.camera_jpeg(tmp_path / f"{i}.jpg", seed=i + 1) for i in range(3)]
     added = photos.add_files(db, s1, "front", False, files, "nurse")
     store = photos.photo_store(db)
-    assert store.root == db.sqlite_path.parent / "photos"  # type: ignore[union-attr]
+    # Beside a SQLite file; in the data folder for a server database with no folder set.
+    beside = db.sqlite_path.parent if db.sqlite_path is not None else config.paths().data
+    assert store.root == beside / "photos"
     assert [p.view for p in added] == ["front"] * 3
     for p in added:
         path = store.path_for(p.sha256)
@@ -152,7 +155,8 @@ def test_add_stores_once_named_by_checksum_private_and_unchanging(
         assert p.original_name.endswith(".jpg") and p.ext == "jpg"
         assert photos.thumbnail(db, p).is_file()
     assert [p.id for p in photos.for_patient(db, pid)] == [p.id for p in added]
-    events = audit.events_for(_session(db), "photo", added[0].id)
+    with _session(db) as orm:  # closed, or a server keeps it in a transaction
+        events = audit.events_for(orm, "photo", added[0].id)
     assert [e.action for e in events] == ["create"]
 
 
@@ -218,7 +222,8 @@ def test_withdraw_needs_a_reason_and_keeps_file_and_record(
     assert photos.for_patient(db, pid) == []
     assert [x.id for x in photos.for_patient(db, pid, include_withdrawn=True)] == [p.id]
     assert photos.photo_store(db).verify(p.sha256) is None
-    events = audit.events_for(_session(db), "photo", p.id)
+    with _session(db) as orm:  # closed, or a server keeps it in a transaction
+        events = audit.events_for(orm, "photo", p.id)
     assert events[-1].action == "withdraw"
     assert "retaken" in json.loads(events[-1].changes)["withdrawn_reason"][1]
 
@@ -252,11 +257,12 @@ def test_uses_are_recorded_and_audited(db: Database, visit: tuple[int, int, int]
     assert got.allows(PhotoUse.OWN_REPORT) and not got.allows(PhotoUse.TEACHING)
     photos.set_uses(db, pid, [PhotoUse.CLINICAL_RECORD], "reception")
     assert photos.uses(db, pid).why_not(PhotoUse.OWN_REPORT).startswith("Photographs left out")
-    changes = [
-        json.loads(e.changes)
-        for e in audit.events_for(_session(db), "patient", pid)
-        if e.action == "photo_uses"
-    ]
+    with _session(db) as orm:  # closed, or a server keeps it in a transaction
+        changes = [
+            json.loads(e.changes)
+            for e in audit.events_for(orm, "patient", pid)
+            if e.action == "photo_uses"
+        ]
     assert changes[-1]["photo_uses"] == [["clinical_record", "own_report"], ["clinical_record"]]
 
 
