@@ -245,6 +245,24 @@ class Row:
         }
 
 
+def window_row(name: str, shown: dict[str, Any], budget: float) -> Row:
+    """The row of an in-window scenario measured against an absolute budget: its median,
+    p95 and longest stall, or why it could not run in this build."""
+    if shown["status"] != "ok":
+        why = shown.get("why", "")
+        return Row(name, None, None, note=f"{NOT_AVAILABLE}: {why}" if why else NOT_AVAILABLE)
+    return Row(
+        name,
+        shown["seconds"],
+        None,
+        shown["peak_rss_mb"],
+        None,
+        budget,
+        p95=shown["p95"],
+        stall=shown["stall"],
+    )
+
+
 def fmt_s(value: float | None) -> str:
     if value is None:
         return "—"

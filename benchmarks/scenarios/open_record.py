@@ -10,7 +10,6 @@ import time
 from typing import Any
 
 from benchmarks.harness import (
-    NOT_AVAILABLE,
     OPEN_BUDGET,
     WINDOW_SIZE,
     Context,
@@ -25,6 +24,7 @@ from benchmarks.harness import (
     stall_probe,
     summary,
     timed,
+    window_row,
 )
 from benchmarks.scenarios.gui_search import _search_field_and_list
 
@@ -187,21 +187,7 @@ def rows(ctx: Context) -> list[Row]:
     out = [ctx.simple(f"open a {LONG_HISTORY}-session record", "open_record", target=OPEN_BUDGET)]
     shown, _ = ctx.spawn("open_in_window", "needlelog")
     name = f"open a {LONG_HISTORY}-session record in the main window (click to painted history)"
-    if shown["status"] != "ok":
-        out.append(Row(name, None, None, note=NOT_AVAILABLE))
-    else:
-        out.append(
-            Row(
-                name,
-                shown["seconds"],
-                None,
-                shown["peak_rss_mb"],
-                None,
-                OPEN_BUDGET,
-                p95=shown["p95"],
-                stall=shown["stall"],
-            )
-        )
+    out.append(window_row(name, shown, OPEN_BUDGET))
     return out
 
 

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.harness import (
-    NOT_AVAILABLE,
     SAVE_BUDGET,
     Context,
     Row,
@@ -28,6 +27,7 @@ from benchmarks.harness import (
     stall_probe,
     summary,
     timed,
+    window_row,
 )
 
 REPEATS = 30
@@ -139,21 +139,7 @@ def rows(ctx: Context) -> list[Row]:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{copy}{suffix}").unlink(missing_ok=True)
     name = "save a session in the session form (click Save to saved)"
-    if shown["status"] != "ok":
-        out.append(Row(name, None, None, note=f"{NOT_AVAILABLE}: {shown.get('why', '')}"))
-    else:
-        out.append(
-            Row(
-                name,
-                shown["seconds"],
-                None,
-                shown["peak_rss_mb"],
-                None,
-                SAVE_BUDGET,
-                p95=shown["p95"],
-                stall=shown["stall"],
-            )
-        )
+    out.append(window_row(name, shown, SAVE_BUDGET))
     return out
 
 
