@@ -53,6 +53,10 @@ class RecordPhotos(QWidget):
         self.summary = QLabel()
         self.summary.setObjectName("photoSummary")
         self.summary.setStyleSheet("color:#5f6670;")
+        # Wrapped, so its text never sets the record's minimum width: a minimum that
+        # changed with each patient's photos made the window lay the whole record out
+        # again (twice) every time a patient was opened.
+        self.summary.setWordWrap(True)
         self.left_out = QLabel()
         self.left_out.setObjectName("photosLeftOut")
         self.left_out.setWordWrap(True)
