@@ -18,7 +18,7 @@ from needlelog.domain.photos import PhotoProtocol
 from needlelog.services import accounts, patients, photos, sessions
 from needlelog.store.database import Database
 from needlelog.ui.clinic_settings import ClinicSettingsDialog, read_clinic_settings
-from needlelog.ui.photos.protocol_tab import PhotoSettingsTab
+from needlelog.ui.photos.protocol_tab import UNSAVED_TEXT, PhotoSettingsTab
 from tests import camera_files as cam
 from tests.accounts.helpers import PASSWORD, add_clinic_accounts
 from tests.factories import make_patient, make_session
@@ -57,6 +57,7 @@ def test_the_administrator_orders_and_saves_the_protocol(qtbot: QtBot, db: Datab
     _click(qtbot, tab.face.up)
     _click(qtbot, tab.face.up)
     _untick(tab, "face", "left_profile")
+    assert tab.status.text() == UNSAVED_TEXT and tab.unsaved  # the dialog's Save is not it
     tab.areas.list.setCurrentRow(tab.areas.codes().index("thighs"))
     for _ in range(tab.areas.codes().index("thighs")):
         _click(qtbot, tab.areas.up)
@@ -85,6 +86,7 @@ def test_the_standard_protocol_comes_back(qtbot: QtBot, db: Database) -> None:
     assert tab.face.chosen() == ("front",)
     _click(qtbot, tab.defaults_button)
     assert tab.protocol() == PhotoProtocol()
+    assert tab.status.text() == "The standard protocol is shown; save it to use it."
     assert photos.photo_protocol(db).face_views == ("front",)  # shown, not yet saved
     _save(qtbot, tab)
     assert photos.photo_protocol(db) == PhotoProtocol()

@@ -63,8 +63,10 @@ FOLDER_TEXT = (
 )
 PROTOCOL_TEXT = (
     "The views offered for each session, in this order. Photos already filed under a "
-    "view you take out stay in the record; new ones can no longer be filed under it."
+    "view you take out stay in the record; new ones can no longer be filed under it. "
+    "This page saves with its own buttons, not with Save below."
 )
+UNSAVED_TEXT = "The protocol shown is not saved yet: press Save the photo protocol."
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,8 @@ class _OrderedChecks(QWidget):
         self.list.setAccessibleName(name)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.list.setMinimumHeight(110)
+        self.list.setMinimumWidth(180)
         self.up = QPushButton("Move &up")
         self.down = QPushButton("Move do&wn")
         self.up.clicked.connect(lambda: self.move(-1))
@@ -175,6 +179,7 @@ class PhotoSettingsTab(QWidget):
         self._saves = OneAtATime(self)
         self._saved_protocol = PhotoProtocol()
         self.current: PhotoSettings | None = None
+        self._showing = False
 
         # -- the protocol ------------------------------------------------------------
         self.face = _OrderedChecks("Face views", view_label)
@@ -261,6 +266,12 @@ class PhotoSettingsTab(QWidget):
         self.status.setWordWrap(True)
         self.status.hide()
 
+        for checks in (self.face, self.areas):
+            checks.list.itemChanged.connect(self._edited)
+            checks.list.model().rowsMoved.connect(self._edited)
+        for box in self.sides.values():
+            box.toggled.connect(self._edited)
+
         layout = QVBoxLayout(self)
         layout.addWidget(protocol_box, 1)
         layout.addWidget(folder_box)
@@ -320,7 +331,27 @@ class PhotoSettingsTab(QWidget):
 
     # -- the protocol ------------------------------------------------------------------
 
+    @property
+    def unsaved(self) -> bool:
+        """Whether the protocol shown differs from the one saved."""
+        return self.loaded and self.protocol() != self._saved_protocol
+
+    def _edited(self, *_args: object) -> None:
+        if self._showing or not self.loaded:
+            return
+        if self.unsaved:
+            self._say(UNSAVED_TEXT)
+        elif self.status.text() == UNSAVED_TEXT:
+            self.status.hide()
+
     def show_protocol(self, protocol: PhotoProtocol) -> None:
+        self._showing = True
+        try:
+            self._fill(protocol)
+        finally:
+            self._showing = False
+
+    def _fill(self, protocol: PhotoProtocol) -> None:
         self.face.set_codes(protocol.face_views, FACE_VIEWS)
         self.areas.set_codes(protocol.body_areas, _body_areas())
         for side, box in self.sides.items():
@@ -337,7 +368,11 @@ class PhotoSettingsTab(QWidget):
     def restore_defaults(self) -> None:
         """Show the standard protocol (saved only with Save the photo protocol)."""
         self.show_protocol(PhotoProtocol())
-        self._say("The standard protocol is shown; save it to use it.")
+        self._say(
+            "The standard protocol is shown; save it to use it."
+            if self.unsaved
+            else "The standard protocol is the one in use."
+        )
 
     def add_view(self) -> None:
         """Add a face view of the clinic's own (a code: lower-case letters, digits, _)."""
@@ -355,7 +390,7 @@ class PhotoSettingsTab(QWidget):
         item = self.face.add(code, True)
         self.face.list.setCurrentItem(item)
         self.new_view.clear()
-        self._say(f"{code} added at the end; save the photo protocol to use it.")
+        self._say(f"{code} added at the end. {UNSAVED_TEXT}")
 
     def save_protocol(self) -> None:
         if self._saves.running:
