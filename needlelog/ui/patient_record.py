@@ -9,6 +9,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QPoint,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QResizeEvent
@@ -380,9 +381,18 @@ class PatientRecordView(QWidget):
         self.history.customContextMenuRequested.connect(self._history_menu_at)
         # Rows take the height of their wrapped text as they come into view: sizing all
         # of a 150-session history at once held the window for a tenth of a second.
+        # A row's height holds for the column widths it was sized at: when they change
+        # (the window, or the scroll bar appearing narrows the stretched columns after
+        # the first sizing), the rows in view are sized again, once per change.
         self._sized_rows: set[int] = set()
+        self._sized_widths: tuple[int, ...] = ()
         self.history.verticalScrollBar().valueChanged.connect(self._size_visible_rows)
         self.history_model.modelReset.connect(self._sized_rows.clear)
+        self._resize_rows = QTimer(self)
+        self._resize_rows.setSingleShot(True)
+        self._resize_rows.setInterval(0)
+        self._resize_rows.timeout.connect(self._size_visible_rows)
+        header.sectionResized.connect(lambda *_: self._resize_rows.start())
         history_title = self.history_title = QLabel(
             "Session history (newest first, double-click to amend)"
         )
@@ -659,6 +669,10 @@ class PatientRecordView(QWidget):
         """Size the rows now in view (and a screenful below) to their wrapped text."""
         view = self.history
         count = self.history_model.rowCount()
+        widths = tuple(view.columnWidth(c) for c in range(self.history_model.columnCount()))
+        if widths != self._sized_widths:
+            self._sized_rows.clear()
+            self._sized_widths = widths
         first = max(view.rowAt(0), 0)
         last = view.rowAt(view.viewport().height() - 1)
         if last < 0:  # the view ends below the last row, or is not laid out yet
