@@ -501,6 +501,7 @@ class PatientRecordView(QWidget):
         self.clinical = clinical
         for widget in (
             self.chart_frame,
+            self.photos,
             self.history_title,
             self.history,
             self.new_session_button,
@@ -563,7 +564,8 @@ class PatientRecordView(QWidget):
         # Most courses never use the VSS: its column shows only for a patient scored on it.
         self.history.setColumnHidden(HistoryModel.VSS, not self.history_model.has_vss())
         self.chart.set_points(points_from(rows))
-        self.photos.show_patient(self.db, patient, rows)
+        # Photographs are clinical: never read for an account that may not see them.
+        self.photos.show_patient(self.db if self.clinical else None, patient, rows)
         self._show_details(rows[0] if rows else None)
         self._size_history()
         self.patient_read.emit(patient)
