@@ -386,6 +386,9 @@ class PatientRecordView(QWidget):
         # the first sizing), the rows in view are sized again, once per change.
         self._sized_rows: set[int] = set()
         self._sized_widths: tuple[int, ...] = ()
+        # The scroll bar always there: its showing up once rows are in would narrow the
+        # stretched columns after every open and have each row sized twice.
+        self.history.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.history.verticalScrollBar().valueChanged.connect(self._size_visible_rows)
         self.history_model.modelReset.connect(self._sized_rows.clear)
         self._resize_rows = QTimer(self)
