@@ -9,6 +9,7 @@ that touches the database or the folders runs off the GUI thread (``ui.backgroun
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -104,7 +105,9 @@ def _message(exc: BaseException) -> str:
 class _OrderedChecks(QWidget):
     """A list of codes to tick and put in order (Move up / Move down)."""
 
-    def __init__(self, name: str, label: object, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, name: str, label: Callable[[str], str], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._label = label
         self.list = QListWidget()
@@ -133,7 +136,7 @@ class _OrderedChecks(QWidget):
             self.add(code, code in chosen)
 
     def add(self, code: str, ticked: bool) -> QListWidgetItem:
-        item = QListWidgetItem(f"{self._label(code)}  ({code})")  # type: ignore[operator]
+        item = QListWidgetItem(f"{self._label(code)}  ({code})")
         item.setData(CODE, code)
         item.setFlags(
             Qt.ItemFlag.ItemIsEnabled

@@ -55,7 +55,6 @@ class RecordPhotos(QWidget):
         self.summary.setStyleSheet("color:#5f6670;")
         # Beside three buttons on a 1366-pixel screen: wraps rather than being cut off.
         self.summary.setWordWrap(True)
-        self.summary.setMinimumWidth(120)
         self.left_out = QLabel()
         self.left_out.setObjectName("photosLeftOut")
         self.left_out.setWordWrap(True)
