@@ -19,15 +19,15 @@ from needlelog.domain.photos import Landmarks, PhotoUse
 from needlelog.services import audit
 from needlelog.services.errors import NotFound
 from needlelog.services.photo_images import PreparedPhoto
-from needlelog.store.models import PhotoRow, PhotoUseRow, SessionRow
+from needlelog.store import tables
 
-_photos = PhotoRow.__table__
-_uses = PhotoUseRow.__table__
+_photos = tables.photos
+_uses = tables.patient_photo_uses
 
 _INSERT = insert(_photos).values(
     {c.key: bindparam(c.key) for c in _photos.columns if c.key != "id"}
 )
-_sessions = SessionRow.__table__
+_sessions = tables.treatment_sessions
 _PATIENT_OF = select(_sessions.c.patient_id).where(_sessions.c.id == bindparam("session_id"))
 
 
@@ -238,7 +238,7 @@ def remove_made_up(conn: Connection, patient_ids: list[int]) -> None:
     """Delete the photo records and photo uses of made-up (demo) patients, for the demo's
     removal only: clinical photos are withdrawn, never deleted. Their files stay in the
     store until ``check`` lists them as unused."""
-    sessions = SessionRow.__table__
+    sessions = tables.treatment_sessions
     of_patients = select(sessions.c.id).where(sessions.c.patient_id.in_(patient_ids))
     conn.execute(delete(_photos).where(_photos.c.session_id.in_(of_patients)))
     conn.execute(delete(_uses).where(_uses.c.patient_id.in_(patient_ids)))

@@ -40,32 +40,24 @@ from needlelog.services.audit import plain
 from needlelog.services.errors import NotFound
 from needlelog.services.mapping import as_dict, session_data
 from needlelog.services.settings import protocol_in
-from needlelog.store.models import (
-    AddendumRow,
-    AssessmentRow,
-    PatientRow,
-    ProductRow,
-    ScreeningRow,
-    SessionRow,
-    TreatedAreaRow,
-)
+from needlelog.store import tables
 
 FLAG_SEVERE = "severe_reaction"
 FLAG_AVOID_OVERRIDDEN = "avoid_overridden"
 BATCH = 1000
 
-_sessions = SessionRow.__table__
-_patients = PatientRow.__table__
+_sessions = tables.treatment_sessions
+_patients = tables.patients
 _SELECT = select(_sessions, _patients.c.record_no, _patients.c.planned_sessions).join(
     _patients, _patients.c.id == _sessions.c.patient_id
 )
 # Each child table, its rows in the order a record lists them.
 _CHILDREN = (
-    (TreatedAreaRow.__table__, ("position",)),
-    (ProductRow.__table__, ("position",)),
-    (ScreeningRow.__table__, ("item",)),
-    (AssessmentRow.__table__, ("scale", "item")),
-    (AddendumRow.__table__, ("id",)),
+    (tables.treated_areas, ("position",)),
+    (tables.session_products, ("position",)),
+    (tables.screening_answers, ("item",)),
+    (tables.assessments, ("scale", "item")),
+    (tables.session_addenda, ("id",)),
 )
 
 
@@ -500,8 +492,8 @@ def _lot_key(column: Any) -> Any:
 
 
 def _lot_statements() -> tuple[Select[Any], Select[Any]]:
-    products_t = ProductRow.__table__
-    areas_t = TreatedAreaRow.__table__
+    products_t = tables.session_products
+    areas_t = tables.treated_areas
     key = bindparam("lot")
     people = (
         _patients.c.id.label("patient_id"),
@@ -645,10 +637,11 @@ def every_course_row(conn: Connection) -> Iterator[tuple[int, datetime, date | N
 
 def known_products(conn: Connection, limit: int = 200) -> list[Product]:
     """Products with lot and expiry used before, most recently used first."""
-    last_use = func.max(ProductRow.id).label("last_use")
+    c = tables.session_products.c
+    last_use = func.max(c.id).label("last_use")
     stmt = (
-        select(ProductRow.name, ProductRow.lot, ProductRow.expiry, last_use)
-        .group_by(ProductRow.name, ProductRow.lot, ProductRow.expiry)
+        select(c.name, c.lot, c.expiry, last_use)
+        .group_by(c.name, c.lot, c.expiry)
         .order_by(desc(last_use))
         .limit(limit)
     )
@@ -658,11 +651,12 @@ def known_products(conn: Connection, limit: int = 200) -> list[Product]:
 def recent_lots(conn: Connection, name: str, limit: int = 8) -> list[Product]:
     """The lots (with expiry) the clinic used most recently for the product ``name``,
     newest first: what the session form offers when the product is picked."""
-    last_use = func.max(ProductRow.id).label("last_use")
+    c = tables.session_products.c
+    last_use = func.max(c.id).label("last_use")
     stmt = (
-        select(ProductRow.lot, ProductRow.expiry, last_use)
-        .where(ProductRow.name == name, ProductRow.lot != "")
-        .group_by(ProductRow.lot, ProductRow.expiry)
+        select(c.lot, c.expiry, last_use)
+        .where(c.name == name, c.lot != "")
+        .group_by(c.lot, c.expiry)
         .order_by(desc(last_use))
         .limit(limit)
     )
@@ -670,11 +664,8 @@ def recent_lots(conn: Connection, name: str, limit: int = 8) -> list[Product]:
 
 
 def known_practitioners(conn: Connection, limit: int = 50) -> list[str]:
-    last_use = func.max(SessionRow.id).label("last_use")
-    stmt = (
-        select(SessionRow.practitioner, last_use)
-        .group_by(SessionRow.practitioner)
-        .order_by(desc(last_use))
-        .limit(limit)
-    )
+    c = tables.treatment_sessions.c
+    last_use = func.max(c.id).label("last_use")
+    stmt = select(c.practitioner, last_use).group_by(c.practitioner).order_by(desc(last_use))
+    stmt = stmt.limit(limit)
     return [r.practitioner for r in conn.execute(stmt)]

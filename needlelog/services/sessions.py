@@ -4,9 +4,7 @@ writer (``session_writer``) or the one reader (``session_query``)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from needlelog.domain.accounts import Permission
 from needlelog.domain.protocol import Protocol
@@ -16,6 +14,9 @@ from needlelog.services import access, clock, session_query, session_writer
 from needlelog.services.session_query import FLAG_AVOID_OVERRIDDEN, FLAG_SEVERE, Draft, LotUse
 from needlelog.services.settings import protocol_in
 from needlelog.store.database import Database
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 __all__ = [
     "FLAG_AVOID_OVERRIDDEN",
