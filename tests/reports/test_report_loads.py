@@ -12,6 +12,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from needlelog.domain.photos import PhotoUse
 from needlelog.services import photos
 from needlelog.store.database import Database
@@ -83,3 +85,18 @@ def test_a_patient_who_agreed_gets_the_photo_page_loaded_and_still_no_orm(
     assert "needlelog.reports.photo_page" in modules
     assert "sqlalchemy.orm" not in modules
     assert "needlelog.store.models" not in modules
+
+
+def test_the_collector_runs_again_after_a_command_loaded_its_modules_even_on_failure() -> None:
+    import gc
+
+    from needlelog import cli
+
+    try:
+        with pytest.raises(ModuleNotFoundError), cli._loading_modules():
+            assert not gc.isenabled()  # no full pass while the modules load
+            import needlelog.no_such_module  # noqa: F401
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 0  # what was loaded is out of later passes
+    finally:
+        gc.unfreeze()
