@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
@@ -214,14 +215,21 @@ def _treated_area(
 
 
 @lru_cache(maxsize=1024)
-def _screening(
-    answers: tuple[tuple[str, bool, date | None, str], ...],
-) -> tuple[ScreeningAnswer, ...]:
+def _screening(answers: str | None) -> tuple[ScreeningAnswer, ...]:
+    """The answers of a session's screening from their JSON text (a list of [item,
+    present, since, detail]), in the order of the questionnaire."""
+    if not answers:
+        return ()
     return tuple(
         sorted(
             (
-                ScreeningAnswer(_contraindication(item), present, since, detail)
-                for item, present, since, detail in answers
+                ScreeningAnswer(
+                    _contraindication(item),
+                    bool(present),
+                    None if since is None else date.fromisoformat(since),
+                    detail,
+                )
+                for item, present, since, detail in json.loads(answers)
             ),
             key=lambda a: _SCREENING_ORDER[a.item],
         )
@@ -237,11 +245,12 @@ def session_data(
     row: Mapping[str, Any],
     areas: Sequence[Mapping[str, Any]],
     products: Sequence[Mapping[str, Any]],
-    screening: Sequence[Mapping[str, Any]],
+    screening: str | None,
     assessments: Sequence[Mapping[str, Any]],
 ) -> SessionData:
     """A session's values from its stored row and the rows of its children (areas and
-    products in their order), each read by column name."""
+    products in their order), each read by column name, and its screening answers as
+    one JSON text (a list of [item, present, since, detail]; None: none recorded)."""
     scores = {(a["scale"], a["item"]): a["score"] for a in assessments}
     vss = None
     if any(scale == VSS[0] for scale, _ in scores):
@@ -279,9 +288,7 @@ def session_data(
         notes=row["notes"],
         aftercare_given=row["aftercare_given"],
         next_due=row["next_due"],
-        screening=_screening(
-            tuple((a["item"], a["present"], a["since"], a["detail"]) for a in screening)
-        ),
+        screening=_screening(screening),
         cautions_acknowledged=row["cautions_acknowledged"],
         override_reason=row["override_reason"],
         screening_list=row["screening_list"],
