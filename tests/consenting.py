@@ -70,3 +70,12 @@ def register_consenting(db: Database, data: PatientData, actor: str = "test") ->
     patient = patients.register(db, data, actor)
     sign_consent(db, patient.id)
     return patient
+
+
+def signed_for(db: Database, patient_id: int, day: date) -> None:
+    """Sign a treatment consent on ``day`` unless one covers it already (a new course is
+    signed for again, as the clinic's rule asks)."""
+    with db.transaction() as conn:
+        covered = consent_query.treatment_status(conn, patient_id, day).consent is not None
+    if not covered:
+        sign_consent(db, patient_id, day)
