@@ -92,7 +92,12 @@ def run(megapixels: float, repeats: int, clinic: Any = None) -> dict[str, Any]:
             db = open_database(f"sqlite:///{work / 'clinic.sqlite3'}")
             pid = patients.register(db, make_patient("B-1"), "bench").id
             visit = sessions.record(
-                db, pid, make_session(performed_at=datetime(2026, 3, 2, 10)), "bench"
+                db,
+                pid,
+                make_session(
+                    performed_at=datetime(2026, 3, 2, 10), consent_override_reason="benchmark"
+                ),
+                "bench",
             )
         else:
             from benchmarks.harness import open_db

@@ -39,6 +39,7 @@ from sqlalchemy import Connection
 
 from needlelog import config
 from needlelog.domain.accounts import Permission
+from needlelog.domain.consent import day_words
 from needlelog.domain.errors import InvalidRecord, Violation, raise_if_any
 from needlelog.domain.photos import (
     Landmarks,
@@ -53,13 +54,14 @@ from needlelog.domain.photos import (
 from needlelog.domain.records import TreatmentSession
 from needlelog.services import (
     access,
+    consent_query,
     patient_query,
     photo_query,
     photo_writer,
     session_query,
     settings,
 )
-from needlelog.services.errors import NotFound
+from needlelog.services.errors import NotFound, Refused
 from needlelog.services.photo_images import (
     THUMBNAIL_SIZE,
     PreparedPhoto,
@@ -448,10 +450,18 @@ def set_uses(
     *,
     as_import: bool = False,
 ) -> PhotoUses:
-    """Record the uses of their photographs a patient agreed to (audited)."""
+    """Record the uses of their photographs a patient agreed to (audited), for a patient
+    without a signed photo consent; once one is signed, it decides (``Refused``: a new
+    photo consent changes the answers)."""
     _require_write(db, as_import)
     now = _now()
     with db.transaction(write=True) as conn:
+        signed = consent_query.photo_uses(conn, patient_id, (agreed_on or now.date()))
+        if signed is not None:
+            raise Refused(
+                "the uses of this patient's photographs follow the photo consent signed on "
+                f"{day_words(signed.signed_on)}; record a new photo consent to change them"
+            )
         photo_writer.set_uses(conn, patient_id, agreed, agreed_on or now.date(), actor, now)
         return photo_query.uses(conn, patient_id)
 
@@ -460,13 +470,15 @@ def set_uses(
 
 
 def check_files(db: Database) -> tuple[list[tuple[str, str]], list[str]]:
-    """(problems, unused): a (where, what) pair per photo missing or not matching its
-    checksum, and the path of each file in the store folder that no record uses."""
+    """(problems, unused): a (where, what) pair per photo or paper-consent scan missing
+    or not matching its checksum, and the path of each file in the store folder that no
+    record uses."""
     access.require(db, Permission.CHECK)
     store = photo_store(db)
     problems: list[tuple[str, str]] = []
     with db.transaction() as conn:
         used = list(photo_query.every(conn))
+        scans = consent_query.scans(conn)  # paper consents' scans live in the same store
     known: set[str] = set()
     for photo in used:
         if photo.sha256 in known:
@@ -476,6 +488,14 @@ def check_files(db: Database) -> tuple[list[tuple[str, str]], list[str]]:
         if why is not None:
             where = f"photo {photo.id} ({photo.performed_on.isoformat()} {photo.view})"
             problems.append((where, f"{why}: {store.path_for(photo.sha256)}"))
+    for consent_id, sha in scans:
+        if sha in known:
+            continue
+        known.add(sha)
+        why = store.verify(sha)
+        if why is not None:
+            where = f"scan of paper consent {consent_id}"
+            problems.append((where, f"{why}: {store.path_for(sha)}"))
     unused = [str(store.path_for(sha)) for sha in store.checksums() if sha not in known]
     unused += [str(p) for p in store.stray_files()]
     return problems, unused

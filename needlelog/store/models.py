@@ -104,6 +104,7 @@ class SessionRow(Base):
     signed_sha256: Mapped[str]
     imported_by: Mapped[str]
     imported_at: Mapped[datetime | None]
+    consent_override_reason: Mapped[str]
 
     patient: Mapped[PatientRow] = relationship(back_populates="sessions")
     areas: Mapped[list[TreatedAreaRow]] = relationship(
@@ -267,6 +268,61 @@ class PhotoUseRow(Base):
     agreed_on: Mapped[date]
     recorded_by: Mapped[str]
     created_at: Mapped[datetime]
+
+
+class ConsentTemplateRow(Base):
+    __table__ = tables.consent_templates
+
+    id: Mapped[int]
+    key: Mapped[str]
+    kind: Mapped[str]
+    language: Mapped[str]
+    created_at: Mapped[datetime]
+    created_by: Mapped[str]
+
+
+class ConsentTemplateVersionRow(Base):
+    __table__ = tables.consent_template_versions
+
+    id: Mapped[int]
+    template_id: Mapped[int]
+    version: Mapped[int]
+    title: Mapped[str]
+    text: Mapped[str]
+    sha256: Mapped[str]
+    created_at: Mapped[datetime]
+    created_by: Mapped[str]
+
+
+class ConsentRow(Base):
+    __table__ = tables.consents
+
+    id: Mapped[int]
+    patient_id: Mapped[int]
+    kind: Mapped[str]
+    template_version_id: Mapped[int]
+    answers: Mapped[str]
+    method: Mapped[str]
+    signature: Mapped[str]
+    signature_png: Mapped[bytes]
+    scan_sha256: Mapped[str]
+    scan_media_type: Mapped[str]
+    signed_at: Mapped[datetime]
+    witness: Mapped[str]
+    witness_account: Mapped[str]
+    created_at: Mapped[datetime]
+    created_by: Mapped[str]
+
+
+class ConsentWithdrawalRow(Base):
+    __table__ = tables.consent_withdrawals
+
+    id: Mapped[int]
+    consent_id: Mapped[int]
+    withdrawn_on: Mapped[date]
+    reason: Mapped[str]
+    recorded_by: Mapped[str]
+    recorded_at: Mapped[datetime]
 
 
 def _guard_audit(session: Session, _ctx: Any, _instances: Any) -> None:

@@ -21,11 +21,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 NAMING = {
@@ -123,6 +125,8 @@ treatment_sessions = Table(
     Column("signed_sha256", String(64), nullable=False, default=""),
     Column("imported_by", String(200), nullable=False, default=""),
     Column("imported_at", DateTime),
+    # Revision 0009: why a new session went ahead without a valid treatment consent.
+    Column("consent_override_reason", Text, nullable=False, default="", server_default=""),
     Index("ix_treatment_sessions_patient_performed", "patient_id", "performed_at"),
     Index("ix_treatment_sessions_status_created", "status", "created_at"),
 )
@@ -298,4 +302,74 @@ patient_photo_uses = Table(
     Column("agreed_on", Date, nullable=False),
     Column("recorded_by", String(200), nullable=False),
     Column("created_at", DateTime, nullable=False),
+)
+
+# A consent form: one key in one language. Never changed; its text is in versions.
+consent_templates = Table(
+    "consent_templates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(40), nullable=False),
+    Column("kind", String(10), nullable=False),  # a ConsentKind value
+    Column("language", String(20), nullable=False),  # BCP 47
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    UniqueConstraint("key", "language"),
+)
+
+# One saved text of a consent form, with the SHA-256 of its exact UTF-8 bytes.
+# Inserted once, never updated: a consent names the version signed.
+consent_template_versions = Table(
+    "consent_template_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("template_id", Integer, ForeignKey("consent_templates.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    UniqueConstraint("template_id", "version"),
+)
+
+# A consent a patient signed, on screen (strokes and their image) or on paper (a
+# scan in the photo store named by ``scan_sha256``). Inserted once, never updated;
+# a withdrawal is a row of its own.
+consents = Table(
+    "consents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("patient_id", Integer, ForeignKey("patients.id"), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column(
+        "template_version_id",
+        Integer,
+        ForeignKey("consent_template_versions.id"),
+        nullable=False,
+    ),
+    Column("answers", Text, nullable=False, default="{}"),  # JSON {use: true|false}
+    Column("method", String(10), nullable=False),  # a ConsentMethod value
+    Column("signature", Text, nullable=False, default=""),  # JSON strokes; "" on paper
+    Column("signature_png", LargeBinary, nullable=False, default=b""),
+    Column("scan_sha256", String(64), nullable=False, index=True, default=""),
+    Column("scan_media_type", String(40), nullable=False, default=""),
+    Column("signed_at", DateTime, nullable=False),
+    Column("witness", String(200), nullable=False),
+    Column("witness_account", String(32), nullable=False, default=""),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Index("ix_consents_patient_signed", "patient_id", "signed_at", "id"),
+)
+
+# A patient's withdrawal of a consent, added beside it (the consent is kept).
+consent_withdrawals = Table(
+    "consent_withdrawals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("consent_id", Integer, ForeignKey("consents.id"), nullable=False, index=True),
+    Column("withdrawn_on", Date, nullable=False),
+    Column("reason", Text, nullable=False, default=""),
+    Column("recorded_by", String(200), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
 )

@@ -18,7 +18,7 @@ from pytestqt.qtbot import QtBot
 
 from needlelog.domain.photos import Photo, PhotoUse
 from needlelog.domain.records import Patient, TreatmentSession
-from needlelog.services import patients, photos, sessions
+from needlelog.services import photos, sessions
 from needlelog.store.database import Database
 from needlelog.ui.main_window import MainWindow
 from needlelog.ui.photos.canvas import Mode
@@ -27,6 +27,7 @@ from needlelog.ui.photos.inbox import IMPORTED_FOLDER, InboxList, save_folder
 from needlelog.ui.photos.landmarks import LandmarksDialog
 from needlelog.ui.photos.slots import SessionPhotosWindow, SlotKey
 from needlelog.ui.photos.strip import EntryRole
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 from tests.ui.photo_files import draw_face
 
@@ -39,7 +40,7 @@ EYES = (((450, 700), (750, 700)), ((520, 760), (770, 730)))
 def clinic(db: Database, tmp_path: Path) -> tuple[Patient, list[TreatmentSession]]:
     """A patient with two sessions; the first has front and left 45° photos, the second
     a front photo taken with the flash (the first without)."""
-    patient = patients.register(db, make_patient("P-0001"), "test")
+    patient = register_consenting(db, make_patient("P-0001"), "test")
     made = []
     for when in (datetime(2026, 1, 5, 10), datetime(2026, 3, 9, 10)):
         made.append(
@@ -368,10 +369,10 @@ def test_a_comparison_is_saved_only_for_a_use_the_patient_agreed_to(
     _open_record(qtbot, window)
     record = window.record.photos
     assert record.left_out.isVisibleTo(record)
-    assert "has not agreed" in record.left_out.text()
+    assert "no signed photo consent" in record.left_out.text()
     compare = _comparison(qtbot, window)
     assert not compare.save_button.isEnabled()
-    assert "the patient has not agreed to this use" in compare.left_out.text()
+    assert "no signed photo consent" in compare.left_out.text()
     target = tmp_path / "comparison.png"
     compare.save_to(target)
     assert not target.exists()
@@ -411,12 +412,11 @@ def test_the_patients_consent_is_ticked_in_the_record_and_the_strip_follows(
     _open_record(qtbot, window)
     record = window.record.photos
     assert record.left_out.text() == (
-        "Photographs left out: the patient has not agreed to this use (shown in the "
-        "patient's own report)."
+        "Photographs left out (shown in the patient's own report): no signed photo consent."
     )
     assert record.strip.delegate.left_out
     tip = record.strip.strip_model.index(1).data(Qt.ItemDataRole.ToolTipRole)
-    assert "has not agreed" in tip
+    assert "no signed photo consent" in tip
 
     qtbot.mouseClick(record.uses_button, Qt.MouseButton.LeftButton)
     dialog = next(w for w in record.open_windows() if isinstance(w, PhotoUsesDialog))
