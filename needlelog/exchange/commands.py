@@ -21,6 +21,7 @@ from needlelog.exchange.encryption import Decryption, Encryption, KeyProblem
 from needlelog.exchange.fhir_export import export_fhir
 from needlelog.exchange.files import check_output
 from needlelog.exchange.json_export import export_json
+from needlelog.exchange.photo_backup import FOLDER
 from needlelog.services.errors import UsageError
 from needlelog.store.database import Database
 
@@ -38,7 +39,16 @@ def export_command(db: Database, fmt: str, out: Path, record_no: str | None = No
         raise UsageError(f"{out} is a folder; for --format {fmt} give a file name")
     if fmt == "json":
         j = export_json(db, out, record_no)
-        return f"Wrote {j.patients} patients and {j.sessions} sessions to {out}"
+        text = f"Wrote {j.patients} patients and {j.sessions} sessions to {out}"
+        if j.photos:
+            text += f"; their {j.photos} photos beside it in {out.parent / FOLDER}"
+        for sha in j.photos_missing:
+            print(
+                f"needlelog export: warning: the photo {sha[:12]}… is missing from the photo "
+                "store; it is listed but not carried (run check)",
+                file=sys.stderr,
+            )
+        return text
     if fmt == "fhir":
         r = export_fhir(db, out, record_no)
         return (

@@ -7,7 +7,7 @@ a very large clinic's archive needs little memory to produce.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,9 +16,9 @@ from typing import IO, Any
 from needlelog import __version__, config
 from needlelog.domain.accounts import Permission
 from needlelog.domain.records import TreatmentSession
-from needlelog.exchange import photo_records, source
+from needlelog.exchange import photo_backup, photo_records, source
 from needlelog.exchange.files import Progress, atomic_path
-from needlelog.services import access, disclosures
+from needlelog.services import access, disclosures, photos
 from needlelog.services.mapping import score_rows
 from needlelog.services.settings import all_values
 from needlelog.store.database import Database
@@ -33,6 +33,9 @@ class JsonExportResult:
     path: Path
     patients: int
     sessions: int
+    photos: int = 0  # originals beside the file, in needlelog-photos/ (as beside a backup)
+    photos_copied: int = 0  # of which new in that folder
+    photos_missing: tuple[str, ...] = ()  # listed, but not in the photo store (check says so)
 
 
 def _iso(value: Any) -> str | None:
@@ -161,6 +164,8 @@ def export_json(
 ) -> JsonExportResult:
     access.require(db, Permission.EXPORT)  # refused before any file is begun
     revision = current_revision(db)
+    store = photos.photo_store(db)
+    checksums: set[str] = set()
     with db.read() as s, atomic_path(out) as temp, open(temp, "w", encoding="utf-8") as handle:
         conn = s.connection()
         total = sum(source.count(conn, record_no))
@@ -196,15 +201,29 @@ def export_json(
         )
         counts = {"patients": patients, "sessions": sessions}
         counts["photos"] = _write_list(
-            handle, "photos", photo_records.json_items(conn, record_no), tick
+            handle, "photos", _noting(photo_records.json_items(conn, record_no), checksums), tick
         )
         _write_list(handle, "photo_uses", photo_records.json_uses(conn, record_no), tick)
         if record_no is None:  # the trail of the whole record set, for auditors
             counts["audit_events"] = _write_list(handle, "audit", source.iter_audit(conn), tick)
         handle.write(f',\n"counts": {_dump(counts)}\n}}\n')
+        # the originals go beside the file before it is in place: an archive that names
+        # a photo carries it (an import brings it back from there)
+        beside = photo_backup.copy_listed(store, sorted(checksums), out)
         if progress is not None:  # last chance to cancel: nothing is in place yet
             progress(done, done)
     disclosures.log(
         db, config.current_user(), disclosures.EXPORT, what=f"JSON to {out}", record_no=record_no
     )
-    return JsonExportResult(out, patients, sessions)
+    if beside is None:
+        return JsonExportResult(out, patients, sessions)
+    return JsonExportResult(
+        out, patients, sessions, len(beside.listed), beside.copied, beside.missing
+    )
+
+
+def _noting(items: Iterable[dict[str, Any]], checksums: set[str]) -> Iterator[dict[str, Any]]:
+    """The photo items, each one's checksum noted on the way."""
+    for item in items:
+        checksums.add(item["sha256"])
+        yield item

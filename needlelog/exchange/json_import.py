@@ -4,6 +4,8 @@ Records are added like any import (same rules, all or nothing, record
 numbers matched); database ids, created/updated times and versions are
 assigned anew by the receiving database. Settings missing from the
 receiving database are taken from the file; existing ones are kept.
+Photographs come back with their originals (``exchange.json_photos``), each
+verified against its checksum before anything is written.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from needlelog.domain.records import (
     VancouverScarScale,
 )
 from needlelog.domain.validation import excerpt, parse_depth
+from needlelog.exchange import json_photos
 from needlelog.exchange.json_export import FORMAT, FORMAT_VERSION
 from needlelog.exchange.loader import (
     ImportProblem,
@@ -36,7 +39,7 @@ from needlelog.exchange.loader import (
     SessionIn,
     load,
 )
-from needlelog.services import access
+from needlelog.services import access, photos
 from needlelog.services.mapping import GAIS, GOODMAN_BARON, SATISFACTION, VSS, VSS_ITEMS
 from needlelog.store.database import Database
 
@@ -187,11 +190,26 @@ def import_json(
         ("patients", list, "a list"),
         ("sessions", list, "a list"),
         ("settings", dict, "an object"),
+        ("photos", list, "a list"),
+        ("photo_uses", list, "a list"),
     ):
         if key in doc and doc[key] is not None and not isinstance(doc[key], kind):
             raise ImportRefused(
                 [ImportProblem(name, None, key, "", f"{key} is not {words} in this file")]
             )
+
+    # The photographs: every original found and verified before anything is written.
+    photo_items, problems = json_photos.read(name, doc.get("photos"))
+    uses, more = json_photos.uses_from_json(name, doc.get("photo_uses"))
+    problems += more
+    store = photos.photo_store(db) if photo_items else None
+    sources: dict[str, Path | None] = {}
+    if store is not None:
+        sources, more = json_photos.locate(name, photo_items, store, json_photos.beside(path))
+        problems += more
+    if problems:
+        raise ImportRefused(problems)
+    in_file: dict[int, tuple[str, SessionData]] = {}  # session id in the file -> session
 
     def patients() -> Iterator[PatientIn]:
         for n, item in enumerate(doc.get("patients", []), start=1):
@@ -215,6 +233,8 @@ def import_json(
                 )
                 yield SessionIn(n, _record_no(item), None, (problem,))
                 continue
+            if isinstance(item.get("id"), int):
+                in_file[item["id"]] = (_record_no(item), data)
             yield SessionIn(n, _record_no(item), data)
 
     return load(
@@ -228,4 +248,9 @@ def import_json(
         settings=doc.get("settings") or {},
         progress=progress,
         total=len(doc.get("patients", [])) + len(doc.get("sessions", [])),
+        then=None
+        if store is None and not uses
+        else json_photos.writer(
+            name, photo_items, sources, in_file, uses, store or photos.photo_store(db), actor
+        ),
     )

@@ -187,7 +187,19 @@ def copy_beside(
 ) -> PhotoBackup | None:
     """Copy the originals a database copy uses beside the backup file ``out`` (each
     encrypted when ``encryption`` is given); None when it uses none."""
-    used = used_checksums(copy)
+    return copy_listed(source, used_checksums(copy), out, check, encryption)
+
+
+def copy_listed(
+    source: PhotoStore,
+    used: list[str],
+    out: Path,
+    check: Callable[[], None] | None = None,
+    encryption: Encryption | None = None,
+) -> PhotoBackup | None:
+    """Copy the originals named by ``used`` (checksums) from ``source`` beside the file
+    ``out``, into its ``needlelog-photos`` folder (backups, the JSON export); None when
+    there are none. Incremental: one there already with the right size is kept."""
     if not used:
         return None
     target = PhotoStore(out.parent / FOLDER)

@@ -1,0 +1,324 @@
+"""The photographs of a JSON export, brought back by its import (docs/json-format.md).
+
+The export lists each photo by checksum and puts the originals beside the file, in
+``needlelog-photos/`` (laid out like the photo store, as beside a backup). The
+import finds each original in the receiving clinic's photo store or in that
+folder, and verifies its checksum before anything is written: a photo whose
+original is missing or does not match refuses the whole import, one line each.
+Once the patients and sessions are accepted (same transaction), the originals are
+copied into the photo store and the records written through ``services.photos``:
+landmarks, capture data and withdrawals as they were.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from needlelog.domain.errors import InvalidRecord
+from needlelog.domain.photos import FORMATS, CaptureInfo, Landmarks, PhotoUse, view_problem
+from needlelog.domain.records import SessionData
+from needlelog.exchange.loader import ImportProblem, Written
+from needlelog.exchange.photo_backup import FOLDER
+from needlelog.services import clock, photo_query, photos
+from needlelog.services.photo_writer import ImportedPhoto
+from needlelog.store.files import describe_os_error
+from needlelog.store.photo_files import PhotoStore, PhotoStoreError, file_sha256
+
+_MEDIA = set(FORMATS.values())
+_BAD = (KeyError, ValueError, TypeError, AttributeError)
+
+
+@dataclass(frozen=True)
+class PhotoIn:
+    row: int  # 1 = the first item of "photos"
+    record_no: str
+    session_ref: int  # the session's id in the file
+    photo: ImportedPhoto
+
+    def names(self) -> str:
+        """How a person finds it: patient, session day, view."""
+        return f"{self.record_no}, {self.photo.view} {'after' if self.photo.after else 'before'}"
+
+
+def _int(value: Any, low: int, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValueError(f"{name} is not a whole number of at least {low}")
+    return value
+
+
+def _number(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{value!r} is not a number")
+    return float(value)
+
+
+def _text(value: Any, name: str, limit: int = 500) -> str:
+    if not isinstance(value, str) or len(value) > limit:
+        raise ValueError(f"{name} is not a text of at most {limit} characters")
+    return value
+
+
+def _when(value: Any) -> datetime | None:
+    return None if value in (None, "") else datetime.fromisoformat(_text(value, "a time", 40))
+
+
+def photo_from_json(item: dict[str, Any]) -> tuple[str, int, ImportedPhoto]:
+    """(record number, session id in the file, the photo) of one PHOTO item; raises
+    ``ValueError``/``KeyError``/``TypeError`` for anything that is not one."""
+    sha = _text(item["sha256"], "sha256", 64)
+    PhotoStore(Path(".")).path_for(sha)  # a SHA-256, or ValueError
+    timing = item["timing"]
+    if timing not in ("before", "after"):
+        raise ValueError(f"timing {str(timing)[:20]!r} is not before or after")
+    ext, media_type = _text(item["ext"], "ext", 10), _text(item["media_type"], "media_type", 40)
+    if (ext, media_type) not in _MEDIA:
+        raise ValueError(f"{ext} {media_type} is not a photo type needlelog stores")
+    width, height = _int(item["width"], 1, "width"), _int(item["height"], 1, "height")
+    orientation = _int(item.get("orientation", 1), 1, "orientation")
+    if orientation > 8:
+        raise ValueError("orientation is not 1 to 8")
+    c = item.get("capture") or {}
+    flash = c.get("flash_fired")
+    if flash is not None and not isinstance(flash, bool):
+        raise ValueError("capture flash_fired is not true, false or null")
+    iso = c.get("iso")
+    capture = CaptureInfo(
+        flash_fired=flash,
+        exposure_time_s=_number(c.get("exposure_time_s")),
+        f_number=_number(c.get("f_number")),
+        iso=None if iso is None else _int(iso, 0, "capture iso"),
+        focal_length_mm=_number(c.get("focal_length_mm")),
+        taken_at=_when(c.get("taken_at")),
+        camera=_text(c.get("camera", ""), "capture camera", 200),
+    )
+    marks = item.get("landmarks")
+    landmarks = None
+    if marks is not None:
+        x1, y1, x2, y2 = (_number(marks[k]) for k in ("x1", "y1", "x2", "y2"))
+        landmarks = Landmarks(x1, y1, x2, y2)  # type: ignore[arg-type]
+        problem = landmarks.problem(width, height)
+        if problem is not None:
+            raise ValueError(problem.message)
+    withdrawn = item.get("withdrawn")
+    created_at = _when(item.get("created_at"))
+    photo = ImportedPhoto(
+        view=_text(item["view"], "view", 40),
+        after=timing == "after",
+        sha256=sha,
+        original_name=_text(item.get("original_name", ""), "original_name", 255),
+        ext=ext,
+        media_type=media_type,
+        byte_size=_int(item["byte_size"], 1, "byte_size"),
+        width=width,
+        height=height,
+        orientation=orientation,
+        capture=capture,
+        landmarks=landmarks,
+        created_at=created_at if created_at is not None else clock.utc_now(),
+        created_by=_text(item.get("created_by", ""), "created_by", 200),
+    )
+    if withdrawn is not None:
+        reason = _text(withdrawn["reason"], "withdrawn reason").strip()
+        if not reason:
+            raise ValueError("a withdrawn photo has no reason")
+        photo = ImportedPhoto(
+            **{
+                **photo.__dict__,
+                "withdrawn_at": _when(withdrawn["at"]) or clock.utc_now(),
+                "withdrawn_by": _text(withdrawn.get("by", ""), "withdrawn by", 200),
+                "withdrawn_reason": reason,
+            }
+        )
+    session_ref = item["session_id"]
+    if isinstance(session_ref, bool) or not isinstance(session_ref, int):
+        raise ValueError("session_id is not a whole number")
+    return str(item["record_no"])[:64], session_ref, photo
+
+
+def read(file: str, items: Any) -> tuple[list[PhotoIn], list[ImportProblem]]:
+    """The photo items of a file, and a problem per item that cannot be read."""
+    where = f"{file} photos"
+    if items is None:
+        return [], []
+    if not isinstance(items, list):
+        return [], [ImportProblem(file, None, "photos", "", "photos is not a list in this file")]
+    out: list[PhotoIn] = []
+    problems: list[ImportProblem] = []
+    for n, item in enumerate(items, start=1):
+        try:
+            if not isinstance(item, dict):
+                raise TypeError("not an object")
+            record_no, ref, photo = photo_from_json(item)
+        except _BAD as exc:
+            text = f"{type(exc).__name__}: {exc}"
+            text = text if len(text) <= 160 else text[:157] + "..."
+            problems.append(ImportProblem(where, n, "", "", f"photo cannot be read: {text}"))
+            continue
+        out.append(PhotoIn(n, record_no, ref, photo))
+    return out, problems
+
+
+def uses_from_json(file: str, items: Any) -> tuple[dict[str, set[PhotoUse]], list[ImportProblem]]:
+    """The photo uses each patient agreed to, by record number."""
+    if items is None:
+        return {}, []
+    out: dict[str, set[PhotoUse]] = {}
+    problems: list[ImportProblem] = []
+    for n, item in enumerate(items if isinstance(items, list) else [None], start=1):
+        try:
+            out[str(item["record_no"])[:64]] = {PhotoUse(u) for u in item["uses"]}
+        except _BAD:
+            problems.append(
+                ImportProblem(f"{file} photo_uses", n, "uses", "", "not a list of photo uses")
+            )
+    return out, problems
+
+
+def locate(
+    file: str, wanted: Iterable[PhotoIn], store: PhotoStore, beside: PhotoStore
+) -> tuple[dict[str, Path | None], list[ImportProblem]]:
+    """Where each original is: None when the photo store holds it (verified), else the
+    verified file beside the export. A problem (one line naming the photo) for each
+    missing or not matching its checksum."""
+    found: dict[str, Path | None] = {}
+    problems: list[ImportProblem] = []
+    for p in wanted:
+        sha = p.photo.sha256
+        if sha in found:
+            continue
+        in_store = store.verify(sha)
+        if in_store is None:
+            found[sha] = None
+            continue
+        there = beside.path_for(sha)
+        try:
+            actual = file_sha256(there)
+        except FileNotFoundError:
+            actual = None
+        except OSError as exc:
+            actual = f"cannot be read ({describe_os_error(exc)})"
+        if actual == sha:
+            found[sha] = there
+            continue
+        if actual is None and in_store == "missing":
+            why = (
+                f"is missing: it is neither in the photo store ({store.root}) nor in {beside.root}"
+            )
+        elif actual is None:
+            why = f"in the photo store ({store.path_for(sha)}) {in_store}"
+        elif actual.startswith("cannot"):
+            why = f"{there} {actual}"
+        else:
+            why = f"{there} does not match its checksum"
+        problems.append(
+            ImportProblem(
+                f"{file} photos",
+                p.row,
+                "sha256",
+                "",
+                f"the photo {sha[:12]}… ({p.names()}) {why}",
+            )
+        )
+    return found, problems
+
+
+def writer(
+    file: str,
+    wanted: list[PhotoIn],
+    sources: dict[str, Path | None],
+    sessions_in_file: dict[int, tuple[str, SessionData]],
+    uses: dict[str, set[PhotoUse]],
+    store: PhotoStore,
+    actor: str,
+) -> Callable[[Written], list[ImportProblem]]:
+    """What the loader runs once the patients and sessions are in (``loader.Then``)."""
+    where = f"{file} photos"
+
+    def write(w: Written) -> list[ImportProblem]:
+        conn = w.session.connection()
+        protocol = photo_query.protocol(conn)
+        problems: list[ImportProblem] = []
+        planned: list[tuple[int, PhotoIn]] = []
+        present: dict[int, set[tuple[str, str, bool]]] = {}
+        for p in wanted:
+            session = sessions_in_file.get(p.session_ref)
+            if session is None or session[0] != p.record_no:
+                problems.append(
+                    ImportProblem(
+                        where,
+                        p.row,
+                        "session_id",
+                        str(p.session_ref),
+                        f"the photo's session (id {p.session_ref} of {p.record_no}) is not "
+                        "among this file's sessions",
+                    )
+                )
+                continue
+            patient_id = w.patient_id(p.record_no)
+            session_id = None if patient_id is None else w.session_id(patient_id, session[1])
+            if session_id is None:
+                problems.append(
+                    ImportProblem(
+                        where, p.row, "session_id", str(p.session_ref),
+                        f"the photo's session ({p.names()}) was not imported",
+                    )
+                )  # fmt: skip
+                continue
+            problem = view_problem(p.photo.view, protocol)
+            if problem is not None:
+                problems.append(ImportProblem(where, p.row, "view", p.photo.view, problem.message))
+                continue
+            if session_id not in present:
+                present[session_id] = {
+                    (x.sha256, x.view, x.after)
+                    for x in photo_query.for_session(conn, session_id, include_withdrawn=True)
+                }
+            key = (p.photo.sha256, p.photo.view, p.photo.after)
+            if key in present[session_id]:
+                w.result.photos_skipped += 1
+                continue
+            present[session_id].add(key)
+            planned.append((session_id, p))
+        if problems:
+            return problems
+        if w.commit:  # originals first: no record ever points at a missing file
+            for sha, source in sorted(sources.items()):
+                if source is None or not any(p.photo.sha256 == sha for _s, p in planned):
+                    continue
+                try:
+                    store.put_file(sha, source)
+                except OSError as exc:
+                    return [
+                        ImportProblem(
+                            where, None, "", "",
+                            f"the photo {sha[:12]}… cannot be copied into the photo store "
+                            f"({store.root}): {describe_os_error(exc)}",
+                        )
+                    ]  # fmt: skip
+        now = clock.utc_now()
+        for session_id, p in planned:
+            if w.commit:
+                try:
+                    photos.add_imported_in(conn, session_id, p.photo, actor, now, store)
+                except (InvalidRecord, PhotoStoreError) as exc:
+                    problems.append(ImportProblem(where, p.row, "", "", str(exc)))
+                    continue
+            w.result.photos_added += 1
+        for record_no, agreed in sorted(uses.items()):
+            patient_id = w.patient_id(record_no)
+            if patient_id is not None and patient_id in w.added:  # a kept record is not changed
+                photos.set_uses_in(conn, patient_id, agreed, actor, now)
+        return problems
+
+    return write
+
+
+def beside(json_file: Path) -> PhotoStore:
+    """The folder of originals the export wrote beside ``json_file``."""
+    return PhotoStore(json_file.parent / FOLDER)
