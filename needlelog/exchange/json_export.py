@@ -15,8 +15,9 @@ from typing import IO, Any
 
 from needlelog import __version__, config
 from needlelog.domain.accounts import Permission
+from needlelog.domain.consent import Consent
 from needlelog.domain.records import TreatmentSession
-from needlelog.exchange import photo_backup, photo_records, source
+from needlelog.exchange import consent_records, photo_backup, photo_records, source
 from needlelog.exchange.files import Progress, atomic_path
 from needlelog.services import access, disclosures, photos
 from needlelog.services.mapping import score_rows
@@ -187,10 +188,11 @@ def export_json(
             "settings": all_values(s) if record_no is None else {},
         }
         handle.write(_dump(head)[:-1])
+        record_nos: dict[int, str] = {}  # whose consents go with them
         patients = _write_list(
             handle,
             "patients",
-            (patient_json(p) for p in source.iter_patients(conn, record_no)),
+            (_noted(p, record_nos) for p in source.iter_patients(conn, record_no)),
             tick,
         )
         sessions = _write_list(
@@ -204,6 +206,11 @@ def export_json(
             handle, "photos", _noting(photo_records.json_items(conn, record_no), checksums), tick
         )
         _write_list(handle, "photo_uses", photo_records.json_uses(conn, record_no), tick)
+        forms, signed = consent_records.exported(conn, record_nos, whole=record_no is None)
+        _write_list(
+            handle, "consent_templates", (consent_records.version_json(v) for v in forms), tick
+        )
+        counts["consents"] = _write_list(handle, "consents", _with_scans(signed, checksums), tick)
         if record_no is None:  # the trail of the whole record set, for auditors
             counts["audit_events"] = _write_list(handle, "audit", source.iter_audit(conn), tick)
         handle.write(f',\n"counts": {_dump(counts)}\n}}\n')
@@ -220,6 +227,21 @@ def export_json(
     return JsonExportResult(
         out, patients, sessions, len(beside.listed), beside.copied, beside.missing
     )
+
+
+def _noted(p: source.StoredPatient, record_nos: dict[int, str]) -> dict[str, Any]:
+    record_nos[p.id] = p.data.record_no
+    return patient_json(p)
+
+
+def _with_scans(
+    signed: Iterator[tuple[str, Consent]], checksums: set[str]
+) -> Iterator[dict[str, Any]]:
+    """The consent items, each paper scan's checksum noted (it goes beside the file)."""
+    for number, consent in signed:
+        if consent.scan_sha256:
+            checksums.add(consent.scan_sha256)
+        yield consent_records.consent_json(number, consent)
 
 
 def _noting(items: Iterable[dict[str, Any]], checksums: set[str]) -> Iterator[dict[str, Any]]:

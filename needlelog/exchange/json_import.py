@@ -29,7 +29,7 @@ from needlelog.domain.records import (
     VancouverScarScale,
 )
 from needlelog.domain.validation import excerpt, parse_depth
-from needlelog.exchange import json_photos
+from needlelog.exchange import json_consents, json_photos
 from needlelog.exchange.json_export import FORMAT, FORMAT_VERSION
 from needlelog.exchange.loader import (
     ImportProblem,
@@ -37,6 +37,7 @@ from needlelog.exchange.loader import (
     ImportResult,
     PatientIn,
     SessionIn,
+    Written,
     load,
 )
 from needlelog.services import access, photos
@@ -192,20 +193,28 @@ def import_json(
         ("settings", dict, "an object"),
         ("photos", list, "a list"),
         ("photo_uses", list, "a list"),
+        ("consent_templates", list, "a list"),
+        ("consents", list, "a list"),
     ):
         if key in doc and doc[key] is not None and not isinstance(doc[key], kind):
             raise ImportRefused(
                 [ImportProblem(name, None, key, "", f"{key} is not {words} in this file")]
             )
 
-    # The photographs: every original found and verified before anything is written.
+    # Photographs and consents: every form's text and every original (photo or paper
+    # scan) checked against its checksum before anything is written.
     photo_items, problems = json_photos.read(name, doc.get("photos"))
     uses, more = json_photos.uses_from_json(name, doc.get("photo_uses"))
     problems += more
-    store = photos.photo_store(db) if photo_items else None
+    consents = json_consents.ConsentImport(
+        name, doc.get("consent_templates"), doc.get("consents"), actor
+    )
+    problems += consents.problems
+    needed = json_photos.wanted(name, photo_items) + consents.scans()
+    store = photos.photo_store(db)
     sources: dict[str, Path | None] = {}
-    if store is not None:
-        sources, more = json_photos.locate(name, photo_items, store, json_photos.beside(path))
+    if needed:
+        sources, more = json_photos.locate(needed, store, json_photos.beside(path))
         problems += more
     if problems:
         raise ImportRefused(problems)
@@ -237,6 +246,22 @@ def import_json(
                 in_file[item["id"]] = (_record_no(item), data)
             yield SessionIn(n, _record_no(item), data)
 
+    in_photos = json_photos.PhotoImport(name, photo_items, in_file, uses, store, actor)
+
+    def then(w: Written) -> list[ImportProblem]:
+        """Consents and photos, once the patients and sessions are in: all checked, then
+        their files put into the store, then their records written."""
+        found = in_photos.plan(w) + consents.plan(w)
+        if found:
+            return found
+        if w.commit:
+            found = json_photos.store_files(
+                name, sources, in_photos.needed() | consents.needed(), store
+            )
+            if found:
+                return found
+        return consents.write(w) + in_photos.write(w)
+
     return load(
         db,
         patients(),
@@ -248,9 +273,5 @@ def import_json(
         settings=doc.get("settings") or {},
         progress=progress,
         total=len(doc.get("patients", [])) + len(doc.get("sessions", [])),
-        then=None
-        if store is None and not uses
-        else json_photos.writer(
-            name, photo_items, sources, in_file, uses, store or photos.photo_store(db), actor
-        ),
+        then=None if not (photo_items or uses or consents.versions) else then,
     )

@@ -12,7 +12,7 @@ landmarks, capture data and withdrawals as they were.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -180,16 +180,24 @@ def uses_from_json(file: str, items: Any) -> tuple[dict[str, set[PhotoUse]], lis
     return out, problems
 
 
+# (where, row, checksum, what): a file an item of the import needs from the store
+Wanted = tuple[str, int, str, str]
+
+
+def wanted(file: str, items: Iterable[PhotoIn]) -> list[Wanted]:
+    return [(f"{file} photos", p.row, p.photo.sha256, f"the photo {p.photo.sha256[:12]}… "
+             f"({p.names()})") for p in items]  # fmt: skip
+
+
 def locate(
-    file: str, wanted: Iterable[PhotoIn], store: PhotoStore, beside: PhotoStore
+    needed: Iterable[Wanted], store: PhotoStore, beside: PhotoStore
 ) -> tuple[dict[str, Path | None], list[ImportProblem]]:
-    """Where each original is: None when the photo store holds it (verified), else the
-    verified file beside the export. A problem (one line naming the photo) for each
-    missing or not matching its checksum."""
+    """Where each original (photo or paper scan) is: None when the photo store holds it
+    (verified), else the verified file beside the export. A problem (one line naming
+    the file's item) for each missing or not matching its checksum."""
     found: dict[str, Path | None] = {}
     problems: list[ImportProblem] = []
-    for p in wanted:
-        sha = p.photo.sha256
+    for where, row, sha, what in needed:
         if sha in found:
             continue
         in_store = store.verify(sha)
@@ -198,7 +206,7 @@ def locate(
             continue
         there = beside.path_for(sha)
         try:
-            actual = file_sha256(there)
+            actual: str | None = file_sha256(there)
         except FileNotFoundError:
             actual = None
         except OSError as exc:
@@ -216,63 +224,85 @@ def locate(
             why = f"{there} {actual}"
         else:
             why = f"{there} does not match its checksum"
-        problems.append(
-            ImportProblem(
-                f"{file} photos",
-                p.row,
-                "sha256",
-                "",
-                f"the photo {sha[:12]}… ({p.names()}) {why}",
-            )
-        )
+        problems.append(ImportProblem(where, row, "sha256" if "photos" in where else "scan_sha256",
+                                      "", f"{what} {why}"))  # fmt: skip
     return found, problems
 
 
-def writer(
-    file: str,
-    wanted: list[PhotoIn],
-    sources: dict[str, Path | None],
-    sessions_in_file: dict[int, tuple[str, SessionData]],
-    uses: dict[str, set[PhotoUse]],
-    store: PhotoStore,
-    actor: str,
-) -> Callable[[Written], list[ImportProblem]]:
-    """What the loader runs once the patients and sessions are in (``loader.Then``)."""
-    where = f"{file} photos"
+def store_files(
+    file: str, sources: dict[str, Path | None], needed: set[str], store: PhotoStore
+) -> list[ImportProblem]:
+    """Copy the originals found beside the export that records will use into the photo
+    store (each verified again as it is copied): before any record names them."""
+    for sha, source in sorted(sources.items()):
+        if source is None or sha not in needed:
+            continue
+        try:
+            store.put_file(sha, source)
+        except OSError as exc:
+            return [
+                ImportProblem(
+                    file, None, "", "",
+                    f"{source} cannot be copied into the photo store ({store.root}): "
+                    f"{describe_os_error(exc)}",
+                )
+            ]  # fmt: skip
+    return []
 
-    def write(w: Written) -> list[ImportProblem]:
+
+class PhotoImport:
+    """The photos of an import, once its patients and sessions are in: ``plan`` checks
+    and writes nothing, ``write`` records them (their originals already stored)."""
+
+    def __init__(
+        self,
+        file: str,
+        items: list[PhotoIn],
+        sessions_in_file: dict[int, tuple[str, SessionData]],
+        uses: dict[str, set[PhotoUse]],
+        store: PhotoStore,
+        actor: str,
+    ) -> None:
+        self.where = f"{file} photos"
+        self.items, self.sessions_in_file, self.uses = items, sessions_in_file, uses
+        self.store, self.actor = store, actor
+        self.planned: list[tuple[int, PhotoIn]] = []
+
+    def needed(self) -> set[str]:
+        """The originals the planned records use."""
+        return {p.photo.sha256 for _s, p in self.planned}
+
+    def plan(self, w: Written) -> list[ImportProblem]:
         conn = w.session.connection()
         protocol = photo_query.protocol(conn)
         problems: list[ImportProblem] = []
-        planned: list[tuple[int, PhotoIn]] = []
         present: dict[int, set[tuple[str, str, bool]]] = {}
-        for p in wanted:
-            session = sessions_in_file.get(p.session_ref)
+        for p in self.items:
+            session = self.sessions_in_file.get(p.session_ref)
             if session is None or session[0] != p.record_no:
                 problems.append(
                     ImportProblem(
-                        where,
-                        p.row,
-                        "session_id",
-                        str(p.session_ref),
+                        self.where, p.row, "session_id", str(p.session_ref),
                         f"the photo's session (id {p.session_ref} of {p.record_no}) is not "
                         "among this file's sessions",
                     )
-                )
+                )  # fmt: skip
                 continue
             patient_id = w.patient_id(p.record_no)
             session_id = None if patient_id is None else w.session_id(patient_id, session[1])
             if session_id is None:
                 problems.append(
                     ImportProblem(
-                        where, p.row, "session_id", str(p.session_ref),
+                        self.where, p.row, "session_id", str(p.session_ref),
                         f"the photo's session ({p.names()}) was not imported",
                     )
                 )  # fmt: skip
                 continue
             problem = view_problem(p.photo.view, protocol)
             if problem is not None:
-                problems.append(ImportProblem(where, p.row, "view", p.photo.view, problem.message))
+                problems.append(
+                    ImportProblem(self.where, p.row, "view", p.photo.view, problem.message)
+                )
                 continue
             if session_id not in present:
                 present[session_id] = {
@@ -284,39 +314,26 @@ def writer(
                 w.result.photos_skipped += 1
                 continue
             present[session_id].add(key)
-            planned.append((session_id, p))
-        if problems:
-            return problems
-        if w.commit:  # originals first: no record ever points at a missing file
-            for sha, source in sorted(sources.items()):
-                if source is None or not any(p.photo.sha256 == sha for _s, p in planned):
-                    continue
-                try:
-                    store.put_file(sha, source)
-                except OSError as exc:
-                    return [
-                        ImportProblem(
-                            where, None, "", "",
-                            f"the photo {sha[:12]}… cannot be copied into the photo store "
-                            f"({store.root}): {describe_os_error(exc)}",
-                        )
-                    ]  # fmt: skip
-        now = clock.utc_now()
-        for session_id, p in planned:
-            if w.commit:
-                try:
-                    photos.add_imported_in(conn, session_id, p.photo, actor, now, store)
-                except (InvalidRecord, PhotoStoreError) as exc:
-                    problems.append(ImportProblem(where, p.row, "", "", str(exc)))
-                    continue
-            w.result.photos_added += 1
-        for record_no, agreed in sorted(uses.items()):
-            patient_id = w.patient_id(record_no)
-            if patient_id is not None and patient_id in w.added:  # a kept record is not changed
-                photos.set_uses_in(conn, patient_id, agreed, actor, now)
+            self.planned.append((session_id, p))
         return problems
 
-    return write
+    def write(self, w: Written) -> list[ImportProblem]:
+        conn = w.session.connection()
+        problems: list[ImportProblem] = []
+        now = clock.utc_now()
+        for session_id, p in self.planned:
+            if w.commit:
+                try:
+                    photos.add_imported_in(conn, session_id, p.photo, self.actor, now, self.store)
+                except (InvalidRecord, PhotoStoreError) as exc:
+                    problems.append(ImportProblem(self.where, p.row, "", "", str(exc)))
+                    continue
+            w.result.photos_added += 1
+        for record_no, agreed in sorted(self.uses.items()):
+            patient_id = w.patient_id(record_no)
+            if patient_id is not None and patient_id in w.added:  # a kept record is not changed
+                photos.set_uses_in(conn, patient_id, agreed, self.actor, now)
+        return problems
 
 
 def beside(json_file: Path) -> PhotoStore:

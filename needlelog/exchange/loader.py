@@ -76,6 +76,8 @@ class ImportResult:
     settings_added: int = 0
     photos_added: int = 0  # a JSON import's photographs (exchange.json_photos)
     photos_skipped: int = 0
+    consents_added: int = 0  # a JSON import's consents (exchange.json_consents)
+    consents_skipped: int = 0
     # "P-0001: stored record kept; the file differs in phone, email"
     notes: list[str] = field(default_factory=list)
     committed: bool = False
@@ -94,6 +96,10 @@ class ImportResult:
             text += f"; {_count(self.photos_added, 'photo')}"
             if self.photos_skipped:
                 text += f" ({self.photos_skipped:,} already present)"
+        if self.consents_added or self.consents_skipped:
+            text += f"; {_count(self.consents_added, 'consent')}"
+            if self.consents_skipped:
+                text += f" ({self.consents_skipped:,} already present)"
         return text + "."
 
 
