@@ -356,8 +356,8 @@ def remove_demo_files(db: Database, checksums: Iterable[str]) -> int:
     wanted = set(checksums)
     if not wanted:
         return 0
-    with db.transaction() as conn:
-        still_used = photo_query.checksums(conn)
+    with db.transaction() as conn:  # photos and paper-consent scans share the store
+        still_used = photo_query.checksums(conn) | consent_query.scan_checksums(conn)
     store = photo_store(db)
     removed = 0
     for sha in sorted(wanted - still_used):

@@ -20,6 +20,7 @@ from needlelog.store.database import Database
 from needlelog.store.migrate import open_database
 from needlelog.store.photo_files import PhotoStore
 from tests import camera_files as cam
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 
 
@@ -185,7 +186,7 @@ def test_a_photo_item_that_cannot_be_read_is_named_and_nothing_written(
 def test_removing_the_demo_removes_its_drawn_photos_but_no_other_file(
     db: Database, tmp_path: Path
 ) -> None:
-    real = patients.register(db, make_patient("REAL-1"), "n")
+    real = register_consenting(db, make_patient("REAL-1"), "n")
     visit = sessions.record(db, real.id, make_session(performed_at=datetime(2026, 3, 2, 10)), "n")
     camera = photos.add_files(
         db, visit.id, "front", False, [cam.camera_jpeg(tmp_path / "c.jpg", seed=4)], "n"
