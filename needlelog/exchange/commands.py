@@ -21,6 +21,7 @@ from needlelog.exchange.encryption import Decryption, Encryption, KeyProblem
 from needlelog.exchange.fhir_export import export_fhir
 from needlelog.exchange.files import check_output
 from needlelog.exchange.json_export import export_json
+from needlelog.exchange.json_import import import_json
 from needlelog.exchange.photo_backup import FOLDER
 from needlelog.services.errors import UsageError
 from needlelog.store.database import Database
@@ -68,6 +69,18 @@ def import_command(db: Database, patients_csv: Path, sessions_csv: Path | None) 
         raise UsageError(f"nothing was imported: {exc}") from None
     lines = [result.summary(), *result.notes]
     return "\n".join(lines)
+
+
+def import_json_command(db: Database, path: Path) -> str:
+    """Import a JSON export (its photos and paper scans from beside it)."""
+    actor = f"{config.current_user()} (import)"
+    try:
+        result = import_json(db, path, actor)
+    except ImportRefused as exc:
+        for problem in exc.problems:
+            print(f"needlelog import: {problem}", file=sys.stderr)
+        raise UsageError(f"nothing was imported: {exc}") from None
+    return "\n".join([result.summary(), *result.notes])
 
 
 def _passphrase(confirm: bool) -> str | None:

@@ -144,9 +144,7 @@ def used_checksums(copy: Path) -> list[str]:
     photos' originals and the scans of paper consents), of the tables the copy has."""
     conn = sqlite3.connect(sqlite_readonly_uri(copy), uri=True)
     try:
-        tables = {
-            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        }
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         found: set[str] = set()
         for table, query in _USES_FILES.items():
             if table in tables:

@@ -211,3 +211,42 @@ def test_removing_the_demo_removes_its_drawn_photos_but_no_other_file(
     assert report.ok, report.problems
     _problems, unused = photos.check_files(db)
     assert unused == [str(stray)]
+
+
+def test_the_command_line_imports_a_json_export_with_its_photos(tmp_path: Path) -> None:
+    from tests.cli_runner import run_cli
+
+    source = ("--db", str(tmp_path / "a" / "clinic.sqlite3"))
+    assert run_cli(*source, "demo", "--patients", "4", "--seed", "2").returncode == 0
+    out = tmp_path / "archive" / "all.json"
+    out.parent.mkdir()
+    done = run_cli(*source, "export", "--format", "json", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    count = len(doc["photos"])
+    assert f"their {count} photos beside it in {out.parent / 'needlelog-photos'}" in done.stdout
+
+    target = ("--db", str(tmp_path / "b" / "clinic.sqlite3"))
+    victim = PhotoStore(out.parent / "needlelog-photos").path_for(doc["photos"][0]["sha256"])
+    kept = victim.read_bytes()
+    victim.write_bytes(kept[:-1])
+    done = run_cli(*target, "import", "--json", str(out))
+    assert done.returncode == 2
+    lines = done.stderr.splitlines()
+    assert len(lines) == 2, lines
+    assert lines[0].startswith("needlelog import: all.json photos row 1, column sha256: the photo ")
+    assert lines[0].endswith("does not match its checksum")
+    assert lines[1].startswith("needlelog import: error: nothing was imported")
+    assert not (tmp_path / "b" / "photos").exists()
+
+    victim.write_bytes(kept)
+    done = run_cli(*target, "import", "--json", str(out))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Imported 4 new patients and ")
+    assert f"; {count} photos" in done.stdout
+    assert run_cli(*target, "check").returncode == 0
+
+    done = run_cli(*target, "import", "--json", str(out), "--sessions", "s.csv")
+    assert done.returncode == 2 and "--sessions goes with --patients" in done.stderr
+    done = run_cli(*target, "import")
+    assert done.returncode == 2 and "--patients" in done.stderr and "--json" in done.stderr
