@@ -21,6 +21,7 @@ from needlelog.store.migrate import open_database
 from needlelog.store.photo_files import PhotoStore
 from tests import camera_files as cam
 from tests.consenting import register_consenting
+from tests.exchange.test_consent_exchange import _all_consents
 from tests.factories import make_patient, make_session
 
 
@@ -94,6 +95,9 @@ def test_json_round_trip_brings_the_photos_back_verified(
         withdrawn = [x for rows in held.values() for x in rows if x[-3] is not None]
         assert len(withdrawn) == 1
         assert {k: v for k, v in _uses(other).items() if v} == uses_before
+        signed = _all_consents(db)
+        assert sum(map(len, signed.values())) >= 4  # the demo's consents came along
+        assert _all_consents(other) == signed
         store = PhotoStore(tmp_path / "newpc" / "photos")
         assert sorted(store.checksums()) == sorted(beside.checksums())
         report = check.run(other)
