@@ -38,10 +38,13 @@ class PhotoIn:
     record_no: str
     session_ref: int  # the session's id in the file
     photo: ImportedPhoto
+    performed_on: str = ""  # the session's day, as the file gives it
 
     def names(self) -> str:
         """How a person finds it: patient, session day, view."""
-        return f"{self.record_no}, {self.photo.view} {'after' if self.photo.after else 'before'}"
+        day = f"{self.performed_on} " if self.performed_on else ""
+        timing = "after" if self.photo.after else "before"
+        return f"{self.record_no}, {day}{self.photo.view} {timing}"
 
 
 def _int(value: Any, low: int, name: str) -> int:
@@ -160,7 +163,8 @@ def read(file: str, items: Any) -> tuple[list[PhotoIn], list[ImportProblem]]:
             text = text if len(text) <= 160 else text[:157] + "..."
             problems.append(ImportProblem(where, n, "", "", f"photo cannot be read: {text}"))
             continue
-        out.append(PhotoIn(n, record_no, ref, photo))
+        day = item.get("performed_on")
+        out.append(PhotoIn(n, record_no, ref, photo, day[:10] if isinstance(day, str) else ""))
     return out, problems
 
 
