@@ -214,11 +214,11 @@ def export_json(
         if record_no is None:  # the trail of the whole record set, for auditors
             counts["audit_events"] = _write_list(handle, "audit", source.iter_audit(conn), tick)
         handle.write(f',\n"counts": {_dump(counts)}\n}}\n')
-        # the originals go beside the file before it is in place: an archive that names
-        # a photo carries it (an import brings it back from there)
-        beside = photo_backup.copy_listed(store, sorted(checksums), out)
         if progress is not None:  # last chance to cancel: nothing is in place yet
             progress(done, done)
+        # the originals (photos, paper scans) go beside the file before it is in place:
+        # an archive that names a file carries it (an import brings it back from there)
+        beside = photo_backup.copy_listed(store, sorted(checksums), out)
     disclosures.log(
         db, config.current_user(), disclosures.EXPORT, what=f"JSON to {out}", record_no=record_no
     )
