@@ -255,3 +255,22 @@ def test_the_command_line_imports_a_json_export_with_its_photos(tmp_path: Path) 
     assert done.returncode == 2 and "--sessions goes with --patients" in done.stderr
     done = run_cli(*target, "import")
     assert done.returncode == 2 and "--patients" in done.stderr and "--json" in done.stderr
+
+
+def test_a_cancelled_json_export_leaves_neither_file_nor_photo_folder(
+    db: Database, tmp_path: Path
+) -> None:
+    demo.fill(db, 4, seed=2)
+
+    class Stop(Exception):
+        pass
+
+    def progress(done: int, total: int) -> None:
+        if done >= total:  # the last call: the file is written, nothing in place yet
+            raise Stop
+
+    out = tmp_path / "archive" / "all.json"
+    out.parent.mkdir()
+    with pytest.raises(Stop):
+        export_json(db, out, progress=progress)
+    assert list(out.parent.iterdir()) == []
