@@ -360,23 +360,68 @@ class Photo:
         return f"{self.performed_on.isoformat()}_{self.view}_{self.timing}.{self.ext}"
 
 
+class UsesSource(StrEnum):
+    """Where the answer about a patient's photo uses comes from."""
+
+    NONE = "none"  # nothing recorded: no signed photo consent
+    RECORDED = "recorded"  # recorded before signed consent (the old list of uses)
+    CONSENT = "consent"  # the latest signed photo consent
+    WITHDRAWN = "withdrawn"  # the latest photo consent, withdrawn
+
+
 @dataclass(frozen=True)
 class PhotoUses:
-    """The uses of their photographs a patient agreed to (until signed photo consent
-    replaces this record)."""
+    """The uses of their photographs a patient agreed to, and where that answer comes
+    from: the latest signed photo consent (``signed_on``), its withdrawal
+    (``withdrawn_on``), or the uses recorded before signed consent existed."""
 
     agreed: frozenset[PhotoUse] = frozenset()
+    source: UsesSource = UsesSource.RECORDED
+    signed_on: date | None = None  # the photo consent answered from
+    withdrawn_on: date | None = None
+    withdrawn_reason: str = ""
+    consent_id: int | None = None
 
     def allows(self, use: PhotoUse) -> bool:
         return use in self.agreed
+
+    @property
+    def summary(self) -> str:
+        """Where the answers come from, for the window."""
+        if self.source is UsesSource.CONSENT and self.signed_on is not None:
+            return f"From the photo consent signed on {_day(self.signed_on)}."
+        if self.source is UsesSource.WITHDRAWN and self.withdrawn_on is not None:
+            return f"Photo consent withdrawn on {_day(self.withdrawn_on)}."
+        if self.source is UsesSource.RECORDED:
+            return "Recorded before signed consent."
+        return "No signed photo consent."
 
     def why_not(self, use: PhotoUse) -> str:
         """A sentence for the window when a photo is left out; empty when allowed."""
         if self.allows(use):
             return ""
+        what = use.label.lower()
+        if self.source is UsesSource.WITHDRAWN and self.withdrawn_on is not None:
+            because = f" ({self.withdrawn_reason})" if self.withdrawn_reason.strip() else ""
+            return (
+                "Photographs left out: the patient withdrew photo consent on "
+                f"{_day(self.withdrawn_on)}{because}."
+            )
+        if self.source is UsesSource.CONSENT and self.signed_on is not None:
+            return (
+                f"Photographs left out: the patient answered no to this use ({what}) "
+                f"on {_day(self.signed_on)}."
+            )
+        if self.source is UsesSource.NONE:
+            return f"Photographs left out ({what}): no signed photo consent."
         return (
-            f"Photographs left out: the patient has not agreed to this use ({use.label.lower()})."
+            f"Photographs left out: the patient has not agreed to this use ({what}); "
+            "recorded before signed consent."
         )
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
 
 
 @dataclass(frozen=True)

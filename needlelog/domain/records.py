@@ -108,6 +108,9 @@ class SessionData:
     screening_list: int = 0
     screening_attested_by: str = ""
     screening_attested_at: datetime | None = None
+    # Why a new session went ahead without a treatment consent valid on its date (the
+    # consent gate's override); empty when a consent covered it or none was asked for.
+    consent_override_reason: str = ""
 
     @property
     def bleeding_reached(self) -> tuple[str, ...]:
