@@ -8,6 +8,7 @@ where it pressed lightly, as on paper.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QPointF, QSize, Qt, Signal
@@ -222,7 +223,7 @@ def draw_stroke(painter: QPainter, stroke: list[Point]) -> None:
         painter.setPen(pen)
         painter.drawPoint(QPointF(x, y))
         return
-    for (x1, y1, p1), (x2, y2, p2) in zip(stroke, stroke[1:], strict=False):
+    for (x1, y1, p1), (x2, y2, p2) in pairwise(stroke):
         pen.setWidthF(line_width((p1 + p2) / 2))
         painter.setPen(pen)
         painter.drawLine(QPointF(x1, y1), QPointF(x2, y2))

@@ -51,12 +51,11 @@ READY = "Ready to sign."
 
 
 def language_name(code: str) -> str:
-    """A language's own name with its code ("Deutsch (de)"), for the language choice."""
+    """A language's name with its code ("German (de)"), for the language choice."""
     locale = QLocale(code)
     if locale.language() == QLocale.Language.C:
         return code
-    name = locale.nativeLanguageName() or code
-    return f"{name[:1].upper()}{name[1:]} ({code})"
+    return f"{QLocale.languageToString(locale.language())} ({code})"
 
 
 @dataclass(frozen=True)
@@ -254,6 +253,9 @@ class SigningView(QDialog):
         layout.addWidget(self.version_label)
         layout.addWidget(self.text_view, 1)
         layout.addWidget(answers_box)
+        pad_title = QLabel("The patient signs here:")
+        pad_title.setStyleSheet("font-weight:600;")
+        layout.addWidget(pad_title)
         layout.addLayout(pad_row)
         layout.addLayout(witness_row)
         layout.addWidget(self.error)
