@@ -257,6 +257,9 @@ class ConsentPanel(QFrame):
             self._changed,
         )
 
+    def sign_photo(self) -> None:
+        self.sign(ConsentKind.PHOTO)
+
     def record_paper(self) -> None:
         from needlelog.ui.consent.paper_dialog import PaperConsentDialog
         from needlelog.ui.consent.signing_flow import read_signing_context

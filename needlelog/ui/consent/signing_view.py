@@ -144,6 +144,7 @@ class SigningView(QDialog):
         self.consent: Consent | None = None
         self._signing = False
         self._read_to_end = False
+        self._switching = False
         self.setObjectName("signingView")
         what = "Photo consent" if self.kind is ConsentKind.PHOTO else "Treatment consent"
         self.setWindowTitle(f"{what} — {patient_name}")
@@ -171,6 +172,11 @@ class SigningView(QDialog):
         self.text_view = QTextBrowser()
         self.text_view.setObjectName("consentText")
         self.text_view.setOpenLinks(False)
+        # Read with the keyboard too: arrows, Page Down, Ctrl+End move through the text.
+        self.text_view.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
         self.text_view.setAccessibleName("Consent text")
         reading = QFont(self.font())
         reading.setPointSizeF(self.font().pointSizeF() * 1.1)
@@ -293,8 +299,12 @@ class SigningView(QDialog):
             f"Version {version.version} · {language_name(version.language)} · "
             f"checksum {version.sha256[:12]}…"
         )
-        self.text_view.setPlainText(version.text)
-        self.text_view.verticalScrollBar().setValue(0)
+        self._switching = True  # the old text's scroll position says nothing of this one
+        try:
+            self.text_view.setPlainText(version.text)
+            self.text_view.verticalScrollBar().setValue(0)
+        finally:
+            self._switching = False
         self._judge()
         QTimer.singleShot(0, self, self._check_read)
 
@@ -304,14 +314,16 @@ class SigningView(QDialog):
         return self._shown_text
 
     def _check_read(self) -> None:
-        if self._read_to_end:
+        if self._read_to_end or self._switching:
             return
         view = self.text_view
         if not view.isVisible() or view.viewport().height() <= 0:
             return
         bar = view.verticalScrollBar()
         if bar.maximum() > 0:
-            reached = bar.value() >= bar.maximum()
+            # The last line in view: the document's bottom margin may stay below it.
+            slack = int(view.document().documentMargin()) + view.fontMetrics().lineSpacing() // 2
+            reached = bar.value() >= bar.maximum() - slack
         else:  # the whole text fits: read once it is laid out at the view's width
             document = view.document()
             laid_out = abs(document.textWidth() - view.viewport().width()) < 2

@@ -1,5 +1,6 @@
 """The photographs part of the patient record: the strip, why photos are left out of
-the report, and the ways to a session's photos and to the comparison."""
+the report, and the ways to a session's photos and to the comparison. Which uses the
+patient agreed to follows their photo consent (signed from the record's consent panel)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ class RecordPhotos(QWidget):
 
     photos_changed = Signal()
     read_failed = Signal(object)
+    consent_wanted = Signal()  # sign a new photo consent (the record's consent panel)
 
     def __init__(
         self,
@@ -64,10 +66,12 @@ class RecordPhotos(QWidget):
             "Add or look at the photos of the session chosen in the history (the latest if none)"
         )
         self.session_button.clicked.connect(lambda: self.open_session(None))
-        self.uses_button = QPushButton("Consent…")
+        self.uses_button = QPushButton("Photo consent…")
         self.uses_button.setObjectName("photoUsesButton")
-        self.uses_button.setToolTip("Which uses of their photographs the patient agreed to")
-        self.uses_button.clicked.connect(self.open_uses)
+        self.uses_button.setToolTip(
+            "The patient signs a new photo consent, answering each use of their photographs"
+        )
+        self.uses_button.clicked.connect(self.consent_wanted)
         self.compare_button = QPushButton("Compare…")
         self.compare_button.setObjectName("comparePhotosButton")
         self.compare_button.setToolTip("The same view from two sessions, aligned")
@@ -179,16 +183,6 @@ class RecordPhotos(QWidget):
         found = [s for s in self.sessions if s.id == session_id]
         if found:
             self.open_session(found[0])
-
-    def open_uses(self) -> None:
-        from needlelog.ui.photos.uses import PhotoUsesDialog
-
-        if self.db is None or self.patient is None or self.uses is None:
-            return
-        dialog = PhotoUsesDialog(self.db, self.patient, self.uses, self.window())
-        dialog.saved.connect(lambda _uses: self._changed())
-        self._keep(dialog)
-        dialog.show()
 
     def open_comparison(self, photo: Photo | None) -> None:
         from needlelog.ui.photos.compare import ComparisonWindow
