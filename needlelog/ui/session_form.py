@@ -40,6 +40,7 @@ from needlelog.ui.session_parts.preparation import PreparationSection
 from needlelog.ui.session_parts.products import ProductsSection
 from needlelog.ui.session_parts.reactions import ReactionsSection
 from needlelog.ui.session_parts.screening import ScreeningSection
+from needlelog.ui.session_parts.section import FormSection
 from needlelog.ui.session_parts.style import STYLE
 from needlelog.ui.session_parts.treatment import TreatmentSection
 
@@ -318,10 +319,14 @@ class SessionForm(QDialog):
 
     # ---- reading ------------------------------------------------------------
 
+    @property
+    def parts(self) -> list[FormSection | ConsentGate]:
+        """Everything that gives the session a field: the sections and the consent line."""
+        return [*self.sections, self.consent_gate]
+
     def collect(self) -> SessionData:
         """What the form says, as a session record (judged only when saved)."""
-        values = {k: v for s in self.sections for k, v in s.values().items()}
-        values["consent_override_reason"] = self.consent_gate.value()
+        values = {k: v for s in self.parts for k, v in s.values().items()}
         if self.aftercare.due_follows_date and self._dues.pending:
             values["next_due"] = None  # the services fill in the same default
         return SessionData(**values)
@@ -394,6 +399,7 @@ class SessionForm(QDialog):
             self._patient.full_name,
             ConsentKind.TREATMENT,
             self._consent_signed,
+            practitioner=str(self.treatment.values().get("practitioner", "")),
         )
 
     def _consent_signed(self, _consent: object) -> None:

@@ -34,7 +34,7 @@ def test_every_field_of_a_session_comes_from_exactly_one_section(
     register_patient: Callable[..., Patient], open_form: Callable[..., SessionForm]
 ) -> None:
     form = open_form(register_patient())
-    given = [name for section in form.sections for name in section.values()]
+    given = [name for part in form.parts for name in part.values()]
     assert len(given) == len(set(given))
     assert sorted(given) == sorted(f.name for f in dataclasses.fields(SessionData))
 
@@ -78,13 +78,15 @@ def test_each_section_gives_back_the_stored_session_it_shows(
         ),
         screening_list=SCREENING_LIST_CURRENT,
         cautions_acknowledged=True,
+        consent_override_reason="Signed on paper at the front desk; the scan follows",
     )
     stored = sessions.record(db, patient.id, full, "test")
+    assert stored.data.consent_override_reason, "the patient has no consent: the reason stays"
     form = open_form(patient, stored)
-    for section in form.sections:
-        shown = section.values()
+    for part in form.parts:
+        shown = part.values()
         kept = {name: getattr(stored.data, name) for name in shown}
-        assert shown == kept, section.title
+        assert shown == kept, getattr(part, "title", "consent")
 
 
 def test_pinpoint_bleeding_is_an_area_endpoint_not_a_reaction(

@@ -62,10 +62,12 @@ def open_signing(
     kind: ConsentKind,
     on_signed: Callable[[Consent], None],
     on_closed: Callable[[], None] | None = None,
+    practitioner: str = "",
 ) -> None:
     """Read what the view needs, then open it (window-modal over ``parent``);
     ``on_signed`` gets the stored consent, ``on_closed`` is called when it closed
-    without one (or could not open)."""
+    without one (or could not open). ``practitioner``: the witness named without
+    accounts (the session form's practitioner), else the patient's last one."""
 
     def work(_control: TaskControl) -> SigningContext:
         return read_signing_context(db, patient_id, kind)
@@ -81,7 +83,7 @@ def open_signing(
             patient_id,
             patient_name,
             context.versions,
-            Witness.current(context.practitioner),
+            Witness.current(practitioner.strip() or context.practitioner),
             parent,
         )
         view.set_practitioners(context.practitioners)

@@ -70,8 +70,9 @@ class ConsentGate(QFrame):
         self.stored_reason = self.reason = ""
         self._show()
 
-    def value(self) -> str:
-        return self.reason
+    def values(self) -> dict[str, str]:
+        """The field this part gives the session, like a section's ``values``."""
+        return {"consent_override_reason": self.reason}
 
     # --- what it says -----------------------------------------------------------------
     def set_status(self, status: ConsentStatus | None) -> None:
