@@ -16,9 +16,10 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from needlelog.domain.consent import ConsentKind
 from needlelog.domain.photos import Photo, PhotoUse
 from needlelog.domain.records import Patient, TreatmentSession
-from needlelog.services import patients, photos, sessions
+from needlelog.services import photos, sessions
 from needlelog.store.database import Database
 from needlelog.ui.main_window import MainWindow
 from needlelog.ui.photos.canvas import Mode
@@ -27,6 +28,7 @@ from needlelog.ui.photos.inbox import IMPORTED_FOLDER, InboxList, save_folder
 from needlelog.ui.photos.landmarks import LandmarksDialog
 from needlelog.ui.photos.slots import SessionPhotosWindow, SlotKey
 from needlelog.ui.photos.strip import EntryRole
+from tests.consenting import register_consenting, sign_consent
 from tests.factories import make_patient, make_session
 from tests.ui.photo_files import draw_face
 
@@ -39,7 +41,7 @@ EYES = (((450, 700), (750, 700)), ((520, 760), (770, 730)))
 def clinic(db: Database, tmp_path: Path) -> tuple[Patient, list[TreatmentSession]]:
     """A patient with two sessions; the first has front and left 45° photos, the second
     a front photo taken with the flash (the first without)."""
-    patient = patients.register(db, make_patient("P-0001"), "test")
+    patient = register_consenting(db, make_patient("P-0001"), "test")
     made = []
     for when in (datetime(2026, 1, 5, 10), datetime(2026, 3, 9, 10)):
         made.append(
@@ -368,16 +370,17 @@ def test_a_comparison_is_saved_only_for_a_use_the_patient_agreed_to(
     _open_record(qtbot, window)
     record = window.record.photos
     assert record.left_out.isVisibleTo(record)
-    assert "has not agreed" in record.left_out.text()
+    assert "no signed photo consent" in record.left_out.text()
     compare = _comparison(qtbot, window)
     assert not compare.save_button.isEnabled()
-    assert "the patient has not agreed to this use" in compare.left_out.text()
+    assert "no signed photo consent" in compare.left_out.text()
     target = tmp_path / "comparison.png"
     compare.save_to(target)
     assert not target.exists()
     compare.close()
 
-    photos.set_uses(db, patient.id, [PhotoUse.OWN_REPORT], "test")
+    answers = {use: use is PhotoUse.OWN_REPORT for use in PhotoUse}
+    sign_consent(db, patient.id, kind=ConsentKind.PHOTO, answers=answers)
     window.record.photos.reload()
     qtbot.waitUntil(lambda: not record.pending)
     assert not record.left_out.isVisibleTo(record)
@@ -398,35 +401,44 @@ def test_a_comparison_is_saved_only_for_a_use_the_patient_agreed_to(
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
 
 
-def test_the_patients_consent_is_ticked_in_the_record_and_the_strip_follows(
+def test_the_patient_signs_photo_consent_from_the_record_and_the_strip_follows(
     qtbot: QtBot,
     db: Database,
     clinic: tuple[Patient, list[TreatmentSession]],
     make_window: MakeWindow,
 ) -> None:
-    from needlelog.ui.photos.uses import PhotoUsesDialog
+    from needlelog.ui.consent.signing_view import SigningView
+    from tests.ui.consent_helpers import answer_all, read_to_end, sign_with_pen
 
     patient, _made = clinic
     window = make_window(db)
     _open_record(qtbot, window)
     record = window.record.photos
     assert record.left_out.text() == (
-        "Photographs left out: the patient has not agreed to this use (shown in the "
-        "patient's own report)."
+        "Photographs left out (shown in the patient's own report): no signed photo consent."
     )
     assert record.strip.delegate.left_out
     tip = record.strip.strip_model.index(1).data(Qt.ItemDataRole.ToolTipRole)
-    assert "has not agreed" in tip
+    assert "no signed photo consent" in tip
 
+    # The strip's button signs a new photo consent: one answer per use, then the pen.
     qtbot.mouseClick(record.uses_button, Qt.MouseButton.LeftButton)
-    dialog = next(w for w in record.open_windows() if isinstance(w, PhotoUsesDialog))
-    assert not any(box.isChecked() for box in dialog.boxes.values())
-    dialog.boxes[PhotoUse.OWN_REPORT].setChecked(True)
-    dialog.boxes[PhotoUse.CLINICAL_RECORD].setChecked(True)
-    dialog.save()
+    qtbot.waitUntil(lambda: window.findChild(SigningView) is not None, timeout=10_000)
+    view = window.findChild(SigningView)
+    qtbot.waitExposed(view)
+    assert view.kind is ConsentKind.PHOTO
+    read_to_end(qtbot, view)
+    answer_all(qtbot, view, {PhotoUse.OWN_REPORT, PhotoUse.CLINICAL_RECORD})
+    sign_with_pen(view.pad)
+    assert view.witness_name.currentText() == "Dr. Amelia Hart", "the last session's"
+    qtbot.waitUntil(view.sign_button.isEnabled)
+    qtbot.mouseClick(view.sign_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.consent is not None, timeout=10_000)
     qtbot.waitUntil(lambda: not record.left_out.isVisibleTo(record), timeout=10_000)
     assert photos.uses(db, patient.id).agreed == {PhotoUse.OWN_REPORT, PhotoUse.CLINICAL_RECORD}
     assert not record.strip.delegate.left_out
+    consents_panel = window.record.consents
+    qtbot.waitUntil(lambda: "agreed: kept in the clinical record" in consents_panel.photo.text())
 
 
 def test_double_clicking_a_sessions_card_in_the_strip_opens_its_photos(

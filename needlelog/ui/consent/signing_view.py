@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLocale, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QLocale, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -185,6 +185,8 @@ class SigningView(QDialog):
         bar = self.text_view.verticalScrollBar()
         bar.valueChanged.connect(lambda _v: self._check_read())
         bar.rangeChanged.connect(lambda _a, _b: self._check_read())
+        # A text that fits without scrolling is read once it is laid out at its width.
+        self.text_view.viewport().installEventFilter(self)
 
         self.answers = PhotoAnswers()
         self.answers.changed.connect(self._judge)
@@ -335,6 +337,11 @@ class SigningView(QDialog):
     @property
     def read_to_end(self) -> bool:
         return self._read_to_end
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and watched is self.text_view.viewport():
+            QTimer.singleShot(0, self, self._check_read)
+        return super().eventFilter(watched, event)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
