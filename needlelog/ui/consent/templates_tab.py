@@ -362,8 +362,14 @@ class TemplatesTab(QWidget):
             (i for i, r in enumerate(self.rows) if (r.key, r.language) == chosen),
             0 if self.rows else -1,
         )
-        if index >= 0:
+        if index < 0:
+            return
+        self._filling = True
+        try:
             self.table.selectRow(index)
+        finally:
+            self._filling = False
+        if self.rows[index] is not self.current:  # the editor already shows the current one
             self._select(index)
 
     def _select(self, index: int) -> None:
@@ -374,6 +380,11 @@ class TemplatesTab(QWidget):
         self.title.setText(row.title)
         self.text.setPlainText(row.text)
         self.current = row
+        self._show_about(row)
+        self.copy_button.setEnabled(self.editable)
+        self._update_buttons()
+
+    def _show_about(self, row: FormRow) -> None:
         if row.latest is None:
             self.about.setText(
                 f"A new {language_name(row.language)} copy of “{row.key}”, not saved yet."
@@ -385,8 +396,6 @@ class TemplatesTab(QWidget):
                 + (f" by {v.created_by}" if v.created_by else "")
                 + f" · SHA-256 {v.sha256[:16]}…"
             )
-        self.copy_button.setEnabled(self.editable)
-        self._update_buttons()
 
     # --- editing -----------------------------------------------------------------------
     def _edited(self) -> None:
@@ -413,6 +422,7 @@ class TemplatesTab(QWidget):
         if row is None or row.latest is None:
             return
         row.title, row.text = row.latest.title, row.latest.text
+        self.current = None  # shown again from the stored version
         self._fill_table()
 
     def add_language_copy(self) -> None:
@@ -436,8 +446,8 @@ class TemplatesTab(QWidget):
             return
         copy = FormRow(row.key, row.kind, code, None, row.title, row.text)
         self.rows.append(copy)
-        self.current = copy
         self._fill_table()
+        self.table.selectRow(len(self.rows) - 1)
         self.status.setText(
             f"Translate the text into {language_name(code)}, then save it as its first version."
         )
@@ -530,8 +540,12 @@ class TemplatesTab(QWidget):
         self._saving = False
         for row in self.rows:
             if (row.key, row.language) == (version.key, version.language):
+                # What was typed meanwhile stays, as an edit of the new version.
                 row.latest, row.template_id = version, version.template_id
-                row.title, row.text = version.title, version.text
+                if row.title.strip() == version.title:
+                    row.title = version.title
+                if row is self.current:
+                    self._show_about(row)
         self._fill_table()
         self.status.setText(
             f"Saved “{version.title}” ({version.language}) as version {version.version}."
