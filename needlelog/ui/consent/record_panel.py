@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from html import escape
+from html import escape as _escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +43,11 @@ if TYPE_CHECKING:
 VALID_STYLE = "color:#1d4f2a;"
 MISSING_STYLE = "color:#8c1d18;"
 PDF_FILTER = "PDF documents (*.pdf)"
+
+
+def escape(text: str) -> str:
+    """Text inside the rich-text lines (apostrophes stay as typed)."""
+    return _escape(text, quote=False)
 
 
 def build_consent_pdf(db: Database, consent_id: int, out_path: Path) -> Any:
