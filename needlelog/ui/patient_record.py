@@ -441,8 +441,7 @@ class PatientRecordView(QWidget):
         # Each session's photographs, read off the GUI thread (needlelog/ui/photos).
         self.photos = RecordPhotos(self.selected_session)
         layout.addWidget(self.photos)
-        # Photo uses follow the photo consent: the strip's "Consent…" signs a new one.
-        self.photos.consent_wanted.connect(lambda: self.consents.sign_photo())
+        # Photo uses follow the photo consent: a new one changes what the strip leaves out.
         self.consents.consents_changed.connect(self.photos.reload)
         layout.addWidget(history_title)
         layout.addWidget(self.session_details)

@@ -421,8 +421,10 @@ def test_the_patient_signs_photo_consent_from_the_record_and_the_strip_follows(
     tip = record.strip.strip_model.index(1).data(Qt.ItemDataRole.ToolTipRole)
     assert "no signed photo consent" in tip
 
-    # The strip's button signs a new photo consent: one answer per use, then the pen.
-    qtbot.mouseClick(record.uses_button, Qt.MouseButton.LeftButton)
+    # The consent panel above the strip signs a new photo consent: one answer per use.
+    panel = window.record.consents
+    qtbot.waitUntil(lambda: panel.view is not None and not panel.pending)
+    qtbot.mouseClick(window.record.consents.sign_photo_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.findChild(SigningView) is not None, timeout=10_000)
     view = window.findChild(SigningView)
     qtbot.waitExposed(view)
@@ -437,8 +439,7 @@ def test_the_patient_signs_photo_consent_from_the_record_and_the_strip_follows(
     qtbot.waitUntil(lambda: not record.left_out.isVisibleTo(record), timeout=10_000)
     assert photos.uses(db, patient.id).agreed == {PhotoUse.OWN_REPORT, PhotoUse.CLINICAL_RECORD}
     assert not record.strip.delegate.left_out
-    consents_panel = window.record.consents
-    qtbot.waitUntil(lambda: "agreed: kept in the clinical record" in consents_panel.photo.text())
+    qtbot.waitUntil(lambda: "agreed: kept in the clinical record" in panel.photo.text())
 
 
 def test_double_clicking_a_sessions_card_in_the_strip_opens_its_photos(

@@ -15,13 +15,13 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QMenu,
     QMessageBox,
     QPushButton,
     QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -174,19 +174,19 @@ class ConsentPanel(QFrame):
         self.pdf_action.triggered.connect(lambda: self.save_pdf(None))
         self.more_button.setMenu(menu)
 
-        lines = QVBoxLayout()
-        lines.setSpacing(2)
-        lines.addWidget(self.treatment)
-        lines.addWidget(self.photo)
         buttons = QHBoxLayout()
         buttons.setSpacing(4)
         buttons.addWidget(self.sign_treatment_button)
         buttons.addWidget(self.sign_photo_button)
         buttons.addWidget(self.more_button)
-        layout = QHBoxLayout(self)
+        # The buttons beside the treatment line; the photo line has the whole width.
+        layout = QGridLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
-        layout.addLayout(lines, 1)
-        layout.addLayout(buttons)
+        layout.setVerticalSpacing(2)
+        layout.addWidget(self.treatment, 0, 0)
+        layout.addLayout(buttons, 0, 1, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.photo, 1, 0, 1, 2)
+        layout.setColumnStretch(0, 1)
         self._enable()
 
     # --- reading -----------------------------------------------------------------------

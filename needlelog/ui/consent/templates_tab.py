@@ -205,6 +205,8 @@ class TemplatesTab(QWidget):
         self.table.setObjectName("consentForms")
         self.table.setHorizontalHeaderLabels(["Title", "Kind", "Language", "Version"])
         self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
+        self.table.setMinimumWidth(360)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -266,9 +268,9 @@ class TemplatesTab(QWidget):
         split = QSplitter()
         split.addWidget(self.table)
         split.addWidget(editor)
-        split.setStretchFactor(0, 2)
-        split.setStretchFactor(1, 3)
-        split.setSizes([320, 480])
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        split.setSizes([430, 430])
         split.setChildrenCollapsible(False)
 
         layout = QVBoxLayout(self)
@@ -348,7 +350,8 @@ class TemplatesTab(QWidget):
                 version = "new" if row.latest is None else str(row.latest.version)
                 if row.latest is not None and row.edited:
                     version += " (edited)"
-                cells = (row.title or row.key, row.kind.label, language_name(row.language), version)
+                kind = "Photo" if row.kind is ConsentKind.PHOTO else "Treatment"
+                cells = (row.title or row.key, kind, language_name(row.language), version)
                 for column, text in enumerate(cells):
                     item = QTableWidgetItem(text)
                     if row.edited:

@@ -1,6 +1,7 @@
 """The photographs part of the patient record: the strip, why photos are left out of
 the report, and the ways to a session's photos and to the comparison. Which uses the
-patient agreed to follows their photo consent (signed from the record's consent panel)."""
+patient agreed to follows their photo consent, signed from the record's consent panel
+(``ui.consent.record_panel``) just above."""
 
 from __future__ import annotations
 
@@ -28,7 +29,6 @@ class RecordPhotos(QWidget):
 
     photos_changed = Signal()
     read_failed = Signal(object)
-    consent_wanted = Signal()  # sign a new photo consent (the record's consent panel)
 
     def __init__(
         self,
@@ -66,12 +66,6 @@ class RecordPhotos(QWidget):
             "Add or look at the photos of the session chosen in the history (the latest if none)"
         )
         self.session_button.clicked.connect(lambda: self.open_session(None))
-        self.uses_button = QPushButton("Photo consent…")
-        self.uses_button.setObjectName("photoUsesButton")
-        self.uses_button.setToolTip(
-            "The patient signs a new photo consent, answering each use of their photographs"
-        )
-        self.uses_button.clicked.connect(self.consent_wanted)
         self.compare_button = QPushButton("Compare…")
         self.compare_button.setObjectName("comparePhotosButton")
         self.compare_button.setToolTip("The same view from two sessions, aligned")
@@ -83,7 +77,6 @@ class RecordPhotos(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.title)
         top.addWidget(self.summary, 1)
-        top.addWidget(self.uses_button)
         top.addWidget(self.session_button)
         top.addWidget(self.compare_button)
         layout = QVBoxLayout(self)
@@ -102,7 +95,6 @@ class RecordPhotos(QWidget):
         changed = patient is None or self.patient is None or patient.id != self.patient.id
         self.db, self.patient, self.sessions = db, patient, list(sessions)
         self.session_button.setEnabled(bool(sessions) and patient is not None)
-        self.uses_button.setEnabled(False)  # once the current answer is read
         if changed:
             self.strip.set_photos([], "")
             self.strip.hide()
@@ -157,7 +149,6 @@ class RecordPhotos(QWidget):
         else:
             self.summary.setText(NO_PHOTOS)
         self.compare_button.setEnabled(sessions >= 1)
-        self.uses_button.setEnabled(True)
 
     def _thumbnail_path(self, photo: Photo) -> Path:
         """Runs on a worker thread: the cached thumbnail, made again when missing."""
