@@ -60,7 +60,7 @@ def register_patient(db: Database) -> Callable[..., Patient]:
     counter = iter(range(1, 10_000))
 
     def make(**changes: object) -> Patient:
-        # Signed the treatment consent before their sessions: the gate stays on.
+        # Signed the treatment consent before the first session (the gate stays on).
         return register_consenting(db, make_patient(f"P-{next(counter):04d}", **changes))
 
     return make
