@@ -46,8 +46,8 @@ def test_an_edit_is_saved_as_a_new_version_and_the_old_one_stays_readable(
     before = consents.template_for(db, ConsentKind.TREATMENT, "en")
     _dialog, tab = _open(qtbot, db)
     assert _cells(tab) == [
-        ["Consent to microneedling treatment", "Treatment consent", "English (en)", "1"],
-        ["Consent to clinical photographs", "Photo consent", "English (en)", "1"],
+        ["Consent to microneedling treatment", "Treatment", "English (en)", "1"],
+        ["Consent to clinical photographs", "Photo", "English (en)", "1"],
     ]
     _choose(tab, ConsentKind.TREATMENT)
     assert tab.text.toPlainText() == before.text
@@ -89,7 +89,7 @@ def test_a_language_copy_and_the_setting_are_saved_with_the_dialog(
     qtbot.mouseClick(tab.copy_button, Qt.MouseButton.LeftButton)
     assert _cells(tab)[-1] == [
         "Consent to clinical photographs",
-        "Photo consent",
+        "Photo",
         "German (de)",
         "new",
     ]
