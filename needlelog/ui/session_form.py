@@ -472,10 +472,6 @@ class SessionForm(QDialog):
             self._clear_errors()
             self._save_after_consent = True
             self.consent_gate.refused(exc.sentence)
-            self.banner.say(
-                f"Not saved: {sentence(exc.sentence)} Your entries are still here: "
-                "“Sign consent now…” or “Save with a reason…”."
-            )
             return
         if isinstance(exc, InvalidRecord):
             self._clear_errors()

@@ -76,8 +76,10 @@ def test_a_session_without_consent_is_refused_then_saved_after_the_patient_signs
     _save(qtbot, form)
 
     assert form.isVisible(), "refused: the form stays open"
-    assert form.banner.summary.text().startswith(f"Not saved: {NO_CONSENT}")
-    assert form.consent_gate.text.text() == NO_CONSENT
+    assert form.consent_gate.text.text() == (
+        f"Not saved: {NO_CONSENT} Your entries are still here."
+    )
+    assert form.consent_gate.sign_button.isVisible()
     assert form.collect() == typed, "everything typed is still in the form"
     assert sessions.history(db, unsigned.id) == []
 

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QRadioButton,
-    QSizePolicy,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -218,7 +217,6 @@ class SigningView(QDialog):
         self.witness_name.setObjectName("witnessName")
         self.witness_name.setEditable(True)
         self.witness_name.setAccessibleName("Witness")
-        self.witness_name.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.witness_label = QLabel()
         self.witness_label.setObjectName("witnessLabel")
         witness_row = QHBoxLayout()
@@ -231,7 +229,9 @@ class SigningView(QDialog):
             self.witness_name.setEditText(witness.signer.name)
             self.witness_name.lineEdit().setPlaceholderText("the practitioner present")
             self.witness_name.editTextChanged.connect(lambda _t: self._judge())
-            witness_row.addWidget(self.witness_name, 1)
+            self.witness_name.setMinimumContentsLength(28)
+            witness_row.addWidget(self.witness_name)
+            witness_row.addStretch(1)
             self.witness_label.hide()
 
         self.note = QLabel()

@@ -89,8 +89,9 @@ class ConsentGate(QFrame):
         return self.gated and self.status is not None and not self.status.ok and not self.reason
 
     def refused(self, sentence: str) -> None:
-        """The records refused the save for want of consent: say why, offer the ways on."""
-        self.text.setText(sentence)
+        """The records refused the save for want of consent: say why (in the one red
+        line, not twice), offer the ways on."""
+        self.text.setText(f"Not saved: {sentence} Your entries are still here.")
         self._style(MISSING_STYLE)
         self.sign_button.show()
         self.reason_button.show()
