@@ -30,6 +30,7 @@ from needlelog.domain.errors import InvalidRecord
 from needlelog.domain.protocol import DEFAULT_PROTOCOL, Protocol
 from needlelog.exchange import encryption as age
 from needlelog.services import settings
+from needlelog.services.errors import InvalidConsent
 from needlelog.services.settings import DEFAULT_AFTERCARE, ClinicInfo
 from needlelog.store.database import Database
 from needlelog.store.errors import StoreError
@@ -239,8 +240,12 @@ class ClinicSettingsDialog(QDialog):
 
     def _refused(self, exc: BaseException, _trace: str) -> None:
         if isinstance(exc, InvalidRecord):
-            # A protocol the domain refuses: every reason, under the tabs; nothing saved.
-            self.tabs.setCurrentWidget(self.protocol_editor)
+            # A protocol (or a consent form or setting) the domain refuses: every reason,
+            # under the tabs, on the page concerned; nothing saved.
+            consent = isinstance(exc, InvalidConsent) or any(
+                v.field.startswith("consent") for v in exc.violations
+            )
+            self.tabs.setCurrentWidget(self.consent_tab if consent else self.protocol_editor)
             self.error.setText(" ".join(sentence(v.message) for v in exc.violations))
             self.error.show()
             return
