@@ -18,9 +18,10 @@ from needlelog.domain.consent import ConsentPolicy
 from needlelog.domain.records import Patient, TreatedArea
 from needlelog.services import consents, sessions
 from needlelog.store.database import Database
+from needlelog.ui import formatting as fmt
 from needlelog.ui.consent.signing_view import SigningView
 from needlelog.ui.session_form import SessionForm
-from tests.consenting import sign_consent
+from tests.consenting import LONG_AGO, sign_consent
 from tests.ui.consent_helpers import read_to_end, sign_with_pen
 from tests.ui.form_fixtures import none_apply
 
@@ -169,7 +170,7 @@ def test_a_signed_consent_shows_in_the_form_and_the_save_goes_through(
     sign_consent(db, unsigned.id)
     form = open_form(unsigned)
     assert form.consent_gate.text.text() == (
-        "Treatment consent signed on screen on 3 Jan 2000 covers this date."
+        f"Treatment consent signed on screen on {fmt.day(LONG_AGO)} covers this date."
     )
     assert not form.consent_gate.sign_button.isVisible()
     _fill(qtbot, form)
