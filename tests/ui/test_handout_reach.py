@@ -52,14 +52,9 @@ def test_a_save_offers_the_handout_without_blocking(
     _open(qtbot, window)
     assert not window.record.saved_offer.isVisible()
     when = datetime(2011, 1, 3, 10)
-    signed_for(db, patient.id, when.date())
+    signed_for(db, patient.id, when.date())  # a new course: signed again
     saved = sessions.record(
-        db,
-        patient.id,
-        # A session of a new course: the consent of the first one does not cover it.
-        make_session(performed_at=when, next_due=None, consent_override_reason="On paper"),
-        "test",
-        now=when,
+        db, patient.id, make_session(performed_at=when, next_due=None), "test", now=when
     )
     window._on_session_saved(saved)  # what the session form's "saved" signal calls
     assert window.record.saved_offer.isVisible()
