@@ -37,6 +37,7 @@ from needlelog.store.errors import StoreError
 from needlelog.ui.background import WAITING_TEXT, OneAtATime
 from needlelog.ui.consent.templates_tab import TemplatesTab
 from needlelog.ui.form_widgets import sentence
+from needlelog.ui.photos.protocol_tab import PhotoSettingsTab
 from needlelog.ui.protocol_editor import ProtocolEditor
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg)"
@@ -147,6 +148,7 @@ class ClinicSettingsDialog(QDialog):
         self.tabs = QTabWidget()
         self.tabs.addTab(letterhead, "&Letterhead and aftercare")
         self.tabs.addTab(self.protocol_editor, "&Protocol")
+        self.tabs.addTab(PhotoSettingsTab(db), "P&hotographs")
         self.consent_tab = TemplatesTab(db)
         self.tabs.addTab(self.consent_tab, "&Consent forms")
 
