@@ -108,7 +108,7 @@ def test_the_photographs_hint_is_read_in_full_beside_its_buttons(
         QRect(0, 0, summary.width(), 10_000), Qt.TextFlag.TextWordWrap, summary.text()
     )
     assert needed.height() <= summary.height()  # every word shown, none cut off
-    buttons = (photos.uses_button, photos.session_button, photos.compare_button)
+    buttons = (photos.session_button, photos.compare_button)
     assert summary.geometry().right() < min(b.geometry().left() for b in buttons)
 
 
