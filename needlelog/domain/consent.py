@@ -23,6 +23,7 @@ from enum import StrEnum
 from typing import Any
 
 from needlelog.domain.course import months_later
+from needlelog.domain.errors import Violation
 from needlelog.domain.photos import PhotoUse
 
 
@@ -219,6 +220,25 @@ class ConsentPolicy:
         if self.valid_months is None:
             return "A signed treatment consent is required for each course"
         return f"A signed treatment consent is required, valid for {self.valid_months} months"
+
+
+MAX_VALID_MONTHS = 120
+
+
+def consent_policy_violations(policy: ConsentPolicy) -> list[Violation]:
+    """What makes a consent setting unusable (a validity outside 1 to 120 months)."""
+    months = policy.valid_months
+    if months is None or (isinstance(months, int) and 1 <= months <= MAX_VALID_MONTHS):
+        return []
+    return [
+        Violation(
+            "consent_policy.valid_months",
+            months,
+            f"1 to {MAX_VALID_MONTHS} months, or the course",
+            f"a consent valid for {months} months is not allowed; choose 1 to "
+            f"{MAX_VALID_MONTHS} months, or valid for the course",
+        )
+    ]
 
 
 @dataclass(frozen=True)

@@ -415,6 +415,13 @@ def session_violations(
     found += _text(
         "override_reason", data.override_reason, "override reason", TEXT_MAX, multiline=True
     )
+    found += _text(
+        "consent_override_reason",
+        data.consent_override_reason,
+        "reason to go ahead without consent",
+        TEXT_MAX,
+        multiline=True,
+    )
     if data.next_due is not None and data.next_due <= on:
         found.append(
             Violation(

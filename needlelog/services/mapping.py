@@ -98,7 +98,7 @@ SESSION_SCALARS = (
     "performed_at", "practitioner", "device", "cartridge_needles", "cartridge_lot", "pen_speed",
     "pinpoint_bleeding", "acne_flare", "adverse_events", "pain", "notes", "aftercare_given",
     "next_due", "cautions_acknowledged", "override_reason", "screening_list",
-    "screening_attested_by", "screening_attested_at",
+    "screening_attested_by", "screening_attested_at", "consent_override_reason",
 )  # fmt: skip
 
 
@@ -287,6 +287,7 @@ def session_data(
         screening_list=row["screening_list"],
         screening_attested_by=row["screening_attested_by"],
         screening_attested_at=row["screening_attested_at"],
+        consent_override_reason=row["consent_override_reason"],
     )
 
 

@@ -8,7 +8,7 @@ Every reader of photos (the window, the report, the exports, the backup,
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Select, func, select
@@ -20,8 +20,10 @@ from needlelog.domain.photos import (
     PhotoProtocol,
     PhotoUse,
     PhotoUses,
+    UsesSource,
     ViewPair,
 )
+from needlelog.services import clock, consent_query
 from needlelog.services.errors import NotFound
 from needlelog.store.models import PatientRow, PhotoRow, PhotoUseRow, SessionRow, SettingRow
 
@@ -197,15 +199,21 @@ def first_and_latest(conn: Connection, patient_id: int) -> list[ViewPair]:
     return pairs(for_patient(conn, patient_id), protocol(conn))
 
 
-def uses(conn: Connection, patient_id: int) -> PhotoUses:
-    rows = conn.execute(select(_uses.c.use).where(_uses.c.patient_id == patient_id)).scalars()
+def uses(conn: Connection, patient_id: int, today: date | None = None) -> PhotoUses:
+    """The uses the patient's latest photo consent answers (none once it is withdrawn);
+    without a signed photo consent, the uses recorded before signed consent existed;
+    without either, none ("no signed photo consent")."""
+    signed = consent_query.photo_uses(conn, patient_id, today or clock.today())
+    if signed is not None:
+        return signed
+    rows = list(conn.execute(select(_uses.c.use).where(_uses.c.patient_id == patient_id)).scalars())
     agreed = set()
     for value in rows:
         try:
             agreed.add(PhotoUse(value))
         except ValueError:
             continue
-    return PhotoUses(frozenset(agreed))
+    return PhotoUses(frozenset(agreed), UsesSource.RECORDED if rows else UsesSource.NONE)
 
 
 def every_use(conn: Connection) -> dict[int, PhotoUses]:

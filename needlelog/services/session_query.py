@@ -52,6 +52,8 @@ from needlelog.store.models import (
 
 FLAG_SEVERE = "severe_reaction"
 FLAG_AVOID_OVERRIDDEN = "avoid_overridden"
+# A new session saved without a treatment consent valid on its date, with a reason.
+FLAG_CONSENT_OVERRIDDEN = "consent_overridden"
 BATCH = 1000
 
 _sessions = SessionRow.__table__
@@ -147,7 +149,7 @@ def flags(
     """What a session is flagged for: its interval after the patient's previous session
     (too soon; late only inside a course: a maintenance session, after a completed
     course, is never late), a severe reaction, a contraindication answered but treated
-    anyway."""
+    anyway, a new session saved without a valid treatment consent (with a reason)."""
     found: list[str] = []
     if previous_at is not None:
         flag = course.interval_flag(
@@ -159,6 +161,8 @@ def flags(
         found.append(FLAG_SEVERE)
     if data.override_reason.strip():
         found.append(FLAG_AVOID_OVERRIDDEN)
+    if data.consent_override_reason.strip():
+        found.append(FLAG_CONSENT_OVERRIDDEN)
     return tuple(found)
 
 

@@ -3,22 +3,32 @@ writer (``session_writer``) or the one reader (``session_query``)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from needlelog.domain.accounts import Permission
 from needlelog.domain.protocol import Protocol
 from needlelog.domain.records import Product, SessionData, TreatmentSession
 from needlelog.domain.signing import Signer
-from needlelog.services import access, clock, session_query, session_writer
-from needlelog.services.session_query import FLAG_AVOID_OVERRIDDEN, FLAG_SEVERE, Draft, LotUse
-from needlelog.services.settings import protocol_in
+from needlelog.services import access, clock, consent_query, session_query, session_writer
+from needlelog.services.errors import ConsentRequired
+from needlelog.services.session_query import (
+    FLAG_AVOID_OVERRIDDEN,
+    FLAG_CONSENT_OVERRIDDEN,
+    FLAG_SEVERE,
+    Draft,
+    LotUse,
+)
+from needlelog.services.settings import consent_policy_in, protocol_in
 from needlelog.store.database import Database
 
 __all__ = [
     "FLAG_AVOID_OVERRIDDEN",
+    "FLAG_CONSENT_OVERRIDDEN",
     "FLAG_SEVERE",
     "Draft",
     "LotUse",
@@ -94,7 +104,10 @@ def record(
     drafted_role: str = "",
 ) -> TreatmentSession:
     """Save a new session as a draft; on any problem nothing is written. Answers the
-    session as every read gives it."""
+    session as every read gives it. With the clinic's consent gate on, a session
+    without a treatment consent valid on its date is refused (``ConsentRequired``)
+    unless ``data.consent_override_reason`` says why it goes ahead without one.
+    Imports, the demo fill (``add_in``, ``batch_in``) and amendments are not gated."""
     access.require(db, Permission.CLINICAL_WRITE)
     data = access.as_recorded_by_current(data)
     account = access.current()
@@ -102,10 +115,31 @@ def record(
         drafted_role = account.role.value  # an assistant's draft is co-signed
     with db.transaction(write=True) as conn:
         protocol = protocol_in(conn)
+        data = _consent_gate(conn, patient_id, data)
         sid = session_writer.write(
             conn, patient_id, data, actor, now, protocol, drafted_role=drafted_role
         )
         return session_query.one(conn, sid)
+
+
+def _consent_gate(conn: Connection, patient_id: int, data: SessionData) -> SessionData:
+    """The consent gate of a new session: refused (``ConsentRequired``, with the sentence
+    the form shows) without a treatment consent valid on its date, unless a reason to go
+    ahead without it is given. A reason is kept only when it overrode something: with
+    a valid consent, or the gate off, nothing was overridden."""
+    policy = consent_policy_in(conn)
+    status = (
+        consent_query.treatment_status(conn, patient_id, data.performed_at.date(), policy)
+        if policy.required
+        else None
+    )
+    if status is None or status.consent is not None:
+        if data.consent_override_reason:
+            return replace(data, consent_override_reason="")
+        return data
+    if not data.consent_override_reason.strip():
+        raise ConsentRequired(status.why_not)
+    return replace(data, consent_override_reason=data.consent_override_reason.strip())
 
 
 def sign(db: Database, session_id: int, expected_version: int, signer: Signer) -> TreatmentSession:

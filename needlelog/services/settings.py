@@ -12,6 +12,7 @@ from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from needlelog.domain.accounts import Permission
+from needlelog.domain.consent import ConsentPolicy, consent_policy_violations
 from needlelog.domain.document_text import (
     DEFAULT_AFTERCARE,
     DEFAULT_CLINIC_NAME,
@@ -96,6 +97,28 @@ def set_protocol(db: Database, protocol: Protocol, actor: str) -> None:
     raise_if_any(protocol_violations(protocol))
     with db.write() as s:
         _put(s, "protocol", protocol.to_json(), actor)
+
+
+CONSENT_POLICY_KEY = "consent_policy"
+
+
+def consent_policy_in(conn: Executor) -> ConsentPolicy:
+    """The clinic's consent setting (the gate on, valid for the course, by default)."""
+    text = conn.execute(_VALUE, {"key": CONSENT_POLICY_KEY}).scalar()
+    return ConsentPolicy.from_json(None if text is None else json.loads(text))
+
+
+def get_consent_policy(db: Database) -> ConsentPolicy:
+    with db.transaction() as conn:
+        return consent_policy_in(conn)
+
+
+def set_consent_policy(db: Database, policy: ConsentPolicy, actor: str) -> None:
+    """Store the clinic's consent setting (audited), or refuse an unusable one."""
+    access.require(db, Permission.CLINIC_SETTINGS)
+    raise_if_any(consent_policy_violations(policy))
+    with db.write() as s:
+        _put(s, CONSENT_POLICY_KEY, policy.to_json(), actor)
 
 
 def get_clinic(db: Database) -> ClinicInfo:

@@ -17,10 +17,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -133,6 +135,8 @@ class SessionRow(Base):
     signed_sha256: Mapped[str] = mapped_column(String(64), default="")
     imported_by: Mapped[str] = mapped_column(String(200), default="")
     imported_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Revision 0009: why a new session went ahead without a valid treatment consent.
+    consent_override_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     patient: Mapped[PatientRow] = relationship(back_populates="sessions")
     areas: Mapped[list[TreatedAreaRow]] = relationship(
@@ -339,3 +343,75 @@ class PhotoUseRow(Base):
     agreed_on: Mapped[date] = mapped_column(Date)
     recorded_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ConsentTemplateRow(Base):
+    """A consent form: one key in one language. Never changed; its text is in versions."""
+
+    __tablename__ = "consent_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(10))  # a ConsentKind value
+    language: Mapped[str] = mapped_column(String(20))  # BCP 47
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (UniqueConstraint("key", "language"),)
+
+
+class ConsentTemplateVersionRow(Base):
+    """One saved text of a consent form, with the SHA-256 of its exact UTF-8 bytes.
+    Inserted once, never updated: a consent names the version signed."""
+
+    __tablename__ = "consent_template_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("consent_templates.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (UniqueConstraint("template_id", "version"),)
+
+
+class ConsentRow(Base):
+    """A consent a patient signed, on screen (strokes and their image) or on paper (a
+    scan in the photo store named by ``scan_sha256``). Inserted once, never updated;
+    a withdrawal is a row of its own."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    kind: Mapped[str] = mapped_column(String(10))
+    template_version_id: Mapped[int] = mapped_column(ForeignKey("consent_template_versions.id"))
+    answers: Mapped[str] = mapped_column(Text, default="{}")  # JSON {use: true|false}
+    method: Mapped[str] = mapped_column(String(10))  # a ConsentMethod value
+    signature: Mapped[str] = mapped_column(Text, default="")  # JSON strokes; "" on paper
+    signature_png: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    scan_sha256: Mapped[str] = mapped_column(String(64), default="", index=True)
+    scan_media_type: Mapped[str] = mapped_column(String(40), default="")
+    signed_at: Mapped[datetime] = mapped_column(DateTime)
+    witness: Mapped[str] = mapped_column(String(200))
+    witness_account: Mapped[str] = mapped_column(String(32), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (Index("ix_consents_patient_signed", "patient_id", "signed_at", "id"),)
+
+
+class ConsentWithdrawalRow(Base):
+    """A patient's withdrawal of a consent, added beside it (the consent is kept)."""
+
+    __tablename__ = "consent_withdrawals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consents.id"), index=True)
+    withdrawn_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
