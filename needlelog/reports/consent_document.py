@@ -11,6 +11,7 @@ shows whether it has been altered since.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
 from dataclasses import dataclass
@@ -472,6 +473,8 @@ def gather(db: Database, consent_id: int, now: datetime | None = None) -> Consen
             scan = consents.scan_path(db, consent).read_bytes()
         except OSError:
             scan = b""  # said on the page: the scan is kept in the record, not shown here
+        if hashlib.sha256(scan).hexdigest() != consent.scan_sha256:
+            scan = b""  # never place an image other than the one recorded ("check" reports it)
     certificate = consent_certificate.current()
     return ConsentDocument(
         consent=consent,

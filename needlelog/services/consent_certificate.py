@@ -124,15 +124,15 @@ def _open(data: bytes, password: bytes | None) -> tuple[object, object, list[obj
             "The certificate could not be opened: the password is wrong, or the file is "
             "not a PKCS#12 certificate file (.p12 or .pfx)."
         ) from None
-    if cert is None:
-        raise CertificateProblem(
-            "The file holds no certificate: export the certificate together with its "
-            "private key as a .p12 or .pfx file."
-        )
-    if key is None:
+    if key is None and (cert is not None or others):
         raise CertificateProblem(
             "The file holds a certificate but not its private key, which signing needs: "
             "export the certificate with its private key as a .p12 or .pfx file."
+        )
+    if cert is None or key is None:
+        raise CertificateProblem(
+            "The file holds no certificate with a private key: export the certificate "
+            "together with its private key as a .p12 or .pfx file."
         )
     if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
         raise CertificateProblem(
