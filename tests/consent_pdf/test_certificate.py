@@ -228,3 +228,19 @@ def test_only_an_administrator_loads_or_removes_the_certificate(
     with pytest.raises(AccessRefused):
         consent_certificate.remove(db, "amelia")
     assert consent_certificate.current() is not None
+
+
+def test_signing_needs_no_lxml_which_the_bundle_leaves_out(
+    loaded: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """build.spec excludes lxml: pyHanko must sign a ReportLab PDF without it."""
+    import sys
+
+    import pyhanko.pdf_utils.metadata as metadata
+
+    monkeypatch.setitem(sys.modules, "lxml", None)  # "import lxml" raises ImportError
+    monkeypatch.setitem(sys.modules, "lxml.etree", None)
+    monkeypatch.setitem(sys.modules, "pyhanko.pdf_utils.metadata.xmp_xml", None)
+    monkeypatch.delattr(metadata, "xmp_xml", raising=False)
+    pdf = consent_pdf_bytes(samples.doc())
+    assert _status(pdf, loaded).bottom_line
