@@ -14,7 +14,7 @@ import json
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, delete, insert, select
 
 from needlelog.domain.consent import (
     MAX_REASON_CHARS,
@@ -248,3 +248,12 @@ def withdraw(
         at=now,
         patient_id=consent.patient_id,
     )
+
+
+def remove_made_up(conn: Connection, patient_ids: list[int]) -> None:
+    """Delete every consent of these patients with its withdrawals: only for the demo
+    clinic's made-up records (a patient's consents are never deleted)."""
+    of = _consents.c.patient_id.in_(patient_ids)
+    ids = select(_consents.c.id).where(of).scalar_subquery()
+    conn.execute(delete(_withdrawals).where(_withdrawals.c.consent_id.in_(ids)))
+    conn.execute(delete(_consents).where(of))

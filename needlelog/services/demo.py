@@ -6,26 +6,31 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from needlelog.domain.accounts import Permission
+from needlelog.domain.consent import ConsentMethod
 from needlelog.services import (
     access,
     audit,
     clock,
+    consent_query,
+    consent_writer,
     demo_photos,
     patients,
     photo_writer,
     recall,
     session_writer,
     sessions,
+    signature_image,
 )
-from needlelog.services.demo_data import DEMO_PREFIX, generate
+from needlelog.services.demo_data import DEMO_PREFIX, DemoConsent, generate
 from needlelog.services.settings import protocol_in
 from needlelog.store.database import Database
 from needlelog.store.models import PatientRow
 
 ACTOR = "demo"
+DEMO_WITNESS = "Dr. Amelia Hart (demo)"
 
 
 def _actor() -> str:
@@ -80,10 +85,26 @@ def fill(
                     made_sessions += 1
                 if demo.sessions:
                     sessions.refresh_summary(s, pid, protocol)
+                _sign_demo_consents(s.connection(), pid, demo.consents, actor)
         if progress is not None:
             progress(min(offset + chunk, len(batch)), len(batch))
     demo_photos.add_demo_photos(db, made_ids, seed, actor)  # a few patients: drawn, not real
     return DemoResult(len(batch), made_sessions)
+
+
+def _sign_demo_consents(
+    conn: Connection, patient_id: int, made: tuple[DemoConsent, ...], witness: str
+) -> None:
+    """The demo patient's consents, written through the one writer (signature drawn from
+    the made-up strokes), witnessed by the demo's practitioner."""
+    now = clock.utc_now()
+    for consent in made:
+        form = consent_query.template_for(conn, consent.kind)
+        consent_writer.insert_consent(
+            conn, patient_id, form, consent.answers, ConsentMethod.ON_SCREEN,
+            consent.signature, signature_image.png(consent.signature), "", "",
+            consent.signed_at, DEMO_WITNESS, "", witness, now,
+        )  # fmt: skip
 
 
 def count_demo(db: Database) -> int:
@@ -111,6 +132,7 @@ def remove(db: Database) -> int:
         if not ids:
             return 0
         photo_writer.remove_made_up(s.connection(), ids)  # demo photos first: they name sessions
+        consent_writer.remove_made_up(s.connection(), ids)
         session_writer.remove_made_up(s.connection(), ids)
         recall.remove_made_up(s, ids)
         patients.remove_made_up(s, ids)

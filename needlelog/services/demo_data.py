@@ -6,15 +6,19 @@ and the ``demo`` command build the same clinic.
 
 from __future__ import annotations
 
+import math
 import random
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from itertools import pairwise
 
 from needlelog.domain.codes import Area, Endpoint, Grade, Indication, Sex
+from needlelog.domain.consent import ConsentKind, Signature, Stroke, StrokePoint
 from needlelog.domain.contraindications import Contraindication, ScreeningAnswer, Severity
+from needlelog.domain.photos import PhotoUse
 from needlelog.domain.records import Numbing, PatientData, Product, SessionData, TreatedArea
 
 DEMO_PREFIX = "DEMO-"
@@ -190,9 +194,20 @@ STEP = Decimal("0.05")
 
 
 @dataclass(frozen=True)
+class DemoConsent:
+    """A consent a demo patient signed on screen: a made-up signature, never a real one."""
+
+    kind: ConsentKind
+    signed_at: datetime
+    answers: tuple[tuple[PhotoUse, bool], ...]
+    signature: Signature
+
+
+@dataclass(frozen=True)
 class DemoPatient:
     data: PatientData
     sessions: tuple[SessionData, ...]
+    consents: tuple[DemoConsent, ...] = ()
 
 
 def _deepest(area: Area) -> Decimal:
@@ -414,4 +429,70 @@ def generate(
         rng = random.Random(f"{seed}:{number}")
         patient = _patient(rng, number, today)
         exact = None if sessions_for is None else sessions_for(number)
-        yield DemoPatient(patient, _sessions(rng, patient, today, exact))
+        made = _sessions(rng, patient, today, exact)
+        # Their own random numbers: the sessions stay what they were before consents.
+        signing = random.Random(f"{seed}:{number}:consent")
+        yield DemoPatient(patient, made, _consents(signing, made))
+
+
+# Demo patients sign before each course: a treatment consent a few days before its first
+# session, and a photo consent once, at the start.
+PHOTO_YES = {
+    PhotoUse.CLINICAL_RECORD: 1.0,
+    PhotoUse.OWN_REPORT: 0.85,
+    PhotoUse.TEACHING: 0.35,
+    PhotoUse.PUBLICATION: 0.1,
+}
+COURSE_GAP = timedelta(weeks=26)  # the default course gap: a longer break starts a course
+
+
+def _consents(rng: random.Random, made: tuple[SessionData, ...]) -> tuple[DemoConsent, ...]:
+    """Consents covering every course of ``made`` (none for a patient without sessions:
+    a new patient signs at the first visit, and the window shows they have not yet)."""
+    if not made:
+        return ()
+    days = sorted(s.performed_at for s in made)
+    starts = [days[0]] + [b for a, b in pairwise(days) if b - a > COURSE_GAP]
+    out: list[DemoConsent] = []
+    for i, start in enumerate(starts):
+        before = start.date() - timedelta(days=rng.randint(0, 10))
+        at = datetime.combine(before, time(rng.randint(8, 16), rng.choice((0, 10, 20, 40))))
+        at = min(at, start - timedelta(minutes=20))  # signed before the first needle
+        out.append(DemoConsent(ConsentKind.TREATMENT, at, (), demo_signature(rng)))
+        if i == 0:
+            answers = tuple((u, rng.random() < p) for u, p in PHOTO_YES.items())
+            out.append(
+                DemoConsent(
+                    ConsentKind.PHOTO, at + timedelta(minutes=2), answers, demo_signature(rng)
+                )
+            )
+    return tuple(out)
+
+
+def demo_signature(rng: random.Random, width: int = 480, height: int = 160) -> Signature:
+    """A made-up handwritten flourish: loops along a baseline and an underline stroke,
+    with a pen's varying pressure. Drawn by numbers, not taken from any person."""
+    strokes: list[Stroke] = []
+    x, base = rng.uniform(30, 60), height * rng.uniform(0.5, 0.62)
+    for _word in range(rng.randint(1, 2)):
+        loops = rng.randint(3, 6)
+        radius = rng.uniform(10, 22)
+        step = rng.uniform(11, 16)
+        points: list[StrokePoint] = []
+        for j in range(loops * 14):
+            t = j / 14
+            angle = t * 2 * math.pi
+            px = x + t * step * 2.2 + radius * 0.6 * math.cos(angle)
+            py = base - radius * abs(math.sin(angle * 0.5)) * (1.2 if j % 28 < 14 else 0.7)
+            pressure = 0.45 + 0.35 * abs(math.sin(angle * 0.7 + 0.4))
+            points.append(StrokePoint(round(px, 1), round(py, 1), round(pressure, 2)))
+        strokes.append(Stroke(tuple(points)))
+        x = points[-1].x + rng.uniform(18, 30)
+    y = base + rng.uniform(14, 24)
+    end = min(width - 20, x + rng.uniform(-40, 10))
+    underline = tuple(
+        StrokePoint(round(40 + (end - 40) * k / 12, 1), round(y + 3 * math.sin(k / 2), 1), 0.6)
+        for k in range(13)
+    )
+    strokes.append(Stroke(underline))
+    return Signature(width, height, tuple(strokes))

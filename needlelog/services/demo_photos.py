@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from PIL import Image, ImageDraw, ImageFilter
 
-from needlelog.domain.photos import Landmarks, PhotoUse
+from needlelog.domain.photos import Landmarks
 from needlelog.domain.records import TreatmentSession
 from needlelog.services import photos, sessions
 from needlelog.services.photo_images import prepare_bytes
@@ -121,8 +121,5 @@ def add_demo_photos(db: Database, patient_ids: Sequence[int], seed: int, actor: 
                 (photo,) = photos.add(db, visit.id, view, False, [prepared], actor)
                 photos.set_landmarks(db, photo.id, marks, actor)
                 added += 1
-        uses = [PhotoUse.CLINICAL_RECORD]
-        if chosen <= 3:
-            uses.append(PhotoUse.OWN_REPORT)
-        photos.set_uses(db, pid, uses, actor)
+    # Where the photos may appear follows each demo patient's signed photo consent.
     return added

@@ -42,7 +42,14 @@ from needlelog.domain.photos import (
     view_problem,
 )
 from needlelog.domain.records import TreatmentSession
-from needlelog.services import patient_query, photo_query, photo_writer, session_query, settings
+from needlelog.services import (
+    consent_query,
+    patient_query,
+    photo_query,
+    photo_writer,
+    session_query,
+    settings,
+)
 from needlelog.services.errors import NotFound
 from needlelog.services.photo_images import (
     THUMBNAIL_SIZE,
@@ -320,12 +327,14 @@ def set_uses(
 
 
 def check_files(db: Database) -> tuple[list[tuple[str, str]], list[str]]:
-    """(problems, unused): a (where, what) pair per photo missing or not matching its
-    checksum, and the path of each file in the store folder that no record uses."""
+    """(problems, unused): a (where, what) pair per photo or paper-consent scan missing
+    or not matching its checksum, and the path of each file in the store folder that no
+    record uses."""
     store = photo_store(db)
     problems: list[tuple[str, str]] = []
     with db.transaction() as conn:
         used = list(photo_query.every(conn))
+        scans = consent_query.scans(conn)  # paper consents' scans live in the same store
     known: set[str] = set()
     for photo in used:
         if photo.sha256 in known:
@@ -335,6 +344,14 @@ def check_files(db: Database) -> tuple[list[tuple[str, str]], list[str]]:
         if why is not None:
             where = f"photo {photo.id} ({photo.performed_on.isoformat()} {photo.view})"
             problems.append((where, f"{why}: {store.path_for(photo.sha256)}"))
+    for consent_id, sha in scans:
+        if sha in known:
+            continue
+        known.add(sha)
+        why = store.verify(sha)
+        if why is not None:
+            where = f"scan of paper consent {consent_id}"
+            problems.append((where, f"{why}: {store.path_for(sha)}"))
     unused = [str(store.path_for(sha)) for sha in store.checksums() if sha not in known]
     unused += [str(p) for p in store.stray_files()]
     return problems, unused
