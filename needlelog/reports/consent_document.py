@@ -21,6 +21,7 @@ from typing import BinaryIO
 
 from PIL import Image, ImageOps
 from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 from reportlab.platypus import Image as PdfImage
@@ -148,9 +149,13 @@ def _signature_box(content: Flowable | str) -> Table:
     return box
 
 
-_HEADING = st.style("consent-heading", fontName=fonts.BOLD, fontSize=9.5, leading=12.5)
+# Headings never end a page: each stays with the text that follows it.
+_HEADING = st.style(
+    "consent-heading", fontName=fonts.BOLD, fontSize=9.5, leading=12.5, keepWithNext=1
+)
+_H2 = ParagraphStyle("consent-h2", parent=st.H2, keepWithNext=1)
 _TEXT = st.style("consent-text", fontSize=9.5, leading=13, spaceAfter=0)
-_ITEM = st.style("consent-item", parent=_TEXT, leftIndent=5 * mm, bulletIndent=1 * mm)
+_ITEM = ParagraphStyle("consent-item", parent=_TEXT, leftIndent=5 * mm, bulletIndent=1 * mm)
 _BULLETS = ("- ", "• ", "* ", "– ")
 
 
@@ -413,7 +418,7 @@ def story(d: ConsentDocument) -> list[Flowable]:
         Spacer(1, 3 * mm),
         *_withdrawal(c),
         field_grid(identity),
-        st.para("The text the patient read and signed", st.H2),
+        st.para("The text the patient read and signed", _H2),
         *consent_text(c.template.text),
     ]
     if c.kind is ConsentKind.PHOTO or c.answers:
@@ -443,7 +448,7 @@ def render(d: ConsentDocument, out: Path | BinaryIO) -> int:
         footer_left=fonts.markup(d.clinic.confidentiality),
         footer_note=(
             f"{st.generated_line(now)} · {name} · record {record} · "
-            f"consent form version {d.consent.template.version}"
+            f"consent form version&nbsp;{d.consent.template.version}"
         ),
         header=f"<b>{fonts.markup(d.clinic.name)}</b> · {fonts.markup(d.consent.template.title)}"
         f" · {name}",
