@@ -249,8 +249,10 @@ def _stored() -> tuple[bytes, bytes] | None:
 
 def _stored_open() -> tuple[object, object, list[object]] | None:
     stored = _stored()
-    if stored is None:
-        return None
+    return None if stored is None else _damaged_if_not(stored)
+
+
+def _damaged_if_not(stored: tuple[bytes, bytes]) -> tuple[object, object, list[object]]:
     try:
         return _open(*stored)
     except CertificateProblem:
@@ -275,18 +277,17 @@ def sign(data: bytes, reason: str, location: str = "", now: datetime | None = No
 
     The signature certifies the document (no changes allowed after it), so a reader
     shows both who signed it and that nothing was altered since."""
-    opened = _stored_open()
-    if opened is None:
+    stored = _stored()
+    if stored is None:
         return data
-    _key, cert, _others = opened
+    _key, cert, _others = _damaged_if_not(stored)
     problem = _info(cert).problem_on(now or clock.utc_now())
     if problem:
         raise CertificateProblem(problem)
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.sign import fields, signers
 
-    wrapped, secret = _stored() or (b"", b"")
-    signer = signers.SimpleSigner.load_pkcs12_data(wrapped, other_certs=[], passphrase=secret)
     meta = signers.PdfSignatureMetadata(
         field_name="ClinicSignature",
         reason=reason,
@@ -294,8 +295,18 @@ def sign(data: bytes, reason: str, location: str = "", now: datetime | None = No
         certify=True,
         docmdp_permissions=fields.MDPPerm.NO_CHANGES,
     )
-    writer = IncrementalPdfFileWriter(io.BytesIO(data))
-    out = signers.sign_pdf(writer, meta, signer=signer)
+    try:
+        signer = signers.SimpleSigner.load_pkcs12_data(
+            stored[0], other_certs=[], passphrase=stored[1]
+        )
+        writer = IncrementalPdfFileWriter(io.BytesIO(data))
+        out = signers.sign_pdf(writer, meta, signer=signer)
+    except (PdfError, ValueError, TypeError) as exc:  # pyHanko's SigningError is a ValueError
+        raise CertificateProblem(
+            f"The consent document could not be signed with the clinic's certificate "
+            f"({exc}); nothing was saved. Load another certificate, or remove it to save "
+            "consent documents unsigned."
+        ) from None
     return out.getvalue()
 
 

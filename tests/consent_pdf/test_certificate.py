@@ -244,3 +244,18 @@ def test_signing_needs_no_lxml_which_the_bundle_leaves_out(
     monkeypatch.delattr(metadata, "xmp_xml", raising=False)
     pdf = consent_pdf_bytes(samples.doc())
     assert _status(pdf, loaded).bottom_line
+
+
+def test_a_document_pyhanko_cannot_sign_is_one_sentence(loaded: bytes) -> None:
+    with pytest.raises(CertificateProblem) as caught:
+        consent_certificate.sign(b"not a PDF at all", reason="r")
+    message = str(caught.value)
+    assert message.startswith("The consent document could not be signed with the clinic's")
+    assert message.endswith("remove it to save consent documents unsigned.")
+    assert "\n" not in message
+
+
+def test_half_a_stored_certificate_is_one_sentence(loaded: bytes) -> None:
+    (consent_certificate.folder() / consent_certificate.SECRET_FILE).unlink()
+    with pytest.raises(CertificateProblem, match="stored certificate cannot be read"):
+        consent_certificate.current()
