@@ -22,6 +22,7 @@ from needlelog.domain.consent import (
     ConsentMethod,
     Signature,
     TemplateVersion,
+    day_words,
     text_sha256,
 )
 from needlelog.domain.photos import PhotoUse
@@ -209,19 +210,19 @@ def withdraw(
         raise InvalidConsent(
             "withdrawn_on",
             f"This {what} was already withdrawn on "
-            f"{consent.withdrawal.withdrawn_on:%d %b %Y}; nothing was changed.",
+            f"{day_words(consent.withdrawal.withdrawn_on)}; nothing was changed.",
         )
     if withdrawn_on < consent.signed_on:
         raise InvalidConsent(
             "withdrawn_on",
-            f"A {what} signed on {consent.signed_on:%d %b %Y} cannot be withdrawn "
-            f"before that ({withdrawn_on:%d %b %Y}).",
+            f"A {what} signed on {day_words(consent.signed_on)} cannot be withdrawn "
+            f"before that ({day_words(withdrawn_on)}).",
             withdrawn_on,
         )
     if withdrawn_on > today:
         raise InvalidConsent(
             "withdrawn_on",
-            f"The withdrawal date {withdrawn_on:%d %b %Y} is in the future; record a "
+            f"The withdrawal date {day_words(withdrawn_on)} is in the future; record a "
             "withdrawal on the day the patient gives it.",
             withdrawn_on,
         )

@@ -25,6 +25,7 @@ from needlelog.domain.consent import (
     Signature,
     TemplateVersion,
     answers_problem,
+    day_words,
     ordered_answers,
     signature_problem,
     template_problems,
@@ -229,7 +230,7 @@ def record_paper(
     if signed_on > clock.today():
         raise InvalidConsent(
             "signed_on",
-            f"The paper form cannot be signed in the future ({signed_on:%d %b %Y}).",
+            f"The paper form cannot be signed in the future ({day_words(signed_on)}).",
             signed_on,
         )
     data, media = _read_scan(Path(scan))

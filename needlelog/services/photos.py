@@ -30,6 +30,7 @@ from pathlib import Path
 from sqlalchemy import Connection
 
 from needlelog import config
+from needlelog.domain.consent import day_words
 from needlelog.domain.errors import InvalidRecord, Violation, raise_if_any
 from needlelog.domain.photos import (
     Landmarks,
@@ -50,7 +51,7 @@ from needlelog.services import (
     session_query,
     settings,
 )
-from needlelog.services.errors import NotFound
+from needlelog.services.errors import NotFound, Refused
 from needlelog.services.photo_images import (
     THUMBNAIL_SIZE,
     PreparedPhoto,
@@ -316,9 +317,17 @@ def set_uses(
     actor: str,
     agreed_on: date | None = None,
 ) -> PhotoUses:
-    """Record the uses of their photographs a patient agreed to (audited)."""
+    """Record the uses of their photographs a patient agreed to (audited), for a patient
+    without a signed photo consent; once one is signed, it decides (``Refused``: a new
+    photo consent changes the answers)."""
     now = _now()
     with db.transaction(write=True) as conn:
+        signed = consent_query.photo_uses(conn, patient_id, (agreed_on or now.date()))
+        if signed is not None:
+            raise Refused(
+                "the uses of this patient's photographs follow the photo consent signed on "
+                f"{day_words(signed.signed_on)}; record a new photo consent to change them"
+            )
         photo_writer.set_uses(conn, patient_id, agreed, agreed_on or now.date(), actor, now)
         return photo_query.uses(conn, patient_id)
 

@@ -13,12 +13,13 @@ from needlelog.reports.progress import write_progress_report
 from needlelog.services import accounts, patients, recall, settings
 from needlelog.store.database import Database
 from tests.accounts.helpers import PASSWORD, add_clinic_accounts
+from tests.consenting import register_consenting
 from tests.factories import make_patient
 
 
 @pytest.fixture
 def clinic(db: Database) -> tuple[Database, int]:
-    patient = patients.register(db, make_patient("P-1"), "setup")
+    patient = register_consenting(db, make_patient("P-1"), "setup")
     add_clinic_accounts(db)
     return db, patient.id
 
@@ -131,9 +132,9 @@ def test_reception_registers_patients_but_no_clinical_detail(db: Database) -> No
     add_clinic_accounts(db)
     accounts.sign_in(db, "rita", PASSWORD)
     with pytest.raises(AccessRefused, match="may not change the Fitzpatrick type"):
-        patients.register(db, make_patient("P-2"), "rita")  # the factory has notes and type
+        register_consenting(db, make_patient("P-2"), "rita")  # the factory has notes and type
     plain = make_patient("P-2", fitzpatrick=None, notes="")
-    patient = patients.register(db, plain, "rita")
+    patient = register_consenting(db, plain, "rita")
     moved = replace(patient.data, phone="+44 20 7946 0999")
     patients.update(db, patient.id, moved, patient.version, "rita")
     stored = patients.get(db, patient.id)
@@ -157,7 +158,7 @@ def test_every_audit_event_names_the_account(db: Database) -> None:
     with db.read() as s:
         before = s.scalar(select(func.max(AuditEventRow.id))) or 0
     accounts.sign_in(db, "amelia", PASSWORD)
-    patient = patients.register(db, make_patient("P-9"), config.current_user())
+    patient = register_consenting(db, make_patient("P-9"), config.current_user())
     saved = sessions.record(db, patient.id, make_session(), config.current_user())
     sessions.amend(
         db, saved.id, replace(saved.data, notes="amended"), saved.version, config.current_user()

@@ -13,12 +13,13 @@ from needlelog.services import accounts, disclosures, patients, rights, sessions
 from needlelog.store.database import Database
 from needlelog.ui.signer import current_signer
 from tests.accounts.helpers import PASSWORD, add_clinic_accounts
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 
 
 @pytest.fixture
 def clinic(db: Database) -> tuple[Database, int]:
-    patient = patients.register(db, make_patient("P-1"), "setup")
+    patient = register_consenting(db, make_patient("P-1"), "setup")
     add_clinic_accounts(db)
     return db, patient.id
 

@@ -17,6 +17,7 @@ from needlelog.domain.records import (
 )
 from needlelog.services import patients, sessions
 from needlelog.store.database import Database
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 
 AWKWARD_NOTES = 'Scars, both cheeks; "rolling" type\nsecond line, with a comma\r\nthird'
@@ -107,7 +108,7 @@ def rich_session() -> SessionData:
 
 def fill_rich(db: Database) -> None:
     """Patients above, with sessions that use every field (and some left empty)."""
-    ids = [patients.register(db, p, "tester").id for p in rich_patients()]
+    ids = [register_consenting(db, p, "tester").id for p in rich_patients()]
     sessions.record(db, ids[0], rich_session(), "tester")
     sessions.record(
         db,

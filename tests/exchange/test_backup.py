@@ -27,6 +27,7 @@ from needlelog.services import patients
 from needlelog.store.database import Database
 from needlelog.store.migrate import head_revision, open_database
 from tests.cli_runner import ROOT, run_cli
+from tests.consenting import register_consenting
 from tests.exchange.records import fill_rich, snapshot
 from tests.factories import make_patient
 
@@ -48,7 +49,7 @@ def _session_ids(path: Path) -> set[int]:
 
 
 def test_backup_while_another_process_writes(db: Database, db_path: Path, tmp_path: Path) -> None:
-    patient = patients.register(db, make_patient(), "tester")
+    patient = register_consenting(db, make_patient(), "tester")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     writer = subprocess.Popen(
         [sys.executable, "-m", "tests.exchange.writer", f"sqlite:///{db_path}", str(patient.id)],

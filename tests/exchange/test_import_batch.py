@@ -13,6 +13,7 @@ from needlelog.exchange import loader
 from needlelog.exchange.loader import ImportRefused, PatientIn, SessionIn
 from needlelog.services import audit, patients, sessions
 from needlelog.store.database import Database
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 
 NOW = datetime(2026, 6, 1, 12, 0)
@@ -48,12 +49,12 @@ def test_an_import_stores_what_saving_one_by_one_stores(
     monkeypatch.setattr(loader, "_WRITE_EVERY", write_every)
     monkeypatch.setattr(loader.clock, "local_now", lambda: NOW)
     # One by one, as the window saves them.
-    one_by_one = patients.register(db, make_patient("P-0001"), "t")
+    one_by_one = register_consenting(db, make_patient("P-0001"), "t")
     for at in DAYS:
         sessions.record(db, one_by_one.id, make_session(performed_at=at, next_due=None), "t", NOW)
     # The same sessions imported for a new patient and for a stored one (with one of
     # its sessions stored already), interleaved.
-    stored = patients.register(db, make_patient("P-0003"), "t")
+    stored = register_consenting(db, make_patient("P-0003"), "t")
     sessions.record(db, stored.id, make_session(performed_at=DAYS[0], next_due=None), "t", NOW)
     rows = []
     for i, at in enumerate(DAYS):

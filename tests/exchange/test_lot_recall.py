@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from needlelog.domain.records import Product
-from needlelog.services import patients, sessions
+from needlelog.services import sessions
 from needlelog.store.database import Database
 from tests.cli_runner import run_cli
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 
 RECALLED = Product("Hyaluronic acid serum", "HA-2291", date(2027, 5, 31))
@@ -20,10 +21,10 @@ RECALLED = Product("Hyaluronic acid serum", "HA-2291", date(2027, 5, 31))
 
 @pytest.fixture
 def clinic(db: Database) -> Database:
-    zoe = patients.register(
+    zoe = register_consenting(
         db, make_patient("R-1", phone="+44 20 7946 0001", email="zoe@example.org"), "t"
     ).id
-    other = patients.register(
+    other = register_consenting(
         db,
         make_patient("R-2", family_name="=Okafor", given_name="Chidi", phone="+44 20 7946 0002"),
         "t",

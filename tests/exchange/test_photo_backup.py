@@ -16,11 +16,12 @@ from needlelog.store.database import Database
 from needlelog.store.migrate import open_database
 from needlelog.store.photo_files import PhotoStore
 from tests import camera_files as cam
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 
 
 def _with_photos(db: Database, tmp_path: Path, count: int = 3, first: int = 0) -> list[str]:
-    pid = patients.register(db, make_patient(f"P-{first}"), "t").id
+    pid = register_consenting(db, make_patient(f"P-{first}"), "t").id
     visit = sessions.record(db, pid, make_session(performed_at=datetime(2026, 3, 2, 10)), "t")
     files = [
         cam.camera_jpeg(tmp_path / f"{first + i}.jpg", seed=first + i + 1) for i in range(count)
@@ -93,7 +94,7 @@ def test_restore_refuses_a_damaged_or_missing_photo_and_changes_nothing(
 
 
 def test_a_backup_without_photos_is_as_before(db: Database, tmp_path: Path) -> None:
-    patients.register(db, make_patient("P-1"), "t")
+    register_consenting(db, make_patient("P-1"), "t")
     info = make_backup(db, tmp_path / "b.zip")
     assert info.photos == 0
     with zipfile.ZipFile(tmp_path / "b.zip") as zf:

@@ -17,12 +17,13 @@ from needlelog.store.database import Database
 from needlelog.store.migrate import open_database
 from tests import camera_files as cam
 from tests.cli_runner import ROOT, run_cli
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 
 
 @pytest.fixture
 def clinic(db: Database, db_path: Path) -> tuple[str, ...]:
-    pid = patients.register(db, make_patient("P-7"), "t").id
+    pid = register_consenting(db, make_patient("P-7"), "t").id
     sessions.record(db, pid, make_session(performed_at=datetime(2026, 3, 2, 10)), "t")
     db.dispose()
     return ("--db", str(db_path))

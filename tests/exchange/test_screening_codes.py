@@ -27,6 +27,7 @@ from needlelog.services import patients, sessions, settings
 from needlelog.services.errors import NotFound
 from needlelog.store.database import Database
 from needlelog.store.migrate import open_database
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 
 OLD_PATIENTS = (
@@ -106,7 +107,7 @@ def test_the_screening_round_trips_with_its_list_attestation_and_allergy_name(
     db: Database, tmp_path: Path
 ) -> None:
 
-    pid = patients.register(db, make_patient("R-1"), "t").id
+    pid = register_consenting(db, make_patient("R-1"), "t").id
     answers = tuple(
         ScreeningAnswer(
             i,

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from needlelog.services import demo, patients
+from needlelog.services import demo
 from needlelog.store.migrate import open_database
+from tests.consenting import register_consenting
 from tests.factories import make_patient
 
 
@@ -17,7 +18,7 @@ def clinic_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int
     path = tmp_path_factory.mktemp("template") / "clinic.sqlite3"
     db = open_database(f"sqlite:///{path}")
     demo.fill(db, 60, seed=7)
-    patient = patients.register(db, make_patient("FAULT-1"), "test")
+    patient = register_consenting(db, make_patient("FAULT-1"))
     db.dispose()  # checkpoints the WAL: the file alone holds everything
     return path, patient.id
 

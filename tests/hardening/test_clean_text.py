@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from needlelog.domain.errors import InvalidRecord
-from needlelog.services import clock, demo, patients, sessions
+from needlelog.services import clock, demo, sessions
 from needlelog.store.migrate import open_database
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 from tests.hardening.conftest import run, sha256
 
@@ -69,9 +70,9 @@ def test_the_services_and_forms_share_the_rule(db_path: Path) -> None:
     db = open_database(f"sqlite:///{db_path}")
     try:
         with pytest.raises(InvalidRecord) as caught:
-            patients.register(db, make_patient(family_name="Ev\u202eil", phone="+44\x00"), "x")
+            register_consenting(db, make_patient(family_name="Ev\u202eil", phone="+44\x00"), "x")
         assert caught.value.fields == {"family_name", "phone"}
-        patient = patients.register(db, make_patient(), "x")
+        patient = register_consenting(db, make_patient(), "x")
         with pytest.raises(InvalidRecord) as caught:
             sessions.record(db, patient.id, make_session(practitioner="Dr.\x1b A"), "x")
         assert caught.value.fields == {"practitioner"}

@@ -21,6 +21,7 @@ from needlelog.services import patients, sessions
 from needlelog.store.errors import DatabaseInUse, DatabaseReplaced
 from needlelog.store.migrate import open_database
 from tests.cli_runner import ROOT, run_cli
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 from tests.hardening.conftest import sha256
 
@@ -80,7 +81,7 @@ def test_a_window_whose_database_was_replaced_stops_saving(clinic: Path, tmp_pat
         restore_backup(f"sqlite:///{clinic}", tmp_path / "good.zip")
         restored = sha256(clinic)
         with pytest.raises(DatabaseReplaced, match=r"was replaced .* nothing more is saved"):
-            patients.register(window, make_patient("P-LATE"), "nurse")
+            register_consenting(window, make_patient("P-LATE"), "nurse")
         with pytest.raises(DatabaseReplaced):
             sessions.record(window, patient.id, make_session(practitioner="Dr. B"), "nurse")
         with pytest.raises(DatabaseReplaced):  # every write, whichever way it is made
@@ -117,7 +118,7 @@ def test_two_restores_in_one_second_keep_both_copies(clinic: Path, tmp_path: Pat
     _backup(clinic, tmp_path / "good.zip")
     db = open_database(f"sqlite:///{clinic}")
     try:
-        patients.register(db, make_patient("P-ONLY-HERE"), "nurse")  # not in the backup
+        register_consenting(db, make_patient("P-ONLY-HERE"), "nurse")  # not in the backup
     finally:
         db.dispose()
     first = restore_backup(f"sqlite:///{clinic}", tmp_path / "good.zip").replaced_kept_as

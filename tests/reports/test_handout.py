@@ -11,10 +11,11 @@ import pytest
 from needlelog.domain.codes import Area
 from needlelog.domain.records import Product, TreatedArea
 from needlelog.reports.handout import build_session_handout, write_session_handout
-from needlelog.services import patients, sessions, settings
+from needlelog.services import sessions, settings
 from needlelog.services.errors import NotFound
 from needlelog.services.settings import ClinicInfo
 from needlelog.store.database import Database
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 from tests.reports.helpers import page_texts
 
@@ -24,7 +25,7 @@ def test_the_handout_is_one_page_with_todays_work_aftercare_and_next_visit(
 ) -> None:
     settings.set_clinic(db, ClinicInfo(name="Aurora Skin Clinic", phone="+44 113 000 0000"), "t")
     settings.set_aftercare(db, "No make-up until tomorrow.\nSunscreen every day.", "t")
-    patient = patients.register(db, make_patient(given_name="静", family_name="王"), "t")
+    patient = register_consenting(db, make_patient(given_name="静", family_name="王"), "t")
     visit = sessions.record(
         db,
         patient.id,

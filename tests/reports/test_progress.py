@@ -10,10 +10,11 @@ import pytest
 from needlelog.domain.contraindications import Contraindication
 from needlelog.reports import progress
 from needlelog.reports.progress import build_progress_report, write_progress_report
-from needlelog.services import patients, sessions, settings
+from needlelog.services import sessions, settings
 from needlelog.services.errors import NotFound
 from needlelog.services.settings import ClinicInfo
 from needlelog.store.database import Database
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 from tests.reports.helpers import page_texts, patient_with_sessions, shown, visit_day
 
@@ -107,7 +108,7 @@ def test_table_header_repeats_and_no_row_is_cut_in_half(db: Database) -> None:
 
 
 def test_a_patient_without_sessions_gets_a_report_that_says_so(db: Database) -> None:
-    patient = patients.register(db, make_patient(), "test")
+    patient = register_consenting(db, make_patient(), "test")
     pages, texts = report(db, patient.id)
     assert pages == 1
     assert "No treatment sessions have been recorded yet." in texts[0]
@@ -166,7 +167,7 @@ def test_identity_summary_contraindications_and_aftercare(db: Database) -> None:
 
 
 def test_intervals_out_of_protocol_are_marked(db: Database) -> None:
-    patient = patients.register(db, make_patient(), "test")
+    patient = register_consenting(db, make_patient(), "test")
     for day in (datetime(2026, 1, 5, 10), datetime(2026, 1, 19, 10), datetime(2026, 4, 6, 10)):
         sessions.record(db, patient.id, make_session(performed_at=day, next_due=None), "test")
     _pages, texts = report(db, patient.id)
@@ -243,7 +244,7 @@ def test_the_summary_names_what_is_treated(db: Database) -> None:
 def test_a_session_scored_on_the_vss_shows_its_total_in_the_table(db: Database) -> None:
     from needlelog.domain.records import VancouverScarScale
 
-    patient = patients.register(db, make_patient(), "test")
+    patient = register_consenting(db, make_patient(), "test")
     scored = VancouverScarScale(vascularity=2, pigmentation=1, pliability=3, height=1)
     for day, vss in ((datetime(2026, 1, 5, 10), None), (datetime(2026, 2, 9, 10), scored)):
         data = make_session(performed_at=day, next_due=None, gais=3, vss=vss)

@@ -10,8 +10,9 @@ from pypdf import PdfReader
 
 from needlelog.domain.codes import Indication
 from needlelog.reports.progress import build_progress_report, chart_scales
-from needlelog.services import patients, sessions
+from needlelog.services import sessions
 from needlelog.store.database import Database
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 from tests.reports.helpers import page_texts
 
@@ -19,7 +20,7 @@ NOW = datetime(2026, 6, 1, 9, 0)
 
 
 def _patient(db: Database, count: int, **changes: object) -> int:
-    pid = patients.register(db, make_patient("F-1"), "t").id
+    pid = register_consenting(db, make_patient("F-1"), "t").id
     for i in range(count):
         when = datetime(2026, 1 + i * 2, 5, 10)
         sessions.record(
@@ -51,7 +52,7 @@ def test_the_chart_plots_the_scales_of_the_patients_indications(db: Database) ->
 def test_acne_scars_or_a_recorded_scar_grade_keep_the_scar_line(db: Database) -> None:
     pid = _patient(db, 2, indications=(Indication.ACNE_SCARS,), scar_grade=None)
     assert chart_scales(sessions.history(db, pid)) == ("scar_grade", "gais")
-    other = patients.register(db, make_patient("F-2"), "t").id
+    other = register_consenting(db, make_patient("F-2"), "t").id
     sessions.record(
         db,
         other,

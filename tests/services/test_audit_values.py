@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 
-from needlelog.services import audit, patients, sessions
+from needlelog.services import audit, sessions
 from needlelog.store.database import Database
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 
 
 def test_creation_event_holds_every_value_of_the_session(db: Database) -> None:
-    patient = patients.register(db, make_patient(), "nurse")
+    patient = register_consenting(db, make_patient(), "nurse")
     saved = sessions.record(db, patient.id, make_session(), "nurse")
     with db.read() as s:
         (event,) = audit.events_for(s, "session", saved.id)

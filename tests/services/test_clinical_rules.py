@@ -21,8 +21,9 @@ from needlelog.domain.contraindications import (
 from needlelog.domain.errors import InvalidRecord
 from needlelog.domain.protocol import Protocol
 from needlelog.domain.records import Product, TreatedArea
-from needlelog.services import audit, patients, sessions, settings
+from needlelog.services import audit, sessions, settings
 from needlelog.store.database import Database
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 
 NOW = datetime(2026, 6, 1, 12, 0)
@@ -31,7 +32,7 @@ ALL_NO = tuple(ScreeningAnswer(i, False) for i in Contraindication)
 
 @pytest.fixture
 def patient_id(db: Database) -> int:
-    return patients.register(db, make_patient(), "nurse").id
+    return register_consenting(db, make_patient(), "nurse").id
 
 
 def _audit_count(db: Database) -> int:

@@ -495,3 +495,15 @@ def test_every_consent_write_is_chained_in_the_audit_trail(db: Database) -> None
         ("consent_template", "create"),
     ]
     assert audit is not None
+
+
+def test_once_a_photo_consent_is_signed_the_old_list_of_uses_cannot_be_set(
+    db: Database,
+) -> None:
+    from needlelog.services.errors import Refused
+
+    pid = _patient(db)
+    sign_consent(db, pid, date(2026, 10, 1), ConsentKind.PHOTO)
+    with pytest.raises(Refused, match="follow the photo consent signed on 1 Oct 2026"):
+        photos.set_uses(db, pid, [PhotoUse.TEACHING], "t")
+    assert photos.uses(db, pid).source is UsesSource.CONSENT

@@ -14,6 +14,7 @@ from needlelog.exchange import source
 from needlelog.reports import content
 from needlelog.services import audit, patient_query, patients, session_query, sessions
 from needlelog.store.database import Database
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 
 NOW = datetime(2026, 6, 1, 12, 0)
@@ -23,7 +24,7 @@ TOO_SOON = ("too_soon", sessions.FLAG_SEVERE, sessions.FLAG_AVOID_OVERRIDDEN)
 def _three_sessions(db: Database) -> tuple[int, list[TreatmentSession]]:
     """A first session, a second a week later (too soon) with a severe reaction and a
     reason to treat anyway, and a third eight weeks after that (late)."""
-    patient = patients.register(db, make_patient(), "test")
+    patient = register_consenting(db, make_patient(), "test")
     first = sessions.record(
         db, patient.id, make_session(performed_at=datetime(2026, 1, 5, 10), next_due=None), "t", NOW
     )
@@ -98,7 +99,7 @@ def test_exports_and_the_report_read_the_records_the_window_shows(db: Database) 
 
 def test_a_patient_is_the_same_record_however_it_is_read(db: Database) -> None:
     for i, (family, given) in enumerate([("Müller", "Jörg"), ("Muller", "Ann"), ("Moss", "")]):
-        patients.register(db, make_patient(f"P-{i}", family_name=family, given_name=given), "t")
+        register_consenting(db, make_patient(f"P-{i}", family_name=family, given_name=given), "t")
     found = patients.search(db, "mu")
     assert [p.data.family_name for p in found] == ["Muller", "Müller"]
     assert found == [patients.find_by_record_no(db, p.data.record_no) for p in found]
@@ -112,7 +113,7 @@ def test_a_patient_is_the_same_record_however_it_is_read(db: Database) -> None:
 
 
 def _course(db: Database, record_no: str, planned: int | None, days: list[datetime]) -> int:
-    patient = patients.register(db, make_patient(record_no, planned_sessions=planned), "t")
+    patient = register_consenting(db, make_patient(record_no, planned_sessions=planned), "t")
     for at in days:
         sessions.record(db, patient.id, make_session(performed_at=at, next_due=None), "t", NOW)
     return patient.id

@@ -20,17 +20,18 @@ from needlelog.domain.photos import (
     PhotoUse,
     similarity,
 )
-from needlelog.services import audit, patients, photos, sessions
+from needlelog.services import audit, photos, sessions
 from needlelog.services.photo_images import UnreadableImage, prepare, scan_data
 from needlelog.store.database import Database
 from tests import camera_files as cam
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 
 
 @pytest.fixture
 def visit(db: Database) -> tuple[int, int, int]:
     """(patient id, first session id, second session id)"""
-    pid = patients.register(db, make_patient("P-1"), "t").id
+    pid = register_consenting(db, make_patient("P-1"), "t").id
     s1 = sessions.record(db, pid, make_session(performed_at=datetime(2026, 3, 2, 10)), "t").id
     s2 = sessions.record(
         db, pid, make_session(performed_at=datetime(2026, 5, 4, 10), next_due=None), "t"

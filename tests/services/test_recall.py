@@ -18,6 +18,7 @@ from needlelog.services import patients, recall, schedule, sessions
 from needlelog.services.errors import NotFound
 from needlelog.store.database import Database
 from needlelog.store.models import AuditEventRow, ContactAttemptRow
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 
 TODAY = date(2026, 6, 1)
@@ -25,7 +26,7 @@ TODAY = date(2026, 6, 1)
 
 @pytest.fixture
 def due_patient(db: Database) -> int:
-    pid = patients.register(
+    pid = register_consenting(
         db, make_patient("D-1", phone="+44 20 7946 0101", email="zoe@example.org"), "t"
     ).id
     when = datetime(2026, 3, 2, 10)

@@ -21,6 +21,7 @@ from needlelog.domain.records import (
 from needlelog.domain.validation import BIDI_CONTROLS
 from needlelog.services import patients, sessions
 from needlelog.store.database import Database
+from tests.consenting import register_consenting
 from tests.factories import make_patient
 
 NOW = datetime(2026, 6, 1, 12, 0)
@@ -132,7 +133,7 @@ def test_valid_sessions_round_trip_unchanged(db: Database, data: SessionData) ->
     patient = (
         patients.find_by_record_no(db, "RT-1")
         if patients.count(db, "RT-1")
-        else (patients.register(db, make_patient("RT-1", date_of_birth=date(1950, 1, 1)), "t"))
+        else (register_consenting(db, make_patient("RT-1", date_of_birth=date(1950, 1, 1)), "t"))
     )
     saved = sessions.record(db, patient.id, data, actor="t", now=NOW)
     assert saved.data == data

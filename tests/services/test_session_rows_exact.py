@@ -18,6 +18,7 @@ from needlelog.domain.records import TreatedArea, VancouverScarScale
 from needlelog.services import audit, patients, sessions
 from needlelog.services.mapping import as_dict
 from needlelog.store.database import Database
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 
 NOW = datetime(2026, 6, 1, 12, 0)
@@ -29,7 +30,7 @@ def _rows(db: Database, sql: str, **params: object) -> list[tuple[object, ...]]:
 
 
 def test_every_row_of_a_new_session_is_stored_as_before(db: Database) -> None:
-    patient = patients.register(db, make_patient(), "nurse")
+    patient = register_consenting(db, make_patient(), "nurse")
     data = make_session(
         areas=(
             TreatedArea(Area.CHEEK_LEFT, Decimal("0.75"), passes=3, endpoint=Endpoint.ERYTHEMA),
@@ -120,7 +121,7 @@ def test_every_row_of_a_new_session_is_stored_as_before(db: Database) -> None:
 
 
 def test_version_moves_by_one_on_each_amend(db: Database) -> None:
-    patient = patients.register(db, make_patient(), "nurse")
+    patient = register_consenting(db, make_patient(), "nurse")
     saved = sessions.record(db, patient.id, make_session(), "dr", now=NOW)
     once = sessions.amend(db, saved.id, replace(saved.data, pain=5), 1, "dr", now=NOW)
     twice = sessions.amend(db, saved.id, replace(once.data, pain=6), 2, "dr", now=NOW)
@@ -128,7 +129,7 @@ def test_version_moves_by_one_on_each_amend(db: Database) -> None:
 
 
 def test_a_back_dated_session_leaves_the_latest_one_in_the_summary(db: Database) -> None:
-    patient = patients.register(db, make_patient(), "nurse")
+    patient = register_consenting(db, make_patient(), "nurse")
     for when, due in (
         (datetime(2026, 3, 2, 10, 30), date(2026, 3, 30)),
         (datetime(2026, 3, 30, 10, 30), date(2026, 4, 27)),

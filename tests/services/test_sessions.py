@@ -18,6 +18,7 @@ from needlelog.domain.records import TreatedArea
 from needlelog.services import audit, patients, schedule, sessions, settings
 from needlelog.services.errors import NotFound, StaleRecord
 from needlelog.store.database import Database
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 from tests.snapshots import dump
 
@@ -26,7 +27,7 @@ NOW = datetime(2026, 6, 1, 12, 0)
 
 @pytest.fixture
 def patient_id(db: Database) -> int:
-    return patients.register(db, make_patient(), actor="nurse").id
+    return register_consenting(db, make_patient(), actor="nurse").id
 
 
 def test_record_and_read_back(db: Database, patient_id: int) -> None:
@@ -153,7 +154,7 @@ def test_default_next_due_for_the_form(db: Database, patient_id: int) -> None:
 
 def test_due_list(db: Database) -> None:
     today = date(2026, 6, 1)
-    overdue = patients.register(db, make_patient("A-1"), actor="n").id
+    overdue = register_consenting(db, make_patient("A-1"), actor="n").id
     sessions.record(
         db,
         overdue,
@@ -161,7 +162,7 @@ def test_due_list(db: Database) -> None:
         actor="dr",
         now=NOW,
     )
-    later = patients.register(db, make_patient("A-2"), actor="n").id
+    later = register_consenting(db, make_patient("A-2"), actor="n").id
     sessions.record(
         db,
         later,
@@ -169,7 +170,7 @@ def test_due_list(db: Database) -> None:
         actor="dr",
         now=NOW,
     )
-    patients.register(db, make_patient("A-3"), actor="n")  # never treated
+    register_consenting(db, make_patient("A-3"), actor="n")  # never treated
     entries = schedule.due_list(db, today)
     assert [(e.patient.record_no, e.status.state) for e in entries] == [
         ("A-1", CourseState.OVERDUE)
@@ -204,7 +205,7 @@ def test_due_list_offers_a_restart_for_an_interrupted_course_after_the_overdue(
     db: Database,
 ) -> None:
     today = date(2026, 12, 1)
-    abandoned = patients.register(db, make_patient("B-1"), actor="n").id
+    abandoned = register_consenting(db, make_patient("B-1"), actor="n").id
     sessions.record(
         db,
         abandoned,
@@ -212,7 +213,7 @@ def test_due_list_offers_a_restart_for_an_interrupted_course_after_the_overdue(
         actor="dr",
         now=NOW,
     )
-    overdue = patients.register(db, make_patient("B-2"), actor="n").id
+    overdue = register_consenting(db, make_patient("B-2"), actor="n").id
     sessions.record(
         db,
         overdue,

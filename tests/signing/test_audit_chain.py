@@ -12,17 +12,18 @@ from sqlalchemy import text
 
 from needlelog.domain.chain import NOT_KEPT
 from needlelog.domain.signing import Status
-from needlelog.services import audit, patients, sessions
+from needlelog.services import audit, sessions
 from needlelog.store.database import Database
 from needlelog.store.migrate import HEAD, current_revision, open_database, upgrade
 from tests.cli_runner import run_cli
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 
 
 def test_check_names_the_audit_row_changed_with_plain_sql(db_path: Path) -> None:
     db = open_database(f"sqlite:///{db_path}")
     try:
-        p = patients.register(db, make_patient(), actor="nurse")
+        p = register_consenting(db, make_patient(), actor="nurse")
         sessions.record(db, p.id, make_session(), actor="nurse")
         sessions.record(
             db,
@@ -50,7 +51,7 @@ def test_check_names_the_audit_row_changed_with_plain_sql(db_path: Path) -> None
 
 
 def test_a_removed_event_breaks_the_chain_at_the_next_one(db: Database) -> None:
-    p = patients.register(db, make_patient(), actor="nurse")
+    p = register_consenting(db, make_patient(), actor="nurse")
     sessions.record(db, p.id, make_session(), actor="nurse")
     with db.engine.begin() as conn:
         first, second = conn.execute(text("SELECT id FROM audit_events ORDER BY id")).scalars()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from needlelog.services import patients, sessions
+from needlelog.services import sessions
 from needlelog.store.migrate import open_database
 from tests.cli_runner import run_cli
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 
 
@@ -15,7 +16,7 @@ def _clinic(path: Path) -> str:
     url = f"sqlite:///{path}"
     db = open_database(url)
     try:
-        p = patients.register(db, make_patient("P-1"), "nurse")
+        p = register_consenting(db, make_patient("P-1"), "nurse")
         sessions.record(db, p.id, make_session(), "nurse")
     finally:
         db.dispose()

@@ -20,6 +20,7 @@ from needlelog.services import audit, check, disclosures, patients, rights, sess
 from needlelog.services.errors import Refused
 from needlelog.store.database import Database
 from needlelog.subject_access import export_complete_record
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 from tests.reports.helpers import page_texts
 
@@ -27,7 +28,7 @@ DR = Signer("Dr Ada Quinn", "practitioner", 7)
 
 
 def _treated(db: Database) -> int:
-    p = patients.register(db, make_patient(notes="Prefers mornings."), "nurse")
+    p = register_consenting(db, make_patient(notes="Prefers mornings."), "nurse")
     s = sessions.record(db, p.id, make_session(), "nurse")
     sessions.sign(db, s.id, s.version, DR)
     sessions.add_addendum(db, s.id, DR, "Forehead at 0.5 mm.", "depth typed wrong")
@@ -56,7 +57,7 @@ def test_the_access_log_names_who_opened_printed_exported_and_backed_up(
     db: Database, tmp_path: Path
 ) -> None:
     pid = _treated(db)
-    other = patients.register(db, make_patient("P-0002"), "nurse")
+    other = register_consenting(db, make_patient("P-0002"), "nurse")
     disclosures.log(db, "reception desk", disclosures.OPEN, pid, "patient record")
     disclosures.log(db, "reception desk", disclosures.OPEN, other.id, "patient record")
     export_csv(db, tmp_path / "all")  # the whole clinic: carried this patient too

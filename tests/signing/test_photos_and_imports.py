@@ -21,6 +21,7 @@ from needlelog.store.migrate import HEAD, current_revision, open_database, upgra
 from needlelog.subject_access import export_complete_record
 from tests import camera_files as cam
 from tests.cli_runner import run_cli
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 
 
@@ -28,7 +29,7 @@ def test_a_batch_import_chains_its_events_and_check_names_a_changed_one(
     db: Database, tmp_path: Path
 ) -> None:
     for n in range(3):
-        p = patients.register(db, make_patient(f"P-{n}"), "nurse")
+        p = register_consenting(db, make_patient(f"P-{n}"), "nurse")
         for month in (1, 2):
             at = datetime(2025, month, 3 + n, 10)
             sessions.record(db, p.id, make_session(performed_at=at), "nurse")
@@ -75,7 +76,7 @@ def test_a_batch_import_chains_its_events_and_check_names_a_changed_one(
 
 
 def _with_photo(db: Database, tmp_path: Path) -> tuple[int, int]:
-    p = patients.register(db, make_patient("P-0001"), "nurse")
+    p = register_consenting(db, make_patient("P-0001"), "nurse")
     visit = sessions.record(db, p.id, make_session(), "nurse")
     shot = cam.camera_jpeg(tmp_path / "lefevre_zoe_front.jpg")
     (photo,) = photos.add_files(db, visit.id, "front", False, [shot], "nurse")

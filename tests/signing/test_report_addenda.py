@@ -8,8 +8,9 @@ from pathlib import Path
 
 from needlelog.domain.signing import Signer
 from needlelog.reports.progress import write_progress_report
-from needlelog.services import disclosures, patients, sessions
+from needlelog.services import disclosures, sessions
 from needlelog.store.database import Database
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 from tests.reports.helpers import page_texts
 
@@ -19,7 +20,7 @@ DR = Signer("Dr Ada Quinn", "practitioner", 7)
 def test_the_report_shows_signature_and_addendum_beside_the_original(
     db: Database, tmp_path: Path
 ) -> None:
-    p = patients.register(db, make_patient(), "nurse")
+    p = register_consenting(db, make_patient(), "nurse")
     first = make_session(notes="Tolerated well.")
     one = sessions.record(db, p.id, first, "nurse")
     two = sessions.record(

@@ -16,6 +16,7 @@ from needlelog.exchange import commands
 from needlelog.services import audit, check, clock, patients, session_query, sessions
 from needlelog.services.errors import Refused
 from needlelog.store.database import Database
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 
 DR = Signer("Dr Ada Quinn", "practitioner", account_id=3)
@@ -23,7 +24,7 @@ ASSISTANT = Signer("Sam Reed", "assistant", account_id=4)
 
 
 def _saved(db: Database, **kw: object) -> tuple[int, int]:
-    p = patients.register(db, make_patient(), actor="nurse")
+    p = register_consenting(db, make_patient(), actor="nurse")
     s = sessions.record(db, p.id, make_session(), actor="nurse", **kw)  # type: ignore[arg-type]
     return p.id, s.id
 
@@ -105,7 +106,7 @@ def test_an_addendum_needs_text_and_reason_and_a_signed_session(db: Database) ->
 
 def test_drafts_unsigned_for_over_a_day_are_on_the_to_do_list(db: Database) -> None:
     _pid, old = _saved(db)
-    p2 = patients.register(db, make_patient("P-0002"), actor="nurse")
+    p2 = register_consenting(db, make_patient("P-0002"), actor="nurse")
     fresh = sessions.record(db, p2.id, make_session(), actor="nurse").id
     with db.engine.begin() as conn:
         conn.execute(

@@ -10,10 +10,11 @@ from pathlib import Path
 from alembic import command
 
 from needlelog.domain.photos import PhotoUse
-from needlelog.services import patients, photos, sessions
+from needlelog.services import photos, sessions
 from needlelog.store.database import Database
 from needlelog.store.migrate import HEAD, alembic_config, current_revision, open_database, upgrade
 from tests import camera_files as cam
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 
 
@@ -34,7 +35,7 @@ def test_upgrade_from_0004_keeps_records_and_adds_photos(db_path: Path, tmp_path
     try:
         assert current_revision(db) == HEAD
         assert list((tmp_path / "backups").glob("*before-upgrade-from-0004*"))
-        pid = patients.register(db, make_patient("P-1"), "t").id
+        pid = register_consenting(db, make_patient("P-1"), "t").id
         visit = sessions.record(db, pid, make_session(performed_at=datetime(2026, 3, 2)), "t")
         (p,) = photos.add_files(
             db, visit.id, "front", False, [cam.camera_jpeg(tmp_path / "a.jpg")], "t"

@@ -13,6 +13,7 @@ from needlelog.services import patients, sessions
 from needlelog.store.database import Database
 from needlelog.store.models import AuditEventRow
 from tests.conftest import SERVER_URL
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 from tests.snapshots import dump
 
@@ -37,7 +38,7 @@ def _event(entity_id: int = 1) -> dict[str, object]:
 
 
 def test_an_error_inside_writes_nothing_and_the_next_transaction_works(db: Database) -> None:
-    patients.register(db, make_patient(), "test")
+    register_consenting(db, make_patient(), "test")
     before = dump(db)
     with pytest.raises(RuntimeError, match="stop"), db.transaction(write=True) as conn:
         conn.execute(_AUDIT, _event())
@@ -58,7 +59,7 @@ def test_an_insert_gives_the_new_rows_id_and_values_come_back_as_written(db: Dat
 
 
 def test_connections_go_back_to_the_pool(db: Database) -> None:
-    patient = patients.register(db, make_patient(), "test")
+    patient = register_consenting(db, make_patient(), "test")
     sessions.record(db, patient.id, make_session(), "test")
     patients.search(db, "lef")
     sessions.history(db, patient.id)
@@ -78,7 +79,7 @@ def test_a_missing_value_is_named_and_nothing_is_written(db: Database) -> None:
 
 
 def test_after_dispose_the_database_still_serves(db: Database) -> None:
-    patients.register(db, make_patient(), "test")
+    register_consenting(db, make_patient(), "test")
     db.dispose()
     assert db.engine.pool.checkedout() == 0
     assert [p.data.family_name for p in patients.search(db, "lef")] == ["Lefèvre"]
@@ -87,7 +88,7 @@ def test_after_dispose_the_database_still_serves(db: Database) -> None:
 
 @pytest.mark.skipif(not SERVER_URL, reason="a server connection to lose")
 def test_a_server_restart_costs_nothing_but_the_next_try(db: Database) -> None:
-    patients.register(db, make_patient(), "test")
+    register_consenting(db, make_patient(), "test")
     with db.transaction() as conn:  # the connection that then waits in the pool
         backend = conn.execute(select(func.pg_backend_pid())).scalar_one()
     other = create_engine(SERVER_URL)  # the server's administrator, not one of the app's

@@ -11,10 +11,10 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from needlelog.domain.records import Patient, TreatmentSession
-from needlelog.services import patients
 from needlelog.store.database import Database
 from needlelog.ui.form_widgets import DISCARD_BUTTON
 from needlelog.ui.session_form import SessionForm
+from tests.consenting import register_consenting
 from tests.factories import make_patient
 from tests.ui.form_context import context_for
 
@@ -60,7 +60,8 @@ def register_patient(db: Database) -> Callable[..., Patient]:
     counter = iter(range(1, 10_000))
 
     def make(**changes: object) -> Patient:
-        return patients.register(db, make_patient(f"P-{next(counter):04d}", **changes), "test")
+        # Signed the treatment consent before the first session (the gate stays on).
+        return register_consenting(db, make_patient(f"P-{next(counter):04d}", **changes))
 
     return make
 

@@ -23,13 +23,14 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from needlelog.domain.records import Patient
-from needlelog.services import accounts, patients, sessions
+from needlelog.services import accounts, sessions
 from needlelog.store.database import Database
 from needlelog.ui.lock_screen import LOCKED_TITLE, LockPanel
 from needlelog.ui.login import WITHOUT_ACCOUNTS_TEXT, LoginDialog
 from needlelog.ui.main_window import MainWindow
 from needlelog.ui.session_form import SessionForm
 from tests.accounts.helpers import PASSWORD, add_clinic_accounts
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 
 pytest_plugins = ["tests.ui.form_fixtures"]
@@ -46,7 +47,7 @@ def light_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def clinic(db: Database) -> Iterator[Patient]:
-    patient = patients.register(
+    patient = register_consenting(
         db, make_patient(RECORD, family_name=FAMILY, given_name=GIVEN), "setup"
     )
     sessions.record(db, patient.id, make_session(notes="Tolerated well"), "setup")

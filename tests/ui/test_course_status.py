@@ -11,10 +11,11 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from needlelog.reports.progress import build_progress_report
-from needlelog.services import clock, patients, sessions
+from needlelog.services import clock, sessions
 from needlelog.store.database import Database
 from needlelog.ui.main_window import DUE_TAB, MainWindow
 from needlelog.ui.patient_models import DueListModel
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 from tests.reports.helpers import page_texts
 
@@ -22,7 +23,7 @@ MakeWindow = Callable[[Database], MainWindow]
 
 
 def _patient_treated_days_ago(db: Database, record_no: str, days: int) -> int:
-    pid = patients.register(db, make_patient(record_no), "test").id
+    pid = register_consenting(db, make_patient(record_no), "test").id
     when = datetime.combine(clock.today() - timedelta(days=days), time(10))
     sessions.record(
         db,

@@ -18,6 +18,7 @@ from needlelog.exchange.encryption import Encryption
 from needlelog.services import patients, sessions
 from needlelog.store.database import Database
 from needlelog.ui import background, exchange_menu
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 from tests.ui.fake_window import FakeWindow
 
@@ -54,7 +55,7 @@ def test_menu_entries(window: ExchangeWindow) -> None:
 def test_export_csv_of_all_records(
     window: ExchangeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    p = patients.register(window.db, make_patient(), "t")
+    p = register_consenting(window.db, make_patient(), "t")
     sessions.record(window.db, p.id, make_session(), "t")
     monkeypatch.setattr(
         exchange_menu.ExportDialog, "exec", lambda self: QDialog.DialogCode.Accepted
@@ -69,8 +70,8 @@ def test_export_csv_of_all_records(
 def test_export_json_of_the_open_patient(
     window: ExchangeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    window.patient = patients.register(window.db, make_patient("P-1"), "t")
-    patients.register(window.db, make_patient("P-2"), "t")
+    window.patient = register_consenting(window.db, make_patient("P-1"), "t")
+    register_consenting(window.db, make_patient("P-2"), "t")
 
     def choose(dialog: exchange_menu.ExportDialog) -> QDialog.DialogCode:
         assert dialog.one_patient.isEnabled()
@@ -91,7 +92,7 @@ def test_export_json_of_the_open_patient(
 def test_cancelled_export_leaves_nothing(
     window: ExchangeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    patients.register(window.db, make_patient(), "t")
+    register_consenting(window.db, make_patient(), "t")
     original = exchange_menu._progress_hook
 
     def cancelling(control: background.TaskControl) -> Any:
@@ -213,7 +214,7 @@ def _open_files(monkeypatch: pytest.MonkeyPatch, *names: Path) -> list[str]:
 def test_back_up_then_restore(
     window: ExchangeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    patients.register(window.db, make_patient("KEEP-1"), "t")
+    register_consenting(window.db, make_patient("KEEP-1"), "t")
     _type_passphrase(monkeypatch)
     suggested: list[str] = []
 
@@ -228,7 +229,7 @@ def test_back_up_then_restore(
     assert window.statuses[-1].endswith("(encrypted with a passphrase)")
     assert suggested[0].endswith(".zip.age")
     assert (tmp_path / "b.zip.age").read_bytes().startswith(b"age-encryption.org/v1")
-    patients.register(window.db, make_patient("LATER-1"), "t")
+    register_consenting(window.db, make_patient("LATER-1"), "t")
     _open_files(monkeypatch, tmp_path / "b.zip.age")
     asked: list[str] = []
 
@@ -321,7 +322,7 @@ def _sha(path: Path) -> str:
 def test_a_wrong_passphrase_is_refused_and_nothing_changes(
     window: ExchangeWindow, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    patients.register(window.db, make_patient("KEEP-1"), "t")
+    register_consenting(window.db, make_patient("KEEP-1"), "t")
     out = tmp_path / "b.zip.age"
     backups.make_backup(window.db, out, encryption=Encryption(passphrase=PASSPHRASE))
     db_file = window.db.sqlite_path
@@ -353,7 +354,7 @@ def test_back_up_to_the_clinic_key_and_restore_with_the_identity_file(
     key_file.parent.mkdir()
     key_file.write_text(f"# created: 2026-01-01\n{identity}\n", encoding="utf-8")
     encryption.set_clinic_recipients(window.db, [str(identity.to_public())], "admin")
-    patients.register(window.db, make_patient("KEEP-1"), "t")
+    register_consenting(window.db, make_patient("KEEP-1"), "t")
     shown: list[exchange_menu.BackupEncryptionDialog] = []
 
     def accept(dialog: exchange_menu.BackupEncryptionDialog) -> QDialog.DialogCode:
@@ -370,7 +371,7 @@ def test_back_up_to_the_clinic_key_and_restore_with_the_identity_file(
     (dialog,) = shown
     assert dialog.to_key.isChecked() and not dialog.passphrase.isEnabled()
     assert window.statuses[-1].endswith("(encrypted to 1 public key)")
-    patients.register(window.db, make_patient("LATER-1"), "t")
+    register_consenting(window.db, make_patient("LATER-1"), "t")
     titles = _open_files(monkeypatch, tmp_path / "k.zip.age", key_file)
     told: list[str] = []
     monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: told.append(a[2]))

@@ -12,11 +12,12 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from needlelog.domain.records import Product
-from needlelog.services import patients, sessions
+from needlelog.services import sessions
 from needlelog.store.database import Database
 from needlelog.ui import lot_recall
 from needlelog.ui.lot_recall import LotRecallDialog
 from needlelog.ui.main_window import MainWindow
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 
 MakeWindow = Callable[[Database], MainWindow]
@@ -24,7 +25,7 @@ MakeWindow = Callable[[Database], MainWindow]
 
 @pytest.fixture
 def clinic(db: Database) -> Database:
-    pid = patients.register(
+    pid = register_consenting(
         db, make_patient("L-1", phone="+44 20 7946 0101", email="zoe@example.org"), "t"
     ).id
     sessions.record(

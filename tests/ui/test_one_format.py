@@ -27,6 +27,7 @@ from needlelog.ui.patient_dialog import PatientDialog
 from needlelog.ui.patient_record import HistoryModel
 from needlelog.ui.session_form import SessionForm
 from needlelog.ui.session_rows import _product_text
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 from tests.reports.helpers import page_texts
 from tests.ui.conftest import AMEND_REASON
@@ -39,7 +40,7 @@ HOUSE = "2 Mar 2026"
 
 @pytest.fixture
 def treated(db: Database) -> Patient:
-    pid = patients.register(
+    pid = register_consenting(
         db, make_patient("F-1", date_of_birth=date(1984, 3, 7), fitzpatrick=4), "t"
     ).id
     sessions.record(db, pid, make_session(performed_at=WHEN, next_due=None), "t", now=WHEN)

@@ -16,6 +16,7 @@ from needlelog.store.database import Database
 from needlelog.ui import background
 from needlelog.ui.main_window import ALL_TAB, DUE_TAB, MainWindow
 from needlelog.ui.patient_models import PAGE_SIZE, FirstPage, PatientRole
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 
 MakeWindow = Callable[[Database], MainWindow]
@@ -33,15 +34,15 @@ def _record_nos(window: MainWindow) -> list[str]:
 
 @pytest.fixture
 def clinic(db: Database) -> Database:
-    patients.register(db, make_patient("P-0001"), "test")
-    patients.register(
+    register_consenting(db, make_patient("P-0001"), "test")
+    register_consenting(
         db,
         make_patient(
             "P-0002", family_name="Müller", given_name="Jürgen", date_of_birth=date(1975, 5, 1)
         ),
         "test",
     )
-    patients.register(
+    register_consenting(
         db,
         make_patient(
             "Q-0100", family_name="Smith", given_name="Emma", date_of_birth=date(1990, 1, 2)
@@ -156,7 +157,7 @@ def test_search_on_a_big_list_starts_again_from_the_first_page(
 
 
 def _overdue_patient(db: Database) -> Patient:
-    patient = patients.register(
+    patient = register_consenting(
         db, make_patient("P-0777", family_name="Overdue", given_name="Olive"), "test"
     )
     long_ago = datetime.combine(clock.today() - timedelta(weeks=10), datetime.min.time())

@@ -22,6 +22,7 @@ from needlelog.ui.main_window import MainWindow
 from needlelog.ui.patient_record import SEVERE_BACKGROUND, SOON_BACKGROUND, HistoryModel
 from needlelog.ui.progress_chart import ProgressChart, points_from
 from needlelog.ui.session_parts.context import SessionFormContext
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 
 MakeWindow = Callable[[Database], MainWindow]
@@ -29,7 +30,7 @@ MakeWindow = Callable[[Database], MainWindow]
 
 @pytest.fixture
 def treated(db: Database) -> Patient:
-    patient = patients.register(db, make_patient("P-0001"), "test")
+    patient = register_consenting(db, make_patient("P-0001"), "test")
     for when, changes in (
         (datetime(2026, 1, 5, 10), {"scar_grade": 4}),
         (datetime(2026, 2, 9, 10), {"scar_grade": 3, "gais": 3, "redness": Grade.SEVERE}),

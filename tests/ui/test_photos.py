@@ -18,7 +18,7 @@ from pytestqt.qtbot import QtBot
 
 from needlelog.domain.photos import Photo, PhotoUse
 from needlelog.domain.records import Patient, TreatmentSession
-from needlelog.services import patients, photos, sessions
+from needlelog.services import photos, sessions
 from needlelog.store.database import Database
 from needlelog.ui.main_window import MainWindow
 from needlelog.ui.photos.canvas import Mode
@@ -27,6 +27,7 @@ from needlelog.ui.photos.inbox import IMPORTED_FOLDER, InboxList, save_folder
 from needlelog.ui.photos.landmarks import LandmarksDialog
 from needlelog.ui.photos.slots import SessionPhotosWindow, SlotKey
 from needlelog.ui.photos.strip import EntryRole
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 from tests.ui.photo_files import draw_face
 
@@ -39,7 +40,7 @@ EYES = (((450, 700), (750, 700)), ((520, 760), (770, 730)))
 def clinic(db: Database, tmp_path: Path) -> tuple[Patient, list[TreatmentSession]]:
     """A patient with two sessions; the first has front and left 45° photos, the second
     a front photo taken with the flash (the first without)."""
-    patient = patients.register(db, make_patient("P-0001"), "test")
+    patient = register_consenting(db, make_patient("P-0001"), "test")
     made = []
     for when in (datetime(2026, 1, 5, 10), datetime(2026, 3, 9, 10)):
         made.append(

@@ -15,11 +15,12 @@ from pytestqt.qtbot import QtBot
 
 from needlelog.domain.codes import Area
 from needlelog.domain.records import Product, TreatedArea
-from needlelog.services import patients, sessions
+from needlelog.services import sessions
 from needlelog.store.database import Database
 from needlelog.ui import background
 from needlelog.ui.app import create_main_window
 from needlelog.ui.main_window import MainWindow
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 from tests.ui.conftest import settle
 
@@ -39,7 +40,7 @@ PRODUCTS = (
 
 @pytest.fixture
 def clinic(db: Database) -> Database:
-    pid = patients.register(
+    pid = register_consenting(
         db, make_patient("R-1", family_name="García Márquez", given_name="Begoña"), "t"
     ).id
     for month in (6, 7, 9):

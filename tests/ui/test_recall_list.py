@@ -11,12 +11,13 @@ import pytest
 from PySide6.QtCore import QDate, Qt
 from pytestqt.qtbot import QtBot
 
-from needlelog.services import clock, patients, recall, sessions
+from needlelog.services import clock, recall, sessions
 from needlelog.store.database import Database
 from needlelog.ui import recall as recall_ui
 from needlelog.ui.main_window import DUE_TAB, MainWindow
 from needlelog.ui.patient_models import DueListModel
 from needlelog.ui.recall import ContactDialog
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 
 MakeWindow = Callable[[Database], MainWindow]
@@ -24,7 +25,7 @@ MakeWindow = Callable[[Database], MainWindow]
 
 @pytest.fixture
 def clinic(db: Database) -> Database:
-    pid = patients.register(
+    pid = register_consenting(
         db, make_patient("D-1", phone="+44 20 7946 0101", email="zoe@example.org"), "t"
     ).id
     when = datetime.combine(clock.today() - timedelta(days=60), time(10))

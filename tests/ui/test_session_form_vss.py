@@ -12,13 +12,14 @@ from PySide6.QtCore import QPoint, Qt
 from pytestqt.qtbot import QtBot
 
 from needlelog.domain.records import Patient, TreatmentSession, VancouverScarScale
-from needlelog.services import patients, sessions
+from needlelog.services import sessions
 from needlelog.store.database import Database
 from needlelog.ui.form_widgets import KEEP_BUTTON
 from needlelog.ui.main_window import MainWindow
 from needlelog.ui.patient_record import HistoryModel
 from needlelog.ui.session_form import SessionForm
 from needlelog.ui.session_parts.header import previous_summary
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 from tests.ui.form_fixtures import none_apply
 
@@ -195,8 +196,8 @@ MakeWindow = Callable[[Database], MainWindow]
 def test_the_history_shows_a_vss_column_only_for_a_patient_scored_on_it(
     qtbot: QtBot, db: Database, make_window: MakeWindow
 ) -> None:
-    scored = patients.register(db, make_patient("P-0001", family_name="Aaron"), "test")
-    plain = patients.register(db, make_patient("P-0002", family_name="Zeller"), "test")
+    scored = register_consenting(db, make_patient("P-0001", family_name="Aaron"), "test")
+    plain = register_consenting(db, make_patient("P-0002", family_name="Zeller"), "test")
     for i, vss in enumerate((None, SCORED)):
         when = datetime(2026, 1, 5, 10) + timedelta(days=35 * i)
         sessions.record(db, scored.id, make_session(performed_at=when, next_due=None, vss=vss), "t")

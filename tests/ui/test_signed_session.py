@@ -19,6 +19,7 @@ from needlelog.store.database import Database
 from needlelog.ui.main_window import MainWindow
 from needlelog.ui.session_form import SessionForm
 from needlelog.ui.session_parts.addendum import AddendumDialog
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 
 pytest_plugins = ["tests.ui.form_fixtures"]
@@ -27,7 +28,7 @@ DR = Signer("Dr. Amelia Hart", "practitioner")
 
 
 def _signed(db: Database) -> tuple[Patient, int]:
-    p = patients.register(db, make_patient("P-0001"), "test")
+    p = register_consenting(db, make_patient("P-0001"), "test")
     s = sessions.record(db, p.id, make_session(notes="Tolerated well."), "test")
     sessions.sign(db, s.id, s.version, DR)
     return patients.get(db, p.id), s.id
@@ -80,7 +81,7 @@ def test_a_draft_is_signed_from_its_form(
     open_form: Callable[..., SessionForm],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    p = patients.register(db, make_patient("P-0001"), "test")
+    p = register_consenting(db, make_patient("P-0001"), "test")
     draft = sessions.record(db, p.id, make_session(), "test")
     form = open_form(patients.get(db, p.id), draft)
     assert form.footer.sign_button.isVisible() and form.footer.save_button.isVisible()
@@ -129,7 +130,7 @@ def test_drafts_unsigned_for_a_day_are_on_the_to_do_list(
 
     from needlelog.ui.drafts_dialog import DraftsDialog
 
-    p = patients.register(db, make_patient("P-0001"), "test")
+    p = register_consenting(db, make_patient("P-0001"), "test")
     old = sessions.record(db, p.id, make_session(), "test")
     with db.engine.begin() as conn:
         conn.execute(
@@ -154,7 +155,7 @@ def test_an_assistants_sign_is_disabled_and_the_service_refuses_it(
     from needlelog.domain.accounts import AccessRefused, Account, Role
     from needlelog.services import access
 
-    p = patients.register(db, make_patient("P-0001"), "test")
+    p = register_consenting(db, make_patient("P-0001"), "test")
     draft = sessions.record(db, p.id, make_session(), "test")
     sam = Account(4, "sam", "Sam Assist", Role.ASSISTANT)
     monkeypatch.setattr(access._state, "account", sam)
