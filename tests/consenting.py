@@ -15,12 +15,12 @@ from needlelog.domain.consent import (
 )
 from needlelog.domain.photos import PhotoUse
 from needlelog.domain.records import Patient, PatientData
-from needlelog.services import clock, consent_query, consent_writer, patients
+from needlelog.services import access, clock, consent_query, consent_writer, patients
 from needlelog.services.signature_image import png
 from needlelog.store.database import Database
 
 # Before every session date the tests use: one consent covers a patient's first course.
-LONG_AGO = date(2000, 1, 3)
+LONG_AGO = date(1990, 1, 1)
 
 SCRIBBLE = Signature(
     320,
@@ -55,9 +55,14 @@ def sign_consent(
         )
         cid = consent_writer.insert_consent(
             conn, patient_id, template, pairs, ConsentMethod.ON_SCREEN, SCRIBBLE, png(SCRIBBLE),
-            "", "", datetime.combine(on, time(9, 0)), witness, "", "test", clock.utc_now(),
+            "", "", datetime.combine(on, time(9, 0)), witness, "", _actor(), clock.utc_now(),
         )  # fmt: skip
         return consent_query.one(conn, cid)
+
+
+def _actor() -> str:
+    account = access.current()
+    return "test" if account is None else account.name
 
 
 def register_consenting(db: Database, data: PatientData, actor: str = "test") -> Patient:
@@ -65,3 +70,12 @@ def register_consenting(db: Database, data: PatientData, actor: str = "test") ->
     patient = patients.register(db, data, actor)
     sign_consent(db, patient.id)
     return patient
+
+
+def signed_for(db: Database, patient_id: int, day: date) -> None:
+    """Sign a treatment consent on ``day`` unless one covers it already (a new course is
+    signed for again, as the clinic's rule asks)."""
+    with db.transaction() as conn:
+        covered = consent_query.treatment_status(conn, patient_id, day).consent is not None
+    if not covered:
+        sign_consent(db, patient_id, day)

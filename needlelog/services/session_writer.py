@@ -6,6 +6,7 @@ in step, each computed in one place."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
@@ -45,6 +46,8 @@ _SIGNING = (
     "signature_meaning", "signed_sha256", "imported_by", "imported_at",
 )  # fmt: skip
 _SUMMARY = ("last_session_on", "course_sessions", "sessions_total", "next_due")
+# A check of a new session after its own rules (the consent gate of ``sessions.record``).
+Gate = Callable[[SessionData], SessionData]
 
 
 def _insert_statement(table: Table) -> Insert:
@@ -195,11 +198,15 @@ class NewSessions:
         self._queued: list[tuple[int, SessionData]] = []
         self._touched: set[int] = set()
 
-    def add(self, patient_id: int, data: SessionData) -> None:
+    def add(self, patient_id: int, data: SessionData, gate: Gate | None = None) -> None:
+        """Check a session and queue it; ``gate`` (a new session saved one at a time)
+        judges it once its own rules hold, and may refuse it or answer it changed."""
         patient = self._patients.get(patient_id)
         if patient is None:
             patient = self._patients[patient_id] = patient_facts(self.conn, patient_id)
         _check(data, patient, self.protocol, self.now)
+        if gate is not None:
+            data = gate(data)
         self._queued.append((patient_id, data))
 
     def __len__(self) -> int:
@@ -282,6 +289,7 @@ def write(
     reason: str = "",
     drafted_role: str = "",
     imported_at: datetime | None = None,
+    gate: Gate | None = None,
 ) -> int:
     """Write a new session of ``patient_id``, or with ``amend`` = (session id, version
     it was opened at) a correction of a stored one, ``reason`` saying why (kept in the
@@ -295,7 +303,7 @@ def write(
         batch = NewSessions(
             conn, actor, now, protocol, drafted_role=drafted_role, imported_at=imported_at
         )
-        batch.add(patient_id, data)
+        batch.add(patient_id, data, gate)
         (sid,) = batch.flush()
         if refresh:
             batch.write_summaries()

@@ -115,10 +115,10 @@ def record(
         drafted_role = account.role.value  # an assistant's draft is co-signed
     with db.transaction(write=True) as conn:
         protocol = protocol_in(conn)
-        data = _consent_gate(conn, patient_id, data)
         sid = session_writer.write(
-            conn, patient_id, data, actor, now, protocol, drafted_role=drafted_role
-        )
+            conn, patient_id, data, actor, now, protocol, drafted_role=drafted_role,
+            gate=lambda checked: _consent_gate(conn, patient_id, checked),
+        )  # fmt: skip
         return session_query.one(conn, sid)
 
 

@@ -13,7 +13,7 @@ from needlelog.exchange import loader
 from needlelog.exchange.loader import ImportRefused, PatientIn, SessionIn
 from needlelog.services import audit, patients, sessions
 from needlelog.store.database import Database
-from tests.consenting import register_consenting
+from tests.consenting import register_consenting, signed_for
 from tests.factories import make_patient, make_session
 
 NOW = datetime(2026, 6, 1, 12, 0)
@@ -51,6 +51,7 @@ def test_an_import_stores_what_saving_one_by_one_stores(
     # One by one, as the window saves them.
     one_by_one = register_consenting(db, make_patient("P-0001"), "t")
     for at in DAYS:
+        signed_for(db, one_by_one.id, at.date())
         sessions.record(db, one_by_one.id, make_session(performed_at=at, next_due=None), "t", NOW)
     # The same sessions imported for a new patient and for a stored one (with one of
     # its sessions stored already), interleaved.

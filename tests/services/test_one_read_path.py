@@ -12,9 +12,9 @@ from needlelog.domain.codes import Grade
 from needlelog.domain.records import TreatmentSession
 from needlelog.exchange import source
 from needlelog.reports import content
-from needlelog.services import audit, patient_query, patients, session_query, sessions
+from needlelog.services import audit, consents, patient_query, patients, session_query, sessions
 from needlelog.store.database import Database
-from tests.consenting import register_consenting
+from tests.consenting import register_consenting, sign_consent
 from tests.factories import make_patient, make_session
 
 NOW = datetime(2026, 6, 1, 12, 0)
@@ -115,6 +115,8 @@ def test_a_patient_is_the_same_record_however_it_is_read(db: Database) -> None:
 def _course(db: Database, record_no: str, planned: int | None, days: list[datetime]) -> int:
     patient = register_consenting(db, make_patient(record_no, planned_sessions=planned), "t")
     for at in days:
+        if consents.treatment_status(db, patient.id, at.date()).consent is None:
+            sign_consent(db, patient.id, at.date())  # a new course: signed again
         sessions.record(db, patient.id, make_session(performed_at=at, next_due=None), "t", NOW)
     return patient.id
 

@@ -19,9 +19,9 @@ from needlelog.domain.records import (
     VancouverScarScale,
 )
 from needlelog.domain.validation import BIDI_CONTROLS
-from needlelog.services import patients, sessions
+from needlelog.services import consents, patients, sessions
 from needlelog.store.database import Database
-from tests.consenting import register_consenting
+from tests.consenting import register_consenting, sign_consent
 from tests.factories import make_patient
 
 NOW = datetime(2026, 6, 1, 12, 0)
@@ -135,6 +135,8 @@ def test_valid_sessions_round_trip_unchanged(db: Database, data: SessionData) ->
         if patients.count(db, "RT-1")
         else (register_consenting(db, make_patient("RT-1", date_of_birth=date(1950, 1, 1)), "t"))
     )
+    if consents.treatment_status(db, patient.id, data.performed_at.date()).consent is None:
+        sign_consent(db, patient.id, data.performed_at.date())  # a new course: signed again
     saved = sessions.record(db, patient.id, data, actor="t", now=NOW)
     assert saved.data == data
     assert sessions.get(db, saved.id).data == data

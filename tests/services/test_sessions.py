@@ -194,11 +194,12 @@ def test_audit_events_cannot_be_changed(db: Database, patient_id: int) -> None:
     from needlelog.store.models import AuditEventRow
 
     with pytest.raises(RuntimeError, match="append-only"), db.write() as s:
-        event = s.query(AuditEventRow).first()
+        event = s.query(AuditEventRow).filter(AuditEventRow.entity == "patient").first()
         assert event is not None
         event.actor = "someone else"
     with db.read() as s:
-        assert s.query(AuditEventRow).first().actor == "nurse"  # type: ignore[union-attr]
+        first = s.query(AuditEventRow).filter(AuditEventRow.entity == "patient").first()
+        assert first.actor == "nurse"  # type: ignore[union-attr]
 
 
 def test_due_list_offers_a_restart_for_an_interrupted_course_after_the_overdue(

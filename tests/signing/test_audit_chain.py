@@ -16,7 +16,7 @@ from needlelog.services import audit, sessions
 from needlelog.store.database import Database
 from needlelog.store.migrate import HEAD, current_revision, open_database, upgrade
 from tests.cli_runner import run_cli
-from tests.consenting import register_consenting
+from tests.consenting import register_consenting, sign_consent
 from tests.factories import make_patient, make_session
 
 
@@ -54,7 +54,9 @@ def test_a_removed_event_breaks_the_chain_at_the_next_one(db: Database) -> None:
     p = register_consenting(db, make_patient(), actor="nurse")
     sessions.record(db, p.id, make_session(), actor="nurse")
     with db.engine.begin() as conn:
-        first, second = conn.execute(text("SELECT id FROM audit_events ORDER BY id")).scalars()
+        first, second = list(
+            conn.execute(text("SELECT id FROM audit_events ORDER BY id")).scalars()
+        )[:2]
         conn.execute(text("DELETE FROM audit_events WHERE id = :i"), {"i": first})
     with db.transaction() as conn:
         broken = audit.verify_chain(conn)
@@ -99,14 +101,19 @@ def test_upgrade_chains_old_events_and_takes_identifying_values_out(db_path: Pat
     db.dispose()
     db = open_database(f"sqlite:///{db_path}", backup_dir=db_path.parent / "backups")
     try:
-        assert current_revision(db) == HEAD == "0008"
+        assert current_revision(db) == HEAD == "0009"
         assert list((db_path.parent / "backups").glob("*before-upgrade-from-0004*"))
         with db.transaction() as conn:
             assert audit.verify_chain(conn) is None
             rows = conn.execute(
                 text("SELECT entity, patient_id, changes FROM audit_events ORDER BY id")
             ).all()
-        assert [(r[0], r[1]) for r in rows] == [("patient", 1), ("session", 1)]
+        assert [(r[0], r[1]) for r in rows] == [
+            ("patient", 1),
+            ("session", 1),
+            ("consent_template", None),  # revision 0009's default forms, chained on
+            ("consent_template", None),
+        ]
         assert json.loads(rows[0][2]) == {
             "family_name": [None, NOT_KEPT], "phone": [None, NOT_KEPT], "record_no": [None, "P-1"],
         }  # fmt: skip
@@ -115,6 +122,7 @@ def test_upgrade_chains_old_events_and_takes_identifying_values_out(db_path: Pat
         assert old.status is Status.LEGACY and old.status.label == "Recorded before signing existed"
         assert old.signature is None
         # New events chain on after the re-chained ones.
+        sign_consent(db, 1, make_session().performed_at.date())
         sessions.record(db, 1, make_session(), actor="nurse")
         with db.transaction() as conn:
             assert audit.verify_chain(conn) is None

@@ -38,7 +38,7 @@ def _event(entity_id: int = 1) -> dict[str, object]:
 
 
 def test_an_error_inside_writes_nothing_and_the_next_transaction_works(db: Database) -> None:
-    register_consenting(db, make_patient(), "test")
+    patients.register(db, make_patient(), "test")
     before = dump(db)
     with pytest.raises(RuntimeError, match="stop"), db.transaction(write=True) as conn:
         conn.execute(_AUDIT, _event())
@@ -46,7 +46,8 @@ def test_an_error_inside_writes_nothing_and_the_next_transaction_works(db: Datab
         raise RuntimeError("stop")
     assert dump(db) == before
     with db.transaction() as conn:
-        assert conn.execute(select(func.count()).select_from(AuditEventRow)).scalar_one() == 1
+        # the two default consent forms (revision 0009) and the patient
+        assert conn.execute(select(func.count()).select_from(AuditEventRow)).scalar_one() == 3
 
 
 def test_an_insert_gives_the_new_rows_id_and_values_come_back_as_written(db: Database) -> None:
