@@ -36,7 +36,7 @@ import contextlib
 import io
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from needlelog import config
@@ -280,14 +280,31 @@ def sign(data: bytes, reason: str, location: str = "", now: datetime | None = No
     stored = _stored()
     if stored is None:
         return data
-    _key, cert, _others = _damaged_if_not(stored)
-    problem = _info(cert).problem_on(now or clock.utc_now())
-    if problem:
-        raise CertificateProblem(problem)
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.sign import fields, signers
 
+    try:  # the key is unwrapped once per signing (it takes a tenth of a second)
+        signer = signers.SimpleSigner.load_pkcs12_data(
+            stored[0], other_certs=[], passphrase=stored[1]
+        )
+    except ValueError:
+        _damaged_if_not(stored)  # says why in one sentence when the copy is damaged
+        raise CertificateProblem(  # opened by cryptography, refused by pyHanko
+            "The clinic's certificate cannot be used for signing: load another certificate "
+            "in Clinic settings, or remove it to save consent documents unsigned."
+        ) from None
+    cert = signer.signing_cert
+    valid = CertificateInfo(
+        subject="",
+        issuer="",
+        not_before=cert.not_valid_before.astimezone(UTC).replace(tzinfo=None),
+        not_after=cert.not_valid_after.astimezone(UTC).replace(tzinfo=None),
+        fingerprint="",
+    )
+    problem = valid.problem_on(now or clock.utc_now())
+    if problem:
+        raise CertificateProblem(problem)
     meta = signers.PdfSignatureMetadata(
         field_name="ClinicSignature",
         reason=reason,
@@ -296,9 +313,6 @@ def sign(data: bytes, reason: str, location: str = "", now: datetime | None = No
         docmdp_permissions=fields.MDPPerm.NO_CHANGES,
     )
     try:
-        signer = signers.SimpleSigner.load_pkcs12_data(
-            stored[0], other_certs=[], passphrase=stored[1]
-        )
         writer = IncrementalPdfFileWriter(io.BytesIO(data))
         out = signers.sign_pdf(writer, meta, signer=signer)
     except (PdfError, ValueError, TypeError) as exc:  # pyHanko's SigningError is a ValueError
