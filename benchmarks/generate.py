@@ -76,12 +76,13 @@ SESSION_COLS = (
     "id, patient_id, performed_at, practitioner, indications, device, cartridge_needles, "
     "cartridge_lot, pen_speed, numbing_product, numbing_minutes, redness, bruising, swelling, "
     "pinpoint_bleeding, acne_flare, adverse_events, pain, notes, aftercare_given, next_due, "
-    "cautions_acknowledged, override_reason, created_at, updated_at, version, status"
+    "cautions_acknowledged, override_reason, consent_override_reason, created_at, updated_at, "
+    "version, status"
 )
 INSERTS = {
     "patients": f"INSERT INTO patients ({PATIENT_COLS}) VALUES ({', '.join('?' * 20)})",
     "tokens": "INSERT INTO patient_name_tokens (patient_id, token) VALUES (?, ?)",
-    "sessions": f"INSERT INTO treatment_sessions ({SESSION_COLS}) VALUES ({', '.join('?' * 27)})",
+    "sessions": f"INSERT INTO treatment_sessions ({SESSION_COLS}) VALUES ({', '.join('?' * 28)})",
     "areas": "INSERT INTO treated_areas (session_id, position, area, label, depth_um, passes, "
     "endpoint) VALUES (?, ?, ?, ?, ?, ?, ?)",
     "products": "INSERT INTO session_products (session_id, position, name, lot, expiry) "
@@ -188,7 +189,8 @@ def session_rows(
             None if data.swelling is None else int(data.swelling),
             data.pinpoint_bleeding, data.acne_flare, data.adverse_events, data.pain,
             data.notes, data.aftercare_given, next_due.isoformat(),
-            data.cautions_acknowledged, data.override_reason, at, at, 1, "draft",
+            data.cautions_acknowledged, data.override_reason,
+            data.consent_override_reason.strip(), at, at, 1, "draft",
         )
     ]  # fmt: skip
     out["areas"] = [
@@ -317,7 +319,9 @@ def build(path: Path, patients: int, sessions: int, seed: int, workers: int = 2)
         for name, _sql in indexes:
             conn.execute(f'DROP INDEX "{name}"')
         conn.execute("BEGIN")
-        prev = GENESIS
+        # Chained on after the events the schema revisions wrote (the default consent forms).
+        last = conn.execute("SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1").fetchone()
+        prev = last[0] if last else GENESIS
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             for rows in pool.imap(_chunk, _jobs(counts, seed)):
                 rows["audit"], prev = _chained(rows["audit"], prev)

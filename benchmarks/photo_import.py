@@ -85,7 +85,12 @@ def run(megapixels: float, repeats: int) -> dict[str, Any]:
         try:
             pid = patients.register(db, make_patient("B-1"), "bench").id
             visit = sessions.record(
-                db, pid, make_session(performed_at=datetime(2026, 3, 2, 10)), "bench"
+                db,
+                pid,
+                make_session(
+                    performed_at=datetime(2026, 3, 2, 10), consent_override_reason="benchmark"
+                ),
+                "bench",
             )
             stores = iter(range(1_000_000))
 

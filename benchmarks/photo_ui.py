@@ -89,7 +89,7 @@ def _clinic(folder: Path, sessions_n: int, views: tuple[str, ...], size: tuple[i
         stored = sessions.record(
             db,
             patient.id,
-            make_session(performed_at=when, next_due=None),
+            make_session(performed_at=when, next_due=None, consent_override_reason="benchmark"),
             "bench",
             now=start + timedelta(weeks=4 * sessions_n),
         )

@@ -9,7 +9,7 @@ import argparse
 import shutil
 import time
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from benchmarks.harness import (
 )
 
 REPEATS = 30
+BENCH_REASON = "benchmark clinic: no consent forms generated"
 WINDOW_REPEATS = 20
 
 
@@ -43,7 +44,33 @@ def _session_to_save(args: argparse.Namespace) -> Any:
     db.dispose()
     assert latest is not None
     when = datetime.now().replace(second=0, microsecond=0) - timedelta(hours=1)
-    return replace(latest.data, performed_at=when, next_due=None)
+    # The generated clinic has no consent forms signed: the gate still judges each save
+    # (the same reads), and the reason lets it through, as an override in the window.
+    return replace(
+        latest.data, performed_at=when, next_due=None, consent_override_reason=BENCH_REASON
+    )
+
+
+def _consent_signed(url: str, patient_id: int) -> None:
+    """The generated clinic has no consent forms signed: the patient the window saves for
+    signs the treatment consent first (through the service, as the signing view does),
+    so the form's Save is not stopped by the consent gate."""
+    import random
+
+    from needlelog.domain.consent import ConsentKind
+    from needlelog.services import consents
+    from needlelog.services.demo_data import demo_signature
+
+    db = open_db(url)
+    try:
+        if consents.treatment_status(db, patient_id, date.today()).consent is None:
+            form = consents.template_for(db, ConsentKind.TREATMENT)
+            consents.sign(
+                db, patient_id, form.id, {}, demo_signature(random.Random(patient_id)),
+                "bench", form.sha256,
+            )  # fmt: skip
+    finally:
+        db.dispose()
 
 
 def w_save(variant: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -77,8 +104,9 @@ def w_save_in_window(variant: str, args: argparse.Namespace) -> dict[str, Any]:
     except ImportError as exc:
         raise Unavailable(str(exc)) from None
 
-    shown = OpenWindow(args.db)
     pid, record_no, sessions = two_patients(args.db, args.patient_id)[0]
+    _consent_signed(args.db, pid)
+    shown = OpenWindow(args.db)
     shown.click(shown.find(record_no, pid), pid, sessions)
     window = shown.window
     probe = stall_probe()

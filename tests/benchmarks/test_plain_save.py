@@ -33,7 +33,10 @@ def _both(clinic: Path, tmp_path: Path, pid: int, edit: dict[str, object]) -> No
     try:
         latest = sessions.latest(db, pid)
         assert latest is not None
-        data: SessionData = replace(latest.data, **edit)  # type: ignore[arg-type]
+        # the generated clinic has no signed consents: saved with the gate's override
+        data: SessionData = replace(
+            latest.data, consent_override_reason="no consent generated", **edit
+        )  # type: ignore[arg-type]
         saved = sessions.record(db, pid, data, "nurse")
     finally:
         db.dispose()

@@ -16,6 +16,7 @@ from needlelog.services.settings import ClinicInfo
 from needlelog.store.database import Database
 from needlelog.ui.main_window import MainWindow
 from needlelog.ui.report_actions import ReportPreview
+from tests.consenting import signed_for
 from tests.factories import make_session
 from tests.reports.helpers import page_texts, patient_with_sessions, shown, visit_day
 
@@ -51,6 +52,7 @@ def test_a_save_offers_the_handout_without_blocking(
     _open(qtbot, window)
     assert not window.record.saved_offer.isVisible()
     when = datetime(2011, 1, 3, 10)
+    signed_for(db, patient.id, when.date())
     saved = sessions.record(
         db, patient.id, make_session(performed_at=when, next_due=None), "test", now=when
     )

@@ -369,10 +369,10 @@ def test_a_comparison_is_saved_only_for_a_use_the_patient_agreed_to(
     _open_record(qtbot, window)
     record = window.record.photos
     assert record.left_out.isVisibleTo(record)
-    assert "has not agreed" in record.left_out.text()
+    assert "no signed photo consent" in record.left_out.text()
     compare = _comparison(qtbot, window)
     assert not compare.save_button.isEnabled()
-    assert "the patient has not agreed to this use" in compare.left_out.text()
+    assert "no signed photo consent" in compare.left_out.text()
     target = tmp_path / "comparison.png"
     compare.save_to(target)
     assert not target.exists()
@@ -412,12 +412,11 @@ def test_the_patients_consent_is_ticked_in_the_record_and_the_strip_follows(
     _open_record(qtbot, window)
     record = window.record.photos
     assert record.left_out.text() == (
-        "Photographs left out: the patient has not agreed to this use (shown in the "
-        "patient's own report)."
+        "Photographs left out (shown in the patient's own report): no signed photo consent."
     )
     assert record.strip.delegate.left_out
     tip = record.strip.strip_model.index(1).data(Qt.ItemDataRole.ToolTipRole)
-    assert "has not agreed" in tip
+    assert "no signed photo consent" in tip
 
     qtbot.mouseClick(record.uses_button, Qt.MouseButton.LeftButton)
     dialog = next(w for w in record.open_windows() if isinstance(w, PhotoUsesDialog))

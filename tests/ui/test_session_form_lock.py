@@ -13,10 +13,11 @@ from pytestqt.qtbot import QtBot
 
 from needlelog.domain.codes import Area
 from needlelog.domain.records import Patient
-from needlelog.services import patients, sessions
+from needlelog.services import sessions
 from needlelog.store.database import Database
 from needlelog.ui.background import WAITING_TEXT
 from needlelog.ui.session_form import SessionForm
+from tests.consenting import register_consenting
 from tests.factories import make_patient
 from tests.ui.form_context import context_for
 from tests.ui.form_fixtures import none_apply
@@ -26,7 +27,7 @@ pytest_plugins = ["tests.ui.form_fixtures"]
 
 
 def _open(qtbot: QtBot, db: Database) -> tuple[SessionForm, Patient]:
-    patient = patients.register(db, make_patient("P-0001"), "test")
+    patient = register_consenting(db, make_patient("P-0001"), "test")
     form = SessionForm(db, context_for(db, patient))
     qtbot.addWidget(form)
     form.resize(1000, 800)
