@@ -202,8 +202,12 @@ class Row:
         return self.needlelog / self.limit
 
     def misses(self) -> list[str]:
+        """What this row missed, by the rule that applies to it: a row with a budget
+        (a keystroke, an open, a save: work a person waits for, whose size does not
+        grow with the clinic) is judged by that budget and the stall alone, its ratio
+        shown for information; work that grows with the data is judged by its ratio."""
         out = []
-        if self.ratio is not None and self.ratio > self.max_ratio:
+        if self.target is None and self.ratio is not None and self.ratio > self.max_ratio:
             out.append(f"ratio over {self.max_ratio:g}")
         measured = self.p95 if self.p95 is not None else self.needlelog
         if self.target is not None and measured is not None and measured > self.target:

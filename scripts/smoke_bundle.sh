@@ -45,6 +45,27 @@ for needed in \
   _internal/PySide6/Qt/plugins/iconengines/libqsvgicon.so; do
   [ -e "$DIST/$needed" ] || fail "the bundle lacks $needed"
 done
+# Issue 16's budget: the folder (the sum of its files) stays under 200 MB
+# (200,000,000 bytes) with Pillow and pillow-heif inside.
+BUDGET_BYTES=200000000
+bytes=$(find "$DIST" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%d", s }')
+echo "+ bundle size: $bytes bytes (budget: under $BUDGET_BYTES)"
+if [ "$bytes" -ge "$BUDGET_BYTES" ]; then
+  echo "the largest files in the bundle:" >&2
+  find "$DIST" -type f -printf '%s %P\n' | sort -rn | head -15 | sed 's/^/    /' >&2
+  fail "the bundle is $bytes bytes, over the 200 MB budget ($BUDGET_BYTES bytes): leave out what the app does not use (build.spec)"
+fi
+
+# Every library in the folder finds the libraries it needs, in the folder or on
+# the PC. Left to the PC on purpose: the CUPS client, which Qt's print plugin
+# loads from the system (build.spec says why), and the Wayland client libraries
+# of Qt's Wayland plugin, which every Wayland desktop has (a build PC without
+# Wayland has none to bundle).
+missing=$(find "$DIST/_internal" -type f -name '*.so*' -print0 |
+  LD_LIBRARY_PATH="$DIST/_internal:$DIST/_internal/PySide6/Qt/lib" xargs -0 -n 40 ldd 2>/dev/null |
+  awk '/not found/ { print $1 }' | sort -u | grep -vx -e 'libcups.so.2' -e 'libwayland-.*' || true)
+[ -z "$missing" ] || fail "bundled libraries need libraries that are neither in the bundle nor on this PC: $missing"
+
 for unwanted in libQt6Qml libQt6Quick libQt6WebEngineCore libQt6Multimedia; do
   if find "$DIST" -name "$unwanted*" | grep -q .; then
     fail "the bundle carries $unwanted, which the app does not use"
@@ -110,11 +131,36 @@ run photos-add "Added 2 photo(s)" -- --db "$DB" photos add DEMO-000001 --session
   --view front "$WORK/DSC_0001.JPG" "$WORK/IMG_0002.HEIC"
 run photos-export "Wrote" -- --db "$DB" photos export DEMO-000001 --out "$WORK/photos-out"
 ls "$WORK/photos-out" | grep -q "_front_before.png" || fail "the HEIC photo was not exported"
+# The frozen program decoded the HEIC itself (its libheif and HEVC decoder): the
+# picture it stored is the one pillow-heif wrote, upright, pixel for pixel close.
+"$VENV/bin/python" - "$WORK/IMG_0002.HEIC" "$WORK/photos-out" <<'PY' || fail "the bundle did not decode the HEIC photo right"
+import sys
+from pathlib import Path
+
+from PIL import Image, ImageChops, ImageStat
+from pillow_heif import register_heif_opener
+
+register_heif_opener()
+source = Image.open(sys.argv[1]).convert("RGB")
+stored = Image.open(next(Path(sys.argv[2]).glob("*_front_before.png"))).convert("RGB")
+if stored.size != source.size:
+    sys.exit(f"stored HEIC is {stored.size}, the file decodes to {source.size}")
+worst = max(ImageStat.Stat(ImageChops.difference(stored, source)).mean)
+if worst > 2:
+    sys.exit(f"stored HEIC differs from the file's picture (mean difference {worst:.1f})")
+print(f"    HEIC decoded by the bundle: {stored.size[0]}x{stored.size[1]}, mean difference {worst:.2f}")
+PY
 run check-photos "OK:" -- --db "$DB" check
 
-# The main window, then a new session form with its face map (the shipped map
-# and zones file, found in the bundle's needlelog/resources).
-NEEDLELOG_SMOKE_EXIT_AFTER_MS=1500 NEEDLELOG_SMOKE_SESSION_FORM=1 \
+# The main window, the report written above shown as the report preview shows
+# it (QtPdf), then a new session form with its face map (the shipped map and
+# zones file, found in the bundle's needlelog/resources).
+PREVIEW=""
+[ -f "$WORK/report.pdf" ] && PREVIEW=$WORK/report.pdf
+NEEDLELOG_SMOKE_EXIT_AFTER_MS=1500 NEEDLELOG_SMOKE_SESSION_FORM=1 NEEDLELOG_SMOKE_PDF=$PREVIEW \
   run window "smoke: session form shown with" -- --db "$DB"
+if [ -n "$PREVIEW" ]; then
+  grep -qF "smoke: PDF preview rendered page 1 of" "$OUT" || fail "the report preview (QtPdf) did not render"
+fi
 
 echo "bundle OK: $(du -sh "$DIST" | cut -f1) in $DIST"

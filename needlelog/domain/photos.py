@@ -193,6 +193,42 @@ def protocol_problems(protocol: PhotoProtocol) -> list[Violation]:
                 "a face view is listed twice",
             )
         )
+    if len(set(protocol.body_areas)) != len(protocol.body_areas):
+        problems.append(
+            Violation(
+                "photo_protocol",
+                protocol.body_areas,
+                "each area once",
+                "a body area is listed twice",
+            )
+        )
+    if len(set(protocol.body_sides)) != len(protocol.body_sides):
+        problems.append(
+            Violation(
+                "photo_protocol",
+                protocol.body_sides,
+                "each side once",
+                "a body side is listed twice",
+            )
+        )
+    if not protocol.face_views and not (protocol.body_areas and protocol.body_sides):
+        problems.append(
+            Violation(
+                "photo_protocol",
+                "",
+                "at least one view",
+                "the photo protocol has no view; keep at least one face view or body area",
+            )
+        )
+    elif protocol.body_areas and not protocol.body_sides:
+        problems.append(
+            Violation(
+                "photo_protocol",
+                "",
+                "front, back or both",
+                "the body areas are photographed from no side; choose the front, the back or both",
+            )
+        )
     known = {a.value for a in Area}
     for area in protocol.body_areas:
         if area not in known:

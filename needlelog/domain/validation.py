@@ -85,14 +85,25 @@ def parse_whole(text: str, what: str) -> int | None:
     return int(cleaned)
 
 
+def _refused(allowed: str) -> re.Pattern[str]:
+    """Any control character (C0, DEL, C1) but those ``allowed``, or a direction override."""
+    controls = "".join(chr(c) for c in (*range(32), *range(127, 160)) if chr(c) not in allowed)
+    return re.compile("[" + re.escape(controls + "".join(sorted(BIDI_CONTROLS))) + "]")
+
+
+# Every text cell of an import is checked: one search in C, not a loop over characters.
+_REFUSED = {False: _refused(""), True: _refused(MULTILINE)}
+
+
 def bad_characters(value: str, multiline: bool = False) -> str | None:
     """Why text cannot be stored (a control or direction-override character), or None."""
-    for ch in value:
-        if ch in BIDI_CONTROLS:
-            return f"a direction-override character (U+{ord(ch):04X})"
-        if (ord(ch) < 32 or 127 <= ord(ch) < 160) and not (multiline and ch in MULTILINE):
-            return f"a control character (U+{ord(ch):04X})"
-    return None
+    found = _REFUSED[multiline].search(value)
+    if found is None:
+        return None
+    ch = found.group()
+    if ch in BIDI_CONTROLS:
+        return f"a direction-override character (U+{ord(ch):04X})"
+    return f"a control character (U+{ord(ch):04X})"
 
 
 def _range(field: str, value: int | None, low: int, high: int, what: str) -> Iterator[Violation]:

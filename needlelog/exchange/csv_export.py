@@ -52,6 +52,9 @@ def patient_cells(p: source.StoredPatient) -> list[str]:
     return [f.protect(c) for c in cells]
 
 
+# Sessions of a course repeat the same areas at the same depths (immutable records):
+# their five cells are worked out once for each distinct set.
+@lru_cache(maxsize=4096)
 def _area_cells(areas: tuple[TreatedArea, ...]) -> tuple[str, str, str, str, str]:
     shared = f.common_passes(areas)
     deepest = max((a.depth_mm for a in areas), default=None)
@@ -87,7 +90,7 @@ def session_cells(s: source.StoredSession) -> list[str]:
         areas,
         deepest,
         shared,
-        protect(f.enc_serums(d.products)),
+        _cell(f.enc_serums, d.products),
         _cell(f.enc_numbing, d.numbing),
         f.enc_grade(d.redness),
         f.enc_grade(d.bruising),

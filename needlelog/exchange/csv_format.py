@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
+from functools import lru_cache
 from typing import TypeVar
 
 from needlelog.domain.codes import Area, Endpoint, Grade, Indication, Sex
@@ -230,6 +231,10 @@ def enc_sex(value: Sex | None) -> str:
     return "" if value is None else value.value
 
 
+# Decoding a cell depends on its text alone, and an import reads the same codes, area
+# names and screening answers row after row: each distinct cell is decoded once (a
+# cell that cannot be read raises again every time; only results are kept).
+@lru_cache(maxsize=1024)
 def _code(enum: type[E], text: str, what: str) -> E:
     try:
         return enum(text.strip().lower())
@@ -278,6 +283,7 @@ def enc_areas(areas: Iterable[TreatedArea]) -> str:
 _AREA = re.compile(r"^([A-Za-z_]+)\s*(?:\((.*)\))?$", re.DOTALL)
 
 
+@lru_cache(maxsize=1024)
 def _dec_area_key(text: str) -> tuple[Area, str]:
     match = _AREA.match(text.strip())
     if match is None:
@@ -434,6 +440,7 @@ def enc_screening(answers: Iterable[ScreeningAnswer]) -> str:
     return ";".join(out)
 
 
+@lru_cache(maxsize=4096)
 def dec_screening(cell: str) -> tuple[ScreeningAnswer, ...]:
     out: list[ScreeningAnswer] = []
     for item in items(cell):

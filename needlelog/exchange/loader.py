@@ -18,7 +18,8 @@ Matching rules (docs/csv-format.md):
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable
+import gc
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
 
 from sqlalchemy.orm import Session
@@ -182,6 +183,22 @@ class _DryRun(Exception):
     pass
 
 
+@contextlib.contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while an import runs. An import keeps every
+    record it has read until it ends (duplicates are looked up among them), and the
+    collector went over those millions of objects again and again: a quarter of the
+    CPU time of importing 100,000 sessions. Nothing an import makes needs it to free
+    memory early (reference counting frees what it drops); it resumes at the end."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load(
     db: Database,
     patient_rows: Iterable[PatientIn],
@@ -197,7 +214,7 @@ def load(
     """Validate and write everything in one transaction; see the module's rules."""
     result = ImportResult()
     try:
-        with db.write() as s:
+        with _cycle_collector_paused(), db.write() as s:
             problems = _load_in(
                 s,
                 result,

@@ -8,7 +8,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from needlelog.services import patients, photos
+from needlelog.domain.accounts import Permission
+from needlelog.services import access, patients, photos
 from needlelog.store.database import Database
 from needlelog.store.files import atomic_path, check_output, output_error
 
@@ -31,7 +32,9 @@ def _unique(name: str, taken: set[str]) -> str:
 
 def export_photos(db: Database, record_no: str, out: Path) -> PhotoExport:
     """Copy the patient's photos into ``out`` (made if missing). Raises ``NotFound`` for
-    an unknown record number and ``OutputError`` when the folder cannot be written."""
+    an unknown record number and ``OutputError`` when the folder cannot be written;
+    ``AccessRefused`` (nothing written) for an account that may not export."""
+    access.require(db, Permission.EXPORT)
     patient = patients.find_by_record_no(db, record_no)
     found = photos.for_patient(db, patient.id)
     store = photos.photo_store(db)

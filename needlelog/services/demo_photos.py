@@ -118,8 +118,8 @@ def add_demo_photos(db: Database, patient_ids: Sequence[int], seed: int, actor: 
                 picture, marks = draw_face(view, progress, face_seed, shift)
                 name = f"IMG_{visit.data.performed_at:%Y%m%d}_{view}.jpg"
                 prepared = prepare_bytes(_jpeg(picture, face_seed), name)
-                (photo,) = photos.add(db, visit.id, view, False, [prepared], actor)
-                photos.set_landmarks(db, photo.id, marks, actor)
+                (photo,) = photos.add(db, visit.id, view, False, [prepared], actor, as_import=True)
+                photos.set_landmarks(db, photo.id, marks, actor, as_import=True)
                 added += 1
     # Where the photos may appear follows each demo patient's signed photo consent.
     return added

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
@@ -213,18 +214,68 @@ def _treated_area(
     )
 
 
+# A session's children come as one JSON text per kind (a list of objects, each a
+# child row by column name; None: none of that kind). Texts repeat from session to
+# session (the same answers, areas, scores), so each distinct one is decoded once.
+def _decoded(packed: str | None) -> list[dict[str, Any]]:
+    return json.loads(packed) if packed else []
+
+
+def _position(child: dict[str, Any]) -> int:
+    return int(child["position"])
+
+
+@lru_cache(maxsize=4096)
+def _areas(packed: str | None) -> tuple[TreatedArea, ...]:
+    return tuple(
+        _treated_area(a["area"], a["depth_um"], a["passes"], a["endpoint"], a["label"])
+        for a in sorted(_decoded(packed), key=_position)
+    )
+
+
+def _day(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
+
+
 @lru_cache(maxsize=1024)
-def _screening(
-    answers: tuple[tuple[str, bool, date | None, str], ...],
-) -> tuple[ScreeningAnswer, ...]:
+def _products(packed: str | None) -> tuple[Product, ...]:
+    return tuple(
+        Product(p["name"], p["lot"], _day(p["expiry"]))
+        for p in sorted(_decoded(packed), key=_position)
+    )
+
+
+@lru_cache(maxsize=1024)
+def _screening(packed: str | None) -> tuple[ScreeningAnswer, ...]:
+    """The answers of a session's screening, in the order of the questionnaire."""
     return tuple(
         sorted(
             (
-                ScreeningAnswer(_contraindication(item), present, since, detail)
-                for item, present, since, detail in answers
+                ScreeningAnswer(
+                    _contraindication(a["item"]), bool(a["present"]), _day(a["since"]), a["detail"]
+                )
+                for a in _decoded(packed)
             ),
             key=lambda a: _SCREENING_ORDER[a.item],
         )
+    )
+
+
+Scores = tuple[int | None, int | None, int | None, VancouverScarScale | None]
+
+
+@lru_cache(maxsize=1024)
+def _scores(packed: str | None) -> Scores:
+    """The scar grade, GAIS, satisfaction and VSS of a session."""
+    scores = {(a["scale"], a["item"]): a["score"] for a in _decoded(packed)}
+    vss = None
+    if any(scale == VSS[0] for scale, _ in scores):
+        vss = VancouverScarScale(**{i: scores.get((VSS[0], i), 0) for i in VSS_ITEMS})
+    return (
+        scores.get((GOODMAN_BARON[0], "grade")),
+        scores.get((GAIS[0], "score")),
+        scores.get((SATISFACTION[0], "score")),
+        vss,
     )
 
 
@@ -235,24 +286,19 @@ def _indications(text: str) -> tuple[Indication, ...]:
 
 def session_data(
     row: Mapping[str, Any],
-    areas: Sequence[Mapping[str, Any]],
-    products: Sequence[Mapping[str, Any]],
-    screening: Sequence[Mapping[str, Any]],
-    assessments: Sequence[Mapping[str, Any]],
+    areas: str | None,
+    products: str | None,
+    screening: str | None,
+    assessments: str | None,
 ) -> SessionData:
-    """A session's values from its stored row and the rows of its children (areas and
-    products in their order), each read by column name."""
-    scores = {(a["scale"], a["item"]): a["score"] for a in assessments}
-    vss = None
-    if any(scale == VSS[0] for scale, _ in scores):
-        vss = VancouverScarScale(**{i: scores.get((VSS[0], i), 0) for i in VSS_ITEMS})
+    """A session's values from its stored row, read by column name, and its children
+    as one JSON text per kind (areas, products, screening answers, scores: a list of
+    objects by column name; None: none of that kind)."""
+    scar_grade, gais, satisfaction, vss = _scores(assessments)
     return SessionData(
         performed_at=row["performed_at"],
         practitioner=row["practitioner"],
-        areas=tuple(
-            _treated_area(a["area"], a["depth_um"], a["passes"], a["endpoint"], a["label"])
-            for a in areas
-        ),
+        areas=_areas(areas),
         indications=_indications(row["indications"]),
         device=row["device"],
         cartridge_needles=row["cartridge_needles"],
@@ -263,8 +309,7 @@ def session_data(
             if row["numbing_product"] and row["numbing_minutes"] is not None
             else None
         ),
-        # Not cached: lots change from box to box, so products seldom repeat exactly.
-        products=tuple(Product(p["name"], p["lot"], p["expiry"]) for p in products),
+        products=_products(products),
         redness=_grade(row["redness"]),
         bruising=_grade(row["bruising"]),
         swelling=_grade(row["swelling"]),
@@ -272,16 +317,14 @@ def session_data(
         acne_flare=row["acne_flare"],
         adverse_events=row["adverse_events"],
         pain=row["pain"],
-        scar_grade=scores.get((GOODMAN_BARON[0], "grade")),
-        gais=scores.get((GAIS[0], "score")),
-        satisfaction=scores.get((SATISFACTION[0], "score")),
+        scar_grade=scar_grade,
+        gais=gais,
+        satisfaction=satisfaction,
         vss=vss,
         notes=row["notes"],
         aftercare_given=row["aftercare_given"],
         next_due=row["next_due"],
-        screening=_screening(
-            tuple((a["item"], a["present"], a["since"], a["detail"]) for a in screening)
-        ),
+        screening=_screening(screening),
         cautions_acknowledged=row["cautions_acknowledged"],
         override_reason=row["override_reason"],
         screening_list=row["screening_list"],

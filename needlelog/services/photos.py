@@ -17,6 +17,13 @@ lists them, and adding the same file again reuses them.
 
 ``prepare`` touches no database and no store: the window runs it on a worker
 thread with progress, then hands the results to ``add``.
+
+Who may: every read of photos (records, thumbnails, originals, the uses a patient
+agreed to) needs ``CLINICAL_READ``; adding, withdrawing, landmarks and uses need
+``CLINICAL_WRITE`` (the demo clinic's photos, added by whoever may ``IMPORT``, say
+``as_import``); the protocol and the folder are clinic settings (``CLINIC_SETTINGS``);
+``check_files`` and ``count`` serve ``check`` (``CHECK``). Reading the protocol or
+where the store is (no photo, no patient) needs nothing.
 """
 
 from __future__ import annotations
@@ -24,12 +31,14 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import Connection
 
 from needlelog import config
+from needlelog.domain.accounts import Permission
 from needlelog.domain.consent import day_words
 from needlelog.domain.errors import InvalidRecord, Violation, raise_if_any
 from needlelog.domain.photos import (
@@ -44,6 +53,7 @@ from needlelog.domain.photos import (
 )
 from needlelog.domain.records import TreatmentSession
 from needlelog.services import (
+    access,
     consent_query,
     patient_query,
     photo_query,
@@ -60,7 +70,7 @@ from needlelog.services.photo_images import (
     prepare,
 )
 from needlelog.store.database import Database
-from needlelog.store.photo_files import PhotoStore
+from needlelog.store.photo_files import PhotoStore, PhotoStoreError, folder_problem
 
 __all__ = [
     "PhotoStore",
@@ -68,10 +78,12 @@ __all__ = [
     "UnreadableImage",
     "add",
     "add_files",
+    "change_photo_folder",
     "check_files",
     "check_view",
     "count",
     "first_and_latest",
+    "folder_change_problem",
     "for_patient",
     "for_session",
     "get",
@@ -96,6 +108,11 @@ ENV_PHOTOS = "NEEDLELOG_PHOTOS"
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _require_write(db: Database, as_import: bool) -> None:
+    """A write of photos needs ``CLINICAL_WRITE``; the demo clinic's, ``IMPORT``."""
+    access.require(db, Permission.IMPORT if as_import else Permission.CLINICAL_WRITE)
 
 
 # -- where the originals live ------------------------------------------------------------
@@ -125,22 +142,117 @@ def photo_store(db: Database) -> PhotoStore:
     return store_at(db.sqlite_path, chosen)
 
 
-def set_photo_folder(db: Database, folder: str, actor: str) -> None:
-    """Set the clinic's photo store folder ("" = beside the database)."""
-    folder = folder.strip()
+def _not_full_path(folder: str) -> Violation | None:
     if folder and not Path(folder).expanduser().is_absolute():
-        raise_if_any(
-            [
-                Violation(
-                    "photo_folder",
-                    folder,
-                    "a full folder path",
-                    f"the photo folder {folder!r} must be a full path (for example "
-                    "\\\\server\\needlelog\\photos or /srv/needlelog/photos)",
-                )
-            ]
+        return Violation(
+            "photo_folder",
+            folder,
+            "a full folder path",
+            f"the photo folder {folder!r} must be a full path (for example "
+            "\\\\server\\needlelog\\photos or /srv/needlelog/photos)",
         )
+    return None
+
+
+def set_photo_folder(db: Database, folder: str, actor: str) -> None:
+    """Set the clinic's photo store folder ("" = beside the database). Moves nothing:
+    the window changes it through ``change_photo_folder``, which copies first."""
+    access.require(db, Permission.CLINIC_SETTINGS)
+    folder = folder.strip()
+    problem = _not_full_path(folder)
+    raise_if_any([problem] if problem else [])
     settings.set_value(db, photo_query.FOLDER_KEY, folder, actor)
+
+
+def folder_change_problem(folder: str) -> str | None:
+    """Why ``folder`` cannot become the photo store folder, in one sentence (a full
+    path to an existing, writable, private folder); None when it can. Reads no record."""
+    folder = folder.strip()
+    if not folder:
+        return "choose a folder"
+    problem = _not_full_path(folder)
+    if problem is not None:
+        return problem.message
+    if os.environ.get(ENV_PHOTOS):
+        return (
+            f"this computer is told where the photos are by {ENV_PHOTOS}; "
+            "the folder cannot be changed here"
+        )
+    return folder_problem(Path(folder).expanduser())
+
+
+@dataclass(frozen=True)
+class FolderChange:
+    """What ``change_photo_folder`` did: originals copied (each checked against its
+    checksum), ones found already there (checked too), and the two folders."""
+
+    copied: int
+    already_there: int
+    old_root: Path
+    new_root: Path
+
+
+def _copy_into(
+    old: PhotoStore,
+    new: PhotoStore,
+    needed: set[str],
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[int, int]:
+    """Copy every original of ``needed`` from ``old`` into ``new`` and verify each copy;
+    raises ``PhotoStoreError`` (the setting untouched) when any cannot be."""
+    copied = there = 0
+    missing: list[str] = []
+    for i, sha in enumerate(sorted(needed)):
+        if progress is not None:
+            progress(i, len(needed))
+        if new.has(sha):
+            there += 1
+        elif old.verify(sha) is None:
+            new.put_file(sha, old.path_for(sha))
+            copied += 1
+        else:
+            missing.append(sha)
+            continue
+        why = new.verify(sha)
+        if why is not None:
+            raise PhotoStoreError(f"the copy of a photo in {new.root} failed its check ({why})")
+    if missing:
+        raise PhotoStoreError(
+            f"{len(missing)} photo(s) are missing or damaged in {old.root} (run check)"
+        )
+    return copied, there
+
+
+def change_photo_folder(
+    db: Database,
+    folder: str,
+    actor: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> FolderChange:
+    """Point the clinic at another photo store folder without losing a photo: every
+    original the records use is copied into it and checked against its checksum
+    (one already there is checked, not copied) before the setting changes. The old
+    folder is left exactly as it was. Raises ``InvalidRecord`` for an unusable folder
+    and ``PhotoStoreError`` when a photo cannot be copied; either way nothing changed."""
+    access.require(db, Permission.CLINIC_SETTINGS)
+    folder = folder.strip()
+    problem = folder_change_problem(folder)
+    if problem is not None:
+        raise InvalidRecord([Violation("photo_folder", folder, "a usable folder", problem)])
+    old, new = photo_store(db), PhotoStore(Path(folder).expanduser())
+    with db.transaction() as conn:
+        needed = photo_query.checksums(conn)
+    copied, there = _copy_into(old, new, needed, progress)
+    if progress is not None:
+        progress(len(needed), len(needed))
+    set_photo_folder(db, folder, actor)
+    # Photos another PC added meanwhile went to the old folder: bring them too.
+    with db.transaction() as conn:
+        late = photo_query.checksums(conn) - needed
+    if late:
+        more, _ = _copy_into(old, new, late)
+        copied += more
+    return FolderChange(copied, there, old.root, new.root)
 
 
 # -- the protocol ----------------------------------------------------------------------
@@ -152,6 +264,7 @@ def photo_protocol(db: Database) -> PhotoProtocol:
 
 
 def set_photo_protocol(db: Database, protocol: PhotoProtocol, actor: str) -> None:
+    access.require(db, Permission.CLINIC_SETTINGS)
     raise_if_any(protocol_problems(protocol))
     settings.set_value(db, photo_query.PROTOCOL_KEY, protocol.to_json(), actor)
 
@@ -160,23 +273,27 @@ def set_photo_protocol(db: Database, protocol: PhotoProtocol, actor: str) -> Non
 
 
 def get(db: Database, photo_id: int) -> Photo:
+    access.require(db, Permission.CLINICAL_READ)
     with db.transaction() as conn:
         return photo_query.one(conn, photo_id)
 
 
 def count(db: Database) -> int:
     """How many photo records the clinic holds (withdrawn ones included)."""
+    access.require(db, Permission.CHECK)
     with db.transaction() as conn:
         return photo_query.count(conn)
 
 
 def for_session(db: Database, session_id: int, include_withdrawn: bool = False) -> list[Photo]:
+    access.require(db, Permission.CLINICAL_READ)
     with db.transaction() as conn:
         return photo_query.for_session(conn, session_id, include_withdrawn)
 
 
 def for_patient(db: Database, patient_id: int, include_withdrawn: bool = False) -> list[Photo]:
     """A patient's photos, oldest session first (the strip of each session groups them)."""
+    access.require(db, Permission.CLINICAL_READ)
     with db.transaction() as conn:
         return photo_query.for_patient(conn, patient_id, include_withdrawn)
 
@@ -184,11 +301,13 @@ def for_patient(db: Database, patient_id: int, include_withdrawn: bool = False) 
 def first_and_latest(db: Database, patient_id: int) -> list[ViewPair]:
     """Per view, the first and latest session's "before" photo (comparison default,
     report page)."""
+    access.require(db, Permission.CLINICAL_READ)
     with db.transaction() as conn:
         return photo_query.first_and_latest(conn, patient_id)
 
 
 def uses(db: Database, patient_id: int) -> PhotoUses:
+    access.require(db, Permission.CLINICAL_READ)
     with db.transaction() as conn:
         return photo_query.uses(conn, patient_id)
 
@@ -198,6 +317,7 @@ def thumbnail(
 ) -> Path:
     """The cached JPEG thumbnail of a photo, made again from the original when missing.
     Raises ``FileNotFoundError`` when the original itself is missing."""
+    access.require(db, Permission.CLINICAL_READ)
     store = store or photo_store(db)
     path = store.thumbnail_path(photo.sha256, size)
     if not path.is_file():
@@ -207,6 +327,7 @@ def thumbnail(
 
 def original_path(db: Database, photo: Photo, store: PhotoStore | None = None) -> Path:
     """Where the stored original is (read it; never write to it)."""
+    access.require(db, Permission.CLINICAL_READ)
     return (store or photo_store(db)).path_for(photo.sha256)
 
 
@@ -216,6 +337,7 @@ def original_path(db: Database, photo: Photo, store: PhotoStore | None = None) -
 def session_on(db: Database, record_no: str, day: date) -> TreatmentSession:
     """The patient's session on ``day`` (the last of that day if several), read through
     the patient and session readers; raises ``NotFound`` with a sentence for the user."""
+    access.require(db, Permission.CLINICAL_READ)
     with db.transaction() as conn:
         patient = patient_query.by_record_no(conn, record_no)
         found = session_query.on_day(conn, patient.id, day)
@@ -257,9 +379,13 @@ def add(
     prepared: Sequence[PreparedPhoto],
     actor: str,
     store: PhotoStore | None = None,
+    *,
+    as_import: bool = False,
 ) -> list[Photo]:
     """Store prepared photos as ``view`` of a session: originals first, then all the
-    records in one transaction. Answers the photos as every read gives them."""
+    records in one transaction. Answers the photos as every read gives them.
+    ``as_import``: the demo clinic's photos, allowed to whoever may import."""
+    _require_write(db, as_import)
     with db.transaction() as conn:
         _check_view(conn, view)
         photo_query.session_patient(conn, session_id)  # NotFound before anything is stored
@@ -291,6 +417,7 @@ def add_files(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Photo]:
     """``prepare_all`` then ``add``: every file checked before any is stored."""
+    access.require(db, Permission.CLINICAL_WRITE)  # before any file is read
     check_view(db, view)
     return add(db, session_id, view, after, prepare_all(files, progress), actor)
 
@@ -299,12 +426,16 @@ def add_files(
 
 
 def withdraw(db: Database, photo_id: int, reason: str, actor: str) -> Photo:
+    access.require(db, Permission.CLINICAL_WRITE)
     with db.transaction(write=True) as conn:
         photo_writer.withdraw(conn, photo_id, reason, actor, _now())
         return photo_query.one(conn, photo_id)
 
 
-def set_landmarks(db: Database, photo_id: int, marks: Landmarks | None, actor: str) -> Photo:
+def set_landmarks(
+    db: Database, photo_id: int, marks: Landmarks | None, actor: str, *, as_import: bool = False
+) -> Photo:
+    _require_write(db, as_import)
     with db.transaction(write=True) as conn:
         photo_writer.set_landmarks(conn, photo_id, marks, actor, _now())
         return photo_query.one(conn, photo_id)
@@ -316,10 +447,13 @@ def set_uses(
     agreed: Iterable[PhotoUse],
     actor: str,
     agreed_on: date | None = None,
+    *,
+    as_import: bool = False,
 ) -> PhotoUses:
     """Record the uses of their photographs a patient agreed to (audited), for a patient
     without a signed photo consent; once one is signed, it decides (``Refused``: a new
     photo consent changes the answers)."""
+    _require_write(db, as_import)
     now = _now()
     with db.transaction(write=True) as conn:
         signed = consent_query.photo_uses(conn, patient_id, (agreed_on or now.date()))
@@ -339,6 +473,7 @@ def check_files(db: Database) -> tuple[list[tuple[str, str]], list[str]]:
     """(problems, unused): a (where, what) pair per photo or paper-consent scan missing
     or not matching its checksum, and the path of each file in the store folder that no
     record uses."""
+    access.require(db, Permission.CHECK)
     store = photo_store(db)
     problems: list[tuple[str, str]] = []
     with db.transaction() as conn:

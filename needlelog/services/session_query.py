@@ -23,13 +23,18 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
+    String,
     bindparam,
     desc,
     func,
     literal,
+    literal_column,
     select,
     true,
 )
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from needlelog.domain import course
 from needlelog.domain.codes import Area, Grade
@@ -61,24 +66,61 @@ _patients = PatientRow.__table__
 _SELECT = select(_sessions, _patients.c.record_no, _patients.c.planned_sessions).join(
     _patients, _patients.c.id == _sessions.c.patient_id
 )
-# Each child table, its rows in the order a record lists them.
-_CHILDREN = (
-    (TreatedAreaRow.__table__, ("position",)),
-    (ProductRow.__table__, ("position",)),
-    (ScreeningRow.__table__, ("item",)),
-    (AssessmentRow.__table__, ("scale", "item")),
-    (AddendumRow.__table__, ("id",)),
+# The children a record lists, each read as one JSON text per session (a list of
+# objects, each a child row by column name): a session has three or so areas, two
+# scores and ten or more screening answers, so one row per session instead of one
+# per child keeps the reads of an export a third as long. These columns are the
+# only list of them; ``mapping`` reads the objects by these names.
+_PACKED = (
+    (TreatedAreaRow.__table__, ("position", "area", "label", "depth_um", "passes", "endpoint")),
+    (ProductRow.__table__, ("position", "name", "lot", "expiry")),
+    (ScreeningRow.__table__, ("item", "present", "since", "detail")),
+    (AssessmentRow.__table__, ("scale", "item", "score")),
 )
+_addenda = AddendumRow.__table__
+
+
+class _json_rows(FunctionElement[str]):
+    """The grouped rows as one JSON text: a list of objects of (name, value) pairs."""
+
+    type = String()
+    name = "json_rows"
+    inherit_cache = True
+
+
+@compiles(_json_rows, "sqlite")
+def _json_rows_sqlite(element: _json_rows, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_group_array(json_object({compiler.process(element.clauses, **kw)}))"
+
+
+@compiles(_json_rows, "postgresql")
+def _json_rows_postgresql(element: _json_rows, compiler: SQLCompiler, **kw: Any) -> str:
+    args = compiler.process(element.clauses, **kw)
+    return f"CAST(json_agg(json_build_object({args})) AS TEXT)"
+
+
+def _packed(table: Any, columns: tuple[str, ...]) -> _json_rows:
+    pairs = [part for name in columns for part in (literal_column(f"'{name}'"), table.c[name])]
+    return _json_rows(*pairs)
 
 
 def _children_of(where: Any) -> tuple[Select[Any], ...]:
-    """One statement per child table for the sessions whose id ``where`` selects."""
-    return tuple(
-        select(table)
+    """The statements of a record's children for the sessions whose id ``where``
+    selects: areas, products, screening answers and scores (one row per session,
+    ``_PACKED``), then the addenda."""
+    packed = tuple(
+        select(table.c.session_id, _packed(table, columns).label("packed"))
         .where(where(table.c.session_id))
-        .order_by(table.c.session_id, *(table.c[name] for name in order))
-        for table, order in _CHILDREN
+        .group_by(table.c.session_id)
+        .order_by(table.c.session_id)
+        for table, columns in _PACKED
     )
+    addenda = (
+        select(_addenda)
+        .where(where(_addenda.c.session_id))
+        .order_by(_addenda.c.session_id, _addenda.c.id)
+    )
+    return (*packed, addenda)
 
 
 _OF_PATIENT = _sessions.c.patient_id == bindparam("patient_id")
@@ -171,15 +213,16 @@ _NONE: list[Any] = []
 
 def build(
     row: Mapping[str, Any],
-    areas: Sequence[Mapping[str, Any]],
-    products: Sequence[Mapping[str, Any]],
-    screening: Sequence[Mapping[str, Any]],
-    assessments: Sequence[Mapping[str, Any]],
+    areas: str | None,
+    products: str | None,
+    screening: str | None,
+    assessments: str | None,
     addenda: Sequence[Mapping[str, Any]],
     protocol: Protocol,
     mark: Mark,
 ) -> TreatmentSession:
-    """A stored session from a row of ``_SELECT`` and its child rows, read by name;
+    """A stored session from a row of ``_SELECT``, its children as ``_PACKED`` reads
+    them (None: it has none of that kind) and its addenda rows, each read by name;
     ``mark`` from ``course_marks``. The signature and the addenda come with it."""
     data = session_data(row, areas, products, screening, assessments)
     return TreatmentSession(
@@ -242,16 +285,19 @@ def _build_all(
 ) -> list[TreatmentSession]:
     if not rows:
         return []
-    areas, products, screening, assessments, addenda = (
-        _grouped(conn.execute(stmt, params).mappings().all()) for stmt in children
+    *packed_of, addenda_of = children
+    areas, products, screening, assessments = (
+        {r["session_id"]: r["packed"] for r in conn.execute(stmt, params).mappings().all()}
+        for stmt in packed_of
     )
+    addenda = _grouped(conn.execute(addenda_of, params).mappings().all())
     return [
         build(
             row,
-            areas.get(row["id"], _NONE),
-            products.get(row["id"], _NONE),
-            screening.get(row["id"], _NONE),
-            assessments.get(row["id"], _NONE),
+            areas.get(row["id"]),
+            products.get(row["id"]),
+            screening.get(row["id"]),
+            assessments.get(row["id"]),
             addenda.get(row["id"], _NONE),
             protocol,
             marks[row["id"]],

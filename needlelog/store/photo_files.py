@@ -168,3 +168,30 @@ class PhotoStore:
     def put_thumbnail(self, sha256: str, size: int, data: bytes) -> Path:
         path = self.thumbnail_path(sha256, size)
         return write_once(path.parent, path.name, data)
+
+
+def folder_problem(folder: Path) -> str | None:
+    """Why ``folder`` cannot hold the clinic's photos, in one sentence; None when it can:
+    it must exist, be a folder this account can write into (tried with a file that is
+    removed again), and, where the system says, be closed to other accounts of the
+    computer (photographs are health data)."""
+    if not folder.exists():
+        return f"the folder {folder} does not exist; create it first (or choose another)"
+    if not folder.is_dir():
+        return f"{folder} is a file, not a folder"
+    try:
+        fd, probe = tempfile.mkstemp(prefix=_TEMP_PREFIX, dir=folder)
+    except OSError as exc:
+        return f"the folder {folder} cannot be written: {exc.strerror or exc}"
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(probe)
+    if os.name == "posix":
+        mode = folder.stat().st_mode
+        if mode & 0o007:
+            return (
+                f"the folder {folder} is open to every account of this computer "
+                f"(permissions {oct(mode & 0o777)[2:]}); make it private (for example "
+                "chmod 700, or 770 for a clinic group) and choose it again"
+            )
+    return None

@@ -34,6 +34,7 @@ from needlelog.store.database import Database
 from needlelog.store.errors import StoreError
 from needlelog.ui.background import WAITING_TEXT, OneAtATime
 from needlelog.ui.form_widgets import sentence
+from needlelog.ui.photos.protocol_tab import PhotoSettingsTab
 from needlelog.ui.protocol_editor import ProtocolEditor
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg)"
@@ -144,6 +145,7 @@ class ClinicSettingsDialog(QDialog):
         self.tabs = QTabWidget()
         self.tabs.addTab(letterhead, "&Letterhead and aftercare")
         self.tabs.addTab(self.protocol_editor, "&Protocol")
+        self.tabs.addTab(PhotoSettingsTab(db), "P&hotographs")
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)

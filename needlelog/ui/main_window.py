@@ -56,6 +56,7 @@ from needlelog import APP_NAME, config
 from needlelog.services.errors import NotFound
 from needlelog.store.errors import StoreError
 from needlelog.ui.background import WAITING_TEXT, LatestOnly, Task, run_task
+from needlelog.ui.collector import freeze_startup_objects
 from needlelog.ui.failures import show_failure
 from needlelog.ui.features import Features, install_features
 from needlelog.ui.patient_models import DueListModel, FirstPage, PatientListModel, PatientRole
@@ -316,6 +317,9 @@ class MainWindow(QMainWindow):
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
         self._set_opening(False)
+        # What is loaded by now lives as long as the app: out of the collector's
+        # full passes, which would otherwise hold the window 0.1 to 0.3 s at times.
+        freeze_startup_objects()
         # The first page is queried after the window has painted, so opening never
         # waits on the database.
         QTimer.singleShot(0, self.reload)

@@ -9,6 +9,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QPoint,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QResizeEvent
@@ -380,9 +381,21 @@ class PatientRecordView(QWidget):
         self.history.customContextMenuRequested.connect(self._history_menu_at)
         # Rows take the height of their wrapped text as they come into view: sizing all
         # of a 150-session history at once held the window for a tenth of a second.
+        # A row's height holds for the column widths it was sized at: when they change
+        # (the window, or the scroll bar appearing narrows the stretched columns after
+        # the first sizing), the rows in view are sized again, once per change.
         self._sized_rows: set[int] = set()
+        self._sized_widths: tuple[int, ...] = ()
+        # The scroll bar always there: its showing up once rows are in would narrow the
+        # stretched columns after every open and have each row sized twice.
+        self.history.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.history.verticalScrollBar().valueChanged.connect(self._size_visible_rows)
         self.history_model.modelReset.connect(self._sized_rows.clear)
+        self._resize_rows = QTimer(self)
+        self._resize_rows.setSingleShot(True)
+        self._resize_rows.setInterval(0)
+        self._resize_rows.timeout.connect(self._size_visible_rows)
+        header.sectionResized.connect(lambda *_: self._resize_rows.start())
         history_title = self.history_title = QLabel(
             "Session history (newest first, double-click to amend)"
         )
@@ -491,6 +504,7 @@ class PatientRecordView(QWidget):
         self.clinical = clinical
         for widget in (
             self.chart_frame,
+            self.photos,
             self.history_title,
             self.history,
             self.new_session_button,
@@ -553,7 +567,8 @@ class PatientRecordView(QWidget):
         # Most courses never use the VSS: its column shows only for a patient scored on it.
         self.history.setColumnHidden(HistoryModel.VSS, not self.history_model.has_vss())
         self.chart.set_points(points_from(rows))
-        self.photos.show_patient(self.db, patient, rows)
+        # Photographs are clinical: never read for an account that may not see them.
+        self.photos.show_patient(self.db if self.clinical else None, patient, rows)
         self._show_details(rows[0] if rows else None)
         self._size_history()
         self.patient_read.emit(patient)
@@ -656,17 +671,28 @@ class PatientRecordView(QWidget):
         self._size_visible_rows()
 
     def _size_visible_rows(self, *_: object) -> None:
-        """Size the rows now in view (and a screenful below) to their wrapped text."""
+        """Size the rows now in view (and a screenful below) to their wrapped text:
+        counted in sized heights, so a record opens sizing a dozen rows, not thirty."""
         view = self.history
-        count = self.history_model.rowCount()
-        first = max(view.rowAt(0), 0)
+        widths = tuple(view.columnWidth(c) for c in range(self.history_model.columnCount()))
+        if widths != self._sized_widths:  # wrapped heights depend on the column widths
+            self._sized_rows.clear()
+            self._sized_widths = widths
+        row = max(view.rowAt(0), 0)
+        end = self.history_model.rowCount()
+        room: float = 2 * view.viewport().height()  # the screen in view and one below
+        # every row in view, however tall the sized ones above it grew (-1: the view
+        # reaches below the last row)
         last = view.rowAt(view.viewport().height() - 1)
-        if last < 0:  # the view ends below the last row, or is not laid out yet
-            last = min(count - 1, first + VISIBLE_MARGIN_ROWS)
-        for row in range(first, min(count, last + 1 + VISIBLE_MARGIN_ROWS)):
+        last = end - 1 if last < 0 else last
+        if room <= 2:  # not laid out yet: a few rows now, the rest once it has a size
+            room, end = float("inf"), min(end, row + VISIBLE_MARGIN_ROWS)
+        while row < end and (room > 0 or row <= last):
             if row not in self._sized_rows:
                 view.resizeRowToContents(row)
                 self._sized_rows.add(row)
+            room -= view.rowHeight(row)
+            row += 1
 
     def _fit_history(self) -> None:
         """On a narrow pane the depth range gives way (each area's depth is in the areas
@@ -685,8 +711,9 @@ class PatientRecordView(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if self.patient is not None:
-            self._fit_history()
-            self._sized_rows.clear()  # the widths changed: so do the wrapped heights
+            if event.size().width() != event.oldSize().width():
+                self._fit_history()
+                self._sized_rows.clear()  # the widths changed: so do the wrapped heights
             self._size_visible_rows()
 
     def _open_session(self, index: QModelIndex) -> None:

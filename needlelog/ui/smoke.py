@@ -12,6 +12,11 @@ action, as a practitioner would, and passes only once the form is on screen
 with its face map drawn from the shipped files. A failure there (a missing
 map) is shown as the app shows it, and the smoke test exits 1.
 
+With ``NEEDLELOG_SMOKE_PDF=FILE`` as well, it first loads that PDF (a report
+the bundle wrote) the way the report preview does (QtPdf, from memory) and
+renders its first page, and passes only if the page has something drawn on it:
+QtPdf and its libraries are in the folder and work.
+
 Unset, nothing changes.
 """
 
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtCore import QTimer
@@ -26,6 +32,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QWidget
 
 ENV_SMOKE = "NEEDLELOG_SMOKE_EXIT_AFTER_MS"
 ENV_SESSION_FORM = "NEEDLELOG_SMOKE_SESSION_FORM"
+ENV_PDF = "NEEDLELOG_SMOKE_PDF"
 ATTACH_LIMIT_MS = 60_000
 FORM_LIMIT_MS = 20_000
 POLL_MS = 100
@@ -71,12 +78,45 @@ def arm_smoke_exit(app: _Exits) -> None:
             return
         kind = "main window" if isinstance(window, QMainWindow) else "window"
         print(f"smoke: {kind} shown: {window.windowTitle()}", flush=True)
+        pdf = os.environ.get(ENV_PDF, "").strip()
+        if pdf:
+            said = _preview_pdf(pdf)
+            if said.startswith("smoke: "):
+                print(said, flush=True)
+            else:
+                print(f"smoke: {said}", file=sys.stderr, flush=True)
+                app.exit(1)
+                return
         if os.environ.get(ENV_SESSION_FORM, "").strip() == "1":
             _open_session_form(app, window)
             return
         app.exit(0)
 
     QTimer.singleShot(delay, finish)
+
+
+def _preview_pdf(path: str) -> str:
+    """Load ``path`` as the report preview loads a report and render its first page;
+    answers the line to print: ``smoke: ...`` when it worked, else what went wrong."""
+    from PySide6.QtCore import QSize
+    from PySide6.QtPdf import QPdfDocument
+
+    from needlelog.ui.report_actions import load_pdf
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return f"the PDF {path} cannot be read: {exc.strerror or exc}"
+    document = load_pdf(data)
+    if document.status() != QPdfDocument.Status.Ready or document.pageCount() < 1:
+        return f"QtPdf could not open {path} ({document.error().name})"
+    image = document.render(0, QSize(400, 566))
+    if image.isNull():
+        return f"QtPdf rendered no image for the first page of {path}"
+    first = image.pixel(0, 0)
+    if all(image.pixel(x, y) == first for x in range(0, 400, 4) for y in range(0, 566, 4)):
+        return f"the first page of {path} rendered blank"
+    return f"smoke: PDF preview rendered page 1 of {document.pageCount()}"
 
 
 def _open_session_form(app: _Exits, window: QWidget) -> None:

@@ -4,7 +4,9 @@ course summary, audit events), and a refused row still writes nothing."""
 
 from __future__ import annotations
 
+import gc
 import json
+from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
@@ -86,3 +88,21 @@ def test_a_refused_row_leaves_the_batch_unwritten(
     assert patients.search(db, "P-0002") == []
     with db.read() as s:
         assert audit.events_for(s, "session", 1) == []
+
+
+def test_the_cycle_collector_runs_again_after_an_import_written_or_refused(
+    db: Database,
+) -> None:
+    seen: list[bool] = []
+    rows = [SessionIn(1, "P-0003", make_session(performed_at=DAYS[0]))]
+
+    def watched() -> Iterator[SessionIn]:
+        seen.append(gc.isenabled())  # paused while the import runs
+        yield from rows
+
+    loader.load(db, [PatientIn(1, "P-0003", make_patient("P-0003"))], watched(), "t", True)
+    assert seen == [False] and gc.isenabled()
+    rows = [SessionIn(1, "P-0004", make_session(performed_at=datetime(2099, 1, 1, 10)))]
+    with pytest.raises(ImportRefused):
+        loader.load(db, [PatientIn(1, "P-0004", make_patient("P-0004"))], watched(), "t", True)
+    assert seen == [False, False] and gc.isenabled()

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from needlelog.services import demo
 from needlelog.store.migrate import open_database
-from tests.consenting import register_consenting
+from tests.consenting import register_consenting, sign_consent
 from tests.factories import make_patient
+from tests.faults.saver import BASE
 
 
 @pytest.fixture(scope="session")
@@ -19,6 +21,8 @@ def clinic_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int
     db = open_database(f"sqlite:///{path}")
     demo.fill(db, 60, seed=7)
     patient = register_consenting(db, make_patient("FAULT-1"))
+    # The savers also record a course starting 1000 days after theirs: signed for too.
+    sign_consent(db, patient.id, (BASE + timedelta(days=1000)).date())
     db.dispose()  # checkpoints the WAL: the file alone holds everything
     return path, patient.id
 

@@ -270,7 +270,9 @@ def test_a_withdrawal_is_added_and_the_consent_kept(db: Database) -> None:
         consents.withdraw(db, sign_consent(db, pid, date(2026, 7, 1)).id, date(2026, 6, 1), "", "x")
     # a session after the withdrawal is refused, and says why
     with pytest.raises(ConsentRequired, match="withdrew treatment consent on 1 Jun 2026"):
-        sessions.record(db, pid, make_session(performed_at=datetime(2026, 6, 10, 10)), "t")
+        sessions.record(
+            db, pid, make_session(performed_at=datetime(2026, 6, 10, 10), next_due=None), "t"
+        )
 
 
 # -- validity and the gate -----------------------------------------------------------------

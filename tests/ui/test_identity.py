@@ -177,3 +177,54 @@ def test_smoke_switch_fails_when_the_session_form_cannot_open(
     assert app.code == 1
     assert "smoke: the session form did not open" in capsys.readouterr().err
     assert len(message_boxes) == 1 and "maps/face_body.svg is missing" in message_boxes[0][1]
+
+
+def _shown_main_window(qtbot: QtBot) -> QMainWindow:
+    window = QMainWindow()
+    window.setWindowTitle("needlelog — clinic")
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_smoke_switch_renders_a_pdf_as_the_report_preview_does(
+    qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    from reportlab.pdfgen import canvas
+
+    pdf = tmp_path / "report.pdf"
+    page = canvas.Canvas(str(pdf))
+    page.setFont("Helvetica", 40)
+    page.drawString(72, 700, "Progress report")
+    page.rect(72, 400, 300, 200, fill=1)
+    page.showPage()
+    page.save()
+    monkeypatch.setenv(ENV_SMOKE, "0")
+    monkeypatch.setenv(smoke.ENV_PDF, str(pdf))
+    window = _shown_main_window(qtbot)  # noqa: F841  (kept alive while it runs)
+    app = FakeApp()
+    arm_smoke_exit(app)
+    qtbot.waitUntil(lambda: app.code is not None)
+    assert app.code == 0
+    assert "smoke: PDF preview rendered page 1 of 1" in capsys.readouterr().out
+
+
+def test_smoke_switch_fails_on_a_file_that_is_no_pdf(
+    qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    broken = tmp_path / "report.pdf"
+    broken.write_bytes(b"not a PDF at all")
+    monkeypatch.setenv(ENV_SMOKE, "0")
+    monkeypatch.setenv(smoke.ENV_PDF, str(broken))
+    window = _shown_main_window(qtbot)  # noqa: F841  (kept alive while it runs)
+    app = FakeApp()
+    arm_smoke_exit(app)
+    qtbot.waitUntil(lambda: app.code is not None)
+    assert app.code == 1
+    assert "QtPdf could not open" in capsys.readouterr().err

@@ -568,3 +568,70 @@ def test_the_history_menu_opens_that_sessions_photos(
     assert [w.session.id for w in opened] == [made[0].id]
     qtbot.waitUntil(lambda: opened[0].store is not None)
     assert opened[0].windowTitle().endswith("session of 5 Jan 2026")
+
+
+@pytest.fixture
+def signed_in(monkeypatch: pytest.MonkeyPatch, db: Database) -> Callable[[str], None]:
+    """The clinic's accounts (one per role, light hashing); signs the named one in."""
+    from argon2 import PasswordHasher
+
+    from needlelog.services import accounts
+    from tests.accounts.helpers import PASSWORD, add_clinic_accounts
+
+    monkeypatch.setattr(
+        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
+    add_clinic_accounts(db)
+    return lambda name: (accounts.sign_in(db, name, PASSWORD), None)[1]
+
+
+def test_reception_sees_no_photograph_and_none_is_read(
+    qtbot: QtBot,
+    db: Database,
+    clinic: tuple[Patient, list[TreatmentSession]],
+    make_window: MakeWindow,
+    signed_in: Callable[[str], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    signed_in("rita")
+    asked: list[int] = []
+    real = photos.for_patient
+    monkeypatch.setattr(
+        photos, "for_patient", lambda db, pid, *a: (asked.append(pid), real(db, pid, *a))[1]
+    )
+    window = make_window(db)
+    window.patient_view.selectRow(0)
+    qtbot.waitUntil(lambda: window.current_patient() is not None)
+    qtbot.waitUntil(lambda: not window.record.loading and not window.record.photos.pending)
+    part = window.record.photos
+    assert not part.isVisible()
+    assert part.photos == [] and part.strip.photo_count() == 0
+    assert asked == []  # not even asked (the service would refuse it anyway)
+
+
+def test_an_administrator_reads_the_photos_but_adds_none(
+    qtbot: QtBot,
+    db: Database,
+    clinic: tuple[Patient, list[TreatmentSession]],
+    make_window: MakeWindow,
+    signed_in: Callable[[str], None],
+    tmp_path: Path,
+) -> None:
+    _patient, made = clinic
+    signed_in("ada")
+    window = make_window(db)
+    _open_record(qtbot, window)
+    assert window.record.photos.isVisible()
+    assert window.record.photos.strip.photo_count() == 3
+    panel = _session_window(qtbot, window, made[1])
+    slot = panel.slots[SlotKey("right_45", after=False)]
+    from needlelog.ui.photos.inbox import InboxList
+
+    _drop(qtbot, slot, InboxList.mime_for([draw_face(tmp_path / "new.jpg", EYES[1])]))
+    qtbot.waitUntil(lambda: not panel.importing, timeout=10_000)
+    assert panel.status.text() == (
+        "Nothing stored: ada (administrator) may not record sessions and clinical details; "
+        "allowed for: practitioner, assistant"
+    )
+    signed_in("amelia")
+    assert [p.view for p in photos.for_session(db, made[1].id)] == ["front"]

@@ -231,10 +231,11 @@ class LandmarksDialog(QDialog):
         self.accept()
 
     def _save_failed(self, exc: BaseException, trace: str) -> None:
+        from needlelog.domain.accounts import AccessRefused
         from needlelog.domain.errors import InvalidRecord
 
         self.buttons.setEnabled(True)
-        if isinstance(exc, InvalidRecord):
+        if isinstance(exc, InvalidRecord | AccessRefused):
             self.error.setText(str(exc))
             self.error.show()
             return

@@ -53,6 +53,10 @@ class RecordPhotos(QWidget):
         self.summary = QLabel()
         self.summary.setObjectName("photoSummary")
         self.summary.setStyleSheet("color:#5f6670;")
+        # Wrapped: beside three buttons on a 1366-pixel screen it would be cut off, and
+        # a minimum width that changed with each patient's photos made the window lay
+        # the whole record out again (twice) every time a patient was opened.
+        self.summary.setWordWrap(True)
         self.left_out = QLabel()
         self.left_out.setObjectName("photosLeftOut")
         self.left_out.setWordWrap(True)
@@ -77,7 +81,7 @@ class RecordPhotos(QWidget):
         self.strip.session_activated.connect(self._open_session_by_id)
 
         top = QHBoxLayout()
-        top.addWidget(self.title)
+        top.addWidget(self.title, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.summary, 1)
         top.addWidget(self.uses_button)
         top.addWidget(self.session_button)

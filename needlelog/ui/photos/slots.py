@@ -558,11 +558,13 @@ class SessionPhotosWindow(QDialog):
 
 def _is_refusal(exc: BaseException) -> bool:
     """An error that is the input's, said in one sentence (no failure box needed)."""
+    from needlelog.domain.accounts import AccessRefused
     from needlelog.domain.errors import InvalidRecord
     from needlelog.services.errors import NotFound
     from needlelog.services.photos import UnreadableImage
 
-    return isinstance(exc, UnreadableImage | InvalidRecord | NotFound)
+    # AccessRefused: the signed-in role may not (an administrator adding photos)
+    return isinstance(exc, UnreadableImage | InvalidRecord | NotFound | AccessRefused)
 
 
 def _header(text: str) -> QLabel:

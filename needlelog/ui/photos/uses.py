@@ -75,7 +75,13 @@ class PhotoUsesDialog(QDialog):
         self.accept()
 
     def _failed(self, exc: BaseException, trace: str) -> None:
+        from needlelog.domain.accounts import AccessRefused
+
         self.buttons.setEnabled(True)
+        if isinstance(exc, AccessRefused):  # the role may not: said here, nothing saved
+            self.error.setText(f"The consent was not saved: {exc}.")
+            self.error.show()
+            return
         from needlelog.ui.failures import show_failure
 
         self.error.setText("The consent was not saved.")
