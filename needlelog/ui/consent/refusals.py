@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from needlelog.domain.accounts import AccessRefused
 from needlelog.domain.errors import InvalidRecord
-from needlelog.services.errors import NotFound, Refused, StaleRecord
+from needlelog.services.errors import NotFound, Refused, StaleRecord, UsageError
 from needlelog.store.errors import StoreError
 from needlelog.ui.form_widgets import sentence
 
@@ -16,6 +16,7 @@ def refusal_words(exc: BaseException) -> str | None:
         return " ".join(sentence(v.message) for v in exc.violations)
     if isinstance(exc, StoreError):
         return sentence(str(exc)) + " Nothing you entered is lost: try again."
-    if isinstance(exc, AccessRefused | Refused | StaleRecord | NotFound):
+    # UsageError: a certificate that cannot sign (expired, damaged), and the like
+    if isinstance(exc, AccessRefused | Refused | StaleRecord | NotFound | UsageError):
         return sentence(str(exc))
     return None

@@ -52,6 +52,7 @@ from needlelog.domain.consent import (
 )
 from needlelog.ui import formatting as fmt
 from needlelog.ui.background import TaskControl, run_task
+from needlelog.ui.consent.certificate_box import CertificateBox
 from needlelog.ui.consent.refusals import refusal_words
 from needlelog.ui.consent.signing_view import language_name
 
@@ -273,8 +274,13 @@ class TemplatesTab(QWidget):
         split.setSizes([430, 430])
         split.setChildrenCollapsible(False)
 
+        # This PC's certificate for signing consent documents, beside the gate's setting.
+        self.certificate = CertificateBox(db)
+        top = QHBoxLayout()
+        top.addWidget(setting, 1)
+        top.addWidget(self.certificate, 1)
         layout = QVBoxLayout(self)
-        layout.addWidget(setting)
+        layout.addLayout(top)
         layout.addWidget(split, 1)
         layout.addWidget(self.status)
         self._set_editable(False)
