@@ -102,8 +102,15 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", required=True, choices=("csv", "json", "fhir"))
     export.add_argument("--out", required=True, type=Path, metavar="PATH")
 
-    imp = command("import", "import patients and sessions from CSV files")
-    imp.add_argument("--patients", required=True, type=Path, metavar="FILE.csv")
+    imp = command("import", "import patients and sessions from CSV files (or a JSON export)")
+    source = imp.add_mutually_exclusive_group(required=True)
+    source.add_argument("--patients", type=Path, metavar="FILE.csv")
+    source.add_argument(
+        "--json",
+        type=Path,
+        metavar="FILE.json",
+        help="a JSON export, with its photos and consents (their files beside it)",
+    )
     imp.add_argument("--sessions", type=Path, metavar="FILE.csv")
 
     backup = command("backup", "write a backup of the database to one file")
@@ -351,8 +358,14 @@ def cmd_export(args: argparse.Namespace, url: str) -> int:
 
 
 def cmd_import(args: argparse.Namespace, url: str) -> int:
-    from needlelog.exchange.commands import import_command
+    from needlelog.exchange.commands import import_command, import_json_command
 
+    if args.json is not None:
+        if args.sessions is not None:
+            raise UsageError("--sessions goes with --patients; a JSON export holds its sessions")
+        return _on_open_database(
+            url, args, lambda db: import_json_command(db, args.json), create=True
+        )
     return _on_open_database(
         url, args, lambda db: import_command(db, args.patients, args.sessions), create=True
     )

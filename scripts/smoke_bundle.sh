@@ -58,12 +58,13 @@ fi
 
 # Every library in the folder finds the libraries it needs, in the folder or on
 # the PC. Left to the PC on purpose: the CUPS client, which Qt's print plugin
-# loads from the system (build.spec says why), and the Wayland client libraries
+# loads from the system (build.spec says why), the D-Bus client every Linux desktop
+# has (Qt's D-Bus module links it), and the Wayland client libraries
 # of Qt's Wayland plugin, which every Wayland desktop has (a build PC without
 # Wayland has none to bundle).
 missing=$(find "$DIST/_internal" -type f -name '*.so*' -print0 |
   LD_LIBRARY_PATH="$DIST/_internal:$DIST/_internal/PySide6/Qt/lib" xargs -0 -n 40 ldd 2>/dev/null |
-  awk '/not found/ { print $1 }' | sort -u | grep -vx -e 'libcups.so.2' -e 'libwayland-.*' || true)
+  awk '/not found/ { print $1 }' | sort -u | grep -vx -e 'libcups.so.2' -e 'libdbus-1.so.3' -e 'libwayland-.*' || true)
 [ -z "$missing" ] || fail "bundled libraries need libraries that are neither in the bundle nor on this PC: $missing"
 
 for unwanted in libQt6Qml libQt6Quick libQt6WebEngineCore libQt6Multimedia; do

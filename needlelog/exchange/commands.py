@@ -21,6 +21,8 @@ from needlelog.exchange.encryption import Decryption, Encryption, KeyProblem
 from needlelog.exchange.fhir_export import export_fhir
 from needlelog.exchange.files import check_output
 from needlelog.exchange.json_export import export_json
+from needlelog.exchange.json_import import import_json
+from needlelog.exchange.photo_backup import FOLDER
 from needlelog.services.errors import UsageError
 from needlelog.store.database import Database
 
@@ -38,7 +40,16 @@ def export_command(db: Database, fmt: str, out: Path, record_no: str | None = No
         raise UsageError(f"{out} is a folder; for --format {fmt} give a file name")
     if fmt == "json":
         j = export_json(db, out, record_no)
-        return f"Wrote {j.patients} patients and {j.sessions} sessions to {out}"
+        text = f"Wrote {j.patients} patients and {j.sessions} sessions to {out}"
+        if j.photos:
+            text += f"; their {j.photos} photos beside it in {out.parent / FOLDER}"
+        for sha in j.photos_missing:
+            print(
+                f"needlelog export: warning: the photo {sha[:12]}… is missing from the photo "
+                "store; it is listed but not carried (run check)",
+                file=sys.stderr,
+            )
+        return text
     if fmt == "fhir":
         r = export_fhir(db, out, record_no)
         return (
@@ -58,6 +69,18 @@ def import_command(db: Database, patients_csv: Path, sessions_csv: Path | None) 
         raise UsageError(f"nothing was imported: {exc}") from None
     lines = [result.summary(), *result.notes]
     return "\n".join(lines)
+
+
+def import_json_command(db: Database, path: Path) -> str:
+    """Import a JSON export (its photos and paper scans from beside it)."""
+    actor = f"{config.current_user()} (import)"
+    try:
+        result = import_json(db, path, actor)
+    except ImportRefused as exc:
+        for problem in exc.problems:
+            print(f"needlelog import: {problem}", file=sys.stderr)
+        raise UsageError(f"nothing was imported: {exc}") from None
+    return "\n".join([result.summary(), *result.notes])
 
 
 def _passphrase(confirm: bool) -> str | None:

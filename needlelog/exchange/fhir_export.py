@@ -5,7 +5,8 @@ Per patient: ``Patient``. Per session: one ``Encounter``, one ``Procedure``
 the pen used), ``Medication`` resources for serums and numbing with their
 lot numbers, a ``Device`` for the pen and cartridge, and ``Observation``s
 for reactions, pain and the named scores; per photo, a ``Media``
-(``exchange.photo_records``). Ids are stable UUIDs derived
+(``exchange.photo_records``); per consent, a ``Consent``, with the clinic as one
+``Organization`` (``exchange.consent_records``). Ids are stable UUIDs derived
 from the database ids, so two exports of the same records agree.
 Local codes use ``urn:needlelog:*`` systems with the public codes of the
 CSV format.
@@ -24,10 +25,11 @@ from typing import Any
 from needlelog import config
 from needlelog.domain.accounts import Permission
 from needlelog.domain.codes import Grade
-from needlelog.exchange import photo_records, source
+from needlelog.exchange import consent_records, photo_records, source
 from needlelog.exchange.files import Progress, atomic_path
-from needlelog.services import access, disclosures
+from needlelog.services import access, disclosures, photos
 from needlelog.services.mapping import GAIS, GOODMAN_BARON, SATISFACTION, VSS, VSS_ITEMS
+from needlelog.services.settings import get_clinic
 from needlelog.store.database import Database
 
 NS = uuid.UUID("6f0c5a64-5a8e-4e3b-9a55-2f1d6b1c7e01")
@@ -339,6 +341,8 @@ def export_fhir(
     db: Database, out: Path, record_no: str | None = None, progress: Progress | None = None
 ) -> FhirExportResult:
     access.require(db, Permission.EXPORT)  # refused before any file is begun
+    clinic_name = get_clinic(db).name  # the consents' organization
+    store = photos.photo_store(db)  # paper scans: their hash
     patients = sessions = resources = 0
     with db.read() as s, atomic_path(out) as temp, open(temp, "w", encoding="utf-8") as handle:
         conn = s.connection()
@@ -362,7 +366,9 @@ def export_fhir(
             handle.write(("\n" if resources == 0 else ",\n") + text)
             resources += 1
 
+        patient_ids: list[int] = []  # whose consents follow
         for p in source.iter_patients(conn, record_no):
+            patient_ids.append(p.id)
             write(urn("patient", p.id), patient_resource(p))
             for full_url, resource in patient_findings(p, urn("patient", p.id)):
                 write(full_url, resource)
@@ -376,6 +382,10 @@ def export_fhir(
             if progress is not None and sessions % 1000 == 0:
                 progress(patients + sessions, total)
         for full_url, resource in photo_records.media_resources(conn, record_no, urn, _instant):
+            write(full_url, resource)
+        for full_url, resource in consent_records.fhir_resources(
+            conn, patient_ids, urn, clinic_name, store
+        ):
             write(full_url, resource)
         handle.write("\n]}\n")
         if progress is not None:  # last chance to cancel: nothing is in place yet

@@ -7,7 +7,7 @@ a very large clinic's archive needs little memory to produce.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,10 +15,11 @@ from typing import IO, Any
 
 from needlelog import __version__, config
 from needlelog.domain.accounts import Permission
+from needlelog.domain.consent import Consent
 from needlelog.domain.records import TreatmentSession
-from needlelog.exchange import photo_records, source
+from needlelog.exchange import consent_records, photo_backup, photo_records, source
 from needlelog.exchange.files import Progress, atomic_path
-from needlelog.services import access, disclosures
+from needlelog.services import access, disclosures, photos
 from needlelog.services.mapping import score_rows
 from needlelog.services.settings import all_values
 from needlelog.store.database import Database
@@ -33,6 +34,9 @@ class JsonExportResult:
     path: Path
     patients: int
     sessions: int
+    photos: int = 0  # originals beside the file, in needlelog-photos/ (as beside a backup)
+    photos_copied: int = 0  # of which new in that folder
+    photos_missing: tuple[str, ...] = ()  # listed, but not in the photo store (check says so)
 
 
 def _iso(value: Any) -> str | None:
@@ -161,6 +165,8 @@ def export_json(
 ) -> JsonExportResult:
     access.require(db, Permission.EXPORT)  # refused before any file is begun
     revision = current_revision(db)
+    store = photos.photo_store(db)
+    checksums: set[str] = set()
     with db.read() as s, atomic_path(out) as temp, open(temp, "w", encoding="utf-8") as handle:
         conn = s.connection()
         total = sum(source.count(conn, record_no))
@@ -182,10 +188,11 @@ def export_json(
             "settings": all_values(s) if record_no is None else {},
         }
         handle.write(_dump(head)[:-1])
+        record_nos: dict[int, str] = {}  # whose consents go with them
         patients = _write_list(
             handle,
             "patients",
-            (patient_json(p) for p in source.iter_patients(conn, record_no)),
+            (_noted(p, record_nos) for p in source.iter_patients(conn, record_no)),
             tick,
         )
         sessions = _write_list(
@@ -196,15 +203,49 @@ def export_json(
         )
         counts = {"patients": patients, "sessions": sessions}
         counts["photos"] = _write_list(
-            handle, "photos", photo_records.json_items(conn, record_no), tick
+            handle, "photos", _noting(photo_records.json_items(conn, record_no), checksums), tick
         )
         _write_list(handle, "photo_uses", photo_records.json_uses(conn, record_no), tick)
+        forms, signed = consent_records.exported(conn, record_nos, whole=record_no is None)
+        _write_list(
+            handle, "consent_templates", (consent_records.version_json(v) for v in forms), tick
+        )
+        counts["consents"] = _write_list(handle, "consents", _with_scans(signed, checksums), tick)
         if record_no is None:  # the trail of the whole record set, for auditors
             counts["audit_events"] = _write_list(handle, "audit", source.iter_audit(conn), tick)
         handle.write(f',\n"counts": {_dump(counts)}\n}}\n')
         if progress is not None:  # last chance to cancel: nothing is in place yet
             progress(done, done)
+        # the originals (photos, paper scans) go beside the file before it is in place:
+        # an archive that names a file carries it (an import brings it back from there)
+        beside = photo_backup.copy_listed(store, sorted(checksums), out)
     disclosures.log(
         db, config.current_user(), disclosures.EXPORT, what=f"JSON to {out}", record_no=record_no
     )
-    return JsonExportResult(out, patients, sessions)
+    if beside is None:
+        return JsonExportResult(out, patients, sessions)
+    return JsonExportResult(
+        out, patients, sessions, len(beside.listed), beside.copied, beside.missing
+    )
+
+
+def _noted(p: source.StoredPatient, record_nos: dict[int, str]) -> dict[str, Any]:
+    record_nos[p.id] = p.data.record_no
+    return patient_json(p)
+
+
+def _with_scans(
+    signed: Iterator[tuple[str, Consent]], checksums: set[str]
+) -> Iterator[dict[str, Any]]:
+    """The consent items, each paper scan's checksum noted (it goes beside the file)."""
+    for number, consent in signed:
+        if consent.scan_sha256:
+            checksums.add(consent.scan_sha256)
+        yield consent_records.consent_json(number, consent)
+
+
+def _noting(items: Iterable[dict[str, Any]], checksums: set[str]) -> Iterator[dict[str, Any]]:
+    """The photo items, each one's checksum noted on the way."""
+    for item in items:
+        checksums.add(item["sha256"])
+        yield item

@@ -4,6 +4,8 @@ Records are added like any import (same rules, all or nothing, record
 numbers matched); database ids, created/updated times and versions are
 assigned anew by the receiving database. Settings missing from the
 receiving database are taken from the file; existing ones are kept.
+Photographs come back with their originals (``exchange.json_photos``), each
+verified against its checksum before anything is written.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from needlelog.domain.records import (
     VancouverScarScale,
 )
 from needlelog.domain.validation import excerpt, parse_depth
+from needlelog.exchange import json_consents, json_photos
 from needlelog.exchange.json_export import FORMAT, FORMAT_VERSION
 from needlelog.exchange.loader import (
     ImportProblem,
@@ -34,9 +37,10 @@ from needlelog.exchange.loader import (
     ImportResult,
     PatientIn,
     SessionIn,
+    Written,
     load,
 )
-from needlelog.services import access
+from needlelog.services import access, photos
 from needlelog.services.mapping import GAIS, GOODMAN_BARON, SATISFACTION, VSS, VSS_ITEMS
 from needlelog.store.database import Database
 
@@ -187,11 +191,34 @@ def import_json(
         ("patients", list, "a list"),
         ("sessions", list, "a list"),
         ("settings", dict, "an object"),
+        ("photos", list, "a list"),
+        ("photo_uses", list, "a list"),
+        ("consent_templates", list, "a list"),
+        ("consents", list, "a list"),
     ):
         if key in doc and doc[key] is not None and not isinstance(doc[key], kind):
             raise ImportRefused(
                 [ImportProblem(name, None, key, "", f"{key} is not {words} in this file")]
             )
+
+    # Photographs and consents: every form's text and every original (photo or paper
+    # scan) checked against its checksum before anything is written.
+    photo_items, problems = json_photos.read(name, doc.get("photos"))
+    uses, more = json_photos.uses_from_json(name, doc.get("photo_uses"))
+    problems += more
+    consents = json_consents.ConsentImport(
+        name, doc.get("consent_templates"), doc.get("consents"), actor
+    )
+    problems += consents.problems
+    needed = json_photos.wanted(name, photo_items) + consents.scans()
+    store = photos.photo_store(db)
+    sources: dict[str, Path | None] = {}
+    if needed:
+        sources, more = json_photos.locate(needed, store, json_photos.beside(path))
+        problems += more
+    if problems:
+        raise ImportRefused(problems)
+    in_file: dict[int, tuple[str, SessionData]] = {}  # session id in the file -> session
 
     def patients() -> Iterator[PatientIn]:
         for n, item in enumerate(doc.get("patients", []), start=1):
@@ -215,7 +242,25 @@ def import_json(
                 )
                 yield SessionIn(n, _record_no(item), None, (problem,))
                 continue
+            if isinstance(item.get("id"), int):
+                in_file[item["id"]] = (_record_no(item), data)
             yield SessionIn(n, _record_no(item), data)
+
+    in_photos = json_photos.PhotoImport(name, photo_items, in_file, uses, store, actor)
+
+    def then(w: Written) -> list[ImportProblem]:
+        """Consents and photos, once the patients and sessions are in: all checked, then
+        their files put into the store, then their records written."""
+        found = in_photos.plan(w) + consents.plan(w)
+        if found:
+            return found
+        if w.commit:
+            found = json_photos.store_files(
+                name, sources, in_photos.needed() | consents.needed(), store
+            )
+            if found:
+                return found
+        return consents.write(w) + in_photos.write(w)
 
     return load(
         db,
@@ -228,4 +273,5 @@ def import_json(
         settings=doc.get("settings") or {},
         progress=progress,
         total=len(doc.get("patients", [])) + len(doc.get("sessions", [])),
+        then=None if not (photo_items or uses or consents.versions) else then,
     )

@@ -75,6 +75,10 @@ class ImportResult:
     sessions_added: int = 0
     sessions_skipped: int = 0
     settings_added: int = 0
+    photos_added: int = 0  # a JSON import's photographs (exchange.json_photos)
+    photos_skipped: int = 0
+    consents_added: int = 0  # a JSON import's consents (exchange.json_consents)
+    consents_skipped: int = 0
     # "P-0001: stored record kept; the file differs in phone, email"
     notes: list[str] = field(default_factory=list)
     committed: bool = False
@@ -89,6 +93,14 @@ class ImportResult:
             text += f"; {_count(self.patients_matched, 'patient')} already present"
         if self.sessions_skipped:
             text += f"; {_count(self.sessions_skipped, 'session')} already present, skipped"
+        if self.photos_added or self.photos_skipped:
+            text += f"; {_count(self.photos_added, 'photo')}"
+            if self.photos_skipped:
+                text += f" ({self.photos_skipped:,} already present)"
+        if self.consents_added or self.consents_skipped:
+            text += f"; {_count(self.consents_added, 'consent')}"
+            if self.consents_skipped:
+                text += f" ({self.consents_skipped:,} already present)"
         return text + "."
 
 
@@ -175,6 +187,38 @@ def _session_key(patient_id: int, data: SessionData) -> tuple:
     return (patient_id, data.performed_at, areas)
 
 
+@dataclass(frozen=True)
+class Written:
+    """What the patients and sessions of an import became, for the records that follow
+    them in the same transaction (a JSON import's photographs): nothing is committed yet."""
+
+    session: Session
+    patient_ids: dict[str, int]  # record number -> id, for the file's patients and sessions
+    added: frozenset[int]  # the patients this import added (not matched)
+    protocol: Protocol
+    commit: bool  # False: a dry run (everything is rolled back)
+    result: ImportResult
+
+    def patient_id(self, record_no: str) -> int | None:
+        if record_no in self.patient_ids:
+            return self.patient_ids[record_no]
+        try:
+            return patient_query.by_record_no(self.session.connection(), record_no).id
+        except NotFound:
+            return None
+
+    def session_id(self, patient_id: int, data: SessionData) -> int | None:
+        """The stored session (added by this import or present before) equal to ``data``
+        in patient, date-time and treated areas."""
+        found = _stored_duplicate(self.session, _session_key(patient_id, data), self.protocol)
+        return None if found is None else found.id
+
+
+# Records written after the patients and sessions, in the same transaction; answers
+# the problems that refuse the whole import.
+Then = Callable[[Written], list[ImportProblem]]
+
+
 # Sessions are written in batches of this many (one statement per table each).
 _WRITE_EVERY = 1000
 
@@ -210,8 +254,11 @@ def load(
     settings: dict[str, object] | None = None,
     progress: Callable[[int, int], None] | None = None,
     total: int = 0,
+    then: Then | None = None,
 ) -> ImportResult:
-    """Validate and write everything in one transaction; see the module's rules."""
+    """Validate and write everything in one transaction; see the module's rules.
+    ``then`` writes what follows the patients and sessions (a JSON import's photos)
+    once they are all accepted, in the same transaction."""
     result = ImportResult()
     try:
         with _cycle_collector_paused(), db.write() as s:
@@ -226,6 +273,8 @@ def load(
                 settings or {},
                 progress,
                 total,
+                commit,
+                then,
             )
             if problems:
                 raise ImportRefused(problems)
@@ -248,6 +297,8 @@ def _load_in(
     settings: dict[str, object],
     progress: Callable[[int, int], None] | None,
     total: int,
+    commit: bool = True,
+    then: Then | None = None,
 ) -> list[ImportProblem]:
     problems: list[ImportProblem] = []
     present = stored_keys(s)
@@ -397,6 +448,9 @@ def _load_in(
     batch.write_summaries()
     for patient_id in to_archive:
         patients.set_archived_in(s, patient_id, True, actor)
+    if then is not None:
+        s.flush()
+        problems += then(Written(s, ids, frozenset(added_now), protocol, commit, result))
     return problems
 
 

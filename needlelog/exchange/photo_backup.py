@@ -1,6 +1,7 @@
 """Photographs in backups: the originals go beside the backup file, into a
 ``needlelog-photos`` folder laid out like the photo store (named by checksum), and
-the backup zip lists their checksums (``photos.txt``).
+the backup zip lists their checksums (``photos.txt``). Every file of the photo
+store a record uses goes the same way: the scans of paper consents too.
 
 A backup into a folder is therefore incremental for photos: an original already
 in that folder (from an earlier backup into it, the daily automatic backups
@@ -131,16 +132,24 @@ def _list_text(checksums: tuple[str, ...]) -> str:
     return "".join(f"{sha}\n" for sha in checksums)
 
 
+# Every record that names a file of the photo store: photos and paper-consent scans.
+_USES_FILES = {
+    "photos": "SELECT DISTINCT sha256 FROM photos",
+    "consents": "SELECT DISTINCT scan_sha256 FROM consents WHERE scan_sha256 <> ''",
+}
+
+
 def used_checksums(copy: Path) -> list[str]:
-    """The checksums of the originals a database copy's records use."""
+    """The checksums of the files of the photo store a database copy's records use (the
+    photos' originals and the scans of paper consents), of the tables the copy has."""
     conn = sqlite3.connect(sqlite_readonly_uri(copy), uri=True)
     try:
-        known = conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'photos'"
-        ).fetchone()
-        if known is None:
-            return []
-        return sorted(r[0] for r in conn.execute("SELECT DISTINCT sha256 FROM photos"))
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        found: set[str] = set()
+        for table, query in _USES_FILES.items():
+            if table in tables:
+                found.update(r[0] for r in conn.execute(query))
+        return sorted(found)
     finally:
         conn.close()
 
@@ -187,7 +196,19 @@ def copy_beside(
 ) -> PhotoBackup | None:
     """Copy the originals a database copy uses beside the backup file ``out`` (each
     encrypted when ``encryption`` is given); None when it uses none."""
-    used = used_checksums(copy)
+    return copy_listed(source, used_checksums(copy), out, check, encryption)
+
+
+def copy_listed(
+    source: PhotoStore,
+    used: list[str],
+    out: Path,
+    check: Callable[[], None] | None = None,
+    encryption: Encryption | None = None,
+) -> PhotoBackup | None:
+    """Copy the originals named by ``used`` (checksums) from ``source`` beside the file
+    ``out``, into its ``needlelog-photos`` folder (backups, the JSON export); None when
+    there are none. Incremental: one there already with the right size is kept."""
     if not used:
         return None
     target = PhotoStore(out.parent / FOLDER)

@@ -19,6 +19,7 @@ from needlelog.services import (
     demo_photos,
     patients,
     photo_writer,
+    photos,
     recall,
     session_writer,
     sessions,
@@ -131,10 +132,13 @@ def remove(db: Database) -> int:
         ids = list(ids)
         if not ids:
             return 0
-        photo_writer.remove_made_up(s.connection(), ids)  # demo photos first: they name sessions
+        # demo photos first: they name sessions
+        drawn = photo_writer.remove_made_up(s.connection(), ids)
         consent_writer.remove_made_up(s.connection(), ids)
         session_writer.remove_made_up(s.connection(), ids)
         recall.remove_made_up(s, ids)
         patients.remove_made_up(s, ids)
         audit.append(s, _actor(), "demo", 0, "remove", {"patients": len(ids)}, at=clock.utc_now())
-        return len(ids)
+    # once the records are gone for good: their drawn photos, unless a record uses one
+    photos.remove_demo_files(db, drawn)
+    return len(ids)

@@ -10,12 +10,13 @@ withdrawn with a reason, which the audit trail keeps.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from needlelog.domain.errors import Violation, raise_if_any
-from needlelog.domain.photos import Landmarks, PhotoUse
+from needlelog.domain.photos import CaptureInfo, Landmarks, PhotoUse
 from needlelog.services import audit
 from needlelog.services.errors import NotFound
 from needlelog.services.photo_images import PreparedPhoto
@@ -90,6 +91,89 @@ def insert_photo(
             k: [None, values[k]]
             for k in ("session_id", "view", "after", "sha256", "original_name", "width", "height")
         },
+        at=now,
+        patient_id=_patient_of(conn, session_id),
+    )
+    return int(photo_id)
+
+
+@dataclass(frozen=True)
+class ImportedPhoto:
+    """A photo record as an archive (the JSON export) kept it: its original is in the
+    store already, checked against ``sha256``; landmarks and withdrawal as they were."""
+
+    view: str
+    after: bool
+    sha256: str
+    original_name: str
+    ext: str
+    media_type: str
+    byte_size: int
+    width: int
+    height: int
+    orientation: int
+    capture: CaptureInfo
+    landmarks: Landmarks | None
+    created_at: datetime
+    created_by: str
+    withdrawn_at: datetime | None = None
+    withdrawn_by: str = ""
+    withdrawn_reason: str = ""
+
+
+def insert_imported(
+    conn: Connection, session_id: int, photo: ImportedPhoto, actor: str, now: datetime
+) -> int:
+    """Record a photo brought back from an archive (its original already in the store,
+    verified); answers its id. The audit event names the importer and the time."""
+    problems = []
+    if photo.landmarks is not None:
+        problem = photo.landmarks.problem(photo.width, photo.height)
+        if problem is not None:
+            problems.append(problem)
+    if photo.withdrawn_at is not None and not photo.withdrawn_reason.strip():
+        problems.append(Violation("withdrawn", "", "a reason", "a withdrawn photo must say why"))
+    raise_if_any(problems)
+    cap, marks = photo.capture, photo.landmarks
+    values = {
+        "session_id": session_id,
+        "view": photo.view,
+        "after": photo.after,
+        "sha256": photo.sha256,
+        "original_name": photo.original_name[:255],
+        "ext": photo.ext,
+        "media_type": photo.media_type,
+        "byte_size": photo.byte_size,
+        "width": photo.width,
+        "height": photo.height,
+        "orientation": photo.orientation,
+        "flash_fired": cap.flash_fired,
+        "exposure_time_s": cap.exposure_time_s,
+        "f_number": cap.f_number,
+        "iso": cap.iso,
+        "focal_length_mm": cap.focal_length_mm,
+        "taken_at": cap.taken_at,
+        "camera": cap.camera,
+        "landmark_x1": None if marks is None else marks.x1,
+        "landmark_y1": None if marks is None else marks.y1,
+        "landmark_x2": None if marks is None else marks.x2,
+        "landmark_y2": None if marks is None else marks.y2,
+        "withdrawn_at": photo.withdrawn_at,
+        "withdrawn_by": photo.withdrawn_by if photo.withdrawn_at else "",
+        "withdrawn_reason": photo.withdrawn_reason if photo.withdrawn_at else "",
+        "created_at": photo.created_at,
+        "created_by": photo.created_by,
+    }
+    photo_id = conn.execute(_INSERT, values).inserted_primary_key[0]  # type: ignore[index]
+    names = ("session_id", "view", "after", "sha256", "original_name", "width", "height",
+             "withdrawn_at", "withdrawn_reason")  # fmt: skip
+    audit.append(
+        conn,
+        actor,
+        "photo",
+        photo_id,
+        "import",
+        {k: [None, values[k]] for k in names if values[k] not in (None, "")},
         at=now,
         patient_id=_patient_of(conn, session_id),
     )
@@ -234,11 +318,18 @@ def set_uses(
     )
 
 
-def remove_made_up(conn: Connection, patient_ids: list[int]) -> None:
+def remove_made_up(conn: Connection, patient_ids: list[int]) -> set[str]:
     """Delete the photo records and photo uses of made-up (demo) patients, for the demo's
-    removal only: clinical photos are withdrawn, never deleted. Their files stay in the
-    store until ``check`` lists them as unused."""
+    removal only: clinical photos are withdrawn, never deleted. Answers the checksums
+    of the originals they used (``services.photos.remove_demo_files`` takes out those
+    no other record uses, once this is committed)."""
     sessions = tables.treatment_sessions
     of_patients = select(sessions.c.id).where(sessions.c.patient_id.in_(patient_ids))
+    used = set(
+        conn.execute(
+            select(_photos.c.sha256).where(_photos.c.session_id.in_(of_patients)).distinct()
+        ).scalars()
+    )
     conn.execute(delete(_photos).where(_photos.c.session_id.in_(of_patients)))
     conn.execute(delete(_uses).where(_uses.c.patient_id.in_(patient_ids)))
+    return used

@@ -78,6 +78,7 @@ __all__ = [
     "UnreadableImage",
     "add",
     "add_files",
+    "add_imported_in",
     "change_photo_folder",
     "check_files",
     "check_view",
@@ -92,11 +93,13 @@ __all__ = [
     "photo_store",
     "prepare",
     "prepare_all",
+    "remove_demo_files",
     "session_on",
     "set_landmarks",
     "set_photo_folder",
     "set_photo_protocol",
     "set_uses",
+    "set_uses_in",
     "store_at",
     "thumbnail",
     "uses",
@@ -422,6 +425,29 @@ def add_files(
     return add(db, session_id, view, after, prepare_all(files, progress), actor)
 
 
+def add_imported_in(
+    conn: Connection,
+    session_id: int,
+    photo: photo_writer.ImportedPhoto,
+    actor: str,
+    now: datetime,
+    store: PhotoStore,
+) -> int:
+    """Inside an import's transaction: record a photo of an archive whose original is in
+    ``store`` (put there and verified first: no record points at a missing file)."""
+    _check_view(conn, photo.view)
+    if not store.has(photo.sha256):
+        raise PhotoStoreError(f"the photo {photo.sha256[:12]}… is not in {store.root}")
+    return photo_writer.insert_imported(conn, session_id, photo, actor, now)
+
+
+def set_uses_in(
+    conn: Connection, patient_id: int, agreed: Iterable[PhotoUse], actor: str, now: datetime
+) -> None:
+    """Inside an import's transaction: the uses a patient (added by it) agreed to."""
+    photo_writer.set_uses(conn, patient_id, agreed, now.date(), actor, now)
+
+
 # -- changing --------------------------------------------------------------------------
 
 
@@ -464,6 +490,23 @@ def set_uses(
             )
         photo_writer.set_uses(conn, patient_id, agreed, agreed_on or now.date(), actor, now)
         return photo_query.uses(conn, patient_id)
+
+
+def remove_demo_files(db: Database, checksums: Iterable[str]) -> int:
+    """After the demo's photo records are deleted (committed): delete their originals
+    that no record uses now (never a file another record uses, never any other file
+    of the store). Answers how many were deleted."""
+    wanted = set(checksums)
+    if not wanted:
+        return 0
+    with db.transaction() as conn:  # photos and paper-consent scans share the store
+        still_used = photo_query.checksums(conn) | consent_query.scan_checksums(conn)
+    store = photo_store(db)
+    removed = 0
+    for sha in sorted(wanted - still_used):
+        with contextlib.suppress(OSError):  # left behind: check lists it as unused
+            removed += store.remove(sha)
+    return removed
 
 
 # -- check -----------------------------------------------------------------------------

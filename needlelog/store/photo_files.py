@@ -117,6 +117,23 @@ class PhotoStore:
         write_once(path.parent, path.name, data)
         return True
 
+    def remove(self, sha256: str) -> bool:
+        """Delete an original and its thumbnails: only for made-up (demo) photos that no
+        record uses any more; clinical originals are never deleted. False if absent."""
+        path = self.path_for(sha256)
+        thumbs = self.root / THUMBNAILS
+        if thumbs.is_dir():
+            for size in thumbs.iterdir():
+                with contextlib.suppress(OSError):
+                    (size / f"{sha256}.jpg").unlink(missing_ok=True)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        with contextlib.suppress(OSError):
+            path.parent.rmdir()  # only when empty
+        return True
+
     def read(self, sha256: str) -> bytes:
         return self.path_for(sha256).read_bytes()
 

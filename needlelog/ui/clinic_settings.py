@@ -1,6 +1,7 @@
 """Clinic settings: the letterhead and aftercare advice printed on reports and handouts,
-the clinic's backup key (the age public key that backups are encrypted to), and the
-clinic's protocol (depth ranges per area, course timing, screening windows)."""
+the clinic's backup key (the age public key that backups are encrypted to), the
+clinic's protocol (depth ranges per area, course timing, screening windows) and its
+consent forms and consent setting (``ui.consent.templates_tab``)."""
 
 from __future__ import annotations
 
@@ -29,10 +30,12 @@ from needlelog.domain.errors import InvalidRecord
 from needlelog.domain.protocol import DEFAULT_PROTOCOL, Protocol
 from needlelog.exchange import encryption as age
 from needlelog.services import settings
+from needlelog.services.errors import InvalidConsent
 from needlelog.services.settings import DEFAULT_AFTERCARE, ClinicInfo
 from needlelog.store.database import Database
 from needlelog.store.errors import StoreError
 from needlelog.ui.background import WAITING_TEXT, OneAtATime
+from needlelog.ui.consent.templates_tab import TemplatesTab
 from needlelog.ui.form_widgets import sentence
 from needlelog.ui.photos.protocol_tab import PhotoSettingsTab
 from needlelog.ui.protocol_editor import ProtocolEditor
@@ -146,6 +149,8 @@ class ClinicSettingsDialog(QDialog):
         self.tabs.addTab(letterhead, "&Letterhead and aftercare")
         self.tabs.addTab(self.protocol_editor, "&Protocol")
         self.tabs.addTab(PhotoSettingsTab(db), "P&hotographs")
+        self.consent_tab = TemplatesTab(db)
+        self.tabs.addTab(self.consent_tab, "&Consent forms")
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
@@ -192,7 +197,10 @@ class ClinicSettingsDialog(QDialog):
             age.parse_recipients(age.split_keys(self.backup_key.text()))
         except age.KeyProblem as exc:
             return f"Backup key: {exc}."
-        return None
+        consent = self.consent_tab.problem()
+        if consent is not None:
+            self.tabs.setCurrentWidget(self.consent_tab)
+        return consent
 
     @property
     def saving(self) -> bool:
@@ -213,11 +221,14 @@ class ClinicSettingsDialog(QDialog):
         actor = config.current_user()
         keys = age.split_keys(self.backup_key.text())
         new_keys = keys if keys != self._saved_keys else None
+        consent_work = self.consent_tab.save_work()
 
         def save(_control: object) -> None:
             settings.set_clinic_and_aftercare(db, info, aftercare, actor, protocol)
             if new_keys is not None:
                 age.set_clinic_recipients(db, new_keys, actor)
+            if consent_work is not None:
+                consent_work()
 
         self.save_button.setEnabled(False)
         self._saves.start(save, self._saved, self._refused)
@@ -231,8 +242,12 @@ class ClinicSettingsDialog(QDialog):
 
     def _refused(self, exc: BaseException, _trace: str) -> None:
         if isinstance(exc, InvalidRecord):
-            # A protocol the domain refuses: every reason, under the tabs; nothing saved.
-            self.tabs.setCurrentWidget(self.protocol_editor)
+            # A protocol (or a consent form or setting) the domain refuses: every reason,
+            # under the tabs, on the page concerned; nothing saved.
+            consent = isinstance(exc, InvalidConsent) or any(
+                v.field.startswith("consent") for v in exc.violations
+            )
+            self.tabs.setCurrentWidget(self.consent_tab if consent else self.protocol_editor)
             self.error.setText(" ".join(sentence(v.message) for v in exc.violations))
             self.error.show()
             return

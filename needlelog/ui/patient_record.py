@@ -33,6 +33,7 @@ from needlelog.domain.course import CourseState, CourseStatus
 from needlelog.services import clock
 from needlelog.ui import formatting as fmt
 from needlelog.ui.background import LatestOnly
+from needlelog.ui.consent.record_panel import ConsentPanel
 from needlelog.ui.photos.record import RecordPhotos
 from needlelog.ui.progress_chart import ProgressChart, points_from
 from needlelog.ui.table_model import HeaderedTableModel
@@ -446,9 +447,15 @@ class PatientRecordView(QWidget):
         status_row.addWidget(self.status_label, 1)
         status_row.addWidget(self.restart_button)
         layout.addLayout(status_row)
+        # Treatment and photo consent, read off the GUI thread (needlelog/ui/consent).
+        self.consents = ConsentPanel()
+        self.consents.read_failed.connect(self.read_failed)
+        layout.addWidget(self.consents)
         # Each session's photographs, read off the GUI thread (needlelog/ui/photos).
         self.photos = RecordPhotos(self.selected_session)
         layout.addWidget(self.photos)
+        # Photo uses follow the photo consent: a new one changes what the strip leaves out.
+        self.consents.consents_changed.connect(self.photos.reload)
         layout.addWidget(history_title)
         layout.addWidget(self.session_details)
         layout.addWidget(self.history, 1)
@@ -508,6 +515,7 @@ class PatientRecordView(QWidget):
             self.history_title,
             self.history,
             self.new_session_button,
+            self.consents,
         ):
             widget.setVisible(clinical)
         if not clinical:
@@ -529,6 +537,7 @@ class PatientRecordView(QWidget):
             self.history_model.set_sessions([])
             self.chart.set_points([])
             self.photos.show_patient(None, None, [])
+            self.consents.show_patient(None, None)
             self._show_details(None)
             self.pages.setCurrentIndex(0)
             return
@@ -569,6 +578,8 @@ class PatientRecordView(QWidget):
         self.chart.set_points(points_from(rows))
         # Photographs are clinical: never read for an account that may not see them.
         self.photos.show_patient(self.db if self.clinical else None, patient, rows)
+        if self.clinical:
+            self.consents.show_patient(self.db, patient)
         self._show_details(rows[0] if rows else None)
         self._size_history()
         self.patient_read.emit(patient)

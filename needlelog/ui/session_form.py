@@ -20,8 +20,8 @@ from needlelog import config
 from needlelog.domain.accounts import Permission
 from needlelog.domain.errors import InvalidRecord
 from needlelog.domain.records import SessionData, TreatmentSession
-from needlelog.services import access, sessions
-from needlelog.services.errors import NotFound
+from needlelog.services import access, consents, sessions
+from needlelog.services.errors import ConsentRequired, NotFound
 from needlelog.store.database import Database
 from needlelog.store.errors import StoreError
 from needlelog.ui import formatting as fmt
@@ -31,6 +31,7 @@ from needlelog.ui.form_widgets import FieldError, confirm_discard, sentence
 from needlelog.ui.session_parts.aftercare import AftercareSection
 from needlelog.ui.session_parts.assessment import AssessmentSection
 from needlelog.ui.session_parts.banner import ErrorBanner
+from needlelog.ui.session_parts.consent import ConsentGate
 from needlelog.ui.session_parts.context import SessionFormContext, load_stored
 from needlelog.ui.session_parts.footer import FormFooter
 from needlelog.ui.session_parts.header import SessionHeader
@@ -39,6 +40,7 @@ from needlelog.ui.session_parts.preparation import PreparationSection
 from needlelog.ui.session_parts.products import ProductsSection
 from needlelog.ui.session_parts.reactions import ReactionsSection
 from needlelog.ui.session_parts.screening import ScreeningSection
+from needlelog.ui.session_parts.section import FormSection
 from needlelog.ui.session_parts.style import STYLE
 from needlelog.ui.session_parts.treatment import TreatmentSection
 
@@ -118,6 +120,14 @@ class SessionForm(QDialog):
         self._saves.ended.connect(self._save_ended)
         self._dues = LatestOnly(self)
         self._dues.answered.connect(self.aftercare.suggest)
+        # Whether a treatment consent covers the session's date, asked again when it moves.
+        self.consent_gate = ConsentGate()
+        self.consent_gate.sign_wanted.connect(self.sign_consent)
+        self.consent_gate.reason_wanted.connect(self.save_with_reason)
+        self._consents = LatestOnly(self)
+        self._consents.answered.connect(self.consent_gate.set_status)
+        self._consents.failed.connect(lambda _exc, _trace: self.consent_gate.set_status(None))
+        self._save_after_consent = False
 
         self.setObjectName("sessionForm")
         self.setStyleSheet(STYLE)
@@ -137,6 +147,10 @@ class SessionForm(QDialog):
         self.banner = ErrorBanner()
         self.banner.reload_button.clicked.connect(self.reload)
         root.addWidget(self.banner)
+        gate_box = QVBoxLayout()
+        gate_box.setContentsMargins(24, 8, 24, 0)
+        gate_box.addWidget(self.consent_gate)
+        root.addLayout(gate_box)
         self.page = SectionPage(self.sections)
         self.scroll = self.page.scroll
         root.addWidget(self.page, 1)
@@ -151,6 +165,8 @@ class SessionForm(QDialog):
         self.footer.sign_button.clicked.connect(self.sign)
         self.footer.addendum_button.clicked.connect(self.add_addendum)
         self._fill(context.default_due)
+        if self._session is None:
+            self.consent_gate.set_status(context.consent)
         self._baseline = self.collect()
         self._show_standing()
         # The first field of a session is the screening; start the keyboard there.
@@ -261,10 +277,12 @@ class SessionForm(QDialog):
             if self._session is not None:
                 for section in self.sections:
                     section.load(self._session.data)
+                self.consent_gate.load(self._session.data)
             else:
                 previous = self._previous.data if self._previous is not None else None
                 for section in self.sections:
                     section.start_new(previous)
+                self.consent_gate.start_new()
             if default_due is not None:
                 self.aftercare.suggest(default_due)
         finally:
@@ -276,6 +294,9 @@ class SessionForm(QDialog):
         if self._loading:
             return
         self._judge_screening()
+        if self._session is None:
+            db, patient_id, on = self._db, self._patient.id, self.treatment.when().date()
+            self._consents.request(lambda: consents.treatment_status(db, patient_id, on))
         if self.aftercare.due_follows_date:
             db, patient_id, on = self._db, self._patient.id, self.treatment.when().date()
             self._dues.request(lambda: sessions.default_next_due(db, patient_id, on))
@@ -298,9 +319,14 @@ class SessionForm(QDialog):
 
     # ---- reading ------------------------------------------------------------
 
+    @property
+    def parts(self) -> list[FormSection | ConsentGate]:
+        """Everything that gives the session a field: the sections and the consent line."""
+        return [*self.sections, self.consent_gate]
+
     def collect(self) -> SessionData:
         """What the form says, as a session record (judged only when saved)."""
-        values = {k: v for s in self.sections for k, v in s.values().items()}
+        values = {k: v for s in self.parts for k, v in s.values().items()}
         if self.aftercare.due_follows_date and self._dues.pending:
             values["next_due"] = None  # the services fill in the same default
         return SessionData(**values)
@@ -356,6 +382,71 @@ class SessionForm(QDialog):
         self.footer.save_button.setEnabled(False)
         self._saves.start(work, self._save_landed, self._save_refused)
 
+    # ---- the consent gate -----------------------------------------------------
+
+    def sign_consent(self) -> None:
+        """Open the signing view for the treatment consent; once signed, a save the gate
+        refused goes through."""
+        from needlelog.domain.consent import ConsentKind
+        from needlelog.ui.consent.signing_flow import open_signing
+
+        if self._saves.running:
+            return
+        open_signing(
+            self,
+            self._db,
+            self._patient.id,
+            self._patient.full_name,
+            ConsentKind.TREATMENT,
+            self._consent_signed,
+            practitioner=str(self.treatment.values().get("practitioner", "")),
+        )
+
+    def _consent_signed(self, _consent: object) -> None:
+        db, patient_id, on = self._db, self._patient.id, self.treatment.when().date()
+        self._consents.request(lambda: consents.treatment_status(db, patient_id, on))
+        if self._save_after_consent:
+            self._save_after_consent = False
+            self.banner.clear()
+            self.save()
+
+    def save_with_reason(self) -> None:
+        """The gate's override: a written reason why the session goes ahead without a
+        valid treatment consent, kept with the session; then save."""
+        from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+        from needlelog.ui.session_parts.consent import REASON_MAX
+
+        if self._saves.running:
+            return
+        reason, ok = QInputDialog.getText(
+            self,
+            "Save without a valid consent",
+            "Why does the session go ahead without a valid treatment consent? "
+            "The reason is kept with the session.",
+            QLineEdit.EchoMode.Normal,
+            self.consent_gate.reason,
+        )
+        if not ok:
+            return
+        reason = reason.strip()
+        if not reason:
+            self.banner.say(
+                "Not saved: a written reason is required to save without a valid treatment "
+                "consent. Your entries are still here."
+            )
+            return
+        if len(reason) > REASON_MAX:
+            self.banner.say(
+                f"Not saved: the reason is longer than {REASON_MAX:,} characters. "
+                "Your entries are still here."
+            )
+            return
+        self.consent_gate.set_reason(reason)
+        self._save_after_consent = False
+        self.banner.clear()
+        self.save()
+
     def _waiting(self) -> None:
         """The save outlasts a normal one: another PC holds the write lock. Say so, and
         hold the entries still until it lands (nothing typed now could be lost)."""
@@ -375,6 +466,13 @@ class SessionForm(QDialog):
         self.accept()
 
     def _save_refused(self, exc: BaseException, trace: str) -> None:
+        if isinstance(exc, ConsentRequired):
+            # No treatment consent covers the date: say why and offer the two ways on;
+            # everything typed stays in the form.
+            self._clear_errors()
+            self._save_after_consent = True
+            self.consent_gate.refused(exc.sentence)
+            return
         if isinstance(exc, InvalidRecord):
             self._clear_errors()
             first = self.banner.show_refusal(exc, self.error_label)

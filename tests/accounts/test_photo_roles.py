@@ -11,12 +11,12 @@ import pytest
 from needlelog.domain.accounts import AccessRefused
 from needlelog.domain.photos import Landmarks, PhotoProtocol, PhotoUse
 from needlelog.exchange.photo_export import export_photos
-from needlelog.services import accounts, patients, photos, sessions
+from needlelog.services import accounts, photos, sessions
 from needlelog.services.photo_images import prepare
 from needlelog.store.database import Database
 from tests import camera_files as cam
 from tests.accounts.helpers import PASSWORD, add_clinic_accounts
-from tests.consenting import sign_consent
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 
 READ = r"may not see clinical details"
@@ -27,8 +27,7 @@ SETTINGS = r"may not change the clinic settings"
 @pytest.fixture
 def clinic(db: Database, tmp_path: Path) -> tuple[Database, int, int, int]:
     """(db, patient id, session id, photo id): one photo taken before accounts existed."""
-    pid = patients.register(db, make_patient("P-1"), "setup").id
-    sign_consent(db, pid)
+    pid = register_consenting(db, make_patient("P-1"), "setup").id
     sid = sessions.record(db, pid, make_session(performed_at=datetime(2026, 3, 2, 10)), "t").id
     (photo,) = photos.add_files(db, sid, "front", False, [cam.camera_jpeg(tmp_path / "a.jpg")], "t")
     add_clinic_accounts(db)

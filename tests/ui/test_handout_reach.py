@@ -52,7 +52,7 @@ def test_a_save_offers_the_handout_without_blocking(
     _open(qtbot, window)
     assert not window.record.saved_offer.isVisible()
     when = datetime(2011, 1, 3, 10)
-    signed_for(db, patient.id, when.date())
+    signed_for(db, patient.id, when.date())  # a new course: signed again
     saved = sessions.record(
         db, patient.id, make_session(performed_at=when, next_due=None), "test", now=when
     )

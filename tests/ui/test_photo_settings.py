@@ -15,13 +15,13 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from needlelog.domain.photos import PhotoProtocol
-from needlelog.services import accounts, patients, photos, sessions
+from needlelog.services import accounts, photos, sessions
 from needlelog.store.database import Database
 from needlelog.ui.clinic_settings import ClinicSettingsDialog, read_clinic_settings
 from needlelog.ui.photos.protocol_tab import UNSAVED_TEXT, PhotoSettingsTab
 from tests import camera_files as cam
 from tests.accounts.helpers import PASSWORD, add_clinic_accounts
-from tests.consenting import sign_consent
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 from tests.ui.message_box import Pressing
 
@@ -144,8 +144,7 @@ def test_an_empty_protocol_is_refused_and_nothing_saved(qtbot: QtBot, db: Databa
 @pytest.fixture
 def stored_photos(db: Database, tmp_path: Path) -> list[str]:
     """Two photos stored in the folder beside the database; their checksums."""
-    pid = patients.register(db, make_patient("P-1"), "t").id
-    sign_consent(db, pid)
+    pid = register_consenting(db, make_patient("P-1"), "t").id
     sid = sessions.record(db, pid, make_session(performed_at=datetime(2026, 3, 2, 10)), "t").id
     files = [cam.camera_jpeg(tmp_path / f"{i}.jpg", seed=i + 1) for i in range(2)]
     return [p.sha256 for p in photos.add_files(db, sid, "front", False, files, "t")]

@@ -16,6 +16,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from needlelog.domain.consent import ConsentKind
 from needlelog.domain.photos import Photo, PhotoUse
 from needlelog.domain.records import Patient, TreatmentSession
 from needlelog.services import photos, sessions
@@ -27,7 +28,7 @@ from needlelog.ui.photos.inbox import IMPORTED_FOLDER, InboxList, save_folder
 from needlelog.ui.photos.landmarks import LandmarksDialog
 from needlelog.ui.photos.slots import SessionPhotosWindow, SlotKey
 from needlelog.ui.photos.strip import EntryRole
-from tests.consenting import register_consenting
+from tests.consenting import register_consenting, sign_consent
 from tests.factories import make_patient, make_session
 from tests.ui.photo_files import draw_face
 
@@ -378,7 +379,8 @@ def test_a_comparison_is_saved_only_for_a_use_the_patient_agreed_to(
     assert not target.exists()
     compare.close()
 
-    photos.set_uses(db, patient.id, [PhotoUse.OWN_REPORT], "test")
+    answers = {use: use is PhotoUse.OWN_REPORT for use in PhotoUse}
+    sign_consent(db, patient.id, kind=ConsentKind.PHOTO, answers=answers)
     window.record.photos.reload()
     qtbot.waitUntil(lambda: not record.pending)
     assert not record.left_out.isVisibleTo(record)
@@ -399,13 +401,14 @@ def test_a_comparison_is_saved_only_for_a_use_the_patient_agreed_to(
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
 
 
-def test_the_patients_consent_is_ticked_in_the_record_and_the_strip_follows(
+def test_the_patient_signs_photo_consent_from_the_record_and_the_strip_follows(
     qtbot: QtBot,
     db: Database,
     clinic: tuple[Patient, list[TreatmentSession]],
     make_window: MakeWindow,
 ) -> None:
-    from needlelog.ui.photos.uses import PhotoUsesDialog
+    from needlelog.ui.consent.signing_view import SigningView
+    from tests.ui.consent_helpers import answer_all, read_to_end, sign_with_pen
 
     patient, _made = clinic
     window = make_window(db)
@@ -418,15 +421,25 @@ def test_the_patients_consent_is_ticked_in_the_record_and_the_strip_follows(
     tip = record.strip.strip_model.index(1).data(Qt.ItemDataRole.ToolTipRole)
     assert "no signed photo consent" in tip
 
-    qtbot.mouseClick(record.uses_button, Qt.MouseButton.LeftButton)
-    dialog = next(w for w in record.open_windows() if isinstance(w, PhotoUsesDialog))
-    assert not any(box.isChecked() for box in dialog.boxes.values())
-    dialog.boxes[PhotoUse.OWN_REPORT].setChecked(True)
-    dialog.boxes[PhotoUse.CLINICAL_RECORD].setChecked(True)
-    dialog.save()
+    # The consent panel above the strip signs a new photo consent: one answer per use.
+    panel = window.record.consents
+    qtbot.waitUntil(lambda: panel.view is not None and not panel.pending)
+    qtbot.mouseClick(window.record.consents.sign_photo_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.findChild(SigningView) is not None, timeout=10_000)
+    view = window.findChild(SigningView)
+    qtbot.waitExposed(view)
+    assert view.kind is ConsentKind.PHOTO
+    read_to_end(qtbot, view)
+    answer_all(qtbot, view, {PhotoUse.OWN_REPORT, PhotoUse.CLINICAL_RECORD})
+    sign_with_pen(view.pad)
+    assert view.witness_name.currentText() == "Dr. Amelia Hart", "the last session's"
+    qtbot.waitUntil(view.sign_button.isEnabled)
+    qtbot.mouseClick(view.sign_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.consent is not None, timeout=10_000)
     qtbot.waitUntil(lambda: not record.left_out.isVisibleTo(record), timeout=10_000)
     assert photos.uses(db, patient.id).agreed == {PhotoUse.OWN_REPORT, PhotoUse.CLINICAL_RECORD}
     assert not record.strip.delegate.left_out
+    qtbot.waitUntil(lambda: "agreed: kept in the clinical record" in panel.photo.text())
 
 
 def test_double_clicking_a_sessions_card_in_the_strip_opens_its_photos(

@@ -22,7 +22,7 @@ from needlelog.store.database import Database
 from needlelog.ui.main_window import MainWindow
 from needlelog.ui.patient_record import VISIBLE_MARGIN_ROWS
 from needlelog.ui.photos.record import NO_PHOTOS
-from tests.consenting import sign_consent
+from tests.consenting import register_consenting
 from tests.factories import make_patient, make_session
 
 MakeWindow = Callable[[Database], MainWindow]
@@ -53,8 +53,7 @@ def bundled_font(qapp: QApplication) -> Iterator[None]:
 
 
 def _patient(db: Database, count: int, record_no: str = "P-0001") -> Patient:
-    patient = patients.register(db, make_patient(record_no), "test")
-    sign_consent(db, patient.id)
+    patient = register_consenting(db, make_patient(record_no), "test")
     start = datetime(2020, 1, 6, 10)
     for i in range(count):
         sessions.record(
@@ -109,7 +108,7 @@ def test_the_photographs_hint_is_read_in_full_beside_its_buttons(
         QRect(0, 0, summary.width(), 10_000), Qt.TextFlag.TextWordWrap, summary.text()
     )
     assert needed.height() <= summary.height()  # every word shown, none cut off
-    buttons = (photos.uses_button, photos.session_button, photos.compare_button)
+    buttons = (photos.session_button, photos.compare_button)
     assert summary.geometry().right() < min(b.geometry().left() for b in buttons)
 
 

@@ -34,13 +34,11 @@ def test_every_field_of_a_session_comes_from_exactly_one_section(
     register_patient: Callable[..., Patient], open_form: Callable[..., SessionForm]
 ) -> None:
     form = open_form(register_patient())
-    given = [name for section in form.sections for name in section.values()]
+    given = [name for part in form.parts for name in part.values()]
     assert len(given) == len(set(given))
-    fields = {f.name for f in dataclasses.fields(SessionData)}
-    # The reason to go ahead without a treatment consent is asked by the consent gate
-    # when a save is refused, not by a section of its own.
-    assert set(given) <= fields
-    assert fields - set(given) <= {"consent_override_reason"}
+    # The form's parts: its sections and the consent line (which gives the reason to go
+    # ahead without a treatment consent, asked when a save is refused).
+    assert sorted(given) == sorted(f.name for f in dataclasses.fields(SessionData))
 
 
 def test_each_section_gives_back_the_stored_session_it_shows(
@@ -48,7 +46,11 @@ def test_each_section_gives_back_the_stored_session_it_shows(
     register_patient: Callable[..., Patient],
     open_form: Callable[..., SessionForm],
 ) -> None:
-    patient = register_patient()
+    from needlelog.services import patients
+    from tests.factories import make_patient
+
+    # Without a consent, so the override reason is kept as written.
+    patient = patients.register(db, make_patient("P-0900"), "test")
     # Every field away from its default, so a section that drops one is caught.
     full = make_session(
         performed_at=datetime(2026, 3, 2, 10, 30),
@@ -82,13 +84,15 @@ def test_each_section_gives_back_the_stored_session_it_shows(
         ),
         screening_list=SCREENING_LIST_CURRENT,
         cautions_acknowledged=True,
+        consent_override_reason="Signed on paper at the front desk; the scan follows",
     )
     stored = sessions.record(db, patient.id, full, "test")
+    assert stored.data.consent_override_reason, "the patient has no consent: the reason stays"
     form = open_form(patient, stored)
-    for section in form.sections:
-        shown = section.values()
+    for part in form.parts:
+        shown = part.values()
         kept = {name: getattr(stored.data, name) for name in shown}
-        assert shown == kept, section.title
+        assert shown == kept, getattr(part, "title", "consent")
 
 
 def test_pinpoint_bleeding_is_an_area_endpoint_not_a_reaction(

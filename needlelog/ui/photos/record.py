@@ -1,5 +1,7 @@
 """The photographs part of the patient record: the strip, why photos are left out of
-the report, and the ways to a session's photos and to the comparison."""
+the report, and the ways to a session's photos and to the comparison. Which uses the
+patient agreed to follows their photo consent, signed from the record's consent panel
+(``ui.consent.record_panel``) just above."""
 
 from __future__ import annotations
 
@@ -68,10 +70,6 @@ class RecordPhotos(QWidget):
             "Add or look at the photos of the session chosen in the history (the latest if none)"
         )
         self.session_button.clicked.connect(lambda: self.open_session(None))
-        self.uses_button = QPushButton("Consent…")
-        self.uses_button.setObjectName("photoUsesButton")
-        self.uses_button.setToolTip("Which uses of their photographs the patient agreed to")
-        self.uses_button.clicked.connect(self.open_uses)
         self.compare_button = QPushButton("Compare…")
         self.compare_button.setObjectName("comparePhotosButton")
         self.compare_button.setToolTip("The same view from two sessions, aligned")
@@ -83,7 +81,6 @@ class RecordPhotos(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.title, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.summary, 1)
-        top.addWidget(self.uses_button)
         top.addWidget(self.session_button)
         top.addWidget(self.compare_button)
         layout = QVBoxLayout(self)
@@ -102,7 +99,6 @@ class RecordPhotos(QWidget):
         changed = patient is None or self.patient is None or patient.id != self.patient.id
         self.db, self.patient, self.sessions = db, patient, list(sessions)
         self.session_button.setEnabled(bool(sessions) and patient is not None)
-        self.uses_button.setEnabled(False)  # once the current answer is read
         if changed:
             self.strip.set_photos([], "")
             self.strip.hide()
@@ -157,7 +153,6 @@ class RecordPhotos(QWidget):
         else:
             self.summary.setText(NO_PHOTOS)
         self.compare_button.setEnabled(sessions >= 1)
-        self.uses_button.setEnabled(True)
 
     def _thumbnail_path(self, photo: Photo) -> Path:
         """Runs on a worker thread: the cached thumbnail, made again when missing."""
@@ -183,16 +178,6 @@ class RecordPhotos(QWidget):
         found = [s for s in self.sessions if s.id == session_id]
         if found:
             self.open_session(found[0])
-
-    def open_uses(self) -> None:
-        from needlelog.ui.photos.uses import PhotoUsesDialog
-
-        if self.db is None or self.patient is None or self.uses is None:
-            return
-        dialog = PhotoUsesDialog(self.db, self.patient, self.uses, self.window())
-        dialog.saved.connect(lambda _uses: self._changed())
-        self._keep(dialog)
-        dialog.show()
 
     def open_comparison(self, photo: Photo | None) -> None:
         from needlelog.ui.photos.compare import ComparisonWindow

@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from needlelog.domain.consent import ConsentStatus
 from needlelog.domain.protocol import Protocol
 from needlelog.domain.records import Patient, Product, TreatmentSession
-from needlelog.services import sessions, settings
+from needlelog.services import consents, sessions, settings
 from needlelog.store.database import Database
 
 
@@ -22,6 +23,8 @@ class SessionFormContext:
     known_practitioners: list[str]
     # The next due date the form starts with, when it follows the session's date.
     default_due: date | None
+    # Whether a treatment consent covers today (a new session; None for a stored one).
+    consent: ConsentStatus | None = None
 
 
 def default_due(
@@ -48,6 +51,7 @@ def load_context(
         known_products=sessions.known_products(db),
         known_practitioners=sessions.known_practitioners(db),
         default_due=default_due(db, patient.id, session, today),
+        consent=consents.treatment_status(db, patient.id, today) if session is None else None,
     )
 
 
