@@ -6,7 +6,10 @@ with Pillow, then read through the window's picture loader (two at a time on the
 worker threads, as the comparison view does when it steps to photos it has not read
 yet) while a 5 ms Qt timer records the longest gap between its ticks.
 
-    python -m benchmarks.photo_decode_stall [--photos 8] [--rounds 3]
+    python -m benchmarks.photo_decode_stall [--photos 8] [--rounds 3] [--pillow-only]
+
+``--pillow-only`` reads the JPEGs with Pillow too, as the window did before Qt read
+them: the same run, for comparison.
 """
 
 from __future__ import annotations
@@ -42,14 +45,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photos", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--pillow-only", action="store_true")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     sys.path.insert(0, str(ROOT))
     from PySide6.QtWidgets import QApplication
 
     from benchmarks.harness import spin, spin_until, stall_probe
+    from needlelog.ui.photos import images
     from needlelog.ui.photos.images import DISPLAY_SIDE, ImageCache
     from needlelog.ui.photos.loading import PictureLoader
+
+    if args.pillow_only:
+        images._decode_with_qt = lambda _path, _side: None  # type: ignore[assignment]
 
     app = QApplication.instance() or QApplication(["needlelog"])
     with tempfile.TemporaryDirectory() as tmp:
@@ -72,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
             stalls.append(probe.stop())
         del app
     load = os.getloadavg()[0]
-    print(f"{args.photos} photos of 24 MP, {args.rounds} rounds, load {load:.2f}")
+    how = "Pillow only" if args.pillow_only else "JPEG by Qt"
+    print(f"{args.photos} photos of 24 MP ({how}), {args.rounds} rounds, load {load:.2f}")
     print("longest stall per round (ms): " + ", ".join(f"{s * 1e3:.0f}" for s in stalls))
     print("read time per round (s):      " + ", ".join(f"{t:.2f}" for t in times))
     return 0
