@@ -31,6 +31,7 @@ WRITE = os.environ.get("NEEDLELOG_WRITE_GOLDEN") == "1"
 VOLATILE = {
     "at", "created_at", "updated_at", "exported_at", "hash", "prev_hash",
     "createdDateTime", "timestamp",
+    "creation",  # a consent's signed text: when its form version was saved
 }  # fmt: skip
 
 

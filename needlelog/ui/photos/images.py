@@ -1,10 +1,16 @@
 """Pictures for the screen: decoded off the GUI thread at the size they are shown.
 
 A camera's 24-megapixel original is never held whole for display: a JPEG is
-decoded straight at a half, a quarter or an eighth of its size (Pillow's draft
-mode), then reduced to the longest side asked for, turned upright as the camera
-recorded it, and handed to the window as a ``QImage`` (safe to build on a worker
-thread). What was decoded is kept in a small cache bounded by its bytes, so going
+decoded straight at a half, a quarter or an eighth of its size, then reduced to the
+longest side asked for, turned upright as the camera recorded it, and handed to the
+window as a ``QImage`` (safe to build on a worker thread).
+
+JPEGs (nearly every camera file) are read by Qt's own reader: it runs in C++ without
+Python's lock, so the window keeps painting and answering keys while a worker
+decodes (Pillow's copy of the pixels into Python bytes and the conversion after it
+held the lock for tens of milliseconds per 24 MP photo, and the window waited for
+it). Every other kind of file (HEIC, TIFF, PNG...) and any JPEG Qt cannot read go
+through Pillow, whose errors are the ones a user is told. What was decoded is kept in a small cache bounded by its bytes, so going
 back and forth between photos costs no decoding and browsing hundreds of photos
 does not grow the memory.
 """
@@ -17,7 +23,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QImage, QImageIOHandler, QImageReader
 
 # The comparison view: sharp on a large screen, a fraction of a 24 MP frame.
 DISPLAY_SIDE = 2048
@@ -27,6 +34,10 @@ THUMBNAIL_SIDE = 160
 CACHE_BYTES = 120 * 1024 * 1024
 _EXIF_ORIENTATION = 0x0112
 _TURNED = (5, 6, 7, 8)  # orientations that swap width and height
+# Read by Qt: the one Qt image plugin the desktop bundle keeps for photographs
+# (build.spec drops the TIFF, WebP and others); PNG is left to Pillow, which also
+# reads the orientation a PNG may carry.
+_QT_FORMATS = (b"jpeg",)
 
 
 @dataclass(frozen=True)
@@ -92,6 +103,59 @@ def decode(path: Path, max_side: int = DISPLAY_SIDE) -> Shown:
 
 
 def _decode(path: Path, max_side: int) -> Shown:
+    shown = _decode_with_qt(path, max_side)
+    return shown if shown is not None else _decode_with_pillow(path, max_side)
+
+
+def _decode_with_qt(path: Path, max_side: int) -> Shown | None:
+    """A JPEG read by Qt (Python's lock released while it decodes); ``None`` for any
+    other file, or one Qt could not read, so Pillow reads it or says why."""
+    from PIL import Image
+
+    if not _ends_whole(path):
+        return None
+    reader = QImageReader(str(path))
+    reader.setAutoTransform(True)  # the EXIF orientation, as Pillow's exif_transpose
+    if bytes(reader.format().data()) not in _QT_FORMATS:
+        return None
+    size = reader.size()
+    width, height = size.width(), size.height()
+    limit = Image.MAX_IMAGE_PIXELS
+    if width <= 0 or height <= 0 or (limit and width * height > 2 * limit):
+        return None  # Pillow refuses it with its own words (decode says "too large")
+    # The size wanted, in the file's own orientation (Qt turns it after scaling); the
+    # JPEG decoder then decodes at the 1/2, 1/4 or 1/8 that covers it and smooths down.
+    ratio = max_side / max(width, height)
+    if ratio < 1:
+        reader.setScaledSize(QSize(max(1, round(width * ratio)), max(1, round(height * ratio))))
+    image = reader.read()
+    if image.isNull():
+        return None
+    if reader.transformation() & QImageIOHandler.Transformation.TransformationRotate90:
+        width, height = height, width
+    screen = (
+        QImage.Format.Format_ARGB32_Premultiplied
+        if image.hasAlphaChannel()
+        else QImage.Format.Format_RGB32
+    )
+    if image.format() != screen:  # a grey or CMYK JPEG
+        image = image.convertToFormat(screen)
+    return Shown(image, width, height)
+
+
+def _ends_whole(path: Path) -> bool:
+    """Whether the file ends with a JPEG's end-of-image marker. Qt shows a cut-off JPEG
+    with its missing part grey; Pillow refuses it ("image file is truncated"), and a
+    damaged photo is said to be damaged, not shown half."""
+    try:
+        with path.open("rb") as file:
+            file.seek(-2, 2)
+            return file.read(2) == b"\xff\xd9"
+    except OSError:  # missing, or too short to be a picture: Pillow says which
+        return False
+
+
+def _decode_with_pillow(path: Path, max_side: int) -> Shown:
     from PIL import Image, ImageOps
 
     with Image.open(path) as opened:

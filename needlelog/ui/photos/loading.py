@@ -27,7 +27,8 @@ class PictureLoader(QObject):
 
     def __init__(self, parent: QObject | None = None, cache: ImageCache | None = None) -> None:
         super().__init__(parent)
-        self.cache = cache or shared_cache()
+        # An empty cache is falsy (it has a length): "or" would drop the one given.
+        self.cache = cache if cache is not None else shared_cache()
         self._waiting: dict[object, Callable[[], Shown]] = {}
         self._running: set[object] = set()
         self._failed: dict[object, str] = {}
