@@ -79,10 +79,12 @@ def _new_password(name: str, first: bool) -> str:
 def sign_in_for(db: Database, args: argparse.Namespace) -> None:
     """Sign in ``--user`` when the database has accounts, and refuse a role that may
     not run ``args.command``; a database without accounts asks nothing."""
-    from needlelog.services import accounts
+    from needlelog.services import access
 
-    if not accounts.has_accounts(db):
+    if not access.has_accounts(db):
         return
+    from needlelog.services import accounts  # Argon2 and the account writer: only now
+
     name = getattr(args, "user", None)
     if not name:
         raise Refused(

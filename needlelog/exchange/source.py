@@ -18,7 +18,7 @@ from sqlalchemy import Connection, select
 
 from needlelog.domain.records import PatientData, SessionData, TreatmentSession
 from needlelog.services import patient_query, session_query
-from needlelog.store.models import AuditEventRow
+from needlelog.store.tables import audit_events
 
 BATCH = 1000
 
@@ -75,7 +75,7 @@ def iter_audit(conn: Connection, batch: int | None = None) -> Iterator[dict[str,
     import json
 
     batch = batch or BATCH
-    table = AuditEventRow.__table__
+    table = audit_events
     last = 0
     while True:
         rows = conn.execute(

@@ -7,8 +7,9 @@ from datetime import date, datetime
 
 from needlelog.domain.contraindications import Contraindication, Severity, evaluate
 from needlelog.domain.course import CourseStatus
+from needlelog.domain.photos import PhotoUse
 from needlelog.domain.records import Patient, TreatmentSession
-from needlelog.services import clock, patients, schedule, sessions, settings
+from needlelog.services import clock, patients, photo_query, schedule, sessions, settings
 from needlelog.services.settings import ClinicInfo
 from needlelog.store.database import Database
 
@@ -24,6 +25,9 @@ class ReportContent:
     interval_max_weeks: int
     contraindications: list[Contraindication]  # recorded on the patient or screened lately
     generated_at: datetime
+    # The patient agreed to their photos being shown in their own report: only then
+    # is the Photographs page (and Pillow with it) loaded at all.
+    photos_agreed: bool
 
     @property
     def today(self) -> date:
@@ -41,6 +45,8 @@ def load(db: Database, patient_id: int, now: datetime | None = None) -> ReportCo
         latest = history[-1].data
         screened = evaluate(latest.screening, now.date(), protocol)
         items += [i for i in (*screened.avoid, *screened.caution) if i not in items]
+    with db.transaction() as conn:
+        agreed = photo_query.uses(conn, patient_id).allows(PhotoUse.OWN_REPORT)
     # Items to avoid first: they are the ones that stop treatment.
     items.sort(key=lambda i: (i.severity is not Severity.AVOID, list(Contraindication).index(i)))
     return ReportContent(
@@ -53,4 +59,5 @@ def load(db: Database, patient_id: int, now: datetime | None = None) -> ReportCo
         interval_max_weeks=protocol.interval_max_weeks,
         contraindications=items,
         generated_at=now,
+        photos_agreed=agreed,
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
-from xml.sax.saxutils import escape
+from html import escape as _html_escape
 
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
@@ -147,6 +147,13 @@ def _runs(text: str) -> list[tuple[str, str]]:
     return runs
 
 
+def _escape(text: str) -> str:
+    """``&``, ``<`` and ``>`` as entities, as Paragraph markup needs (quotes stay as
+    they are). ``html`` rather than ``xml.sax.saxutils``: that one imports
+    ``urllib.request`` and the HTTP client with it, a cost every report would pay."""
+    return _html_escape(text, quote=False)
+
+
 def markup(text: object, italic: bool = False, bold: bool = False) -> str:
     """User text as safe Paragraph markup, with CJK runs in the CJK font.
 
@@ -160,7 +167,7 @@ def _markup(text: str, italic: bool, bold: bool) -> str:
     # Cached: a report repeats the same names, products and lots row after row.
     out: list[str] = []
     for kind, run in _runs(text):
-        piece = escape(run)
+        piece = _escape(run)
         if kind == "cjk":
             _need(CJK)
             piece = f'<font name="{CJK}">{piece}</font>'

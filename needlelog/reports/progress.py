@@ -30,7 +30,7 @@ from needlelog.domain.document_text import (
     SESSIONS_HEADING,
 )
 from needlelog.domain.records import SessionData, TreatmentSession
-from needlelog.reports import charts, content, document, fonts, photo_page
+from needlelog.reports import charts, content, document, fonts
 from needlelog.reports import styles as st
 from needlelog.reports.sections import aftercare_list, field_grid
 from needlelog.services import access, disclosures
@@ -488,7 +488,10 @@ def build_progress_report(
     stop()
     report(1, 3, "Laying out the report")
     story = _story(c, stop)
-    story += photo_page.photographs(db, patient_id, stop)  # only with the patient's agreement
+    if c.photos_agreed:
+        from needlelog.reports import photo_page  # Pillow and the photo store: only now
+
+        story += photo_page.photographs(db, patient_id, stop)
     report(2, 3, "Writing the PDF")
     name = f"{fonts.markup(c.patient.full_name)} · record {fonts.markup(c.patient.record_no)}"
     pages = document.render(

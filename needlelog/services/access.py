@@ -20,7 +20,7 @@ from needlelog.domain.accounts import AccessRefused, Account, Permission, Role, 
 from needlelog.domain.accounts import may as may_role
 from needlelog.domain.records import PatientData, SessionData
 from needlelog.store.database import Database
-from needlelog.store.models import AccountRow
+from needlelog.store.tables import accounts as _accounts
 
 # A database seen without accounts is asked again after this long (another PC may
 # have added the first one); once it has accounts it always has (never deleted).
@@ -59,8 +59,8 @@ def has_accounts(db: Database) -> bool:
     now = time.monotonic()
     if seen is not None and now - seen < NO_ACCOUNTS_RECHECK_S:
         return False
-    with db.read() as s:
-        found = s.scalar(select(AccountRow.id).limit(1)) is not None
+    with db.transaction() as conn:
+        found = conn.execute(select(_accounts.c.id).limit(1)).first() is not None
     _known[db] = True if found else now
     return found
 

@@ -7,13 +7,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, bindparam, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Row, bindparam, insert, select
 
 from needlelog.domain.chain import GENESIS, event_hash, without_identifying
-from needlelog.store.models import AuditEventRow
+from needlelog.store.tables import audit_events as _table
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 _SCALARS = frozenset((str, int, float, bool, type(None)))
 
@@ -75,7 +77,6 @@ def _as_json(entity: str, changes: dict[str, Any]) -> str:
         return json.dumps(plain(changes), ensure_ascii=False, sort_keys=True)
 
 
-_table = AuditEventRow.__table__
 _INSERT = insert(_table).values({c.key: bindparam(c.key) for c in _table.columns if c.key != "id"})
 _LAST_HASH = select(_table.c.hash).order_by(_table.c.id.desc()).limit(1)
 
@@ -153,13 +154,14 @@ def append_many(
     conn.execute(_INSERT, rows)
 
 
-def events_for(session: Session, entity: str, entity_id: int) -> list[AuditEventRow]:
+def events_for(conn: Session | Connection, entity: str, entity_id: int) -> list[Row[Any]]:
+    """The events of one entity, oldest first (rows with the audit table's columns)."""
     stmt = (
-        select(AuditEventRow)
-        .where(AuditEventRow.entity == entity, AuditEventRow.entity_id == entity_id)
-        .order_by(AuditEventRow.id)
+        select(_table)
+        .where(_table.c.entity == entity, _table.c.entity_id == entity_id)
+        .order_by(_table.c.id)
     )
-    return list(session.scalars(stmt))
+    return list(conn.execute(stmt))
 
 
 _CHAIN_BATCH = 5000

@@ -202,9 +202,9 @@ def load(db: Database, source: Path, password: str, actor: str) -> CertificateIn
         partial.write_text(secret, encoding="ascii")
     with atomic_path(key_file) as partial:
         partial.write_bytes(wrapped)
-    with db.write() as session:
+    with db.transaction(write=True) as conn:
         audit.append(
-            session,
+            conn,
             actor,
             "setting",
             0,
@@ -230,8 +230,8 @@ def remove(db: Database, actor: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
     if before is not None:
-        with db.write() as session:
-            audit.append(session, actor, "setting", 0, "update", {SETTING_KEY: [before, None]})
+        with db.transaction(write=True) as conn:
+            audit.append(conn, actor, "setting", 0, "update", {SETTING_KEY: [before, None]})
 
 
 def _stored() -> tuple[bytes, bytes] | None:

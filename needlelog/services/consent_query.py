@@ -33,19 +33,13 @@ from needlelog.domain.consent import (
 from needlelog.domain.photos import PhotoUse, PhotoUses, UsesSource
 from needlelog.services.errors import NotFound
 from needlelog.services.settings import consent_policy_in, protocol_in
-from needlelog.store.models import (
-    ConsentRow,
-    ConsentTemplateRow,
-    ConsentTemplateVersionRow,
-    ConsentWithdrawalRow,
-    SessionRow,
-)
+from needlelog.store import tables
 
-_templates = ConsentTemplateRow.__table__
-_versions = ConsentTemplateVersionRow.__table__
-_consents = ConsentRow.__table__
-_withdrawals = ConsentWithdrawalRow.__table__
-_sessions = SessionRow.__table__
+_templates = tables.consent_templates
+_versions = tables.consent_template_versions
+_consents = tables.consents
+_withdrawals = tables.consent_withdrawals
+_sessions = tables.treatment_sessions
 
 
 # -- templates ------------------------------------------------------------------------

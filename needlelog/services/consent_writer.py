@@ -28,19 +28,13 @@ from needlelog.domain.consent import (
 from needlelog.domain.photos import PhotoUse
 from needlelog.services import audit, consent_query
 from needlelog.services.errors import InvalidConsent, NotFound
-from needlelog.store.models import (
-    ConsentRow,
-    ConsentTemplateRow,
-    ConsentTemplateVersionRow,
-    ConsentWithdrawalRow,
-    PatientRow,
-)
+from needlelog.store import tables
 
-_templates = ConsentTemplateRow.__table__
-_versions = ConsentTemplateVersionRow.__table__
-_consents = ConsentRow.__table__
-_withdrawals = ConsentWithdrawalRow.__table__
-_patients = PatientRow.__table__
+_templates = tables.consent_templates
+_versions = tables.consent_template_versions
+_consents = tables.consents
+_withdrawals = tables.consent_withdrawals
+_patients = tables.patients
 
 
 def save_template_version(

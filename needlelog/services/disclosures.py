@@ -17,7 +17,8 @@ from needlelog.domain.accounts import Permission
 from needlelog.services import access, audit
 from needlelog.store.database import Database
 from needlelog.store.files import PRIVATE_FILE
-from needlelog.store.models import AuditEventRow, PatientRow
+from needlelog.store.tables import audit_events as _t
+from needlelog.store.tables import patients as _patients
 
 ENTITY = "access"
 OPEN = "open"
@@ -56,7 +57,7 @@ def log_in(
     )
 
 
-_BY_RECORD_NO = select(PatientRow.id).where(PatientRow.record_no == bindparam("record_no"))
+_BY_RECORD_NO = select(_patients.c.id).where(_patients.c.record_no == bindparam("record_no"))
 
 
 def log(
@@ -75,7 +76,6 @@ def log(
         log_in(conn, actor, action, patient_id, what)
 
 
-_t = AuditEventRow.__table__
 _PATIENT_LOG = (
     select(_t.c.at, _t.c.actor, _t.c.action, _t.c.changes, _t.c.patient_id)
     .where(
@@ -88,7 +88,7 @@ _PATIENT_LOG = (
     )
     .order_by(_t.c.id)
 )
-_CREATED = select(PatientRow.created_at).where(PatientRow.id == bindparam("patient_id"))
+_CREATED = select(_patients.c.created_at).where(_patients.c.id == bindparam("patient_id"))
 
 
 def patient_log(db: Database, patient_id: int) -> list[Access]:

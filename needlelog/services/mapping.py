@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from enum import Enum
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from needlelog.domain.codes import Area, Endpoint, Grade, Indication, Sex
 from needlelog.domain.contraindications import Contraindication, ScreeningAnswer
@@ -21,7 +21,9 @@ from needlelog.domain.records import (
     TreatedArea,
     VancouverScarScale,
 )
-from needlelog.store.models import PatientRow
+
+if TYPE_CHECKING:
+    from needlelog.store.models import PatientRow
 
 # Scales and the versions scores are recorded against (CLINICAL.md).
 GOODMAN_BARON = ("goodman_baron_qualitative", "1996")

@@ -15,11 +15,10 @@ from sqlalchemy import Connection, Select, bindparam, func, select, true
 from needlelog.domain.records import Patient
 from needlelog.services.errors import NotFound
 from needlelog.services.mapping import patient_data
-from needlelog.store.models import PatientRow
+from needlelog.store.tables import patients as _patients
 
 BATCH = 1000
 
-_patients = PatientRow.__table__
 # Every column of the patient table: filter it, never select a second column list.
 SELECT: Select[Any] = select(_patients)
 

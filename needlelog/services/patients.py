@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -23,7 +23,6 @@ from sqlalchemy import (
     select,
     union,
 )
-from sqlalchemy.orm import Session
 
 from needlelog.domain.accounts import Permission
 from needlelog.domain.errors import InvalidRecord, Violation
@@ -34,7 +33,13 @@ from needlelog.services import access, audit, clock, patient_query
 from needlelog.services.errors import NotFound, StaleRecord
 from needlelog.services.mapping import as_dict, patient_to_row, patient_values
 from needlelog.store.database import Database
-from needlelog.store.models import NameTokenRow, PatientRow
+from needlelog.store.tables import patient_name_tokens as _tokens
+from needlelog.store.tables import patients as _patients
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from needlelog.store.models import PatientRow
 
 # Above any character a name can hold: "abc" <= x < "abc" + TOP is a prefix match
 # that every database answers from an index.
@@ -55,6 +60,8 @@ def _duplicate(record_no: str) -> InvalidRecord:
 
 
 def _set_tokens(row: PatientRow, data: PatientData) -> None:
+    from needlelog.store.models import NameTokenRow
+
     words = name_words(f"{data.family_name} {data.given_name}")
     current = {t.token for t in row.name_tokens}
     if current != words:
@@ -62,18 +69,21 @@ def _set_tokens(row: PatientRow, data: PatientData) -> None:
 
 
 def _row(session: Session, patient_id: int) -> PatientRow:
+    """The patient's mapped row, for the edits that keep it and its name words in
+    step; the ORM is loaded here, by the first such edit, never by a read."""
+    from needlelog.store.models import PatientRow
+
     row = session.get(PatientRow, patient_id)
     if row is None:
         raise NotFound(f"no patient with id {patient_id}")
     return row
 
 
-_patients = PatientRow.__table__
 # Statements built once, values as parameters: adding a patient builds no SQL.
 _INSERT_PATIENT = insert(_patients).values(
     {c.key: bindparam(c.key) for c in _patients.columns if c.key != "id"}
 )
-_INSERT_TOKENS = insert(NameTokenRow.__table__)
+_INSERT_TOKENS = insert(_tokens)
 _RECORD_NO_USED = select(_patients.c.id).where(_patients.c.record_no == bindparam("record_no"))
 
 
@@ -126,7 +136,7 @@ def update(
                 "reload to see their changes, then edit again"
             )
         if data.record_no != row.record_no and s.scalar(
-            select(PatientRow.id).where(PatientRow.record_no == data.record_no)
+            select(_patients.c.id).where(_patients.c.record_no == data.record_no)
         ):
             raise _duplicate(data.record_no)
         before = as_dict(patient_query.by_id(s.connection(), patient_id).data)
@@ -152,8 +162,8 @@ def set_archived(db: Database, patient_id: int, archived: bool, actor: str) -> P
 def remove_made_up(session: Session, patient_ids: list[int]) -> None:
     """Delete these patients (their sessions already removed): only for the demo
     clinic's made-up records; clinical records are archived, never deleted."""
-    session.execute(delete(NameTokenRow).where(NameTokenRow.patient_id.in_(patient_ids)))
-    session.execute(delete(PatientRow).where(PatientRow.id.in_(patient_ids)))
+    session.execute(delete(_tokens).where(_tokens.c.patient_id.in_(patient_ids)))
+    session.execute(delete(_patients).where(_patients.c.id.in_(patient_ids)))
 
 
 def set_archived_in(session: Session, patient_id: int, archived: bool, actor: str) -> PatientRow:
@@ -252,13 +262,13 @@ def _shape(query: PatientQuery) -> tuple[int, bool]:
 def _candidates(words: int, birth: bool) -> CompoundSelect | Select[tuple[int]]:
     """Ids of patients matching the query, each part read from an index."""
     parts: list[Select[tuple[int]]] = [
-        select(PatientRow.id).where(_prefix(PatientRow.record_no, "text"))
+        select(_patients.c.id).where(_prefix(_patients.c.record_no, "text"))
     ]
     if birth:
-        parts.append(select(PatientRow.id).where(PatientRow.date_of_birth == bindparam("born")))
+        parts.append(select(_patients.c.id).where(_patients.c.date_of_birth == bindparam("born")))
     if words:
         per_word = [
-            select(NameTokenRow.patient_id).where(_prefix(NameTokenRow.token, f"word{i}"))
+            select(_tokens.c.patient_id).where(_prefix(_tokens.c.token, f"word{i}"))
             for i in range(words)
         ]
         if len(per_word) == 1:
@@ -272,16 +282,16 @@ def _candidates(words: int, birth: bool) -> CompoundSelect | Select[tuple[int]]:
 
 def _exists_filter(words: int, birth: bool) -> ColumnElement[bool]:
     """The same match as a test of one patient row (for walking in name order)."""
-    matches = [_prefix(PatientRow.record_no, "text")]
+    matches = [_prefix(_patients.c.record_no, "text")]
     if birth:
-        matches.append(PatientRow.date_of_birth == bindparam("born"))
+        matches.append(_patients.c.date_of_birth == bindparam("born"))
     if words:
         matches.append(
             and_(
                 *(
                     exists().where(
-                        NameTokenRow.patient_id == PatientRow.id,
-                        _prefix(NameTokenRow.token, f"word{i}"),
+                        _tokens.c.patient_id == _patients.c.id,
+                        _prefix(_tokens.c.token, f"word{i}"),
                     )
                     for i in range(words)
                 )
@@ -298,14 +308,14 @@ def _capped(stmt: Select[Any]) -> Select[tuple[int]]:
 def _counts_statement(words: int, birth: bool) -> Select[Any]:
     """The capped count of each index range a query reads, all in one statement: a
     keystroke that finds nothing is answered by this alone."""
-    parts = [_capped(select(PatientRow.id).where(_prefix(PatientRow.record_no, "text")))]
+    parts = [_capped(select(_patients.c.id).where(_prefix(_patients.c.record_no, "text")))]
     if birth:
         parts.append(
-            _capped(select(PatientRow.id).where(PatientRow.date_of_birth == bindparam("born")))
+            _capped(select(_patients.c.id).where(_patients.c.date_of_birth == bindparam("born")))
         )
     for i in range(words):
         parts.append(
-            _capped(select(NameTokenRow.patient_id).where(_prefix(NameTokenRow.token, f"word{i}")))
+            _capped(select(_tokens.c.patient_id).where(_prefix(_tokens.c.token, f"word{i}")))
         )
     return select(*(part.scalar_subquery() for part in parts))
 
@@ -322,17 +332,17 @@ def _matches_at_most(conn: Connection, query: PatientQuery, params: dict[str, An
     return int(sum(counts[:fixed])) + (int(min(counts[fixed:])) if words else 0)
 
 
-_ORDER = (PatientRow.family_name, PatientRow.given_name, PatientRow.id)
+_ORDER = (_patients.c.family_name, _patients.c.given_name, _patients.c.id)
 _AFTER = or_(
-    PatientRow.family_name > bindparam("after_family"),
+    _patients.c.family_name > bindparam("after_family"),
     and_(
-        PatientRow.family_name == bindparam("after_family"),
-        PatientRow.given_name > bindparam("after_given"),
+        _patients.c.family_name == bindparam("after_family"),
+        _patients.c.given_name > bindparam("after_given"),
     ),
     and_(
-        PatientRow.family_name == bindparam("after_family"),
-        PatientRow.given_name == bindparam("after_given"),
-        PatientRow.id > bindparam("after_id"),
+        _patients.c.family_name == bindparam("after_family"),
+        _patients.c.given_name == bindparam("after_given"),
+        _patients.c.id > bindparam("after_id"),
     ),
 )
 
@@ -346,12 +356,12 @@ def _search_statement(
     # needs no change tracking.
     stmt = patient_query.SELECT
     if not include_archived:
-        stmt = stmt.where(PatientRow.archived.is_(False))
+        stmt = stmt.where(_patients.c.archived.is_(False))
     if shape is not None:
         if dense:
             stmt = stmt.where(_exists_filter(*shape))
         else:
-            stmt = stmt.where(PatientRow.id.in_(_candidates(*shape)))
+            stmt = stmt.where(_patients.c.id.in_(_candidates(*shape)))
     if after:
         stmt = stmt.where(_AFTER)
     return stmt.order_by(*_ORDER).limit(limit)
@@ -403,12 +413,12 @@ def page_key(patient: Patient) -> PageKey:
 
 @lru_cache(maxsize=64)
 def _count_statement(shape: tuple[int, bool] | None, include_archived: bool) -> Select[Any]:
-    stmt = select(func.count()).select_from(PatientRow)
+    stmt = select(func.count()).select_from(_patients)
     if not include_archived:
-        stmt = stmt.where(PatientRow.archived.is_(False))
+        stmt = stmt.where(_patients.c.archived.is_(False))
     if shape is not None:
         # Counting visits every match anyway: collecting them from the indexes is cheapest.
-        stmt = stmt.where(PatientRow.id.in_(_candidates(*shape)))
+        stmt = stmt.where(_patients.c.id.in_(_candidates(*shape)))
     return stmt
 
 

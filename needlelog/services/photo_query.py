@@ -25,14 +25,14 @@ from needlelog.domain.photos import (
 )
 from needlelog.services import clock, consent_query
 from needlelog.services.errors import NotFound
-from needlelog.store.models import PatientRow, PhotoRow, PhotoUseRow, SessionRow, SettingRow
+from needlelog.store import tables
 
 PROTOCOL_KEY = "photo_protocol"
 FOLDER_KEY = "photo_folder"
 
-_photos = PhotoRow.__table__
-_sessions = SessionRow.__table__
-_uses = PhotoUseRow.__table__
+_photos = tables.photos
+_sessions = tables.treatment_sessions
+_uses = tables.patient_photo_uses
 
 
 def _base() -> Select[Any]:
@@ -136,7 +136,7 @@ def count(conn: Connection) -> int:
 
 def exported(conn: Connection, record_no: str | None = None) -> Iterator[tuple[str, Photo]]:
     """(record number, photo) of every photo, or of one patient's, in id order (exports)."""
-    patients = PatientRow.__table__
+    patients = tables.patients
     stmt = (
         _base()
         .add_columns(patients.c.record_no)
@@ -153,7 +153,7 @@ def exported_uses(
     conn: Connection, record_no: str | None = None
 ) -> Iterator[tuple[str, PhotoUses]]:
     """(record number, agreed uses) of every patient who agreed to any (exports)."""
-    patients = PatientRow.__table__
+    patients = tables.patients
     stmt = (
         select(patients.c.record_no, _uses.c.use)
         .join(patients, patients.c.id == _uses.c.patient_id)
@@ -231,7 +231,7 @@ def _setting(conn: Connection, key: str) -> Any:
     import json
 
     text = conn.execute(
-        select(SettingRow.__table__.c.value).where(SettingRow.__table__.c.key == key)
+        select(tables.settings.c.value).where(tables.settings.c.key == key)
     ).scalar()
     return None if text is None else json.loads(text)
 

@@ -20,15 +20,15 @@ from needlelog.domain.photos import CaptureInfo, Landmarks, PhotoUse
 from needlelog.services import audit
 from needlelog.services.errors import NotFound
 from needlelog.services.photo_images import PreparedPhoto
-from needlelog.store.models import PhotoRow, PhotoUseRow, SessionRow
+from needlelog.store import tables
 
-_photos = PhotoRow.__table__
-_uses = PhotoUseRow.__table__
+_photos = tables.photos
+_uses = tables.patient_photo_uses
 
 _INSERT = insert(_photos).values(
     {c.key: bindparam(c.key) for c in _photos.columns if c.key != "id"}
 )
-_sessions = SessionRow.__table__
+_sessions = tables.treatment_sessions
 _PATIENT_OF = select(_sessions.c.patient_id).where(_sessions.c.id == bindparam("session_id"))
 
 
@@ -323,7 +323,7 @@ def remove_made_up(conn: Connection, patient_ids: list[int]) -> set[str]:
     removal only: clinical photos are withdrawn, never deleted. Answers the checksums
     of the originals they used (``services.photos.remove_demo_files`` takes out those
     no other record uses, once this is committed)."""
-    sessions = SessionRow.__table__
+    sessions = tables.treatment_sessions
     of_patients = select(sessions.c.id).where(sessions.c.patient_id.in_(patient_ids))
     used = set(
         conn.execute(

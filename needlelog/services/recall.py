@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Row, delete, insert, select
 
 from needlelog.domain.accounts import Permission
 from needlelog.domain.errors import raise_if_any
@@ -18,12 +18,17 @@ from needlelog.domain.recall import ContactAttempt, ContactOutcome, contact_viol
 from needlelog.services import access, audit, clock
 from needlelog.services.errors import NotFound
 from needlelog.store.database import Database
-from needlelog.store.models import ContactAttemptRow, PatientRow
+from needlelog.store.tables import contact_attempts as _attempts
+from needlelog.store.tables import patients as _patients
 
-_ROW = ContactAttemptRow
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+_c = _attempts.c
+_PATIENT = select(_patients.c.id)
 
 
-def _attempt(row: ContactAttemptRow) -> ContactAttempt:
+def _attempt(row: Row[Any]) -> ContactAttempt:
     return ContactAttempt(
         patient_id=row.patient_id,
         contacted_on=row.contacted_on,
@@ -50,8 +55,8 @@ def log_contact(
     contacted_on = contacted_on or today
     note = note.strip()
     raise_if_any(contact_violations(contacted_on, note, today))
-    with db.write() as s:
-        if s.get(PatientRow, patient_id) is None:
+    with db.transaction(write=True) as conn:
+        if conn.execute(_PATIENT.where(_patients.c.id == patient_id)).first() is None:
             raise NotFound(f"no patient with id {patient_id}")
         stamp = clock.utc_now()
         values = {
@@ -62,9 +67,9 @@ def log_contact(
             "actor": actor,
             "created_at": stamp,
         }
-        new_id = s.execute(insert(_ROW).values(values)).inserted_primary_key[0]
+        new_id = conn.execute(insert(_attempts).values(values)).inserted_primary_key[0]
         audit.append(
-            s,
+            conn,
             actor,
             "contact_attempt",
             new_id,
@@ -79,11 +84,11 @@ def log_contact(
 def attempts(db: Database, patient_id: int) -> list[ContactAttempt]:
     """The patient's contact attempts, newest first."""
     access.require(db, Permission.PATIENT_LIST)
-    with db.read() as s:
-        rows = s.scalars(
-            select(_ROW)
-            .where(_ROW.patient_id == patient_id)
-            .order_by(_ROW.contacted_on.desc(), _ROW.id.desc())
+    with db.transaction() as conn:
+        rows = conn.execute(
+            select(_attempts)
+            .where(_c.patient_id == patient_id)
+            .order_by(_c.contacted_on.desc(), _c.id.desc())
         )
         return [_attempt(r) for r in rows]
 
@@ -94,20 +99,20 @@ def latest_attempts(db: Database, patient_ids: Iterable[int]) -> dict[int, Conta
     if not ids:
         return {}
     found: dict[int, ContactAttempt] = {}
-    with db.read() as s:
+    with db.transaction() as conn:
         for start in range(0, len(ids), 500):  # bound the size of one IN list
             chunk = ids[start : start + 500]
-            rows = s.scalars(
-                select(_ROW)
-                .where(_ROW.patient_id.in_(chunk))
-                .order_by(_ROW.patient_id, _ROW.contacted_on, _ROW.id)
+            rows = conn.execute(
+                select(_attempts)
+                .where(_c.patient_id.in_(chunk))
+                .order_by(_c.patient_id, _c.contacted_on, _c.id)
             )
             for row in rows:  # the last of each patient's rows is the newest
                 found[row.patient_id] = _attempt(row)
     return found
 
 
-def remove_made_up(session: Session, patient_ids: list[int]) -> None:
+def remove_made_up(session: Session | Connection, patient_ids: list[int]) -> None:
     """Delete the attempts logged for these patients: only for the demo clinic's
     made-up records (a real attempt is never removed)."""
-    session.execute(delete(_ROW).where(_ROW.patient_id.in_(patient_ids)))
+    session.execute(delete(_attempts).where(_c.patient_id.in_(patient_ids)))

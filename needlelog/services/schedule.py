@@ -15,7 +15,7 @@ from needlelog.domain.records import Patient
 from needlelog.services import access, clock, patient_query, recall
 from needlelog.services.settings import protocol_in
 from needlelog.store.database import Database
-from needlelog.store.models import PatientRow
+from needlelog.store.tables import patients as _patients
 
 ATTENTION = (
     CourseState.DUE,
@@ -33,8 +33,8 @@ class DueEntry:
 
 
 def patient_status(patient: Patient, db: Database, today: date | None = None) -> CourseStatus:
-    with db.read() as s:
-        protocol = protocol_in(s)
+    with db.transaction() as conn:
+        protocol = protocol_in(conn)
     return course.status_from_summary(
         patient.last_session_on,
         patient.course_sessions,
@@ -51,23 +51,23 @@ def due_list(
     """Active patients due within ``horizon_days``, or overdue, most overdue first."""
     access.require(db, Permission.PATIENT_LIST)
     today = today or clock.today()
-    with db.read() as s:
-        protocol = protocol_in(s)
-        planned = func.coalesce(PatientRow.planned_sessions, protocol.planned_sessions)
+    with db.transaction() as conn:
+        protocol = protocol_in(conn)
+        planned = func.coalesce(_patients.c.planned_sessions, protocol.planned_sessions)
         late = today - timedelta(weeks=protocol.interval_max_weeks)
         stmt = (
             patient_query.SELECT.where(
-                PatientRow.archived.is_(False),
-                PatientRow.last_session_on.is_not(None),
+                _patients.c.archived.is_(False),
+                _patients.c.last_session_on.is_not(None),
                 or_(
-                    PatientRow.next_due <= today + timedelta(days=horizon_days),
-                    and_(PatientRow.course_sessions < planned, PatientRow.last_session_on < late),
+                    _patients.c.next_due <= today + timedelta(days=horizon_days),
+                    and_(_patients.c.course_sessions < planned, _patients.c.last_session_on < late),
                 ),
             )
-            .order_by(PatientRow.next_due, PatientRow.id)
+            .order_by(_patients.c.next_due, _patients.c.id)
             .limit(limit)
         )
-        rows = s.execute(stmt).mappings().all()
+        rows = conn.execute(stmt).mappings().all()
         entries: list[DueEntry] = []
         for row in rows:
             patient = patient_query.build(row)

@@ -45,15 +45,7 @@ from needlelog.services.audit import plain
 from needlelog.services.errors import NotFound
 from needlelog.services.mapping import as_dict, session_data
 from needlelog.services.settings import protocol_in
-from needlelog.store.models import (
-    AddendumRow,
-    AssessmentRow,
-    PatientRow,
-    ProductRow,
-    ScreeningRow,
-    SessionRow,
-    TreatedAreaRow,
-)
+from needlelog.store import tables
 
 FLAG_SEVERE = "severe_reaction"
 FLAG_AVOID_OVERRIDDEN = "avoid_overridden"
@@ -61,8 +53,8 @@ FLAG_AVOID_OVERRIDDEN = "avoid_overridden"
 FLAG_CONSENT_OVERRIDDEN = "consent_overridden"
 BATCH = 1000
 
-_sessions = SessionRow.__table__
-_patients = PatientRow.__table__
+_sessions = tables.treatment_sessions
+_patients = tables.patients
 _SELECT = select(_sessions, _patients.c.record_no, _patients.c.planned_sessions).join(
     _patients, _patients.c.id == _sessions.c.patient_id
 )
@@ -72,12 +64,12 @@ _SELECT = select(_sessions, _patients.c.record_no, _patients.c.planned_sessions)
 # per child keeps the reads of an export a third as long. These columns are the
 # only list of them; ``mapping`` reads the objects by these names.
 _PACKED = (
-    (TreatedAreaRow.__table__, ("position", "area", "label", "depth_um", "passes", "endpoint")),
-    (ProductRow.__table__, ("position", "name", "lot", "expiry")),
-    (ScreeningRow.__table__, ("item", "present", "since", "detail")),
-    (AssessmentRow.__table__, ("scale", "item", "score")),
+    (tables.treated_areas, ("position", "area", "label", "depth_um", "passes", "endpoint")),
+    (tables.session_products, ("position", "name", "lot", "expiry")),
+    (tables.screening_answers, ("item", "present", "since", "detail")),
+    (tables.assessments, ("scale", "item", "score")),
 )
-_addenda = AddendumRow.__table__
+_addenda = tables.session_addenda
 
 
 class _json_rows(FunctionElement[str]):
@@ -550,8 +542,8 @@ def _lot_key(column: Any) -> Any:
 
 
 def _lot_statements() -> tuple[Select[Any], Select[Any]]:
-    products_t = ProductRow.__table__
-    areas_t = TreatedAreaRow.__table__
+    products_t = tables.session_products
+    areas_t = tables.treated_areas
     key = bindparam("lot")
     people = (
         _patients.c.id.label("patient_id"),
@@ -695,10 +687,11 @@ def every_course_row(conn: Connection) -> Iterator[tuple[int, datetime, date | N
 
 def known_products(conn: Connection, limit: int = 200) -> list[Product]:
     """Products with lot and expiry used before, most recently used first."""
-    last_use = func.max(ProductRow.id).label("last_use")
+    c = tables.session_products.c
+    last_use = func.max(c.id).label("last_use")
     stmt = (
-        select(ProductRow.name, ProductRow.lot, ProductRow.expiry, last_use)
-        .group_by(ProductRow.name, ProductRow.lot, ProductRow.expiry)
+        select(c.name, c.lot, c.expiry, last_use)
+        .group_by(c.name, c.lot, c.expiry)
         .order_by(desc(last_use))
         .limit(limit)
     )
@@ -708,11 +701,12 @@ def known_products(conn: Connection, limit: int = 200) -> list[Product]:
 def recent_lots(conn: Connection, name: str, limit: int = 8) -> list[Product]:
     """The lots (with expiry) the clinic used most recently for the product ``name``,
     newest first: what the session form offers when the product is picked."""
-    last_use = func.max(ProductRow.id).label("last_use")
+    c = tables.session_products.c
+    last_use = func.max(c.id).label("last_use")
     stmt = (
-        select(ProductRow.lot, ProductRow.expiry, last_use)
-        .where(ProductRow.name == name, ProductRow.lot != "")
-        .group_by(ProductRow.lot, ProductRow.expiry)
+        select(c.lot, c.expiry, last_use)
+        .where(c.name == name, c.lot != "")
+        .group_by(c.lot, c.expiry)
         .order_by(desc(last_use))
         .limit(limit)
     )
@@ -720,11 +714,8 @@ def recent_lots(conn: Connection, name: str, limit: int = 8) -> list[Product]:
 
 
 def known_practitioners(conn: Connection, limit: int = 50) -> list[str]:
-    last_use = func.max(SessionRow.id).label("last_use")
-    stmt = (
-        select(SessionRow.practitioner, last_use)
-        .group_by(SessionRow.practitioner)
-        .order_by(desc(last_use))
-        .limit(limit)
-    )
+    c = tables.treatment_sessions.c
+    last_use = func.max(c.id).label("last_use")
+    stmt = select(c.practitioner, last_use).group_by(c.practitioner).order_by(desc(last_use))
+    stmt = stmt.limit(limit)
     return [r.practitioner for r in conn.execute(stmt)]

@@ -22,23 +22,15 @@ from needlelog.domain.validation import check_session
 from needlelog.services import audit, clock, session_query
 from needlelog.services.errors import NotFound, Refused, StaleRecord
 from needlelog.services.mapping import as_dict, session_values
-from needlelog.store.models import (
-    AddendumRow,
-    AssessmentRow,
-    PatientRow,
-    ProductRow,
-    ScreeningRow,
-    SessionRow,
-    TreatedAreaRow,
-)
+from needlelog.store import tables
 
-_patients = PatientRow.__table__
-_sessions = SessionRow.__table__
+_patients = tables.patients
+_sessions = tables.treatment_sessions
 _CHILD_TABLES = {
-    "areas": TreatedAreaRow.__table__,
-    "products": ProductRow.__table__,
-    "screening": ScreeningRow.__table__,
-    "assessments": AssessmentRow.__table__,
+    "areas": tables.treated_areas,
+    "products": tables.session_products,
+    "screening": tables.screening_answers,
+    "assessments": tables.assessments,
 }
 # Set when a session is signed or imported, never by a correction of a draft.
 _SIGNING = (
@@ -398,7 +390,7 @@ _SIGN = (
         version=_sessions.c.version + 1,
     )
 )
-_INSERT_ADDENDUM = _insert_statement(AddendumRow.__table__)
+_INSERT_ADDENDUM = _insert_statement(tables.session_addenda)
 
 
 def sign(conn: Connection, session_id: int, expected_version: int, signer: Signer) -> None:
@@ -486,6 +478,6 @@ def remove_made_up(conn: Connection, patient_ids: list[int]) -> None:
     made-up records (clinical sessions are amended, never deleted)."""
     of = _sessions.c.patient_id.in_(patient_ids)
     ids = select(_sessions.c.id).where(of).scalar_subquery()
-    for table in (*_CHILD_TABLES.values(), AddendumRow.__table__):
+    for table in (*_CHILD_TABLES.values(), tables.session_addenda):
         conn.execute(delete(table).where(table.c.session_id.in_(ids)))
     conn.execute(delete(_sessions).where(of))

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
-from sqlalchemy.orm import Session
 
 from needlelog.domain.accounts import Permission
 from needlelog.domain.protocol import Protocol
@@ -25,6 +24,9 @@ from needlelog.services.session_query import (
 )
 from needlelog.services.settings import consent_policy_in, protocol_in
 from needlelog.store.database import Database
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 __all__ = [
     "FLAG_AVOID_OVERRIDDEN",

@@ -6,10 +6,9 @@ import json
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from needlelog.domain.accounts import Permission
 from needlelog.domain.consent import ConsentPolicy, consent_policy_violations
@@ -22,7 +21,17 @@ from needlelog.domain.errors import raise_if_any
 from needlelog.domain.protocol import DEFAULT_PROTOCOL, Protocol, protocol_violations
 from needlelog.services import access, audit
 from needlelog.store.database import Database
-from needlelog.store.models import SettingRow
+from needlelog.store.tables import settings as _settings
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from sqlalchemy.orm import Session
+
+    # A Session or the Connection of a transaction: the protocol is read by every save
+    # and every opened record. Settings are read and written with plain statements on
+    # the settings table, the same in either.
+    Executor: TypeAlias = Session | Connection
 
 
 @dataclass(frozen=True)
@@ -37,15 +46,14 @@ class ClinicInfo:
     confidentiality: str = DEFAULT_CONFIDENTIALITY
 
 
-# A Session or the Connection of a transaction: the protocol is read by every save and
-# every opened record.
-Executor = Session | Connection
-_VALUE = select(SettingRow.value).where(SettingRow.key == bindparam("key"))
+_VALUE = select(_settings.c.value).where(_settings.c.key == bindparam("key"))
+_INSERT = insert(_settings)
+_UPDATE = update(_settings).where(_settings.c.key == bindparam("row_key"))
 
 
-def _get(session: Session, key: str) -> Any | None:
-    row = session.get(SettingRow, key)
-    return None if row is None else json.loads(row.value)
+def _get(conn: Executor, key: str) -> Any | None:
+    text = conn.execute(_VALUE, {"key": key}).scalar()
+    return None if text is None else json.loads(text)
 
 
 @lru_cache(maxsize=8)
@@ -53,32 +61,31 @@ def _protocol_from(text: str) -> Protocol:
     return Protocol.from_json(json.loads(text))
 
 
-def _put(session: Session, key: str, value: Any, actor: str) -> None:
-    row = session.get(SettingRow, key)
+def _put(conn: Executor, key: str, value: Any, actor: str) -> None:
+    stored = conn.execute(_VALUE, {"key": key}).scalar()
     now = datetime.now(UTC).replace(tzinfo=None)
-    old = None if row is None else json.loads(row.value)
-    if row is None:
-        session.add(
-            SettingRow(key=key, value=json.dumps(value, ensure_ascii=False), updated_at=now)
-        )
+    text = json.dumps(value, ensure_ascii=False)
+    if stored is None:
+        conn.execute(_INSERT, {"key": key, "value": text, "updated_at": now})
     else:
-        row.value = json.dumps(value, ensure_ascii=False)
-        row.updated_at = now
-    audit.append(session, actor, "setting", 0, "update", {key: [old, value]})
+        conn.execute(_UPDATE, {"row_key": key, "value": text, "updated_at": now})
+    old = None if stored is None else json.loads(stored)
+    audit.append(conn, actor, "setting", 0, "update", {key: [old, value]})
 
 
-def put_in(session: Session, key: str, value: Any, actor: str) -> None:
+def put_in(conn: Executor, key: str, value: Any, actor: str) -> None:
     """Store a setting inside an open transaction (imports of a full record set)."""
-    _put(session, key, value, actor)
+    _put(conn, key, value, actor)
 
 
-def stored_keys(session: Session) -> set[str]:
-    return set(session.scalars(select(SettingRow.key)))
+def stored_keys(conn: Executor) -> set[str]:
+    return set(conn.execute(select(_settings.c.key)).scalars())
 
 
-def all_values(session: Session) -> dict[str, Any]:
+def all_values(conn: Executor) -> dict[str, Any]:
     """Every stored setting, for a full export."""
-    return {row.key: json.loads(row.value) for row in session.scalars(select(SettingRow))}
+    rows = conn.execute(select(_settings.c.key, _settings.c.value))
+    return {key: json.loads(value) for key, value in rows}
 
 
 def protocol_in(conn: Executor) -> Protocol:
@@ -95,8 +102,8 @@ def set_protocol(db: Database, protocol: Protocol, actor: str) -> None:
     """Store the clinic's protocol (audited), or refuse it with every reason."""
     access.require(db, Permission.CLINIC_SETTINGS)
     raise_if_any(protocol_violations(protocol))
-    with db.write() as s:
-        _put(s, "protocol", protocol.to_json(), actor)
+    with db.transaction(write=True) as conn:
+        _put(conn, "protocol", protocol.to_json(), actor)
 
 
 CONSENT_POLICY_KEY = "consent_policy"
@@ -117,33 +124,33 @@ def set_consent_policy(db: Database, policy: ConsentPolicy, actor: str) -> None:
     """Store the clinic's consent setting (audited), or refuse an unusable one."""
     access.require(db, Permission.CLINIC_SETTINGS)
     raise_if_any(consent_policy_violations(policy))
-    with db.write() as s:
-        _put(s, CONSENT_POLICY_KEY, policy.to_json(), actor)
+    with db.transaction(write=True) as conn:
+        _put(conn, CONSENT_POLICY_KEY, policy.to_json(), actor)
 
 
 def get_clinic(db: Database) -> ClinicInfo:
-    with db.read() as s:
-        data = _get(s, "clinic") or {}
+    with db.transaction() as conn:
+        data = _get(conn, "clinic") or {}
     known = {f.name for f in fields(ClinicInfo)}
     return ClinicInfo(**{k: v for k, v in data.items() if k in known})
 
 
 def set_clinic(db: Database, info: ClinicInfo, actor: str) -> None:
     access.require(db, Permission.CLINIC_SETTINGS)
-    with db.write() as s:
-        _put(s, "clinic", asdict(info), actor)
+    with db.transaction(write=True) as conn:
+        _put(conn, "clinic", asdict(info), actor)
 
 
 def get_aftercare(db: Database) -> str:
-    with db.read() as s:
-        text = _get(s, "aftercare")
+    with db.transaction() as conn:
+        text = _get(conn, "aftercare")
     return DEFAULT_AFTERCARE if not text else str(text)
 
 
 def set_aftercare(db: Database, text: str, actor: str) -> None:
     access.require(db, Permission.CLINIC_SETTINGS)
-    with db.write() as s:
-        _put(s, "aftercare", text.strip(), actor)
+    with db.transaction(write=True) as conn:
+        _put(conn, "aftercare", text.strip(), actor)
 
 
 def set_clinic_and_aftercare(
@@ -158,24 +165,24 @@ def set_clinic_and_aftercare(
     access.require(db, Permission.CLINIC_SETTINGS)
     if protocol is not None:
         raise_if_any(protocol_violations(protocol))
-    with db.write() as s:
+    with db.transaction(write=True) as conn:
         for key, value in (
             ("clinic", asdict(info)),
             ("aftercare", aftercare.strip()),
             ("protocol", None if protocol is None else protocol.to_json()),
         ):
-            if value is not None and _get(s, key) != value:
-                _put(s, key, value, actor)
+            if value is not None and _get(conn, key) != value:
+                _put(conn, key, value, actor)
 
 
 def get_value(db: Database, key: str, default: Any = None) -> Any:
     """A free-form setting (for example ``backup_keep`` or ``demo_data``)."""
-    with db.read() as s:
-        value = _get(s, key)
+    with db.transaction() as conn:
+        value = _get(conn, key)
     return default if value is None else value
 
 
 def set_value(db: Database, key: str, value: Any, actor: str) -> None:
     access.require(db, Permission.CLINIC_SETTINGS)
-    with db.write() as s:
-        _put(s, key, value, actor)
+    with db.transaction(write=True) as conn:
+        _put(conn, key, value, actor)

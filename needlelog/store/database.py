@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
-from sqlalchemy.orm import Session
 
 from needlelog.store.errors import (
     BadDatabaseUrl,
@@ -19,7 +18,9 @@ from needlelog.store.errors import (
     translate,
 )
 from needlelog.store.files import remember_database
-from needlelog.store.models import AuditEventRow
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -42,15 +43,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin(conn: Any) -> None:
     mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
     conn.exec_driver_sql(f"BEGIN {mode}")
-
-
-def _guard_audit(session: Session, _ctx: Any, _instances: Any) -> None:
-    for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, AuditEventRow):
-            raise RuntimeError("audit events are append-only: they are never changed or removed")
-
-
-event.listen(Session, "before_flush", _guard_audit)
 
 
 def _parse(url: str) -> URL:
@@ -173,6 +165,13 @@ class Database:
 
     @contextmanager
     def _unit(self, write: bool) -> Iterator[Session]:
+        # The ORM is loaded by the first unit of work that needs mapped rows, not by
+        # every command: reads go through Core on ``transaction()``. Importing the
+        # mapped classes also registers the guard that keeps audit events unchanged.
+        from sqlalchemy.orm import Session
+
+        import needlelog.store.models  # noqa: F401
+
         with (
             self.transaction(write) as conn,
             Session(conn, expire_on_commit=False, join_transaction_mode="rollback_only") as s,

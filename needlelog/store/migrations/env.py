@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from needlelog.store.database import create_db_engine
-from needlelog.store.models import Base
+from needlelog.store.tables import metadata
 
 config = context.config
 
@@ -14,7 +14,7 @@ config = context.config
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
-        target_metadata=Base.metadata,
+        target_metadata=metadata,
         render_as_batch=True,
         compare_type=True,
     )
