@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
@@ -26,9 +25,10 @@ from PySide6.QtWidgets import (
 
 from needlelog.domain.consent import ConsentKind, TemplateVersion
 from needlelog.domain.signing import PRACTITIONER, Signer
-from needlelog.ui.background import TaskControl, run_task
+from needlelog.ui.background import TaskControl
 from needlelog.ui.consent.refusals import refusal_words
 from needlelog.ui.consent.signing_view import PhotoAnswers, Witness, language_name
+from needlelog.ui.consent.storing_dialog import StoringDialog
 from needlelog.ui.form_widgets import OptionalDateEdit
 
 if TYPE_CHECKING:
@@ -39,10 +39,13 @@ SCAN_FILTER = "Scanned consent (*.pdf *.jpg *.jpeg *.png)"
 SCAN_SUFFIXES = {".pdf", ".jpg", ".jpeg", ".png"}
 
 
-class PaperConsentDialog(QDialog):
+class PaperConsentDialog(StoringDialog):
     """Attach the scan of a paper consent; stored off the GUI thread."""
 
     recorded = Signal(object)  # Consent
+    ACTION = "Recording the paper consent"
+    NOT_STORED = "The paper consent was not recorded."
+    REFUSED = "Not recorded: {words} Nothing you entered is lost."
 
     def __init__(
         self,
@@ -111,7 +114,6 @@ class PaperConsentDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
-        self._saving = False
         self._form_changed(self.form.currentIndex())
         self.resize(720, self.sizeHint().height())
 
@@ -156,10 +158,6 @@ class PaperConsentDialog(QDialog):
             return "Name the practitioner who witnessed the signature."
         return None
 
-    def _say(self, text: str) -> None:
-        self.error.setText(text)
-        self.error.show()
-
     def accept(self) -> None:
         if self._saving:
             return
@@ -182,32 +180,13 @@ class PaperConsentDialog(QDialog):
 
             return consents.record_paper(db, patient_id, version.id, answers, scan, day, witness)  # type: ignore[arg-type]
 
-        self._saving = True
-        self.save_button.setEnabled(False)
-        run_task(work, self._done, self._refused, self)
+        self._store(work, self.save_button)
 
-    @property
-    def saving(self) -> bool:
-        return self._saving
-
-    def _done(self, consent: Consent) -> None:
-        self._saving = False
+    def _hand_on(self, consent: Consent) -> None:
         self.recorded.emit(consent)
-        super().accept()
 
-    def _refused(self, exc: BaseException, trace: str) -> None:
-        self._saving = False
-        self.save_button.setEnabled(True)
+    def _refusal(self, exc: BaseException) -> str | None:
         words = refusal_words(exc)
         if words is None and isinstance(exc, OSError):
             words = f"The scan could not be read ({exc.strerror or exc})."
-        if words is None:
-            from needlelog.ui.failures import show_failure
-
-            show_failure(self, exc, trace, "Recording the paper consent")
-            words = "The paper consent was not recorded."
-        self._say(f"Not recorded: {words} Nothing you entered is lost.")
-
-    def reject(self) -> None:
-        if not self._saving:
-            super().reject()
+        return words

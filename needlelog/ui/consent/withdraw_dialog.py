@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
@@ -22,8 +21,8 @@ from PySide6.QtWidgets import (
 from needlelog import config
 from needlelog.domain.consent import MAX_REASON_CHARS, ConsentMethod
 from needlelog.ui import formatting as fmt
-from needlelog.ui.background import TaskControl, run_task
-from needlelog.ui.consent.refusals import refusal_words
+from needlelog.ui.background import TaskControl
+from needlelog.ui.consent.storing_dialog import StoringDialog
 from needlelog.ui.form_widgets import OptionalDateEdit
 
 if TYPE_CHECKING:
@@ -43,11 +42,14 @@ def consent_line(consent: Consent) -> str:
     )
 
 
-class WithdrawDialog(QDialog):
+class WithdrawDialog(StoringDialog):
     """Asks which consent, the day and the reason; stores the withdrawal (off the GUI
     thread) and emits ``withdrawn`` with the consent as it is now."""
 
     withdrawn = Signal(object)  # Consent
+    ACTION = "Withdrawing the consent"
+    NOT_STORED = "The withdrawal was not stored."
+    REFUSED = "Not withdrawn: {words}"
 
     def __init__(
         self,
@@ -103,7 +105,6 @@ class WithdrawDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
-        self._saving = False
         self.resize(560, self.sizeHint().height())
 
     def problem(self) -> str | None:
@@ -117,10 +118,6 @@ class WithdrawDialog(QDialog):
         if len(reason) > MAX_REASON_CHARS:
             return f"The reason is longer than {MAX_REASON_CHARS:,} characters."
         return None
-
-    def _say(self, text: str) -> None:
-        self.error.setText(text)
-        self.error.show()
 
     def accept(self) -> None:
         if self._saving:
@@ -139,30 +136,7 @@ class WithdrawDialog(QDialog):
 
             return consents.withdraw(db, consent_id, day, reason, actor)  # type: ignore[arg-type]
 
-        self._saving = True
-        self.ok_button.setEnabled(False)
-        run_task(work, self._done, self._refused, self)
+        self._store(work, self.ok_button)
 
-    @property
-    def saving(self) -> bool:
-        return self._saving
-
-    def _done(self, consent: Consent) -> None:
-        self._saving = False
+    def _hand_on(self, consent: Consent) -> None:
         self.withdrawn.emit(consent)
-        super().accept()
-
-    def _refused(self, exc: BaseException, trace: str) -> None:
-        self._saving = False
-        self.ok_button.setEnabled(True)
-        words = refusal_words(exc)
-        if words is None:
-            from needlelog.ui.failures import show_failure
-
-            show_failure(self, exc, trace, "Withdrawing the consent")
-            words = "The withdrawal was not stored."
-        self._say(f"Not withdrawn: {words}")
-
-    def reject(self) -> None:
-        if not self._saving:
-            super().reject()
