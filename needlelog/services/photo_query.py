@@ -23,7 +23,7 @@ from needlelog.domain.photos import (
     UsesSource,
     ViewPair,
 )
-from needlelog.services import clock, consent_query
+from needlelog.services import clock, consent_query, settings
 from needlelog.services.errors import NotFound
 from needlelog.store import tables
 
@@ -227,21 +227,12 @@ def every_use(conn: Connection) -> dict[int, PhotoUses]:
     return {k: PhotoUses(frozenset(v)) for k, v in found.items()}
 
 
-def _setting(conn: Connection, key: str) -> Any:
-    import json
-
-    text = conn.execute(
-        select(tables.settings.c.value).where(tables.settings.c.key == key)
-    ).scalar()
-    return None if text is None else json.loads(text)
-
-
 def protocol(conn: Connection) -> PhotoProtocol:
     """The clinic's photo protocol (the default until the clinic sets its own)."""
-    return PhotoProtocol.from_json(_setting(conn, PROTOCOL_KEY))
+    return PhotoProtocol.from_json(settings.value_in(conn, PROTOCOL_KEY))
 
 
 def folder_setting(conn: Connection) -> str:
     """The photo store folder the clinic set ("" = beside the database)."""
-    value = _setting(conn, FOLDER_KEY)
+    value = settings.value_in(conn, FOLDER_KEY)
     return value if isinstance(value, str) else ""

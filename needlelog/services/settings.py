@@ -51,7 +51,9 @@ _INSERT = insert(_settings)
 _UPDATE = update(_settings).where(_settings.c.key == bindparam("row_key"))
 
 
-def _get(conn: Executor, key: str) -> Any | None:
+def value_in(conn: Executor, key: str) -> Any | None:
+    """The stored value of a setting (decoded JSON); None when the clinic never set it.
+    The one reader of setting rows: other modules' settings are read through it."""
     text = conn.execute(_VALUE, {"key": key}).scalar()
     return None if text is None else json.loads(text)
 
@@ -130,7 +132,7 @@ def set_consent_policy(db: Database, policy: ConsentPolicy, actor: str) -> None:
 
 def get_clinic(db: Database) -> ClinicInfo:
     with db.transaction() as conn:
-        data = _get(conn, "clinic") or {}
+        data = value_in(conn, "clinic") or {}
     known = {f.name for f in fields(ClinicInfo)}
     return ClinicInfo(**{k: v for k, v in data.items() if k in known})
 
@@ -143,7 +145,7 @@ def set_clinic(db: Database, info: ClinicInfo, actor: str) -> None:
 
 def get_aftercare(db: Database) -> str:
     with db.transaction() as conn:
-        text = _get(conn, "aftercare")
+        text = value_in(conn, "aftercare")
     return DEFAULT_AFTERCARE if not text else str(text)
 
 
@@ -171,14 +173,14 @@ def set_clinic_and_aftercare(
             ("aftercare", aftercare.strip()),
             ("protocol", None if protocol is None else protocol.to_json()),
         ):
-            if value is not None and _get(conn, key) != value:
+            if value is not None and value_in(conn, key) != value:
                 _put(conn, key, value, actor)
 
 
 def get_value(db: Database, key: str, default: Any = None) -> Any:
     """A free-form setting (for example ``backup_keep`` or ``demo_data``)."""
     with db.transaction() as conn:
-        value = _get(conn, key)
+        value = value_in(conn, key)
     return default if value is None else value
 
 
