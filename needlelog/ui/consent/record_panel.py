@@ -5,6 +5,7 @@ consent, withdraw, save a consent's PDF). Read off the GUI thread with the recor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from html import escape as _escape
@@ -355,7 +356,7 @@ class ConsentPanel(QFrame):
                 return
             widget = widget.parentWidget()
 
-    def _failed(self, action: str):  # type: ignore[no-untyped-def]
+    def _failed(self, action: str) -> Callable[[BaseException, str], None]:
         def failed(exc: BaseException, trace: str) -> None:
             words = refusal_words(exc)
             if words is None and isinstance(exc, OSError):
