@@ -2,22 +2,27 @@
 put into the same tables with ``csv`` and ``sqlite3``'s ``executemany`` in one
 transaction, with the connection settings needlelog uses.
 
-What it leaves out, and why that is fair to compare: every check (codes, ranges,
-dates, contraindications, duplicates), the audit trail, the course summary and
-the refusal report, which needlelog does on every row; and the smaller per-area
-and per-answer cells (passes and endpoint per area, area labels, screening
-answers, VSS items), so it writes somewhat fewer rows than needlelog does. The file format's
-names (files, columns, separators, grade words) come from the app's own modules.
+It writes the same rows needlelog writes: patients with their name search words,
+sessions, treated areas (with passes and endpoint per area), products, scores,
+screening answers, and one audit event per patient and per session, chained by
+SHA-256 as the trail is (its changes: the row as read, in JSON). What it leaves out
+is every check (codes, ranges, dates, contraindications, duplicates), the course
+summary and the refusal report, which needlelog does on every row, and the VSS
+items (none in the benchmark clinic). The file format's names (files, columns,
+separators, grade words) come from the app's own modules.
 """
 
 from __future__ import annotations
 
 import csv
+import json
+import re
 import sqlite3
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+from needlelog.domain.chain import GENESIS, event_hash
 from needlelog.domain.codes import Grade
 from needlelog.exchange import csv_format as f
 from needlelog.services.mapping import GAIS, GOODMAN_BARON, SATISFACTION
@@ -40,6 +45,26 @@ def _depth_um(text: str) -> int:
     return round(float(text) * 1000)
 
 
+def _per_area(cell: str) -> dict[str, str]:
+    return dict(item.split(":", 1) for item in f.items(cell))
+
+
+class _Trail:
+    """Audit events chained as the trail chains them."""
+
+    def __init__(self) -> None:
+        self.prev, self.rows = GENESIS, []
+        self.at = datetime(2026, 1, 1)
+
+    def add(self, entity: str, entity_id: int, row: dict[str, str], patient_id: int) -> None:
+        text = json.dumps(row, ensure_ascii=False, sort_keys=True)
+        digest = event_hash(self.prev, self.at, "plain", entity, entity_id, "create", text,
+                            patient_id)  # fmt: skip
+        self.rows.append((STAMP, "plain", entity, entity_id, "create", text, patient_id,
+                          self.prev, digest))  # fmt: skip
+        self.prev = digest
+
+
 def plain_import(db_path: Path, patients_csv: Path, sessions_csv: Path) -> int:
     """Insert every row; return how many sessions went in."""
     conn = sqlite3.connect(db_path, isolation_level=None, timeout=10)
@@ -49,9 +74,12 @@ def plain_import(db_path: Path, patients_csv: Path, sessions_csv: Path) -> int:
     try:
         conn.execute("BEGIN IMMEDIATE")
         ids: dict[str, int] = {}
-        patients = []
+        patients, tokens, trail = [], [], _Trail()
         for i, p in enumerate(_rows(patients_csv), start=1):
             ids[p["record_no"]] = i
+            words = set(re.findall(r"\w+", f"{p['family_name']} {p['given_name']}".casefold()))
+            tokens.extend((i, w) for w in sorted(words))
+            trail.add("patient", i, p, i)
             patients.append(
                 (i, p["record_no"], p["family_name"], p["given_name"], p["date_of_birth"] or None,
                  p["sex"] or None, p["phone"], p["email"], _int(p["fitzpatrick"]),
@@ -65,8 +93,12 @@ def plain_import(db_path: Path, patients_csv: Path, sessions_csv: Path) -> int:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, 1)",
             patients,
         )
-        sessions, areas, products, scores = [], [], [], []
+        conn.executemany(
+            "INSERT INTO patient_name_tokens (patient_id, token) VALUES (?, ?)", tokens
+        )
+        sessions, areas, products, scores, answers = [], [], [], [], []
         for sid, s in enumerate(_rows(sessions_csv), start=1):
+            trail.add("session", sid, s, ids[s["record_no"]])
             numbing, _, minutes = s["numbing"].rpartition(":")
             sessions.append(
                 (sid, ids[s["record_no"]], s["performed_on"].replace("T", " "), s["practitioner"],
@@ -77,9 +109,15 @@ def plain_import(db_path: Path, patients_csv: Path, sessions_csv: Path) -> int:
                  _int(s["pain"]), s["notes"], s["aftercare_given"] == "yes", s["next_due"] or None,
                  s["cautions_acknowledged"] == "yes", s["override_reason"], STAMP, STAMP)
             )  # fmt: skip
+            passes, endpoints = _per_area(s["area_passes"]), _per_area(s["area_endpoints"])
             for n, item in enumerate(f.items(s["areas"])):
                 area, _, depth = item.partition(":")
-                areas.append((sid, n, area, _depth_um(depth or s["needle_depth_mm"])))
+                areas.append((sid, n, area, _depth_um(depth or s["needle_depth_mm"]),
+                              _int(passes.get(area, s["passes"])), endpoints.get(area)))  # fmt: skip
+            for item in f.items(s["screening"]):
+                code, answer, *rest = item.split(":")
+                answers.append((sid, code, answer == "yes", (rest[0] if rest else "") or None,
+                                rest[1] if len(rest) > 1 else ""))  # fmt: skip
             for n, item in enumerate(f.items(s["serums"])):
                 name, _, rest = item.partition("|")
                 lot, _, expiry = rest.partition("|")
@@ -101,8 +139,8 @@ def plain_import(db_path: Path, patients_csv: Path, sessions_csv: Path) -> int:
             sessions,
         )
         conn.executemany(
-            "INSERT INTO treated_areas (session_id, position, area, label, depth_um) "
-            "VALUES (?, ?, ?, '', ?)",
+            "INSERT INTO treated_areas (session_id, position, area, label, depth_um, passes, "
+            "endpoint) VALUES (?, ?, ?, '', ?, ?, ?)",
             areas,
         )
         conn.executemany(
@@ -114,6 +152,16 @@ def plain_import(db_path: Path, patients_csv: Path, sessions_csv: Path) -> int:
             "INSERT INTO assessments (session_id, scale, item, scale_version, score) "
             "VALUES (?, ?, ?, ?, ?)",
             scores,
+        )
+        conn.executemany(
+            "INSERT INTO screening_answers (session_id, item, present, since, detail) "
+            "VALUES (?, ?, ?, ?, ?)",
+            answers,
+        )
+        conn.executemany(
+            "INSERT INTO audit_events (at, actor, entity, entity_id, action, changes, "
+            "patient_id, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            trail.rows,
         )
         conn.execute("COMMIT")
     finally:
