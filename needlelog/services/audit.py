@@ -12,12 +12,15 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Row, bindparam, insert, select
 
 from needlelog.domain.chain import GENESIS, event_hash, without_identifying
+from needlelog.store import bulk
 from needlelog.store.tables import audit_events as _table
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 _SCALARS = frozenset((str, int, float, bool, type(None)))
+# The field names of each record type met, in declaration order, looked up once.
+_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def plain(value: Any) -> Any:
@@ -56,6 +59,9 @@ def created(after: dict[str, Any]) -> dict[str, list[Any]]:
 def _json_default(value: Any) -> Any:
     """One step towards plain JSON for a value the encoder cannot write itself (it
     writes str and int enums, lists, tuples and dicts on its own)."""
+    names = _FIELDS.get(type(value))
+    if names is not None:  # a record's child (area, product, answer): the most frequent
+        return {k: getattr(value, k) for k in names}
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, Decimal):
@@ -63,7 +69,8 @@ def _json_default(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if hasattr(value, "__dataclass_fields__"):
-        return {k: getattr(value, k) for k in value.__dataclass_fields__}
+        names = _FIELDS[type(value)] = tuple(value.__dataclass_fields__)
+        return {k: getattr(value, k) for k in names}
     raise TypeError(f"{type(value).__name__} is not written to the audit trail")
 
 
@@ -151,7 +158,7 @@ def append_many(
             }
         )
         prev = digest
-    conn.execute(_INSERT, rows)
+    bulk.insert_many(conn, _table, rows)
 
 
 def events_for(conn: Session | Connection, entity: str, entity_id: int) -> list[Row[Any]]:

@@ -22,7 +22,7 @@ from needlelog.domain.validation import check_session
 from needlelog.services import audit, clock, session_query
 from needlelog.services.errors import NotFound, Refused, StaleRecord
 from needlelog.services.mapping import as_dict, session_values
-from needlelog.store import tables
+from needlelog.store import bulk, tables
 
 _patients = tables.patients
 _sessions = tables.treatment_sessions
@@ -50,9 +50,6 @@ def _insert_statement(table: Table) -> Insert:
 
 
 # Statements built once, values as parameters: a save builds no SQL.
-_INSERT_SESSIONS = _insert_statement(_sessions).returning(
-    _sessions.c.id, sort_by_parameter_order=True
-)
 _UPDATE_SESSION = (
     update(_sessions)
     .where(_sessions.c.id == bindparam("session_id"), _sessions.c.version == bindparam("expected"))
@@ -67,7 +64,6 @@ _UPDATE_SESSION = (
         }
     )
 )
-_INSERT_CHILDREN = {name: _insert_statement(table) for name, table in _CHILD_TABLES.items()}
 _DELETE_CHILDREN = [
     delete(table).where(table.c.session_id == bindparam("session_id"))
     for table in _CHILD_TABLES.values()
@@ -231,7 +227,7 @@ class NewSessions:
                  "updated_at": stamp, "version": 1, **self._unsigned}
             )  # fmt: skip
             written.append((pid, data, values))
-        ids = list(self.conn.execute(_INSERT_SESSIONS, rows).scalars())
+        ids = bulk.insert_many_numbered(self.conn, _sessions, rows)
         events = []
         for sid, (pid, data, values) in zip(ids, written, strict=True):
             course = self._course[pid]
@@ -244,9 +240,8 @@ class NewSessions:
                 children[name].extend({**r, "session_id": sid} for r in getattr(values, name))
             changes = {"patient_id": [None, pid], **audit.created(as_dict(data))}
             events.append(("session", sid, "create", changes, pid))
-        for name, stmt in _INSERT_CHILDREN.items():
-            if children[name]:
-                self.conn.execute(stmt, children[name])
+        for name, table in _CHILD_TABLES.items():
+            bulk.insert_many(self.conn, table, children[name])
         audit.append_many(self.conn, self.actor, events)
         self._touched.update(pid for pid, _data in queued)
         return [int(sid) for sid in ids]
@@ -340,10 +335,8 @@ def write(
     changes = audit.diff(as_dict(before.data), as_dict(data))
     if changes and reason.strip():
         changes["reason"] = [None, reason.strip()]
-    for name, stmt in _INSERT_CHILDREN.items():
-        rows = getattr(values, name)
-        if rows:
-            conn.execute(stmt, [{**r, "session_id": sid} for r in rows])
+    for name, table in _CHILD_TABLES.items():
+        bulk.insert_many(conn, table, [{**r, "session_id": sid} for r in getattr(values, name)])
     if changes:
         audit.append(conn, actor, "session", sid, "amend", changes, patient_id=patient_id)
     if refresh:
