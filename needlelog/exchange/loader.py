@@ -1,7 +1,8 @@
 """Write parsed patients and sessions through the services, all or nothing.
 
-Every record goes through the same ``add_in`` as a record typed in the app,
-so an import obeys exactly the GUI's rules. All rows are tried inside ONE
+Every record goes through the same writers as a record typed in the app
+(``patients.NewPatients``, ``sessions.batch_in``), so an import obeys exactly
+the GUI's rules. All rows are tried inside ONE
 write transaction and every problem is collected; if there is any, the
 transaction is rolled back and ``ImportRefused`` lists them all. A dry run
 (``commit=False``) does the same work and always rolls back.
@@ -327,6 +328,8 @@ def _load_in(
         progress(0, total)
     # Patients refused below: their sessions are not reported again as orphans.
     refused: set[str] = set()
+    new_patients = patients.NewPatients(s.connection(), actor, today)
+    queued: list[tuple[str, bool]] = []  # (record number, archived) of each one added
     for row in patient_rows:
         tick()
         problems += row.problems
@@ -369,15 +372,17 @@ def _load_in(
                 )
             continue
         try:
-            added = patients.add_in(s, row.data, actor, today)
+            new_patients.add(row.data)
         except InvalidRecord as exc:
             problems += _problems(patients_file, row.row_number, exc, session=False)
             refused.add(record_no)
             continue
+        queued.append((record_no, row.archived))
+    for (record_no, archived), added in zip(queued, new_patients.flush(), strict=True):
         ids[record_no] = added
         added_now.add(added)  # no stored sessions to compare its sessions with
         result.patients_added += 1
-        if row.archived:
+        if archived:
             to_archive.append(added)
 
     keys: dict[tuple, tuple[int, SessionData]] = {}

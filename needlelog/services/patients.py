@@ -17,7 +17,6 @@ from sqlalchemy import (
     delete,
     exists,
     func,
-    insert,
     intersect,
     or_,
     select,
@@ -32,6 +31,7 @@ from needlelog.domain.validation import check_patient
 from needlelog.services import access, audit, clock, patient_query
 from needlelog.services.errors import NotFound, StaleRecord
 from needlelog.services.mapping import as_dict, patient_to_row, patient_values
+from needlelog.store import bulk
 from needlelog.store.database import Database
 from needlelog.store.tables import patient_name_tokens as _tokens
 from needlelog.store.tables import patients as _patients
@@ -79,34 +79,74 @@ def _row(session: Session, patient_id: int) -> PatientRow:
     return row
 
 
-# Statements built once, values as parameters: adding a patient builds no SQL.
-_INSERT_PATIENT = insert(_patients).values(
-    {c.key: bindparam(c.key) for c in _patients.columns if c.key != "id"}
+_RECORD_NOS_USED = select(_patients.c.record_no).where(
+    _patients.c.record_no.in_(bindparam("record_nos", expanding=True))
 )
-_INSERT_TOKENS = insert(_tokens)
-_RECORD_NO_USED = select(_patients.c.id).where(_patients.c.record_no == bindparam("record_no"))
+_LOOKUP_EVERY = 500  # record numbers looked up per statement (within every server's limit)
+
+
+class NewPatients:
+    """New patients written together: each is checked as it is added (``add`` raises
+    ``InvalidRecord`` and queues nothing), then ``flush`` writes the rows, their name
+    words and audit events, one statement per table for the whole batch, and answers
+    the new ids in the order added. Registering a patient is a batch of one; an import
+    adds thousands. The caller owns the transaction."""
+
+    def __init__(self, conn: Connection, actor: str, today: date) -> None:
+        self.conn, self.actor, self.today = conn, actor, today
+        self._queued: list[PatientData] = []
+        self._numbers: set[str] = set()
+
+    def add(self, data: PatientData) -> None:
+        check_patient(data, self.today)
+        if data.record_no in self._numbers:
+            raise _duplicate(data.record_no)
+        self._queued.append(data)
+        self._numbers.add(data.record_no)
+
+    def __len__(self) -> int:
+        return len(self._queued)
+
+    def flush(self) -> list[int]:
+        """Write what was added since the last flush (refused whole, with the first
+        record number another stored patient already has); answers the new ids."""
+        queued, self._queued = self._queued, []
+        self._numbers.clear()
+        if not queued:
+            return []
+        numbers = [data.record_no for data in queued]
+        for start in range(0, len(numbers), _LOOKUP_EVERY):
+            chunk = numbers[start : start + _LOOKUP_EVERY]
+            used = self.conn.execute(_RECORD_NOS_USED, {"record_nos": chunk}).scalars().first()
+            if used is not None:
+                raise _duplicate(used)
+        now = clock.utc_now()
+        fixed = {"archived": False, "last_session_on": None, "course_sessions": 0,
+                 "sessions_total": 0, "next_due": None, "created_at": now, "updated_at": now,
+                 "version": 1, "anonymised_at": None}  # fmt: skip
+        ids = bulk.insert_many_numbered(
+            self.conn, _patients, [{**patient_values(data), **fixed} for data in queued]
+        )
+        words = []
+        for pid, data in zip(ids, queued, strict=True):
+            words += [{"patient_id": pid, "token": w}
+                      for w in sorted(name_words(f"{data.family_name} {data.given_name}"))]  # fmt: skip
+        bulk.insert_many(self.conn, _tokens, words)
+        events = [
+            ("patient", pid, "create", audit.created(as_dict(data)), pid)
+            for pid, data in zip(ids, queued, strict=True)
+        ]
+        audit.append_many(self.conn, self.actor, events)
+        return ids
 
 
 def add_in(session: Session, data: PatientData, actor: str, today: date) -> int:
-    """Add a patient inside an open transaction (used by register, imports and the demo
-    clinic); answers its id. Plain inserts: a new row needs no place in the unit of
-    work, and an import adds thousands."""
-    check_patient(data, today)
-    conn = session.connection()
-    if conn.execute(_RECORD_NO_USED, {"record_no": data.record_no}).first() is not None:
-        raise _duplicate(data.record_no)
-    now = clock.utc_now()
-    pid = conn.execute(
-        _INSERT_PATIENT,
-        {**patient_values(data), "archived": False, "last_session_on": None, "course_sessions": 0,
-         "sessions_total": 0, "next_due": None, "created_at": now, "updated_at": now,
-         "version": 1, "anonymised_at": None},
-    ).inserted_primary_key[0]  # fmt: skip
-    words = sorted(name_words(f"{data.family_name} {data.given_name}"))
-    if words:
-        conn.execute(_INSERT_TOKENS, [{"patient_id": pid, "token": w} for w in words])
-    audit.append(conn, actor, "patient", pid, "create", audit.created(as_dict(data)))
-    return int(pid)
+    """Add a patient inside an open transaction (register and the demo clinic; an
+    import adds its patients as one ``NewPatients`` batch); answers its id."""
+    batch = NewPatients(session.connection(), actor, today)
+    batch.add(data)
+    (pid,) = batch.flush()
+    return pid
 
 
 def register(db: Database, data: PatientData, actor: str, today: date | None = None) -> Patient:
