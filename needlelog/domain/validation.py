@@ -7,7 +7,6 @@ form or an import can show all problems at once.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -106,16 +105,19 @@ def bad_characters(value: str, multiline: bool = False) -> str | None:
     return f"a control character (U+{ord(ch):04X})"
 
 
-def _range(field: str, value: int | None, low: int, high: int, what: str) -> Iterator[Violation]:
+def _range(field: str, value: int | None, low: int, high: int, what: str) -> list[Violation]:
     if value is None:
-        return
+        return []
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        yield Violation(
-            field,
-            value,
-            f"{low} to {high}",
-            f"{what} is {value}; allowed: a whole number from {low} to {high}",
-        )
+        return [
+            Violation(
+                field,
+                value,
+                f"{low} to {high}",
+                f"{what} is {value}; allowed: a whole number from {low} to {high}",
+            )
+        ]
+    return []
 
 
 def _text(
@@ -125,16 +127,18 @@ def _text(
     limit: int,
     required: bool = False,
     multiline: bool = False,
-) -> Iterator[Violation]:
+) -> list[Violation]:
     if required and not value.strip():
-        yield Violation(field, value, "not empty", f"{what} is required")
+        return [Violation(field, value, "not empty", f"{what} is required")]
     elif len(value) > limit:
-        yield Violation(
-            field,
-            f"{value[:20]}…",
-            f"at most {limit} characters",
-            f"{what} is {len(value)} characters long; allowed: at most {limit}",
-        )
+        return [
+            Violation(
+                field,
+                f"{value[:20]}…",
+                f"at most {limit} characters",
+                f"{what} is {len(value)} characters long; allowed: at most {limit}",
+            )
+        ]
     else:
         bad = bad_characters(value, multiline)
         if bad is not None:
@@ -143,12 +147,15 @@ def _text(
                 if multiline
                 else ("letters, digits and punctuation on one line")
             )
-            yield Violation(
-                field,
-                value[:EXCERPT_MAX],
-                lines,
-                f"{what} holds {bad}; allowed: {lines}",
-            )
+            return [
+                Violation(
+                    field,
+                    value[:EXCERPT_MAX],
+                    lines,
+                    f"{what} holds {bad}; allowed: {lines}",
+                )
+            ]
+    return []
 
 
 def patient_violations(data: PatientData, today: date) -> list[Violation]:
@@ -252,8 +259,16 @@ def depth_violations(
     """Whether ``depth`` is within the clinic's range for ``area`` and on its step. The
     one depth rule of the form, the services and every import: the message names the
     area, the value and the area's range."""
-    allowed = protocol.depth_allowed_text(area)
     low, high = protocol.widest_range if area is None else protocol.depth_range(area)
+    if (
+        isinstance(depth, Decimal)
+        and depth.is_finite()
+        and -6 <= depth.adjusted() <= 3
+        and low <= depth <= high
+        and (depth - low) % protocol.depth_step_mm == 0
+    ):
+        return []  # the usual case, decided before any message is worded
+    allowed = protocol.depth_allowed_text(area)
     if not isinstance(depth, Decimal) or not depth.is_finite():
         return [
             Violation(
