@@ -342,11 +342,24 @@ def cmd_lots(args: argparse.Namespace, url: str) -> int:
 def _on_open_database(
     url: str, args: argparse.Namespace, work: Callable[[Database], str], create: bool = False
 ) -> int:
+    """Run ``work`` on the database. A command that may make a new database (an
+    import into a new file) and then fails leaves no file behind: refused input
+    writes nothing, not even an empty database at a mistyped path."""
+    from needlelog.store.database import sqlite_file_of
+
+    made = sqlite_file_of(url) if create else None
+    if made is not None and made.exists():
+        made = None
     db = _open(url, create, args)
     try:
         message = work(db)
-    finally:
+    except BaseException:
         db.dispose()
+        if made is not None:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{made}{suffix}").unlink(missing_ok=True)
+        raise
+    db.dispose()
     print(message)
     return EXIT_OK
 

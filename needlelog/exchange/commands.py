@@ -64,11 +64,18 @@ def import_command(db: Database, patients_csv: Path, sessions_csv: Path | None) 
     try:
         result = import_csv(db, patients_csv, sessions_csv, actor)
     except ImportRefused as exc:
-        for problem in exc.problems:
-            print(f"needlelog import: {problem}", file=sys.stderr)
+        _list_problems(exc)
         raise UsageError(f"nothing was imported: {exc}") from None
     lines = [result.summary(), *result.notes]
     return "\n".join(lines)
+
+
+def _list_problems(refused: ImportRefused) -> None:
+    """Every problem of a refused import on its own line, before the line that says
+    nothing was imported; a single problem is said by that line alone."""
+    if len(refused.problems) > 1:
+        for problem in refused.problems:
+            print(f"needlelog import: {problem}", file=sys.stderr)
 
 
 def import_json_command(db: Database, path: Path) -> str:
@@ -77,8 +84,7 @@ def import_json_command(db: Database, path: Path) -> str:
     try:
         result = import_json(db, path, actor)
     except ImportRefused as exc:
-        for problem in exc.problems:
-            print(f"needlelog import: {problem}", file=sys.stderr)
+        _list_problems(exc)
         raise UsageError(f"nothing was imported: {exc}") from None
     return "\n".join([result.summary(), *result.notes])
 

@@ -231,3 +231,28 @@ def test_area_problems_name_the_area_in_words_and_leave_the_codes_alone(
         ),
     }
     assert patients.count(db, include_archived=True) == 0
+
+
+@pytest.mark.parametrize("missing", ["patients", "sessions"])
+def test_a_refused_import_into_a_new_file_leaves_no_database_and_says_it_in_one_line(
+    tmp_path: Path, missing: str
+) -> None:
+    """A mistyped --db path and a mistyped file name: one line, exit 2, and no empty
+    database left at the mistyped path for the next command to open."""
+    (tmp_path / "patients.csv").write_text(PATIENTS, encoding="utf-8")
+    (tmp_path / "sessions.csv").write_text(
+        SESSION_HEAD + "N-1,2026-01-10,Dr. Hart,cheek_left:0.75,,\n", encoding="utf-8"
+    )
+    files = {"patients": tmp_path / "patients.csv", "sessions": tmp_path / "sessions.csv"}
+    files[missing] = tmp_path / f"{missing}-typo.csv"
+    new_db = tmp_path / "clinc.sqlite3"
+    done = run_cli(
+        "--db", str(new_db), "import",
+        "--patients", str(files["patients"]), "--sessions", str(files["sessions"]),
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"needlelog import: error: nothing was imported: {missing}-typo.csv: file not found"
+    ]
+    assert done.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["patients.csv", "sessions.csv"]
