@@ -57,12 +57,8 @@ def _plan(conn: Connection, table: Table, keys: tuple[str, ...]) -> _Plan:
     return plan
 
 
-def _converted(values: Sequence[Any], plan: _Plan) -> tuple[Any, ...]:
-    row = list(values)
-    for i, process in plan.convert:
-        if row[i] is not None:
-            row[i] = process(row[i])
-    return tuple(row)
+def _column(values: Sequence[Any], process: Callable[[Any], Any]) -> list[Any]:
+    return [None if v is None else process(v) for v in values]
 
 
 def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -77,11 +73,18 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     if plan.positional:
         take = itemgetter(*plan.order)
         params = [(take(r),) for r in rows] if len(plan.order) == 1 else [take(r) for r in rows]
-        if plan.convert:
-            params = [_converted(values, plan) for values in params]
+        if plan.convert:  # column by column: most rows have no date, or the same few
+            columns = list(zip(*params, strict=True))
+            for i, process in plan.convert:
+                columns[i] = _column(columns[i], process)  # type: ignore[call-overload]
+            params = list(zip(*columns, strict=True))
     else:
-        params = [dict(zip(plan.order, _converted([r[k] for k in plan.order], plan), strict=True))
-                  for r in rows] if plan.convert else [dict(r) for r in rows]  # fmt: skip
+        params = [dict(r) for r in rows]
+        for i, process in plan.convert:
+            key = plan.order[i]
+            for row in params:
+                if row[key] is not None:
+                    row[key] = process(row[key])
     conn.exec_driver_sql(plan.sql, params)
 
 
