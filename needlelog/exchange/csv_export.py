@@ -81,8 +81,9 @@ def _area_cells(areas: tuple[TreatedArea, ...]) -> tuple[str, str, str, str, str
 
 
 # A clinic repeats the same screening answers, indications and numbing session after
-# session (immutable records): the cell of each distinct one is worked out once.
-@lru_cache(maxsize=1024)
+# session (immutable records): the cell of each distinct one is worked out once (room
+# for the serums too: a few thousand distinct lists, as the reader's own cache holds).
+@lru_cache(maxsize=16384)
 def _cell(encode: Callable[[Any], str], value: Any) -> str:
     return f.protect(encode(value))
 
