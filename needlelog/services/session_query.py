@@ -177,6 +177,9 @@ def course_marks(
     return marks
 
 
+_SEVERE = Grade.SEVERE  # read once: a member read from its enum class is a Python call on 3.11
+
+
 def flags(
     data: SessionData, previous_at: datetime | None, protocol: Protocol, course_done: bool
 ) -> tuple[str, ...]:
@@ -191,7 +194,7 @@ def flags(
         )
         if flag is not None:
             found.append(flag.value)
-    if Grade.SEVERE in (data.redness, data.bruising, data.swelling):
+    if _SEVERE in (data.redness, data.bruising, data.swelling):
         found.append(FLAG_SEVERE)
     if data.override_reason.strip():
         found.append(FLAG_AVOID_OVERRIDDEN)
