@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 from enum import Enum
 from functools import lru_cache
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from needlelog.domain.codes import Area, Endpoint, Grade, Indication, Sex
@@ -216,22 +217,41 @@ def _treated_area(
     )
 
 
-# A session's children come as one JSON text per kind (a list of objects, each a
-# child row by column name; None: none of that kind). Texts repeat from session to
-# session (the same answers, areas, scores), so each distinct one is decoded once.
-def _decoded(packed: str | None) -> list[dict[str, Any]]:
+# A session's children come as one JSON text per kind: a list with one list per
+# child, its values those of these columns in this order (None: none of that kind).
+# These lists are the only ones of the packed columns: ``session_query`` selects
+# them, and the readers below pick values out of them by name. Arrays, not objects
+# keyed by column: a third of the text for SQLite to build and for ``json`` to read.
+AREA_COLUMNS = ("position", "area", "label", "depth_um", "passes", "endpoint")
+PRODUCT_COLUMNS = ("position", "name", "lot", "expiry")
+SCREENING_COLUMNS = ("item", "present", "since", "detail")
+SCORE_COLUMNS = ("scale", "item", "score")
+
+
+def _picker(columns: tuple[str, ...], *names: str) -> Callable[[list[Any]], Any]:
+    """The values of ``names`` (one value for one name) from a child packed as
+    ``columns``."""
+    return itemgetter(*(columns.index(name) for name in names))
+
+
+_AREA_POSITION = _picker(AREA_COLUMNS, "position")
+_AREA_VALUES = _picker(AREA_COLUMNS, "area", "depth_um", "passes", "endpoint", "label")
+_PRODUCT_POSITION = _picker(PRODUCT_COLUMNS, "position")
+_PRODUCT_VALUES = _picker(PRODUCT_COLUMNS, "name", "lot", "expiry")
+_SCREENING_VALUES = _picker(SCREENING_COLUMNS, "item", "present", "since", "detail")
+_SCORE_VALUES = _picker(SCORE_COLUMNS, "scale", "item", "score")
+
+
+# Texts repeat from session to session (the same answers, areas, scores), so each
+# distinct one is decoded once.
+def _decoded(packed: str | None) -> list[list[Any]]:
     return json.loads(packed) if packed else []
-
-
-def _position(child: dict[str, Any]) -> int:
-    return int(child["position"])
 
 
 @lru_cache(maxsize=4096)
 def _areas(packed: str | None) -> tuple[TreatedArea, ...]:
     return tuple(
-        _treated_area(a["area"], a["depth_um"], a["passes"], a["endpoint"], a["label"])
-        for a in sorted(_decoded(packed), key=_position)
+        _treated_area(*_AREA_VALUES(a)) for a in sorted(_decoded(packed), key=_AREA_POSITION)
     )
 
 
@@ -245,9 +265,9 @@ def _day(text: str | None) -> date | None:
 # order kept evicting before they came round again.
 @lru_cache(maxsize=16384)
 def _products(packed: str | None) -> tuple[Product, ...]:
+    children = sorted(_decoded(packed), key=_PRODUCT_POSITION)
     return tuple(
-        Product(p["name"], p["lot"], _day(p["expiry"]))
-        for p in sorted(_decoded(packed), key=_position)
+        Product(name, lot, _day(expiry)) for name, lot, expiry in map(_PRODUCT_VALUES, children)
     )
 
 
@@ -257,10 +277,8 @@ def _screening(packed: str | None) -> tuple[ScreeningAnswer, ...]:
     return tuple(
         sorted(
             (
-                ScreeningAnswer(
-                    _contraindication(a["item"]), bool(a["present"]), _day(a["since"]), a["detail"]
-                )
-                for a in _decoded(packed)
+                ScreeningAnswer(_contraindication(item), bool(present), _day(since), detail)
+                for item, present, since, detail in map(_SCREENING_VALUES, _decoded(packed))
             ),
             key=lambda a: _SCREENING_ORDER[a.item],
         )
@@ -273,7 +291,7 @@ Scores = tuple[int | None, int | None, int | None, VancouverScarScale | None]
 @lru_cache(maxsize=1024)
 def _scores(packed: str | None) -> Scores:
     """The scar grade, GAIS, satisfaction and VSS of a session."""
-    scores = {(a["scale"], a["item"]): a["score"] for a in _decoded(packed)}
+    scores = {(scale, item): score for scale, item, score in map(_SCORE_VALUES, _decoded(packed))}
     vss = None
     if any(scale == VSS[0] for scale, _ in scores):
         vss = VancouverScarScale(**{i: scores.get((VSS[0], i), 0) for i in VSS_ITEMS})
