@@ -1,7 +1,10 @@
 """Write patients.csv and sessions.csv (the interchange format of docs/csv-format.md).
 
 ``patient_cells`` and ``session_cells`` define each row from the records
-``source`` streams, as every other export reads them.
+``source`` streams, as every other export reads them. Sessions are written as
+``session_query.every`` hands them out (each with its patient's record number),
+not copied into ``source.StoredSession`` first: the cells need nothing more, and
+the copy cost a twentieth of the export.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from needlelog.domain.records import TreatedArea, VancouverScarScale
 from needlelog.exchange import collector, source
 from needlelog.exchange import csv_format as f
 from needlelog.exchange.files import Progress, atomic_path
-from needlelog.services import access, disclosures
+from needlelog.services import access, disclosures, session_query
 from needlelog.store.database import Database
 
 PROGRESS_EVERY = 1000
@@ -101,8 +104,8 @@ def _whole(value: int | None) -> str:
     return str(value) if value >= 0 else f.protect(str(value))
 
 
-def session_cells(s: source.StoredSession) -> list[str]:
-    d = s.data
+def session_cells(s: session_query.Exported) -> list[str]:
+    d = s.session.data
     areas, deepest, shared, passes, endpoints = _area_cells(d.areas)
     protect = f.protect
     enc_bool = f.enc_bool
@@ -193,7 +196,8 @@ def export_csv(
         patients = _write(
             temp_p, f.PATIENT_COLUMNS + f.PATIENT_EXTRA_COLUMNS, patient_rows_in, progress, 0, total
         )
-        session_rows_in = map(session_cells, source.iter_sessions(conn, record_no))
+        stored = session_query.every(conn, record_no, source.BATCH)
+        session_rows_in = map(session_cells, stored)
         sessions = _write(
             temp_s,
             f.SESSION_COLUMNS + f.SESSION_EXTRA_COLUMNS,
