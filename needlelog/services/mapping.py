@@ -22,6 +22,7 @@ from needlelog.domain.records import (
     TreatedArea,
     VancouverScarScale,
 )
+from needlelog.domain.signing import Status
 
 if TYPE_CHECKING:
     from needlelog.store.models import PatientRow
@@ -125,6 +126,7 @@ _endpoint = _finder(Endpoint)
 _indication = _finder(Indication)
 _contraindication = _finder(Contraindication)
 _grade_of = _finder(Grade)
+status = _finder(Status)  # a session's signing status from its stored code
 
 
 def _grade(value: int | None) -> Grade | None:

@@ -40,6 +40,7 @@ from needlelog.domain.codes import Area, Grade
 from needlelog.domain.protocol import Protocol
 from needlelog.domain.records import Product, SessionData, TreatmentSession
 from needlelog.domain.signing import Addendum, Imported, Signature, Status
+from needlelog.services import mapping
 from needlelog.services.audit import plain
 from needlelog.services.errors import NotFound
 from needlelog.services.mapping import (
@@ -232,7 +233,7 @@ def build(
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         flags=flags(data, mark[0], protocol, mark[1]),
-        status=Status(row["status"]),
+        status=mapping.status(row["status"]),
         signature=_signature(row),
         addenda=tuple(_addendum(a) for a in addenda),
         imported=Imported(row["imported_by"], row["imported_at"])
