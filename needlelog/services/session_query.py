@@ -516,8 +516,7 @@ def every(
             return
         span = _scope(record_no, lo=rows[0]["id"], hi=rows[-1]["id"])
         wanted = {row["id"] for row in rows}
-        # Fetched whole (one batch's patients): iterated, the result fetched row by row.
-        marks = course_marks(conn.execute(mark_rows, span).mappings().all(), protocol, wanted)
+        marks = course_marks(conn.execute(mark_rows, span).mappings(), protocol, wanted)
         built = _build_all(conn, rows, children, span, protocol, marks)
         for row, stored in zip(rows, built, strict=True):
             yield Exported(row["record_no"], stored)
