@@ -91,6 +91,36 @@ def _cell(encode: Callable[[Any], str], value: Any) -> str:
     return f.protect(encode(value))
 
 
+class _SharedCells:
+    """The cell of each list the reader hands out shared, looked up by identity.
+
+    The reader decodes each distinct stored list of screening answers or products
+    once and hands out that one tuple for every session that has it; hashing ten
+    answers to find their cell cost more than the rest of the row. An entry keeps
+    its tuple, so its id cannot be reused while the entry lives; a tuple met for
+    the first time (or an equal copy) goes through ``_cell``."""
+
+    LIMIT = 16384
+
+    def __init__(self, encode: Callable[[Any], str]) -> None:
+        self._encode = encode
+        self._seen: dict[int, tuple[object, str]] = {}
+
+    def __call__(self, value: tuple[Any, ...]) -> str:
+        seen = self._seen.get(id(value))
+        if seen is not None and seen[0] is value:
+            return seen[1]
+        cell = _cell(self._encode, value)
+        if len(self._seen) >= self.LIMIT:
+            self._seen.clear()
+        self._seen[id(value)] = (value, cell)
+        return cell
+
+
+_screening_cell = _SharedCells(f.enc_screening)
+_serums_cell = _SharedCells(f.enc_serums)
+
+
 @lru_cache(maxsize=256)
 def _vss_cells(vss: VancouverScarScale | None) -> tuple[str, ...]:
     cells = f.enc_vss(vss)
@@ -118,7 +148,7 @@ def session_cells(s: session_query.Exported) -> list[str]:
         areas,
         deepest,
         shared,
-        _cell(f.enc_serums, d.products),
+        _serums_cell(d.products),
         _cell(f.enc_numbing, d.numbing),
         f.enc_grade(d.redness),
         f.enc_grade(d.bruising),
@@ -141,7 +171,7 @@ def session_cells(s: session_query.Exported) -> list[str]:
         _whole(d.satisfaction),
         *_vss_cells(d.vss),
         enc_bool(d.aftercare_given),
-        _cell(f.enc_screening, d.screening),
+        _screening_cell(d.screening),
         enc_bool(d.cautions_acknowledged),
         protect(d.override_reason),
         str(d.screening_list) if d.screening_list else "",
