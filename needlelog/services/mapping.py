@@ -129,8 +129,16 @@ _grade_of = _finder(Grade)
 status = _finder(Status)  # a session's signing status from its stored code
 
 
+_GRADES: dict[int | None, Grade] = {g.value: g for g in Grade}
+
+
 def _grade(value: int | None) -> Grade | None:
-    return None if value is None else _grade_of(value)
+    """Three per session read: one dict lookup each (an unknown code fails as the
+    enum does)."""
+    found = _GRADES.get(value)
+    if found is None and value is not None:
+        return _grade_of(value)
+    return found
 
 
 @dataclass(frozen=True)

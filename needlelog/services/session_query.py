@@ -235,7 +235,7 @@ def build(
         flags=flags(data, mark[0], protocol, mark[1]),
         status=mapping.status(row["status"]),
         signature=_signature(row),
-        addenda=tuple(_addendum(a) for a in addenda),
+        addenda=tuple(map(_addendum, addenda)),
         imported=Imported(row["imported_by"], row["imported_at"])
         if row["imported_at"] is not None
         else None,
@@ -436,7 +436,7 @@ def performed_at(
 # --- every session, for exports -------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Exported:
     """A stored session with its patient's record number (what exports write)."""
 
