@@ -69,13 +69,12 @@ def interval_flag(
     """Flag an interval: sooner than the minimum, or later than the maximum inside a
     course. ``course_done`` says the previous session completed its course, so the
     current one is a maintenance session, which is never "late"."""
-    gap = current - previous
-    if gap < timedelta(weeks=protocol.interval_min_weeks):
+    # Counted in whole days (both are dates): every record read is judged by this, and
+    # building three timedeltas from weeks each time took most of a record's flags.
+    days = (current - previous).days
+    if days < 7 * protocol.interval_min_weeks:
         return IntervalFlag.TOO_SOON
-    if (
-        not course_done
-        and timedelta(weeks=protocol.interval_max_weeks) < gap <= protocol.course_gap
-    ):
+    if not course_done and 7 * protocol.interval_max_weeks < days <= protocol.course_gap.days:
         return IntervalFlag.LATE
     return None
 

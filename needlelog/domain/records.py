@@ -69,7 +69,7 @@ class VancouverScarScale:
         return self.vascularity + self.pigmentation + self.pliability + self.height
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SessionData:
     performed_at: datetime
     practitioner: str
@@ -162,7 +162,7 @@ class Patient:
         return self.data.full_name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TreatmentSession:
     """A stored session as services hand it out."""
 

@@ -211,8 +211,13 @@ def dec_depth(text: str, what: str) -> Decimal:
         raise CellError(str(exc)) from None
 
 
+# A member's ``word`` is two enum property reads (a Python call each on 3.11): an
+# export writes three grades per session.
+_GRADE_WORDS = {grade: grade.word for grade in Grade}
+
+
 def enc_grade(value: Grade | None) -> str:
-    return "" if value is None else value.word
+    return "" if value is None else _GRADE_WORDS[value]
 
 
 def dec_grade(cell: str, what: str) -> Grade | None:
@@ -269,11 +274,15 @@ def dec_codes(cell: str, enum: type[E], what: str) -> tuple[E, ...]:
 # --- areas ----------------------------------------------------------------
 
 
+_OTHER = Area.OTHER  # read once: a member read from its enum class is a Python call on 3.11
+
+
 def area_key(area: TreatedArea) -> str:
     """``cheek_left`` or ``other(Left shoulder)``: names one area within a session."""
-    if area.area is Area.OTHER:
+    code = area.area
+    if code is _OTHER:
         return f"other({escape(area.label)})"
-    return area.area.value
+    return str(code)  # a StrEnum's text is its value, without the ``value`` property's call
 
 
 def enc_areas(areas: Iterable[TreatedArea]) -> str:

@@ -19,8 +19,7 @@ Matching rules (docs/csv-format.md):
 from __future__ import annotations
 
 import contextlib
-import gc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 
 from sqlalchemy.orm import Session
@@ -29,6 +28,7 @@ from needlelog.domain.errors import InvalidRecord, Violation
 from needlelog.domain.protocol import Protocol
 from needlelog.domain.records import PatientData, SessionData, TreatmentSession
 from needlelog.domain.validation import excerpt, patient_violations, session_violations
+from needlelog.exchange import collector
 from needlelog.services import clock, patient_query, patients, session_query, sessions
 from needlelog.services.errors import NotFound
 from needlelog.services.settings import protocol_in, put_in, stored_keys
@@ -228,22 +228,6 @@ class _DryRun(Exception):
     pass
 
 
-@contextlib.contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
-    """Python's cycle collector paused while an import runs. An import keeps every
-    record it has read until it ends (duplicates are looked up among them), and the
-    collector went over those millions of objects again and again: a quarter of the
-    CPU time of importing 100,000 sessions. Nothing an import makes needs it to free
-    memory early (reference counting frees what it drops); it resumes at the end."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def load(
     db: Database,
     patient_rows: Iterable[PatientIn],
@@ -262,7 +246,9 @@ def load(
     once they are all accepted, in the same transaction."""
     result = ImportResult()
     try:
-        with _cycle_collector_paused(), db.write() as s:
+        # An import keeps every record it has read until it ends (duplicates are
+        # looked up among them): the collector would walk them again and again.
+        with collector.paused(), db.write() as s:
             problems = _load_in(
                 s,
                 result,

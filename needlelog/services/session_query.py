@@ -28,7 +28,6 @@ from sqlalchemy import (
     desc,
     func,
     literal,
-    literal_column,
     select,
     true,
 )
@@ -41,9 +40,17 @@ from needlelog.domain.codes import Area, Grade
 from needlelog.domain.protocol import Protocol
 from needlelog.domain.records import Product, SessionData, TreatmentSession
 from needlelog.domain.signing import Addendum, Imported, Signature, Status
+from needlelog.services import mapping
 from needlelog.services.audit import plain
 from needlelog.services.errors import NotFound
-from needlelog.services.mapping import as_dict, session_data
+from needlelog.services.mapping import (
+    AREA_COLUMNS,
+    PRODUCT_COLUMNS,
+    SCORE_COLUMNS,
+    SCREENING_COLUMNS,
+    as_dict,
+    session_data,
+)
 from needlelog.services.settings import protocol_in
 from needlelog.store import tables
 
@@ -59,21 +66,20 @@ _SELECT = select(_sessions, _patients.c.record_no, _patients.c.planned_sessions)
     _patients, _patients.c.id == _sessions.c.patient_id
 )
 # The children a record lists, each read as one JSON text per session (a list of
-# objects, each a child row by column name): a session has three or so areas, two
-# scores and ten or more screening answers, so one row per session instead of one
-# per child keeps the reads of an export a third as long. These columns are the
-# only list of them; ``mapping`` reads the objects by these names.
+# the child rows' values, the columns ``mapping`` declares for each kind): a session
+# has three or so areas, two scores and ten or more screening answers, so one row per
+# session instead of one per child keeps the reads of an export a third as long.
 _PACKED = (
-    (tables.treated_areas, ("position", "area", "label", "depth_um", "passes", "endpoint")),
-    (tables.session_products, ("position", "name", "lot", "expiry")),
-    (tables.screening_answers, ("item", "present", "since", "detail")),
-    (tables.assessments, ("scale", "item", "score")),
+    (tables.treated_areas, AREA_COLUMNS),
+    (tables.session_products, PRODUCT_COLUMNS),
+    (tables.screening_answers, SCREENING_COLUMNS),
+    (tables.assessments, SCORE_COLUMNS),
 )
 _addenda = tables.session_addenda
 
 
 class _json_rows(FunctionElement[str]):
-    """The grouped rows as one JSON text: a list of objects of (name, value) pairs."""
+    """The grouped rows as one JSON text: a list of the lists of their values."""
 
     type = String()
     name = "json_rows"
@@ -82,18 +88,17 @@ class _json_rows(FunctionElement[str]):
 
 @compiles(_json_rows, "sqlite")
 def _json_rows_sqlite(element: _json_rows, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"json_group_array(json_object({compiler.process(element.clauses, **kw)}))"
+    return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
 
 
 @compiles(_json_rows, "postgresql")
 def _json_rows_postgresql(element: _json_rows, compiler: SQLCompiler, **kw: Any) -> str:
     args = compiler.process(element.clauses, **kw)
-    return f"CAST(json_agg(json_build_object({args})) AS TEXT)"
+    return f"CAST(json_agg(json_build_array({args})) AS TEXT)"
 
 
 def _packed(table: Any, columns: tuple[str, ...]) -> _json_rows:
-    pairs = [part for name in columns for part in (literal_column(f"'{name}'"), table.c[name])]
-    return _json_rows(*pairs)
+    return _json_rows(*(table.c[name] for name in columns))
 
 
 def _children_of(where: Any) -> tuple[Select[Any], ...]:
@@ -177,6 +182,9 @@ def course_marks(
     return marks
 
 
+_SEVERE = Grade.SEVERE  # read once: a member read from its enum class is a Python call on 3.11
+
+
 def flags(
     data: SessionData, previous_at: datetime | None, protocol: Protocol, course_done: bool
 ) -> tuple[str, ...]:
@@ -191,7 +199,7 @@ def flags(
         )
         if flag is not None:
             found.append(flag.value)
-    if Grade.SEVERE in (data.redness, data.bruising, data.swelling):
+    if _SEVERE in (data.redness, data.bruising, data.swelling):
         found.append(FLAG_SEVERE)
     if data.override_reason.strip():
         found.append(FLAG_AVOID_OVERRIDDEN)
@@ -225,9 +233,9 @@ def build(
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         flags=flags(data, mark[0], protocol, mark[1]),
-        status=Status(row["status"]),
+        status=mapping.status(row["status"]),
         signature=_signature(row),
-        addenda=tuple(_addendum(a) for a in addenda),
+        addenda=tuple(map(_addendum, addenda)),
         imported=Imported(row["imported_by"], row["imported_at"])
         if row["imported_at"] is not None
         else None,
@@ -428,7 +436,7 @@ def performed_at(
 # --- every session, for exports -------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Exported:
     """A stored session with its patient's record number (what exports write)."""
 

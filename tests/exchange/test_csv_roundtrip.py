@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 from pathlib import Path
 
 import pytest
@@ -131,6 +132,32 @@ def test_cancelled_export_leaves_no_file(db: Database, tmp_path: Path) -> None:
     with pytest.raises(Stop):
         export_csv(db, tmp_path / "out", progress=progress)
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_the_cycle_collector_runs_again_after_an_export_written_or_cancelled(
+    db: Database, tmp_path: Path
+) -> None:
+    fill_rich(db)
+    seen: list[bool] = []
+
+    def watch(done: int, total: int) -> None:
+        seen.append(gc.isenabled())  # paused while the export runs
+
+    export_csv(db, tmp_path / "out", progress=watch)
+    assert seen and not any(seen) and gc.isenabled()
+
+    def cancel(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        export_csv(db, tmp_path / "cancelled", progress=cancel)
+    assert gc.isenabled()
+    gc.disable()  # paused by someone else: an export leaves it paused
+    try:
+        export_csv(db, tmp_path / "again")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_hand_made_sheet_with_shared_depth_and_excel_bom(db: Database, tmp_path: Path) -> None:

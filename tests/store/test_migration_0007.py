@@ -5,6 +5,7 @@ columns."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 from alembic import command
@@ -79,7 +80,7 @@ def test_upgrade_keeps_every_stored_answer_and_marks_the_list_it_answered(
         amended = sessions.amend(
             db,
             screened,
-            stored.data.__class__(**{**stored.data.__dict__, "notes": "reviewed"}),
+            replace(stored.data, notes="reviewed"),
             stored.version,
             "dr",
             reason="note added",
