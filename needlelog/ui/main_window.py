@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 import shiboken6
 from PySide6.QtCore import (
     QByteArray,
-    QEvent,
     QItemSelectionModel,
     QModelIndex,
     QPoint,
@@ -28,9 +27,9 @@ from PySide6.QtGui import (
     QCloseEvent,
     QFont,
     QFontMetrics,
-    QKeyEvent,
     QKeySequence,
     QResizeEvent,
+    QShortcut,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
@@ -273,7 +272,12 @@ class MainWindow(QMainWindow):
         self.setTabOrder(self.due_view, self.record.new_session_button)
         self.setTabOrder(self.record.new_session_button, self.record.edit_button)
         self.setTabOrder(self.record.edit_button, self.record.history)
-        self.search.installEventFilter(self)
+        # Down in the search box is a shortcut of the box, not an event filter on it:
+        # a filter runs Python for every event the box gets (17 for a typed letter),
+        # each needing the interpreter lock that the search's worker holds meanwhile.
+        down = QShortcut(QKeySequence(Qt.Key.Key_Down), self.search)
+        down.setContext(Qt.ShortcutContext.WidgetShortcut)
+        down.activated.connect(self._down_from_search)
 
         self._restore_settings()
         self._update_actions()
@@ -934,19 +938,12 @@ class MainWindow(QMainWindow):
         store.setValue("main/view", self.tabs.currentIndex())
         store.sync()
 
-    def eventFilter(self, watched: object, event: object) -> bool:
-        if (
-            watched is self.search
-            and isinstance(event, QKeyEvent)
-            and event.type() == QEvent.Type.KeyPress
-            and event.key() == Qt.Key.Key_Down
-        ):
-            view = self._active_view()
-            view.setFocus()
-            if view.model().rowCount() and not view.selectionModel().hasSelection():
-                view.selectRow(0)
-            return True
-        return super().eventFilter(watched, event)  # type: ignore[arg-type]
+    def _down_from_search(self) -> None:
+        """Down in the search box: on to the list, its first row chosen if none is."""
+        view = self._active_view()
+        view.setFocus()
+        if view.model().rowCount() and not view.selectionModel().hasSelection():
+            view.selectRow(0)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

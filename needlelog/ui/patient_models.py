@@ -12,7 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from needlelog.domain import course
@@ -34,6 +41,7 @@ PatientRole = Qt.ItemDataRole.UserRole + 1
 OVERDUE_COLOUR = QColor("#b3261e")
 DUE_COLOUR = QColor("#8a5300")
 ARCHIVED_COLOUR = QColor("#6b6b6b")
+ARCHIVED_BRUSH = QBrush(ARCHIVED_COLOUR)
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -83,6 +91,8 @@ class PatientListModel(HeaderedTableModel):
         self._db = db
         self._page_size = page_size
         self._rows: list[Patient] = []
+        # What each row shows, by column and role; None until a view first asks.
+        self._cells: list[tuple[dict[int, Any], ...] | None] = []
         self._more = False
         self._text = ""
         self._include_archived = False
@@ -123,6 +133,7 @@ class PatientListModel(HeaderedTableModel):
         self._protocol = page.protocol
         self._today = clock.today()
         self._rows = list(page.rows)
+        self._cells = [None] * len(self._rows)
         self._more = len(self._rows) == self._page_size
         self.endResetModel()
 
@@ -154,6 +165,7 @@ class PatientListModel(HeaderedTableModel):
             start = len(self._rows)
             self.beginInsertRows(QModelIndex(), start, start + len(page) - 1)
             self._rows.extend(page)
+            self._cells.extend([None] * len(page))
             self.endInsertRows()
 
     # --- the table ------------------------------------------------------
@@ -173,25 +185,51 @@ class PatientListModel(HeaderedTableModel):
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        patient = self._rows[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(patient, column)
+        row = index.row()
         if role == PatientRole:
-            return patient
-        if column == 5 and role in (
-            Qt.ItemDataRole.ForegroundRole,
-            Qt.ItemDataRole.FontRole,
-            Qt.ItemDataRole.ToolTipRole,
-        ):
-            return _due_decoration(self._status(patient), role)
-        if role == Qt.ItemDataRole.ForegroundRole and patient.archived:
-            return QBrush(ARCHIVED_COLOUR)
-        if role == Qt.ItemDataRole.ToolTipRole and patient.archived:
-            return "Archived"
-        return None
+            return self._rows[row]
+        cells = self._cells[row] or self._fill(row)
+        return cells[index.column()].get(role)
 
-    def _display(self, patient: Patient, column: int) -> str:
+    def multiData(self, index: _Index, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
+        """The roles a delegate asks for at once to paint a cell (six of them): one
+        call and a look-up each, instead of a call of ``data`` per role. Each row's
+        cells are worked out once, when a view first shows the row, and only for
+        the rows it shows."""
+        if not index.isValid():
+            return
+        row = index.row()
+        cell = (self._cells[row] or self._fill(row))[index.column()]
+        wanted = [roleDataSpan] if isinstance(roleDataSpan, QModelRoleData) else roleDataSpan
+        for role_data in wanted:
+            role = role_data.role()
+            value = self._rows[row] if role == PatientRole else cell.get(role)
+            if value is None:
+                role_data.clearData()
+            else:
+                role_data.setData(value)
+
+    def _fill(self, row: int) -> tuple[dict[int, Any], ...]:
+        """What each column of ``row`` shows, by role (a role not in it shows nothing)."""
+        patient = self._rows[row]
+        archived = patient.archived
+        status = self._status(patient)
+        cells: list[dict[int, Any]] = []
+        for column in range(len(self.HEADERS)):
+            cell: dict[int, Any] = {_DISPLAY: self._display(patient, column, status)}
+            if column == 5:
+                for role in _DUE_ROLES:
+                    value = _due_decoration(status, role)
+                    if value is not None:
+                        cell[role] = value
+            elif archived:
+                cell[_FOREGROUND] = ARCHIVED_BRUSH
+                cell[_TOOLTIP] = "Archived"
+            cells.append(cell)
+        self._cells[row] = filled = tuple(cells)
+        return filled
+
+    def _display(self, patient: Patient, column: int, status: course.CourseStatus) -> str:
         data = patient.data
         if column == 0:
             return data.record_no
@@ -204,9 +242,16 @@ class PatientListModel(HeaderedTableModel):
             return fmt.day(patient.last_session_on)
         if column == 4:
             return fmt.sessions_in_course(patient, self._protocol.planned_sessions)
-        if patient.next_due is not None and self._status(patient).state is CourseState.INTERRUPTED:
+        if patient.next_due is not None and status.state is CourseState.INTERRUPTED:
             return fmt.STATE_WORDS[CourseState.INTERRUPTED]
         return fmt.day(patient.next_due)
+
+
+# The roles as the plain numbers a view asks with.
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_DUE_ROLES = (_FOREGROUND, int(Qt.ItemDataRole.FontRole), _TOOLTIP)
 
 
 def _due_decoration(status: course.CourseStatus, role: int) -> Any:

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from needlelog.domain.search import parse_query
 from needlelog.services import demo, patients
 from needlelog.store.database import Database
+from needlelog.store.tables import patients as patient_table
+from tests.conftest import SERVER_URL
 
 QUERIES = [
     "", "m", "mu", "mül", "MÜLLER", "zoe", "zoë lef", "ó briain", "иван", "王", "DEMO-0001",
@@ -65,3 +68,18 @@ def test_a_word_that_begins_another_adds_nothing(filled: Database) -> None:
     assert some.id in {p.id for p in full}
     assert patients.search(filled, f"{family[:1]} {family}") == full
     assert patients.count(filled, f"{family[:1]} {family}") == len(full)
+
+
+@pytest.mark.skipif(bool(SERVER_URL), reason="SQLite's plan")
+def test_walking_the_name_order_reads_the_index_alone(db: Database) -> None:
+    """A letter that matches thousands walks the name order and tests each patient it
+    passes: every column it tests is in the name-order index, so the table is read
+    only for the page's own rows (the walk for the page's ids never reads it)."""
+    query = parse_query("m")
+    walk = patients._search_statement(patients._shape(query), True, False, False, 200)
+    with db.transaction() as conn:
+        ids = walk.with_only_columns(patient_table.c.id).compile(dialect=conn.dialect)
+        values = {**ids.params, **patients._params(query)}
+        args = tuple(values[name] for name in ids.positiontup or ())
+        plan = [row[3] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {ids}", args)]
+    assert "SCAN patients USING COVERING INDEX ix_patients_sort_name" in plan, plan

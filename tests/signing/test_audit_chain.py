@@ -101,7 +101,7 @@ def test_upgrade_chains_old_events_and_takes_identifying_values_out(db_path: Pat
     db.dispose()
     db = open_database(f"sqlite:///{db_path}", backup_dir=db_path.parent / "backups")
     try:
-        assert current_revision(db) == HEAD == "0009"
+        assert current_revision(db) == HEAD == "0010"
         assert list((db_path.parent / "backups").glob("*before-upgrade-from-0004*"))
         with db.transaction() as conn:
             assert audit.verify_chain(conn) is None

@@ -48,7 +48,7 @@ def test_upgrade_from_0008_keeps_records_seeds_the_forms_and_chains_them(db_path
 
     db = open_database(f"sqlite:///{db_path}", backup_dir=db_path.parent / "backups")
     try:
-        assert current_revision(db) == HEAD == "0009"
+        assert current_revision(db) == HEAD == "0010"
         (backup,) = (db_path.parent / "backups").glob("*before-upgrade-from-0008*")
         with sqlite3.connect(backup) as old:
             assert old.execute("SELECT version_num FROM alembic_version").fetchone() == ("0008",)

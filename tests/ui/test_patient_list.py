@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelRoleData, Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -225,6 +225,36 @@ def test_archive_hides_the_patient_unless_show_archived(
     qtbot.mouseClick(window.show_archived, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(_record_nos(window)) == 3)
     assert "Müller, Jürgen (archived)" in _names(window)
+
+
+def test_a_cell_shows_the_same_asked_role_by_role_or_all_roles_at_once(
+    qtbot: QtBot, clinic: Database, make_window: MakeWindow
+) -> None:
+    """A delegate asks for a cell's roles at once (multiData); tests and the record
+    ask role by role (data): both give the same, overdue and archived rows included."""
+    _overdue_patient(clinic)
+    patients.set_archived(clinic, patients.find_by_record_no(clinic, "P-0002").id, True, "t")
+    window = make_window(clinic)
+    qtbot.mouseClick(window.show_archived, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(_record_nos(window)) == 4)
+    model = window.patient_model
+    roles = [*Qt.ItemDataRole.__members__.values(), PatientRole]
+    for row in range(model.rowCount()):
+        for column in range(model.columnCount()):
+            index = model.index(row, column)
+            for role in roles:
+                at_once = QModelRoleData(int(role))
+                model.multiData(index, at_once)
+                assert at_once.data() == index.data(role), (row, column, role)
+    archived = model.row_of(patients.find_by_record_no(clinic, "P-0002").id)
+    assert archived is not None
+    assert model.index(archived, 1).data() == "Müller, Jürgen (archived)"
+    assert model.index(archived, 0).data(Qt.ItemDataRole.ToolTipRole) == "Archived"
+    overdue = model.row_of(patients.find_by_record_no(clinic, "P-0777").id)
+    assert overdue is not None
+    font = model.index(overdue, 5).data(Qt.ItemDataRole.FontRole)
+    assert font is not None and font.bold()
+    assert model.index(overdue, 4).data(Qt.ItemDataRole.FontRole) is None
 
 
 def test_archive_cancelled_changes_nothing(
