@@ -270,3 +270,21 @@ def test_search_through_the_main_window_times_each_keystroke(
     assert set(result["times"]) == set(gui_search.search_texts(_args(path, tmp_path, 1)))
     assert all(t is not None and t["seconds"] > 0 for t in result["times"].values())
     assert all(stall > 0 for stall in result["stalls"].values())
+
+
+def test_windows_started_by_the_benchmarks_find_todays_backup_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No window of a timed scenario starts copying the whole clinic file mid-scenario."""
+    from needlelog.exchange.backup import auto_backup
+
+    env = harness.environment(tmp_path / "out")
+    monkeypatch.setenv("NEEDLELOG_HOME", env["NEEDLELOG_HOME"])
+    db = open_database(f"sqlite:///{tmp_path / 'clinic.sqlite3'}")
+    try:
+        assert auto_backup(db, keep=10) is None
+        monkeypatch.setenv("NEEDLELOG_HOME", str(tmp_path / "a clinic PC's first start"))
+        made = auto_backup(db, keep=10)  # the same call without the mark makes one
+        assert made is not None and made.stat().st_size > 0
+    finally:
+        db.dispose()
