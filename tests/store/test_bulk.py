@@ -88,11 +88,8 @@ def test_numbered_rows_answer_their_ids_in_order_after_the_stored_ones(db: Datab
         )
         assert bulk.insert_many_numbered(conn, tables.audit_events, []) == []
     with db.transaction() as conn:
-        stored = dict(
-            conn.execute(select(tables.audit_events.c.id, tables.audit_events.c.hash))
-            .tuples()
-            .all()
-        )
+        events = conn.execute(select(tables.audit_events.c.id, tables.audit_events.c.hash))
+        stored = {row.id: row.hash for row in events}
     assert len(set(first + more)) == 5
     assert first == sorted(first) and more == sorted(more) and min(more) > max(first)
     assert [stored[i] for i in first + more] == [f"h{n}" for n in range(5)]
