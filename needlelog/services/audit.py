@@ -9,7 +9,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row, bindparam, insert, select
+from sqlalchemy import Connection, Row, bindparam, select
 
 from needlelog.domain.chain import GENESIS, event_hash, without_identifying
 from needlelog.store import bulk
@@ -84,7 +84,6 @@ def _as_json(entity: str, changes: dict[str, Any]) -> str:
         return json.dumps(plain(changes), ensure_ascii=False, sort_keys=True)
 
 
-_INSERT = insert(_table).values({c.key: bindparam(c.key) for c in _table.columns if c.key != "id"})
 _LAST_HASH = select(_table.c.hash).order_by(_table.c.id.desc()).limit(1)
 
 
@@ -104,25 +103,8 @@ def append(
     # A plain insert: an event is never changed afterwards, so it needs no place in
     # the unit of work (and is written at once, in call order). The write transaction
     # holds the database's write lock, so no other event slips in between.
-    if patient_id is None and entity == "patient":
-        patient_id = entity_id
-    moment = (at or datetime.now(UTC)).replace(tzinfo=None)
-    text = _as_json(entity, changes)
-    prev = session.execute(_LAST_HASH).scalar() or GENESIS
-    session.execute(
-        _INSERT,
-        {
-            "at": moment,
-            "actor": actor,
-            "entity": entity,
-            "entity_id": entity_id,
-            "action": action,
-            "changes": text,
-            "patient_id": patient_id,
-            "prev_hash": prev,
-            "hash": event_hash(prev, moment, actor, entity, entity_id, action, text, patient_id),
-        },
-    )
+    conn = session if isinstance(session, Connection) else session.connection()
+    append_many(conn, actor, [(entity, entity_id, action, changes, patient_id)], at)
 
 
 def append_many(
