@@ -36,7 +36,8 @@ _plans: dict[tuple[str, str, tuple[str, ...]], _Plan] = {}
 
 def _plan(conn: Connection, table: Table, keys: tuple[str, ...]) -> _Plan:
     dialect = conn.dialect
-    found = _plans.get((dialect.name, table.name, keys))
+    cache_key = (f"{dialect.name}+{dialect.driver}", table.name, keys)  # drivers differ in style
+    found = _plans.get(cache_key)
     if found is not None:
         return found
     compiled = insert(table).values(dict.fromkeys(keys)).compile(dialect=dialect)
@@ -53,7 +54,7 @@ def _plan(conn: Connection, table: Table, keys: tuple[str, ...]) -> _Plan:
         if process is not None:
             convert.append((i, process))
     plan = _Plan(compiled.string, order, tuple(convert), compiled.positional, defaults)
-    _plans[(dialect.name, table.name, keys)] = plan
+    _plans[cache_key] = plan
     return plan
 
 
