@@ -1,10 +1,8 @@
 """Write patients.csv and sessions.csv (the interchange format of docs/csv-format.md).
 
 ``patient_cells`` and ``session_cells`` define each row from the records
-``source`` streams, as every other export reads them. Sessions are written as
-``session_query.every`` hands them out (each with its patient's record number),
-not copied into ``source.StoredSession`` first: the cells need nothing more, and
-the copy (a frozen record built per session) cost about 3% of the export's time.
+``source`` and ``session_query.every`` stream, as every other export reads them:
+each session as the window shows it, with its patient's record number.
 """
 
 from __future__ import annotations

@@ -25,9 +25,10 @@ from typing import Any
 from needlelog import config
 from needlelog.domain.accounts import Permission
 from needlelog.domain.codes import Grade
+from needlelog.domain.records import TreatmentSession
 from needlelog.exchange import consent_records, photo_records, source
 from needlelog.exchange.files import Progress, atomic_path
-from needlelog.services import access, disclosures, photos
+from needlelog.services import access, disclosures, photos, session_query
 from needlelog.services.mapping import GAIS, GOODMAN_BARON, SATISFACTION, VSS, VSS_ITEMS
 from needlelog.services.settings import get_clinic
 from needlelog.store.database import Database
@@ -155,7 +156,7 @@ def _observation(
     }
 
 
-def session_resources(s: source.StoredSession, patient_url: str) -> Iterator[tuple[str, dict]]:
+def session_resources(s: TreatmentSession, patient_url: str) -> Iterator[tuple[str, dict]]:
     d = s.data
     when = _instant(d.performed_at)
     enc = urn("encounter", s.id)
@@ -375,7 +376,8 @@ def export_fhir(
             patients += 1
             if progress is not None and patients % 1000 == 0:
                 progress(patients, total)
-        for stored in source.iter_sessions(conn, record_no):
+        for exported in session_query.every(conn, record_no, source.BATCH):
+            stored = exported.session
             for full_url, resource in session_resources(stored, urn("patient", stored.patient_id)):
                 write(full_url, resource)
             sessions += 1

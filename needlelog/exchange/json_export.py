@@ -19,7 +19,7 @@ from needlelog.domain.consent import Consent
 from needlelog.domain.records import TreatmentSession
 from needlelog.exchange import consent_records, photo_backup, photo_records, source
 from needlelog.exchange.files import Progress, atomic_path
-from needlelog.services import access, disclosures, photos
+from needlelog.services import access, disclosures, photos, session_query
 from needlelog.services.mapping import score_rows
 from needlelog.services.settings import all_values
 from needlelog.store.database import Database
@@ -65,11 +65,12 @@ def patient_json(p: source.StoredPatient) -> dict[str, Any]:
     }
 
 
-def session_json(s: source.StoredSession) -> dict[str, Any]:
+def session_json(e: session_query.Exported) -> dict[str, Any]:
+    s = e.session
     d = s.data
     return {
         "id": s.id,
-        "record_no": s.record_no,
+        "record_no": e.record_no,
         "performed_at": d.performed_at.isoformat(),
         "practitioner": d.practitioner,
         "indications": [i.value for i in d.indications],
@@ -117,14 +118,12 @@ def session_json(s: source.StoredSession) -> dict[str, Any]:
         "created_at": _iso(s.created_at),
         "updated_at": _iso(s.updated_at),
         "version": s.version,
-        **_standing(s.standing),
+        **_standing(s),
     }
 
 
-def _standing(t: TreatmentSession | None) -> dict[str, Any]:
+def _standing(t: TreatmentSession) -> dict[str, Any]:
     """The session's standing as a record: its signature, addenda and import mark."""
-    if t is None:
-        return {}
     sig = t.signature
     return {
         "status": t.status.value,
@@ -198,7 +197,7 @@ def export_json(
         sessions = _write_list(
             handle,
             "sessions",
-            (session_json(x) for x in source.iter_sessions(conn, record_no)),
+            (session_json(x) for x in session_query.every(conn, record_no, source.BATCH)),
             tick,
         )
         counts = {"patients": patients, "sessions": sessions}

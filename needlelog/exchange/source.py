@@ -1,10 +1,10 @@
 """Stream every stored record out of the database in batches, memory flat.
 
 One read transaction covers the whole export, so the files describe one
-moment even while others keep saving. Sessions are read in keyset batches
-(``id > last``) with their children fetched by a few plain queries per
-batch: no ORM identity map grows with the table, so a million sessions
-cost no more memory than a thousand.
+moment even while others keep saving. Records are read in keyset batches
+(``id > last``, ``BATCH`` at a time): no ORM identity map grows with the
+table, so a million sessions cost no more memory than a thousand. Sessions
+come straight from ``session_query.every``, as the window reads them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from needlelog.domain.records import PatientData, SessionData, TreatmentSession
+from needlelog.domain.records import PatientData
 from needlelog.services import patient_query, session_query
 from needlelog.store.tables import audit_events
 
@@ -33,18 +33,6 @@ class StoredPatient:
     version: int
 
 
-@dataclass(frozen=True)
-class StoredSession:
-    id: int
-    patient_id: int
-    record_no: str
-    data: SessionData
-    created_at: datetime
-    updated_at: datetime
-    version: int
-    standing: TreatmentSession | None = None  # signature, addenda, import mark
-
-
 def count(conn: Connection, record_no: str | None = None) -> tuple[int, int]:
     """How many patients and sessions an export will write."""
     return patient_query.count(conn, record_no), session_query.count(conn, record_no)
@@ -56,18 +44,6 @@ def iter_patients(
     """Patients in id order, as ``patient_query`` reads them."""
     for p in patient_query.every(conn, record_no, batch or BATCH):
         yield StoredPatient(p.id, p.data, p.archived, p.created_at, p.updated_at, p.version)
-
-
-def iter_sessions(
-    conn: Connection, record_no: str | None = None, batch: int | None = None
-) -> Iterator[StoredSession]:
-    """Sessions in id order, each with its areas, products, screening and scores, as
-    ``session_query`` reads them."""
-    for found in session_query.every(conn, record_no, batch or BATCH):
-        s = found.session
-        yield StoredSession(
-            s.id, s.patient_id, found.record_no, s.data, s.created_at, s.updated_at, s.version, s
-        )
 
 
 def iter_audit(conn: Connection, batch: int | None = None) -> Iterator[dict[str, Any]]:

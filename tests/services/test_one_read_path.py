@@ -10,7 +10,6 @@ from datetime import datetime
 
 from needlelog.domain.codes import Grade
 from needlelog.domain.records import TreatmentSession
-from needlelog.exchange import source
 from needlelog.reports import content
 from needlelog.services import audit, consents, patient_query, patients, session_query, sessions
 from needlelog.store.database import Database
@@ -90,8 +89,8 @@ def test_exports_and_the_report_read_the_records_the_window_shows(db: Database) 
     patient_id, _saved = _three_sessions(db)
     history = sessions.history(db, patient_id, newest_first=False)
     with db.transaction() as conn:
-        stored = list(source.iter_sessions(conn))
-    assert [(s.id, s.data, s.version, s.record_no) for s in stored] == [
+        stored = list(session_query.every(conn))
+    assert [(e.session.id, e.session.data, e.session.version, e.record_no) for e in stored] == [
         (h.id, h.data, h.version, "P-0001") for h in history
     ]
     assert content.load(db, patient_id, NOW).history == history
