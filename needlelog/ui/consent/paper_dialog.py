@@ -98,17 +98,9 @@ class PaperConsentDialog(StoringDialog):
             "scan is kept with the consent, which is marked as signed on paper."
         )
         intro.setWordWrap(True)
-        self.error = QLabel()
-        self.error.setObjectName("paperError")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color:#9B1C1C;")
-        self.error.hide()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        self.save_button = self._error_and_buttons(
+            "paperError", QDialogButtonBox.StandardButton.Save
         )
-        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QDialog, QLabel, QPushButton
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton
 
 from needlelog.ui.background import TaskControl, run_task
 from needlelog.ui.consent.refusals import refusal_words
@@ -18,16 +18,33 @@ if TYPE_CHECKING:
 
 
 class StoringDialog(QDialog):
-    """Subclasses set ``error`` (the label refusals are said in), ``ACTION`` (what the
-    failure dialog names), ``NOT_STORED`` (said after a failure) and ``REFUSED`` (the
-    refusal's frame, with ``{words}``), and hand on the consent in ``_hand_on``."""
+    """Subclasses make ``error`` (the label refusals are said in) and ``buttons`` with
+    ``_error_and_buttons``, set ``ACTION`` (what the failure dialog names),
+    ``NOT_STORED`` (said after a failure) and ``REFUSED`` (the refusal's frame, with
+    ``{words}``), and hand on the consent in ``_hand_on``."""
 
     ACTION = ""
     NOT_STORED = ""
     REFUSED = "{words}"
     error: QLabel
+    buttons: QDialogButtonBox
     _saving = False
     _button: QPushButton | None = None
+
+    def _error_and_buttons(
+        self, error_name: str, store: QDialogButtonBox.StandardButton
+    ) -> QPushButton:
+        """The refusal label (hidden until something is said) and the store and Cancel
+        buttons; answers the store button."""
+        self.error = QLabel()
+        self.error.setObjectName(error_name)
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color:#9B1C1C;")
+        self.error.hide()
+        self.buttons = QDialogButtonBox(store | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        return self.buttons.button(store)
 
     @property
     def saving(self) -> bool:

@@ -88,18 +88,10 @@ class WithdrawDialog(StoringDialog):
         form.addRow("Consent", self.choice)
         form.addRow("Withdrawn on", self.day)
         form.addRow("Reason", self.reason)
-        self.error = QLabel()
-        self.error.setObjectName("withdrawError")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color:#9B1C1C;")
-        self.error.hide()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        self.ok_button = self._error_and_buttons(
+            "withdrawError", QDialogButtonBox.StandardButton.Ok
         )
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText("Withdraw")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
