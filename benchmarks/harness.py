@@ -22,7 +22,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -371,8 +371,7 @@ def _todays_backup_made(home: Path) -> None:
 
     folder = home / "backups"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    for day in {date.today(), datetime.now(UTC).date()}:
-        (folder / f"{AUTO_BACKUP_PREFIX}{day:%Y%m%d}T000000Z.zip").touch()
+    (folder / f"{AUTO_BACKUP_PREFIX}{date.today():%Y%m%d}T000000Z.zip").touch()
 
 
 def environment(out_dir: Path) -> dict[str, str]:
